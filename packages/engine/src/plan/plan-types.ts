@@ -1,0 +1,69 @@
+import type { BuildSpec, CacheSpec, PullPolicy, Scalar, SidecarSpec } from '../spec/pipeline-schema.js';
+
+export type JobKind = 'steps' | 'build' | 'deploy';
+
+/** One step of a JobRun. Strings may still hold `${{ }}` expressions that need run-time context (job outputs). */
+export interface PlannedStep {
+  index: number;
+  name: string;
+  run: string;
+  env: Record<string, string>;
+  timeoutMs?: number;
+  /** Condition source without the `${{ }}` wrapper; evaluated when the step is reached. */
+  if?: string;
+  allowFailure: boolean;
+}
+
+/** A job × one matrix cell: the unit the scheduler runs and the executor gets a container for. */
+export interface JobRun {
+  /** `test` or, for a matrix cell, `test (node=20, os=linux)`. Unique within a plan. */
+  id: string;
+  jobId: string;
+  name: string;
+  kind: JobKind;
+  stage: string;
+  image: string;
+  pull: PullPolicy;
+  matrix: Record<string, Scalar>;
+  /** Ids of the JobRuns this one waits for (from `needs`, or from the previous stage). */
+  needs: string[];
+  /** Where each edge came from, for "why waiting" messages. */
+  needsFrom: Record<string, 'needs' | 'stage'>;
+  steps: PlannedStep[];
+  env: Record<string, string>;
+  /** Condition source without the `${{ }}` wrapper, when it needs run-time context; static ones are decided by the planner. */
+  if?: string;
+  timeoutMs?: number;
+  retry: number;
+  allowFailure: boolean;
+  workdir: string;
+  user?: string;
+  privileged: boolean;
+  secrets: string[];
+  services: Record<string, SidecarSpec>;
+  artifacts?: { paths: string[]; when: 'on-success' | 'always' | 'on-failure' };
+  cache?: CacheSpec;
+  outputs: Record<string, string>;
+  build?: BuildSpec;
+  deploy?: { services: string[] };
+  resources: { cpus?: number; memoryBytes?: number; pids?: number };
+}
+
+export interface SkippedJob {
+  id: string;
+  jobId: string;
+  reason: string;
+}
+
+export interface Plan {
+  pipeline: string;
+  /** Path of the pipeline file as given. */
+  file: string;
+  stages: string[];
+  /** Topologically ordered. */
+  jobs: JobRun[];
+  /** Jobs the planner already decided not to run (a static `if` was false, or `--job` left them out). */
+  skipped: SkippedJob[];
+  /** sha256 over jobs, images, commands and env names: the same inputs give the same hash everywhere. */
+  hash: string;
+}

@@ -1,0 +1,29 @@
+import type { OutputStream } from '../exec/executor.js';
+
+export type JobStatus = 'success' | 'failed' | 'cancelled' | 'timed-out' | 'skipped';
+export type RunStatus = 'success' | 'failed' | 'cancelled';
+
+interface EventBase {
+  /** Run-wide, starts at 1, no gaps: a consumer that sees a gap lost an event. */
+  seq: number;
+  /** ms since epoch */
+  time: number;
+  runId: string;
+}
+
+export type RunEventBody =
+  | { type: 'run.started'; pipeline: string; planHash: string; jobs: string[]; concurrency: number }
+  | { type: 'job.waiting'; job: string; reason: string }
+  | { type: 'job.started'; job: string; attempt: number; image: string }
+  | { type: 'job.retrying'; job: string; attempt: number; reason: string }
+  | { type: 'job.skipped'; job: string; reason: string }
+  | { type: 'step.started'; job: string; step: number; name: string }
+  | { type: 'step.log'; job: string; step: number; stream: OutputStream; line: string }
+  | { type: 'step.skipped'; job: string; step: number; name: string; reason: string }
+  | { type: 'step.finished'; job: string; step: number; name: string; exitCode: number; status: 'success' | 'failed' | 'timed-out' | 'cancelled'; allowedFailure: boolean; durationMs: number }
+  | { type: 'job.log'; job: string; stream: OutputStream; line: string }
+  | { type: 'job.finished'; job: string; status: JobStatus; allowedFailure: boolean; durationMs: number; attempt: number; outputs: Record<string, string>; error?: string }
+  | { type: 'run.finished'; status: RunStatus; durationMs: number; summary: Record<JobStatus, number> };
+
+export type RunEvent = EventBase & RunEventBody;
+export type RunEventType = RunEvent['type'];

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Builds the local base images Ferry's tests and demo run on, since no registry can be pulled from:
+#   ferry/busybox:1  a root file system of /bin/busybox and its applet links
+#   ferry/node:20    the same plus the host's node binary and the shared libraries ldd lists
+# Each image is labelled with a hash of its inputs and rebuilt only when that hash changes.
+set -euo pipefail
+log() { printf '[images] %s\n' "$*"; }
+
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+NODE_BIN=$(readlink -f "$(command -v node)")
+
+current_hash() { docker image inspect --format '{{ index .Config.Labels "ferry.inputs" }}' "$1" 2>/dev/null || true; }
+
+make_busybox_root() {
+  local root=$1
+  mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,root,home,var/tmp,workspace,proc,sys,dev}
+  chmod 1777 "$root/tmp" "$root/var/tmp"
+  cp "$BUSYBOX" "$root/bin/busybox"
+  local applet
+  for applet in $("$BUSYBOX" --list-full); do
+    [ "$applet" = bin/busybox ] && continue
+    mkdir -p "$root/$(dirname "$applet")"
+    ln -sf /bin/busybox "$root/$applet"
+  done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\nferry:x:1000:1000:ferry:/home/ferry:/bin/sh\n' >"$root/etc/passwd"
+  printf 'root:x:0:\nnobody:x:65534:\nferry:x:1000:\n' >"$root/etc/group"
+  mkdir -p "$root/home/ferry" && chown 1000:1000 "$root/home/ferry"
+  printf '127.0.0.1 localhost\n' >"$root/etc/hosts"
+}
+
+import_root() {
+  local root=$1 tag=$2 hash=$3 cmd=$4
+  tar -C "$root" -c . | docker import \
+    --change "LABEL ferry.inputs=$hash" \
+    --change "ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin" \
+    --change "CMD [\"$cmd\"]" - "$tag" >/dev/null
+  log "built $tag"
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+bb_hash="v1-$(sha256sum "$BUSYBOX" | cut -c1-16)"
+if [ "$(current_hash ferry/busybox:1)" != "$bb_hash" ]; then
+  make_busybox_root "$tmp/busybox"
+  import_root "$tmp/busybox" ferry/busybox:1 "$bb_hash" sh
+else
+  log "ferry/busybox:1 is up to date"
+fi
+
+node_hash="v1-$(cat "$BUSYBOX" "$NODE_BIN" | sha256sum | cut -c1-16)"
+if [ "$(current_hash ferry/node:20)" != "$node_hash" ]; then
+  root="$tmp/node"
+  make_busybox_root "$root"
+  mkdir -p "$root/usr/local/bin"
+  cp "$NODE_BIN" "$root/usr/local/bin/node"
+  # Every shared library node links against, and the dynamic loader, at the same paths.
+  for lib in $(ldd "$NODE_BIN" | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+  import_root "$root" ferry/node:20 "$node_hash" node
+else
+  log "ferry/node:20 is up to date"
+fi
