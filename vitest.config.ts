@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Docker-backed files compete for 2 cores; a few at a time keeps timings honest.
+    maxWorkers: 3,
+    reporters: ['default'],
+  },
+});
