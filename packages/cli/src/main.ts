@@ -1,2 +1,105 @@
 #!/usr/bin/env node
-export {};
+import { Command, CommanderError } from 'commander';
+import Docker from 'dockerode';
+import { isEngineError } from '@ferry/engine';
+import type { CliIO } from './cli-io.js';
+import { CliError, exitCodes } from './cli-io.js';
+import { gcCommand } from './commands/gc.js';
+import { planCommand, validateCommand } from './commands/plan.js';
+import { runCommand } from './commands/run.js';
+import { logsCommand, runsCommand } from './commands/runs.js';
+
+/** Composition root: the only place that reads process.env and creates the Docker client. */
+async function main(argv: string[]): Promise<number> {
+  const io: CliIO = { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr };
+  let docker: Docker | undefined;
+  const getDocker = () => (docker ??= new Docker());
+  let exitCode: number = exitCodes.ok;
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  const workspace = () => io.cwd;
+
+  const program = new Command('ferry')
+    .description('Self-hosted CI/CD: pipelines in containers, safe deploys built in')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => io.stderr.write(text) });
+
+  program
+    .command('run [file]')
+    .description('run a pipeline on the local Docker engine (default: ferry.yml, .ferry.yml, pipelines/ferry.yml)')
+    .option('-j, --job <id>', 'run only this job and what it needs (repeatable)', collect)
+    .option('-c, --concurrency <n>', 'jobs to run at once', '4')
+    .option('-e, --env <K=V>', 'set a pipeline env value (repeatable)', collect, [])
+    .option('--json', 'print the event stream as JSON lines')
+    .action(async (file: string | undefined, options) => {
+      exitCode = await runCommand(io, getDocker(), file, { ...options, workspace: workspace() });
+    });
+
+  program
+    .command('plan [file]')
+    .description('print the plan (the DAG of jobs) and its hash')
+    .option('--json', 'as JSON')
+    .option('--mermaid', 'as a Mermaid graph')
+    .option('-j, --job <id>', 'only this job and what it needs (repeatable)', collect)
+    .option('-e, --env <K=V>', 'set a pipeline env value (repeatable)', collect, [])
+    .action(async (file: string | undefined, options) => {
+      exitCode = await planCommand(io, file, { ...options, workspace: workspace() });
+    });
+
+  program
+    .command('validate [file]')
+    .description('check a pipeline file without running it')
+    .action(async (file: string | undefined) => {
+      exitCode = await validateCommand(io, file, { workspace: workspace() });
+    });
+
+  program
+    .command('runs')
+    .description('list the runs recorded in this directory')
+    .option('--json', 'as JSON')
+    .action((options) => {
+      exitCode = runsCommand(io, { ...options, workspace: workspace() });
+    });
+
+  program
+    .command('logs <run> [job]')
+    .description('print the logs of a run (an id, a unique prefix, or "last"), or of one of its jobs')
+    .action((run: string, job: string | undefined) => {
+      exitCode = logsCommand(io, run, job, { workspace: workspace() });
+    });
+
+  program
+    .command('gc')
+    .description('remove containers, networks and volumes left by runs whose process is gone')
+    .option('--all', 'remove those of every run, also live ones')
+    .action(async (options) => {
+      exitCode = await gcCommand(io, getDocker(), options);
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : exitCodes.invalid;
+    if (error instanceof CliError) {
+      io.stderr.write(`${error.message}\n`);
+      return error.exitCode;
+    }
+    if (isEngineError(error)) {
+      io.stderr.write(`${error.code}: ${error.message}\n`);
+      return error.code.startsWith('SPEC') || error.code.startsWith('PLAN') || error.code === 'STORE_NOT_FOUND' ? exitCodes.invalid : exitCodes.failed;
+    }
+    io.stderr.write(`internal error (please report): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return exitCodes.failed;
+  }
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`internal error: ${String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,16 @@
+// 12 jobs of `sleep 1` in a diamond (1 → 5 → 5 → 1): the critical path is 4 jobs, 4 s of work.
+// Prints wall time / critical-path time (1.0 would mean zero scheduling and container overhead).
+import { median, runPipelineText } from './run-pipeline.mjs';
+
+const rounds = Number(process.env.ROUNDS ?? 3);
+const job = (id, needs) => `  ${id}:\n    image: ferry/busybox:1\n${needs.length ? `    needs: [${needs.join(', ')}]\n` : ''}    steps:\n      - run: sleep 1\n`;
+const middle1 = ['b1', 'b2', 'b3', 'b4', 'b5'];
+const middle2 = ['c1', 'c2', 'c3', 'c4', 'c5'];
+const pipeline = `jobs:\n${job('a', [])}${middle1.map((id) => job(id, ['a'])).join('')}${middle2.map((id, i) => job(id, [middle1[i]])).join('')}${job('z', middle2)}`;
+
+const criticalMs = 4 * 1000;
+const walls = [];
+for (let round = 0; round < rounds; round++) walls.push((await runPipelineText(pipeline, { concurrency: 5 })).wallMs);
+const wall = median(walls);
+console.log(`diamond DAG of 12 jobs (sleep 1 each), concurrency 5, median of ${rounds} rounds`);
+console.log(`  critical path ${criticalMs} ms, wall ${wall.toFixed(0)} ms, ratio ${(wall / criticalMs).toFixed(2)}`);

@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { DockerExecutor, EventStream, reapResources, RunStore, runPlan } from '@ferry/engine';
+import type { RunEvent } from '@ferry/engine';
+import type { CliIO } from '../cli-io.js';
+import { CliError, exitCodes } from '../cli-io.js';
+import { loadPlan, parseEnvPairs } from '../load-plan.js';
+import { createPlainView } from '../output/plain-view.js';
+import { createTtyView } from '../output/tty-view.js';
+
+export interface RunOptions {
+  job?: string[];
+  concurrency: string;
+  env: string[];
+  json?: boolean;
+  workspace: string;
+}
+
+/** `ferry run`: plan, reap what crashed runs left, run on the local engine, record, exit 0/1 (2 for bad input). */
+export async function runCommand(io: CliIO, docker: Docker, file: string | undefined, options: RunOptions): Promise<number> {
+  const concurrency = Number(options.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new CliError(`--concurrency "${options.concurrency}": expected a whole number of at least 1`);
+  const { plan, file: shown, git } = await loadPlan(io, file, { env: parseEnvPairs(options.env), ...(options.job ? { only: options.job } : {}), workspace: options.workspace });
+
+  await reapResources(docker, { orphanedOnly: true }).catch(() => undefined);
+
+  const store = new RunStore(join(options.workspace, '.ferry', 'runs'));
+  const runId = RunStore.newRunId(Date.now());
+  const events = new EventStream(runId, Date.now);
+  const recorder = store.open({
+    id: runId,
+    pipeline: plan.pipeline,
+    file: shown,
+    planHash: plan.hash,
+    status: 'running',
+    trigger: 'cli',
+    sha: git.sha,
+    branch: git.branch,
+    startedAt: Date.now(),
+    pid: process.pid,
+    jobs: {},
+  });
+  events.subscribe(recorder.record);
+
+  let view: { onEvent: (event: RunEvent) => void; close: () => void };
+  if (options.json) {
+    view = { onEvent: (event) => io.stdout.write(`${JSON.stringify(event)}\n`), close: () => undefined };
+  } else if (io.stdout.isTTY) {
+    view = createTtyView(io.stdout);
+  } else {
+    view = { onEvent: createPlainView((text) => io.stdout.write(text)), close: () => undefined };
+  }
+  events.subscribe(view.onEvent);
+
+  const controller = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = signal;
+    io.stderr.write(`\n${signal}: cancelling run ${runId}, removing its containers…\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const executor = new DockerExecutor({ docker });
+    const result = await runPlan(plan, { executor, events, workspace: options.workspace, git, concurrency, signal: controller.signal, trigger: 'cli' });
+    await reapResources(docker, { runId }).catch(() => undefined);
+    if (signalled) return signalled === 'SIGINT' ? 130 : 143;
+    return result.status === 'success' ? exitCodes.ok : exitCodes.failed;
+  } finally {
+    view.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,67 @@
+import type Dockerode from 'dockerode';
+import { EngineError } from '../../errors.js';
+import type { JobRun } from '../../plan/plan-types.js';
+import { keepAliveCommand } from './step-scripts.js';
+
+export type ExecResources = JobRun['resources'];
+
+export interface ContainerOptionsInput {
+  name: string;
+  /** Already built with buildLabels. */
+  labels: Record<string, string>;
+  /** The container's environment (pipeline < job), already rendered. */
+  env: Record<string, string>;
+  /** Limits for a job that sets none of its own; each of the job's limits overrides one default. */
+  defaultResources?: ExecResources;
+  /** Whether the runner lets a job ask for `privileged: true`. */
+  allowPrivileged?: boolean;
+}
+
+export const DEFAULT_WORKDIR = '/workspace';
+
+/**
+ * JobRun → the create options of its job container: kept alive by its own PID 1 (the image's entrypoint is
+ * replaced), `no-new-privileges`, limits, no binds or Docker socket. Throws EXEC_CONTAINER for a privileged
+ * job the runner does not allow.
+ */
+export function buildContainerOptions(job: JobRun, input: ContainerOptionsInput): Dockerode.ContainerCreateOptions {
+  if (job.privileged && !input.allowPrivileged) {
+    throw new EngineError(
+      'EXEC_CONTAINER',
+      `job "${job.id}" asks for privileged: true, which this runner does not allow; remove it from the job or enable allowPrivileged in the runner's configuration`,
+    );
+  }
+  const resources = { ...input.defaultResources, ...definedOnly(job.resources) };
+  const hostConfig: Dockerode.HostConfig = {
+    SecurityOpt: ['no-new-privileges'],
+    Privileged: job.privileged,
+    Binds: [],
+    Mounts: [],
+    AutoRemove: false,
+    RestartPolicy: { Name: 'no' },
+  };
+  if (resources.memoryBytes !== undefined) hostConfig.Memory = Math.round(resources.memoryBytes);
+  if (resources.cpus !== undefined) hostConfig.NanoCpus = Math.round(resources.cpus * 1e9);
+  if (resources.pids !== undefined) hostConfig.PidsLimit = Math.round(resources.pids);
+
+  const options: Dockerode.ContainerCreateOptions = {
+    name: input.name,
+    Image: job.image,
+    ...keepAliveCommand(),
+    WorkingDir: job.workdir || DEFAULT_WORKDIR,
+    Env: Object.entries(input.env).map(([key, value]) => `${key}=${value}`),
+    Labels: input.labels,
+    Tty: false,
+    OpenStdin: false,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    HostConfig: hostConfig,
+  };
+  if (job.user) options.User = job.user;
+  return options;
+}
+
+function definedOnly(resources: ExecResources): ExecResources {
+  return Object.fromEntries(Object.entries(resources).filter(([, value]) => value !== undefined));
+}

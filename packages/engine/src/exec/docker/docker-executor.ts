@@ -1,0 +1,208 @@
+import { hostname } from 'node:os';
+import path from 'node:path';
+import type Dockerode from 'dockerode';
+import { type Clock, systemClock } from '../../clock.js';
+import { EngineError } from '../../errors.js';
+import type { JobRun } from '../../plan/plan-types.js';
+import type { ExecIO, ExecStep, Executor, PrepareOptions, StepResult } from '../executor.js';
+import { formatBytes } from '../format-bytes.js';
+import { listWorkspaceFiles } from '../workspace-files.js';
+import { buildContainerOptions, DEFAULT_WORKDIR, type ExecResources } from './build-container-options.js';
+import { runExec } from './container-exec.js';
+import { dockerReason, dockerStatus, toEngineError } from './docker-errors.js';
+import { ensureImage } from './ensure-image.js';
+import { execStep } from './exec-step.js';
+import { buildLabels, containerName } from './labels.js';
+import { readContainerFile } from './read-container-file.js';
+import { resolveUser, type UserIds } from './resolve-user.js';
+import { setupCommand } from './step-scripts.js';
+import { packWorkspace } from './workspace-archive.js';
+
+export interface DockerExecutorOptions {
+  docker: Dockerode;
+  /** Added to every container (e.g. the runner's name); Ferry's own `ferry.*` labels win on a clash. */
+  labels?: Record<string, string>;
+  /** Recorded in `ferry.owner` so the reaper can tell orphans; defaults to this process. */
+  ownerPid?: number;
+  /** Defaults to os.hostname(). */
+  ownerHost?: string;
+  /** Limits for jobs that set none; each limit a job sets overrides one default. */
+  defaultResources?: ExecResources;
+  /** Whether jobs may ask for `privileged: true`; otherwise such a job fails to prepare with EXEC_CONTAINER. */
+  allowPrivileged?: boolean;
+  clock?: Clock;
+}
+
+/** /etc/passwd and /etc/group are read up to this size. */
+const MAX_USER_DATABASE_BYTES = 1024 * 1024;
+
+interface JobContainer {
+  runId: string;
+  name: string;
+  id?: string;
+  /** createContainer was called: a container may exist even without an id (the answer got lost). */
+  createAttempted: boolean;
+  /** Steps may run. */
+  ready: boolean;
+  preparing: boolean;
+  /** Set once teardown started; a prepare still in flight removes what it created and fails. */
+  closed: boolean;
+  removing?: Promise<void>;
+}
+
+/**
+ * Runs each JobRun in one long-lived container of its image and each step as a `docker exec` of `sh -e -c`.
+ *
+ * - prepare: pull per policy, create and start the container (labels, no-new-privileges, limits, no binds),
+ *   copy the workspace in. A prepare that fails removes its container before it throws; teardown after it is
+ *   still safe. An aborted prepare rejects with io.signal.reason.
+ * - runStep: streams lines, returns the exit code and $FERRY_OUTPUT; on abort kills every process of the step
+ *   and resolves with aborted: true. Steps of one job run one at a time.
+ * - teardown: force-removes the container with its anonymous volumes; idempotent, safe at any point.
+ *
+ * State is kept per JobRun id: JobRun ids must be unique among the jobs one instance has prepared at a time
+ * (one run per instance, or runs whose JobRun ids do not clash).
+ */
+export class DockerExecutor implements Executor {
+  readonly #docker: Dockerode;
+  readonly #options: DockerExecutorOptions;
+  readonly #clock: Clock;
+  readonly #jobs = new Map<string, JobContainer>();
+
+  constructor(options: DockerExecutorOptions) {
+    this.#docker = options.docker;
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  async prepare(job: JobRun, options: PrepareOptions, io: ExecIO): Promise<void> {
+    const existing = this.#jobs.get(job.id);
+    if (existing && (existing.ready || existing.preparing) && !existing.closed) {
+      throw new EngineError(
+        'EXEC_CONTAINER',
+        `job "${job.id}" is already prepared on this executor (run ${existing.runId}); tear it down before preparing it again`,
+      );
+    }
+    if (existing) await this.#remove(existing);
+
+    const state: JobContainer = { runId: options.runId, name: containerName(options.runId, job.id), createAttempted: false, ready: false, preparing: true, closed: false };
+    this.#jobs.set(job.id, state);
+    try {
+      await this.#createContainer(job, options, io, state);
+      state.ready = true;
+    } catch (error) {
+      try {
+        await this.#remove(state);
+        if (this.#jobs.get(job.id) === state) this.#jobs.delete(job.id);
+      } catch {
+        // Docker went away: the state stays, so teardown can try again.
+      }
+      if (io.signal.aborted) throw io.signal.reason;
+      throw toEngineError(this.#docker, error, `cannot start the container for job "${job.id}" (image "${job.image}")`);
+    } finally {
+      state.preparing = false;
+    }
+  }
+
+  async runStep(job: JobRun, step: ExecStep, io: ExecIO): Promise<StepResult> {
+    const state = this.#jobs.get(job.id);
+    if (!state?.ready || state.closed || state.id === undefined) {
+      throw new EngineError('EXEC_CONTAINER', `job "${job.id}" has no running container; prepare it before running step "${step.name}"`);
+    }
+
+    return execStep({ docker: this.#docker, container: this.#docker.getContainer(state.id), jobId: job.id, clock: this.#clock }, step, io);
+  }
+
+  async teardown(job: JobRun): Promise<void> {
+    const state = this.#jobs.get(job.id);
+    if (!state) return;
+    await this.#remove(state);
+    if (this.#jobs.get(job.id) === state) this.#jobs.delete(job.id);
+  }
+
+  async #createContainer(job: JobRun, options: PrepareOptions, io: ExecIO, state: JobContainer): Promise<void> {
+    const proceed = () => {
+      if (io.signal.aborted) throw io.signal.reason;
+      if (state.closed) throw new EngineError('EXEC_CONTAINER', `job "${job.id}" was torn down while it was being prepared`);
+    };
+    proceed();
+    const workdir = job.workdir || DEFAULT_WORKDIR;
+    const createOptions = buildContainerOptions(job, {
+      name: state.name,
+      env: options.env,
+      labels: buildLabels({
+        runId: options.runId,
+        jobId: job.jobId,
+        jobRunId: job.id,
+        owner: { hostname: this.#options.ownerHost ?? hostname(), pid: this.#options.ownerPid ?? process.pid },
+        createdMs: this.#clock.now(),
+        extra: this.#options.labels,
+      }),
+      defaultResources: this.#options.defaultResources,
+      allowPrivileged: this.#options.allowPrivileged,
+    });
+    const workspace = await listWorkspaceFiles(options.workspace);
+    proceed();
+    await ensureImage(this.#docker, job.image, job.pull ?? 'if-not-present', io);
+    proceed();
+
+    state.createAttempted = true;
+    const container = await this.#docker.createContainer(createOptions);
+    state.id = container.id;
+    proceed();
+    await container.start();
+    proceed();
+
+    // The job's user, else the image's (USER in its Dockerfile), owns the workspace.
+    const user = job.user || (await container.inspect()).Config.User;
+    const owner = user ? await this.#userIds(container, user) : undefined;
+    // Extracted in the workdir's parent, so that the workdir's own entry gives it to the job's user.
+    const target = path.posix.normalize(workdir).replace(/(.)\/+$/, '$1');
+    const directory = target === '/' ? undefined : path.posix.basename(target);
+    const archive = packWorkspace(options.workspace, workspace.paths, { owner, directory });
+    try {
+      await container.putArchive(archive.stream, { path: path.posix.dirname(target), abortSignal: io.signal });
+    } catch (error) {
+      archive.cancel();
+      if (error instanceof EngineError || io.signal.aborted) throw error;
+      throw toEngineError(this.#docker, error, `cannot copy the workspace into the container of job "${job.id}"`);
+    }
+    const copied = await archive.done;
+    proceed();
+
+    const setup = await runExec(container, { Cmd: setupCommand(), User: '0' });
+    if (setup.exitCode !== 0) {
+      throw new EngineError(
+        'EXEC_WORKSPACE',
+        `cannot set up ${workdir} in the container of job "${job.id}" (exit ${setup.exitCode ?? '?'}): ${setup.stderr.trim() || setup.stdout.trim()}`,
+      );
+    }
+    io.onLine('stdout', `copied ${copied.files} files (${formatBytes(copied.bytes)}) from ${options.workspace} to ${workdir}`);
+  }
+
+  async #userIds(container: Dockerode.Container, user: string): Promise<UserIds> {
+    const read = async (file: string) => (await readContainerFile(container, file, MAX_USER_DATABASE_BYTES))?.content.toString('utf8') ?? '';
+    return resolveUser(user, await read('/etc/passwd'), await read('/etc/group'));
+  }
+
+  /** Force-removes the container (by id, or by name when create's answer never arrived); concurrent calls share one removal. */
+  #remove(state: JobContainer): Promise<void> {
+    state.closed = true;
+    if (!state.createAttempted) return Promise.resolve();
+    if (state.removing) return state.removing;
+    const removing = (async () => {
+      try {
+        await this.#docker.getContainer(state.id ?? state.name).remove({ force: true, v: true });
+      } catch (error) {
+        const status = dockerStatus(error);
+        // 404: already gone; 409: Docker is already removing it.
+        if (status === 404 || (status === 409 && /already in progress/i.test(dockerReason(error)))) return;
+        throw toEngineError(this.#docker, error, `cannot remove container ${state.name}`);
+      } finally {
+        state.removing = undefined;
+      }
+    })();
+    state.removing = removing;
+    return removing;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The shell scripts the Docker executor runs in a job's container. They need only a POSIX `sh`;
+ * the kill script also uses `tr` and `grep` (busybox has both) to find stray processes of a step.
+ */
+
+/** Per-step files (output, pid) live here; prepare creates it world-writable with the sticky bit, like /tmp. */
+export const STEP_FILES_DIR = '/tmp/.ferry';
+
+/** The environment variable that marks every process of a step, so the kill script can find ones that left its process group. */
+export const STEP_ID_VAR = 'FERRY_STEP_ID';
+
+/** PID 1 of a job container: sleeps until killed, and (as the shell's `wait` reaps any child) collects orphans of killed steps. */
+export function keepAliveCommand(): { Entrypoint: string[]; Cmd: string[] } {
+  return { Entrypoint: ['sh', '-c'], Cmd: ['trap "exit 0" TERM INT; while :; do sleep 3600 & wait; done'] };
+}
+
+/** Run as root once per job: the step-files directory, writable by any user like /tmp. */
+export function setupCommand(): string[] {
+  return ['sh', '-c', 'mkdir -p "$1" && chmod 1777 "$1"', 'ferry-setup', STEP_FILES_DIR];
+}
+
+export interface StepFiles {
+  output: string;
+  pid: string;
+}
+
+export function stepFiles(stepKey: string): StepFiles {
+  return { output: `${STEP_FILES_DIR}/step-${stepKey}.out`, pid: `${STEP_FILES_DIR}/step-${stepKey}.pid` };
+}
+
+/**
+ * `sh -e -c <run>` under a wrapper that records its own PID first (docker exec makes it a session and
+ * process-group leader, so the PID is also the group to kill) and creates a fresh, empty $FERRY_OUTPUT, and
+ * afterwards removes the PID file and an output file the step left empty: reading an absent file back is
+ * ~1 ms, an existing one ~35 ms (Docker mounts the container for it). Exits with the step's status.
+ * `true` rather than `:` because a failed redirection on a special built-in would end the wrapper.
+ */
+export function stepCommand(run: string, files: StepFiles): string[] {
+  const script = [
+    'echo $$ 2>/dev/null >"$2"; true 2>/dev/null >"$FERRY_OUTPUT"',
+    'sh -e -c "$1"; status=$?',
+    'if [ -s "$FERRY_OUTPUT" ]; then rm -f "$2"; else rm -f "$2" "$FERRY_OUTPUT"; fi 2>/dev/null',
+    'exit $status',
+  ].join('\n');
+  return ['sh', '-c', script, 'ferry-step', run, files.pid];
+}
+
+/**
+ * Kills a step: its process group, then, until none is left, every process whose environment carries
+ * `FERRY_STEP_ID=<stepId>` (background jobs that called setsid, or were re-parented). Waits up to ~1s for the
+ * PID file in case the step is only starting. Runs as the step's user, which can read its processes' environ.
+ * Exits 0 when nothing of the step is left, 1 when it gave up.
+ */
+export function killStepCommand(stepId: string, files: StepFiles): string[] {
+  const script = [
+    'id=$1; pidfile=$2; i=0',
+    'while [ ! -s "$pidfile" ] && [ $i -lt 20 ]; do sleep 0.05; i=$((i+1)); done',
+    'pg=; read -r pg <"$pidfile" 2>/dev/null',
+    'if [ -n "$pg" ]; then kill -9 -"$pg" 2>/dev/null; fi',
+    'i=0',
+    'while [ $i -lt 50 ]; do',
+    '  found=',
+    '  for d in /proc/[0-9]*; do',
+    '    p=${d#/proc/}',
+    '    [ "$p" = "$$" ] && continue',
+    `    if tr '\\000' '\\n' <"$d/environ" 2>/dev/null | grep -qxF "${STEP_ID_VAR}=$id"; then`,
+    '      kill -9 "$p" 2>/dev/null && found=1',
+    '    fi',
+    '  done',
+    '  [ -z "$found" ] && exit 0',
+    '  i=$((i+1))',
+    'done',
+    'exit 1',
+  ].join('\n');
+  return ['sh', '-c', script, 'ferry-kill', stepId, files.pid];
+}

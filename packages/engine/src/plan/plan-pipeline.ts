@@ -1,0 +1,254 @@
+import { evaluateCondition } from '../expr/index.js';
+import type { ExprContext } from '../expr/index.js';
+import type { EngineErrorCode } from '../errors.js';
+import { isEngineError } from '../errors.js';
+import { parseDuration } from '../spec/parse-duration.js';
+import type { JobSpec, PipelineSpec, Scalar } from '../spec/pipeline-schema.js';
+import { expandMatrix, jobRunId, maxMatrixCells } from './expand-matrix.js';
+import type { MatrixCell } from './expand-matrix.js';
+import { findCycle, topologicalOrder } from './find-cycle.js';
+import { hashPlan } from './hash-plan.js';
+import type { JobRun, Plan, PlannedStep, SkippedJob } from './plan-types.js';
+import { conditionSource, isStatic, renderStatic } from './render-static.js';
+
+export interface GitContext {
+  sha: string;
+  shortSha: string;
+  branch: string;
+  ref: string;
+  tag: string;
+  repo: string;
+}
+
+export interface PlanContext {
+  git: GitContext;
+  /** Overrides from the command line (`--env K=V`), applied over the pipeline's env. */
+  env?: Record<string, string>;
+  /** What started the run: cli, push, pull_request, tag, manual. */
+  trigger?: string;
+  /** Only these jobs and what they need (`--job`). */
+  only?: string[];
+}
+
+export interface PlanIssue {
+  code: EngineErrorCode;
+  /** Path into the pipeline file, like `jobs.deploy.needs`. */
+  path: string;
+  message: string;
+}
+
+export type PlanResult = { plan: Plan; issues: [] } | { plan?: undefined; issues: PlanIssue[] };
+
+const defaultWorkdir = '/workspace';
+
+/** Pure: a validated pipeline and the run's context → the DAG of JobRuns, or every problem found. */
+export function planPipeline(spec: PipelineSpec, file: string, ctx: PlanContext): PlanResult {
+  const issues: PlanIssue[] = [];
+  const jobIds = Object.keys(spec.jobs);
+  const stages = spec.stages ?? [];
+
+  const jobNeeds = new Map(jobIds.map((id) => [id, needsOf(spec.jobs[id] as JobSpec)]));
+  for (const [id, needs] of jobNeeds) {
+    for (const need of needs) {
+      if (!spec.jobs[need]) issues.push({ code: 'PLAN_UNKNOWN_NEED', path: `jobs.${id}.needs`, message: `job "${id}" needs unknown job "${need}"` });
+    }
+  }
+  const cycle = findCycle(jobNeeds);
+  if (cycle) {
+    issues.push({ code: 'PLAN_CYCLE', path: `jobs.${cycle[0]}.needs`, message: `jobs form a cycle: ${cycle.join(' → ')}` });
+  }
+  for (const id of ctx.only ?? []) {
+    if (!spec.jobs[id]) issues.push({ code: 'PLAN_UNKNOWN_JOB', path: 'jobs', message: `--job "${id}" is not a job of this pipeline (jobs: ${jobIds.join(', ')})` });
+  }
+  if (issues.length > 0) return { issues };
+
+  const env = { ...stringMap(spec.env), ...(ctx.env ?? {}) };
+  const baseCtx: ExprContext = { git: { ...ctx.git }, env, run: { trigger: ctx.trigger ?? 'cli' } };
+
+  // Stage edges (GitLab's rule): a job without `needs` waits for every job of the nearest earlier stage
+  // that has jobs; a job with `needs` waits only for those.
+  const stageEdges = new Map<string, string[]>();
+  for (const id of jobIds) {
+    const job = spec.jobs[id] as JobSpec;
+    if (job.needs !== undefined || job.stage === undefined) continue;
+    const index = stages.indexOf(job.stage);
+    for (let earlier = index - 1; earlier >= 0; earlier--) {
+      const inStage = jobIds.filter((other) => spec.jobs[other]?.stage === stages[earlier]);
+      if (inStage.length > 0) {
+        stageEdges.set(id, inStage);
+        break;
+      }
+    }
+  }
+  const edges = new Map(jobIds.map((id) => [id, [...(jobNeeds.get(id) ?? []), ...(stageEdges.get(id) ?? [])]]));
+
+  const selected = selectJobs(jobIds, edges, ctx.only);
+  const skipped: SkippedJob[] = [];
+  const runsByJob = new Map<string, JobRun[]>();
+  const skippedJobs = new Map<string, string>();
+
+  for (const id of topologicalOrder(jobIds, edges)) {
+    const job = spec.jobs[id] as JobSpec;
+    if (!selected.has(id)) {
+      skippedJobs.set(id, 'not selected by --job');
+      continue;
+    }
+    const skippedNeed = (edges.get(id) ?? []).find((need) => skippedJobs.has(need));
+    if (skippedNeed) {
+      skippedJobs.set(id, `needs "${skippedNeed}", which is skipped (${skippedJobs.get(skippedNeed)})`);
+      continue;
+    }
+    const cells = expandMatrix(job.matrix);
+    if (cells.length > maxMatrixCells) {
+      issues.push({ code: 'PLAN_INVALID', path: `jobs.${id}.matrix`, message: `matrix expands to ${cells.length} jobs, more than the limit of ${maxMatrixCells}` });
+      continue;
+    }
+    const runs: JobRun[] = [];
+    for (const cell of cells) {
+      try {
+        const run = planJobRun(id, job, cell, edges, stageEdges, runsByJob, { ...baseCtx, matrix: cell }, env);
+        if (run.skipReason) skipped.push({ id: run.jobRun.id, jobId: id, reason: run.skipReason });
+        else runs.push(run.jobRun);
+      } catch (error) {
+        if (!isEngineError(error)) throw error;
+        issues.push({ code: error.code, path: `jobs.${id}`, message: error.message });
+      }
+    }
+    if (runs.length === 0) skippedJobs.set(id, skipped.find((s) => s.jobId === id)?.reason ?? 'no matrix cell left');
+    runsByJob.set(id, runs);
+  }
+  if (issues.length > 0) return { issues };
+  for (const [id, reason] of skippedJobs) {
+    if (!skipped.some((s) => s.jobId === id)) skipped.push({ id, jobId: id, reason });
+  }
+
+  const jobs = [...runsByJob.values()].flat();
+  const plan: Omit<Plan, 'hash'> = { pipeline: spec.name ?? file, file, stages, jobs, skipped };
+  return { plan: { ...plan, hash: hashPlan(plan) }, issues: [] };
+}
+
+function planJobRun(
+  id: string,
+  job: JobSpec,
+  cell: MatrixCell,
+  edges: Map<string, string[]>,
+  stageEdges: Map<string, string[]>,
+  runsByJob: Map<string, JobRun[]>,
+  ctx: ExprContext,
+  pipelineEnv: Record<string, string>,
+): { jobRun: JobRun; skipReason?: string } {
+  const runId = jobRunId(id, cell);
+  const render = (text: string) => renderStatic(text, ctx);
+  const env = renderMap({ ...pipelineEnv, ...stringMap(job.env) }, render);
+  const jobCtx: ExprContext = { ...ctx, env };
+
+  let condition: string | undefined;
+  let skipReason: string | undefined;
+  if (job.if !== undefined) {
+    if (typeof job.if === 'boolean') {
+      if (!job.if) skipReason = 'if: false';
+    } else {
+      const source = conditionSource(job.if);
+      if (isStatic(source)) {
+        if (!evaluateCondition(source, jobCtx)) skipReason = `if "${source}" was false`;
+      } else {
+        condition = source;
+      }
+    }
+  }
+
+  const needs: string[] = [];
+  const needsFrom: Record<string, 'needs' | 'stage'> = {};
+  for (const need of edges.get(id) ?? []) {
+    for (const run of runsByJob.get(need) ?? []) {
+      needs.push(run.id);
+      needsFrom[run.id] = stageEdges.get(id)?.includes(need) ? 'stage' : 'needs';
+    }
+  }
+
+  const steps: PlannedStep[] = (job.steps ?? []).map((step, index) => ({
+    index,
+    name: step.name !== undefined ? render(step.name) : firstLine(step.run),
+    run: render(step.run),
+    env: renderMap(stringMap(step.env), (text) => renderStatic(text, jobCtx)),
+    ...(step.timeout !== undefined ? { timeoutMs: parseDuration(step.timeout) } : {}),
+    ...(step.if !== undefined ? { if: typeof step.if === 'boolean' ? String(step.if) : conditionSource(step.if) } : {}),
+    allowFailure: step.allowFailure ?? false,
+  }));
+
+  const kind = job.build ? 'build' : job.deploy ? 'deploy' : 'steps';
+  const artifacts = job.artifacts === undefined ? undefined : Array.isArray(job.artifacts) ? { paths: job.artifacts, when: 'on-success' as const } : { paths: job.artifacts.paths, when: job.artifacts.when ?? 'on-success' };
+  const jobRun: JobRun = {
+    id: runId,
+    jobId: id,
+    name: job.name !== undefined ? render(job.name) : runId,
+    kind,
+    stage: job.stage ?? '',
+    image: job.image !== undefined ? render(job.image) : '',
+    pull: job.pull ?? 'if-not-present',
+    matrix: cell,
+    needs,
+    needsFrom,
+    steps,
+    env,
+    ...(condition !== undefined ? { if: condition } : {}),
+    ...(job.timeout !== undefined ? { timeoutMs: parseDuration(job.timeout) } : {}),
+    retry: typeof job.retry === 'object' ? job.retry.max : (job.retry ?? 0),
+    allowFailure: job.allowFailure ?? false,
+    workdir: job.workdir ?? defaultWorkdir,
+    ...(job.user !== undefined ? { user: job.user } : {}),
+    privileged: job.privileged ?? false,
+    secrets: job.secrets ?? [],
+    services: job.services ?? {},
+    ...(artifacts ? { artifacts } : {}),
+    ...(job.cache ? { cache: job.cache } : {}),
+    outputs: job.outputs ?? {},
+    ...(job.build ? { build: job.build } : {}),
+    ...(job.deploy ? { deploy: job.deploy } : {}),
+    resources: {
+      ...(job.resources?.cpus !== undefined ? { cpus: job.resources.cpus } : {}),
+      ...(job.resources?.memory !== undefined ? { memoryBytes: parseSize(job.resources.memory) } : {}),
+      ...(job.resources?.pids !== undefined ? { pids: job.resources.pids } : {}),
+    },
+  };
+  return skipReason !== undefined ? { jobRun, skipReason } : { jobRun };
+}
+
+function needsOf(job: JobSpec): string[] {
+  if (job.needs === undefined) return [];
+  return Array.isArray(job.needs) ? job.needs : [job.needs];
+}
+
+function selectJobs(jobIds: string[], edges: Map<string, string[]>, only: string[] | undefined): Set<string> {
+  if (!only || only.length === 0) return new Set(jobIds);
+  const selected = new Set<string>();
+  const add = (id: string) => {
+    if (selected.has(id)) return;
+    selected.add(id);
+    for (const need of edges.get(id) ?? []) add(need);
+  };
+  only.forEach(add);
+  return selected;
+}
+
+function stringMap(map: Record<string, Scalar> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(map ?? {}).map(([key, value]) => [key, String(value)]));
+}
+
+function renderMap(map: Record<string, string>, render: (text: string) => string): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).map(([key, value]) => [key, render(value)]));
+}
+
+function firstLine(text: string): string {
+  const line = text.trim().split('\n')[0] ?? '';
+  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+}
+
+const sizeUnits: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+export function parseSize(value: number | string): number {
+  if (typeof value === 'number') return value;
+  const match = /^(\d+(?:\.\d+)?)([kmg]?)b?$/i.exec(value);
+  if (!match) return Number.NaN;
+  return Math.round(Number(match[1]) * (sizeUnits[(match[2] ?? '').toLowerCase()] ?? 1));
+}

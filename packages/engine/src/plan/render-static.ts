@@ -1,0 +1,40 @@
+import { evaluateExpression, findTemplateExpressions, referencedContexts } from '../expr/index.js';
+import type { ExprContext } from '../expr/index.js';
+
+/** Contexts known when planning; anything else (jobs, secrets) waits for run time. */
+export const staticContexts: ReadonlySet<string> = new Set(['git', 'env', 'matrix', 'run']);
+const statusFunction = /\b(always|success|failure|cancelled)\s*\(/;
+
+export function isStatic(expression: string): boolean {
+  if (statusFunction.test(expression)) return false;
+  return [...referencedContexts(expression)].every((name) => staticContexts.has(name));
+}
+
+/**
+ * Replaces each `${{ }}` whose inputs are all known at plan time with its value and leaves the others for
+ * the scheduler, so a plan shows concrete commands wherever it can. Throws EngineError on a bad expression.
+ */
+export function renderStatic(text: string, ctx: ExprContext): string {
+  const found = findTemplateExpressions(text);
+  if (found.length === 0) return text;
+  let out = '';
+  let last = 0;
+  for (const { src, start, end } of found) {
+    out += text.slice(last, start);
+    out += isStatic(src) ? stringify(evaluateExpression(src, ctx)) : text.slice(start, end);
+    last = end;
+  }
+  return out + text.slice(last);
+}
+
+export function stringify(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** Strips a `${{ }}` wrapper around a whole condition. */
+export function conditionSource(condition: string): string {
+  const match = /^\s*\$\{\{([\s\S]*)\}\}\s*$/.exec(condition);
+  return (match?.[1] ?? condition).trim();
+}

@@ -1,0 +1,80 @@
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { checkExpressions } from './check-expressions.js';
+import { checkSemantics } from './check-semantics.js';
+import { createSourceLocator, type SourcePosition } from './create-source-locator.js';
+import { formatPath, parsePath } from './format-path.js';
+import { mapSchemaIssues } from './map-schema-issues.js';
+import { PipelineSchema, type PipelineSpec } from './pipeline-schema.js';
+import type { PendingIssue, SpecIssue } from './spec-issue.js';
+
+export interface ParseSpecResult {
+  /** Present only when there are no issues. */
+  spec?: PipelineSpec;
+  /** Every problem found, in file order. */
+  issues: SpecIssue[];
+  /** Places a path like `jobs.deploy.needs` in the file (at its key), e.g. for the planner's issues. */
+  locate: (path: string) => SourcePosition;
+}
+
+/**
+ * YAML text → validated pipeline. Never throws on bad input: YAML syntax errors (SPEC_YAML), schema
+ * violations (SPEC_INVALID) and semantic problems (SPEC_INVALID, PLAN_UNKNOWN_NEED, EXPR_SYNTAX) are all
+ * collected, each at the file:line:col of the node concerned. Semantic checks run once the schema passes.
+ */
+export function parseSpec(text: string, file: string): ParseSpecResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
+  const locator = createSourceLocator(doc, lineCounter, text);
+  const locate = (path: string): SourcePosition => locator({ code: 'SPEC_INVALID', path: parsePath(path), at: 'key', message: '' });
+  const done = (issues: SpecIssue[], spec?: PipelineSpec): ParseSpecResult => (spec && issues.length === 0 ? { spec, issues, locate } : { issues: sortIssues(issues), locate });
+
+  if (doc.errors.length > 0) {
+    return done(
+      doc.errors.map((error) => ({
+        code: 'SPEC_YAML',
+        file,
+        ...lineCounter.linePos(error.pos[0]),
+        path: '',
+        message: yamlMessage(error.code, error.message, text.slice(error.pos[0])),
+      })),
+    );
+  }
+  if (doc.contents === null) {
+    return done([{ code: 'SPEC_INVALID', file, line: 1, col: 1, path: '', message: 'the file is empty; a pipeline needs at least jobs:' }]);
+  }
+  let data: unknown;
+  try {
+    data = toData(doc);
+  } catch (error) {
+    return done([{ code: 'SPEC_YAML', file, line: 1, col: 1, path: '', message: (error as Error).message }]);
+  }
+
+  const place = (issue: PendingIssue): SpecIssue => ({ code: issue.code, file, ...locator(issue), path: formatPath(issue.path), message: issue.message });
+  const result = PipelineSchema.safeParse(data);
+  if (!result.success) return done(mapSchemaIssues(result.error.issues, data, PipelineSchema).map(place));
+  return done([...checkSemantics(result.data), ...checkExpressions(result.data)].map(place), result.data);
+}
+
+function toData(doc: Document): unknown {
+  return doc.toJS({ maxAliasCount: 1000 });
+}
+
+/** yaml's message, lower-cased like ours; the two common ones reworded to name the thing. `rest` is the source from the error on. */
+function yamlMessage(code: string, message: string, rest: string): string {
+  if (code === 'DUPLICATE_KEY') return `duplicate key "${/^("[^"\n]*"|'[^'\n]*'|[^:\n]*)/.exec(rest)?.[1]?.trim().replace(/^["']|["']$/g, '')}"`;
+  if (code === 'MULTIPLE_DOCS') return 'a pipeline file holds one YAML document; remove the "---" separator';
+  return message.charAt(0).toLowerCase() + message.slice(1);
+}
+
+/** File order; the same message at the same place is reported once. */
+function sortIssues(issues: SpecIssue[]): SpecIssue[] {
+  const seen = new Set<string>();
+  return issues
+    .filter((issue) => {
+      const key = `${issue.line}:${issue.col}:${issue.code}:${issue.path}:${issue.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => a.line - b.line || a.col - b.col);
+}

@@ -1,0 +1,34 @@
+import Docker from 'dockerode';
+import { describe, expect, it } from 'vitest';
+import { EngineError } from '../../../../packages/engine/src/errors.js';
+import { dockerReason, isDockerUnreachable, toEngineError } from '../../../../packages/engine/src/exec/docker/docker-errors.js';
+
+const docker = new Docker({ socketPath: '/run/nowhere.sock' });
+
+function apiError(statusCode: number, message: string): Error {
+  return Object.assign(new Error(`(HTTP code ${statusCode}) - ${message}`), { statusCode, json: { message } });
+}
+
+describe('Docker error mapping', () => {
+  it('treats socket failures as an unreachable engine', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED /run/nowhere.sock'), { code: 'ECONNREFUSED' });
+    expect(isDockerUnreachable(refused)).toBe(true);
+    const mapped = toEngineError(docker, refused, 'cannot run step');
+    expect(mapped.code).toBe('EXEC_DOCKER_UNAVAILABLE');
+    expect(mapped.message).toContain('/run/nowhere.sock');
+  });
+
+  it('treats API answers as container errors with the daemon message', () => {
+    const error = apiError(409, 'container abc is not running');
+    expect(isDockerUnreachable(error)).toBe(false);
+    expect(dockerReason(error)).toBe('container abc is not running');
+    const mapped = toEngineError(docker, error, 'cannot run step "x" of job "y"');
+    expect(mapped.code).toBe('EXEC_CONTAINER');
+    expect(mapped.message).toBe('cannot run step "x" of job "y": container abc is not running');
+  });
+
+  it('passes EngineErrors through', () => {
+    const original = new EngineError('EXEC_WORKSPACE', 'nope');
+    expect(toEngineError(docker, original, 'x')).toBe(original);
+  });
+});

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { formatIssues, parseSpec } from '../../../packages/engine/src/spec/index.js';
+
+const issuesOf = (text: string) => formatIssues(parseSpec(text, 'f.yml').issues);
+
+describe('parseSpec', () => {
+  it('returns the typed spec and no issues for a valid file', () => {
+    const result = parseSpec('jobs:\n  a:\n    image: x\n    steps: [{ run: make }]\n', 'f.yml');
+    expect(result.issues).toEqual([]);
+    expect(result.spec?.jobs.a?.steps?.[0]?.run).toBe('make');
+  });
+
+  it('never throws, whatever the input', () => {
+    for (const text of ['', '\0', ':::', '[', '{a: 1', 'jobs: !!binary x', '*undefined', '- - -', 'a: &a [*a]', '%YAML 9\n---\n']) {
+      expect(() => parseSpec(text, 'f.yml')).not.toThrow();
+      expect(parseSpec(text, 'f.yml').spec).toBeUndefined();
+    }
+  });
+
+  it('reports every YAML error of the document', () => {
+    expect(issuesOf('jobs:\n  a: [x\n  b: 1\n  b: 2\n')).toMatchInlineSnapshot(`
+      "f.yml:3:3 SPEC_YAML flow sequence in block collection must be sufficiently indented and end with a ]
+      f.yml:3:6 SPEC_YAML nested mappings are not allowed in compact mappings
+      f.yml:3:6 SPEC_YAML implicit keys need to be on a single line"
+    `);
+  });
+
+  it('rejects a file of several documents', () => {
+    expect(issuesOf('jobs: {}\n---\njobs: {}\n')).toMatchInlineSnapshot(`"f.yml:2:1 SPEC_YAML a pipeline file holds one YAML document; remove the "---" separator"`);
+  });
+
+  it('points into quoted strings and block scalars at the expression', () => {
+    const text = [
+      'jobs:',
+      '  a:',
+      '    image: x',
+      '    steps:',
+      '      - run: "echo ${{ git.sha == }}"',
+      "      - run: 'echo ''quoted'' ${{ env.A && }}'",
+      '      - run: >',
+      '          folded',
+      '          ${{ matrix.x }}',
+      '',
+    ].join('\n');
+    expect(issuesOf(text)).toMatchInlineSnapshot(`
+      "f.yml:5:35 EXPR_SYNTAX jobs.a.steps[0].run: expected a value after "==", got end of expression in \${{ git.sha == }}
+      f.yml:6:44 EXPR_SYNTAX jobs.a.steps[1].run: expected a value after "&&", got end of expression in \${{ env.A && }}
+      f.yml:9:15 SPEC_INVALID jobs.a.steps[2].run: job "a" has no matrix axis "x" (it has no matrix)"
+    `);
+  });
+
+  it('points at the anchor when the problem comes through a merge key', () => {
+    const text = ['jobs:', '  a: &base', '    image: x', '    steps: [{ run: make }]', '    timeout: soon', '  b:', '    <<: *base', '    needs: a', ''].join('\n');
+    expect(issuesOf(text)).toMatchInlineSnapshot(`
+      "f.yml:5:14 SPEC_INVALID jobs.a.timeout: expected a duration like 30s, 10m or 1h30m
+      f.yml:5:14 SPEC_INVALID jobs.b.timeout: expected a duration like 30s, 10m or 1h30m"
+    `);
+  });
+
+  it('points at the key of the mapping that misses a required key', () => {
+    expect(issuesOf('jobs:\n  a:\n    image: x\n    steps:\n      - name: build\n        env: {}\n')).toMatchInlineSnapshot(`"f.yml:5:9 SPEC_INVALID jobs.a.steps[0].run: required"`);
+    expect(issuesOf('name: x\n')).toMatchInlineSnapshot(`"f.yml:1:1 SPEC_INVALID jobs: required"`);
+  });
+
+  it('points at the key when a value is left empty', () => {
+    expect(issuesOf('jobs:\n  a:\n    image:\n    steps: [{ run: make }]\n')).toMatchInlineSnapshot(`"f.yml:3:5 SPEC_INVALID jobs.a.image: expected string, got null"`);
+  });
+
+  it('accepts bare, wrapped and boolean conditions but not half-wrapped ones', () => {
+    const job = (condition: string) => `jobs:\n  a:\n    image: x\n    if: ${condition}\n    steps: [{ run: make }]\n`;
+    expect(issuesOf(job("git.branch == 'main'"))).toBe('');
+    expect(issuesOf(job("${{ git.branch == 'main' }}"))).toBe('');
+    expect(issuesOf(job('false'))).toBe('');
+    expect(issuesOf(job("${{ git.tag }} && ${{ git.sha }}"))).toMatchInlineSnapshot(`"f.yml:4:9 EXPR_SYNTAX jobs.a.if: a condition must be one expression: wrap all of it in a single \${{ }}, or none of it"`);
+  });
+
+  it('lets a job read outputs of jobs it needs through stage order', () => {
+    const text = `stages: [one, two, three]
+jobs:
+  a: { stage: one, image: x, steps: [{ run: make }] }
+  b: { stage: two, image: x, steps: [{ run: make }] }
+  c: { stage: three, image: x, steps: [{ run: "echo \${{ jobs.a.outputs.v }} \${{ jobs.b.status }}" }] }
+  d: { stage: three, needs: [b], image: x, steps: [{ run: "echo \${{ jobs.a.outputs.v }}" }] }
+  e: { image: x, steps: [{ run: "echo \${{ jobs.a.outputs.v }}" }] }
+`;
+    expect(issuesOf(text)).toMatchInlineSnapshot(`"f.yml:7:43 SPEC_INVALID jobs.e.steps[0].run: job "e" reads jobs.a.outputs but does not need "a" (add it to needs)"`);
+  });
+
+  it('knows matrix axes that only include entries add', () => {
+    const text = `jobs:
+  t:
+    image: x
+    matrix: { os: [linux], include: [{ os: linux, arch: arm64 }] }
+    steps: [{ run: "echo \${{ matrix.os }} \${{ matrix.arch }} \${{ matrix['os'] }} \${{ toJSON(matrix) }}" }]
+`;
+    expect(issuesOf(text)).toBe('');
+  });
+
+  it('reports semantic issues together, and only after the schema passes', () => {
+    expect(issuesOf('jobs:\n  a:\n    needs: [nope]\n    image: 3\n')).toMatchInlineSnapshot(`"f.yml:4:12 SPEC_INVALID jobs.a.image: expected string, got number"`);
+    expect(issuesOf('jobs:\n  a:\n    needs: [nope]\n')).toMatchInlineSnapshot(`
+      "f.yml:2:3 SPEC_INVALID jobs.a: a job needs exactly one of steps, build or deploy
+      f.yml:3:13 PLAN_UNKNOWN_NEED jobs.a.needs[0]: job "a" needs unknown job "nope" (jobs: a)"
+    `);
+  });
+
+  it('quotes keys that are not plain names in paths', () => {
+    expect(issuesOf('jobs:\n  a:\n    image: x\n    steps: [{ run: make }]\n    env: { "A.B": 1 }\n')).toMatchInlineSnapshot(`"f.yml:5:12 SPEC_INVALID jobs.a.env["A.B"]: invalid name "A.B": expected an environment variable name (letters, digits, _; not starting with a digit)"`);
+  });
+
+  it('requires at least one job and distinct stages', () => {
+    expect(issuesOf('stages: [a, b, a]\njobs: {}\n')).toMatchInlineSnapshot(`
+      "f.yml:1:16 SPEC_INVALID stages[2]: stage "a" is listed twice
+      f.yml:2:1 SPEC_INVALID jobs: a pipeline needs at least one job"
+    `);
+  });
+
+  it('places a dotted path in the file for issues found later (by the planner)', () => {
+    const { locate } = parseSpec('jobs:\n  a:\n    image: x\n    needs: [b]\n    steps:\n      - run: make\n  b: {}\n', 'f.yml');
+    expect(locate('jobs.a.needs')).toEqual({ line: 4, col: 5 });
+    expect(locate('jobs.a.steps[0].run')).toEqual({ line: 6, col: 9 });
+    expect(locate('jobs.b')).toEqual({ line: 7, col: 3 });
+    expect(locate('jobs.zzz.needs')).toEqual({ line: 1, col: 1 });
+    expect(locate('')).toEqual({ line: 1, col: 1 });
+  });
+});

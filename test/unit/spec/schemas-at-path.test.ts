@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { Duration, PipelineSchema } from '../../../packages/engine/src/spec/pipeline-schema.js';
+import { allowedKeysAt, schemasAtPath } from '../../../packages/engine/src/spec/schemas-at-path.js';
+
+describe('allowedKeysAt', () => {
+  it('walks objects, records and arrays of the schema', () => {
+    expect(allowedKeysAt(PipelineSchema, [])).toEqual(['name', 'on', 'env', 'secrets', 'stages', 'jobs', 'services']);
+    expect(allowedKeysAt(PipelineSchema, ['jobs', 'any'])).toContain('image');
+    expect(allowedKeysAt(PipelineSchema, ['jobs', 'any', 'steps', 3])).toEqual(['name', 'run', 'env', 'timeout', 'if', 'allowFailure']);
+  });
+
+  it('collects the keys of every object option of a union', () => {
+    expect(allowedKeysAt(PipelineSchema, ['services', 'api', 'strategy', 'canary', 'steps', 0])).toEqual(['weight', 'pause']);
+    expect(allowedKeysAt(PipelineSchema, ['jobs', 'a', 'artifacts'])).toEqual(['paths', 'when', 'expireIn']);
+  });
+
+  it('finds nothing past a leaf', () => {
+    expect(allowedKeysAt(PipelineSchema, ['name', 'x'])).toEqual([]);
+    expect(schemasAtPath(PipelineSchema, ['jobs', 'a', 'timeout'])).toContain(Duration);
+  });
+});
