@@ -34,7 +34,7 @@ jobs:
     needs: [left, right]
     image: ferry/busybox:1
     steps:
-      - run: echo "joined ${{ jobs.left.outputs.side }}"
+      - run: echo "joined \${{ jobs.left.outputs.side }}"
 `,
       executor,
       { runId: newRunId() },

@@ -96,11 +96,45 @@ jobs:
     expect(issuesOf(text)).toBe('');
   });
 
-  it('reports semantic issues together, and only after the schema passes', () => {
-    expect(issuesOf('jobs:\n  a:\n    needs: [nope]\n    image: 3\n')).toMatchInlineSnapshot(`"f.yml:4:12 SPEC_INVALID jobs.a.image: expected string, got number"`);
-    expect(issuesOf('jobs:\n  a:\n    needs: [nope]\n')).toMatchInlineSnapshot(`
-      "f.yml:2:3 SPEC_INVALID jobs.a: a job needs exactly one of steps, build or deploy
-      f.yml:3:13 PLAN_UNKNOWN_NEED jobs.a.needs[0]: job "a" needs unknown job "nope" (jobs: a)"
+  it('reports standalone semantic issues together with schema issues, one per node', () => {
+    const text = `jobs:
+  build:
+    imagee: ferry/busybox:1
+    steps:
+      - run: 42
+  test:
+    needs: [biuld]
+    image: ferry/busybox:1
+    if: ""
+    steps:
+      - run: echo \${{ matrix.os == }}
+`;
+    expect(issuesOf(text)).toMatchInlineSnapshot(`
+      "f.yml:3:5 SPEC_INVALID jobs.build.imagee: unknown key "imagee" (did you mean "image"?)
+      f.yml:5:14 SPEC_INVALID jobs.build.steps[0].run: expected string, got number
+      f.yml:7:13 PLAN_UNKNOWN_NEED jobs.test.needs[0]: job "test" needs unknown job "biuld" (did you mean "build"?)
+      f.yml:9:9 SPEC_INVALID jobs.test.if: expected a non-empty string
+      f.yml:11:36 EXPR_SYNTAX jobs.test.steps[0].run: expected a value after "==", got end of expression in \${{ matrix.os == }}"
+    `);
+  });
+
+  it('checks matrix axes, job outputs and secrets only once the schema passes', () => {
+    const job = (retry: number) => `jobs:
+  a:
+    image: x
+    retry: ${retry}
+    steps: [{ run: "echo \${{ jobs.b.outputs.x }} \${{ matrix.os }} \${{ secrets.T }} \${{ nope.x }}" }]
+  b: { image: x, steps: [{ run: make }] }
+`;
+    expect(issuesOf(job(9))).toMatchInlineSnapshot(`
+      "f.yml:4:12 SPEC_INVALID jobs.a.retry: expected a number <= 5, got 9
+      f.yml:5:88 EXPR_EVAL jobs.a.steps[0].run: unknown context "nope" (contexts: env, matrix, git, jobs, secrets, run)"
+    `);
+    expect(issuesOf(job(1))).toMatchInlineSnapshot(`
+      "f.yml:5:30 SPEC_INVALID jobs.a.steps[0].run: job "a" reads jobs.b.outputs but does not need "b" (add it to needs)
+      f.yml:5:54 SPEC_INVALID jobs.a.steps[0].run: job "a" has no matrix axis "os" (it has no matrix)
+      f.yml:5:71 SPEC_INVALID jobs.a.steps[0].run: job "a" reads secrets.T but does not list it (add secrets: [T])
+      f.yml:5:88 EXPR_EVAL jobs.a.steps[0].run: unknown context "nope" (contexts: env, matrix, git, jobs, secrets, run)"
     `);
   });
 

@@ -21,13 +21,13 @@ interface Found {
 }
 
 /**
- * Every `${{ }}` in every string of the file (and every `if:`, wrapped or bare) must parse, read only known
- * contexts, read only matrix axes its job has, read `jobs.<id>` only of jobs it (transitively) needs, and
- * read only secrets its job (or the pipeline) lists.
+ * Every `${{ }}` in every string of the file (and every `if:`, wrapped or bare) must parse and read only
+ * known contexts. With the validated `spec` (once the schema passed) it must also read only matrix axes its
+ * job has, `jobs.<id>` only of jobs it (transitively) needs, and only secrets its job (or the pipeline) lists.
  */
-export function checkExpressions(spec: PipelineSpec): PendingIssue[] {
+export function checkExpressions(data: unknown, spec?: PipelineSpec): PendingIssue[] {
   const issues: PendingIssue[] = [];
-  const deps = jobDependencies(spec);
+  const deps = spec ? jobDependencies(spec) : new Map<string, Set<string>>();
   const visitString = (text: string, path: PathSegment[]): void => {
     const found = parseStringExpressions(text, path, issues);
     const scope = scopeOf(path);
@@ -40,7 +40,7 @@ export function checkExpressions(spec: PipelineSpec): PendingIssue[] {
       }
     }
   };
-  walkStrings(spec, [], visitString);
+  walkStrings(data, [], visitString);
   return issues;
 }
 
@@ -63,12 +63,13 @@ function parseStringExpressions(text: string, path: PathSegment[], issues: Pendi
 type Report = (message: string, code?: EngineErrorCode) => void;
 
 /** Unknown contexts are EXPR_EVAL, as they would be at run time; misplaced reads are SPEC_INVALID. */
-function checkRead(read: string[], scope: Scope, spec: PipelineSpec, deps: Map<string, Set<string>>, report: Report): void {
+function checkRead(read: string[], scope: Scope, spec: PipelineSpec | undefined, deps: Map<string, Set<string>>, report: Report): void {
   const [root, name] = read as [string, string | undefined];
   if (!knownContexts.includes(root)) {
     const hint = didYouMean(root, knownContexts) || ` (contexts: ${knownContexts.join(', ')})`;
     return report(`unknown context "${root}"${hint}`, 'EXPR_EVAL');
   }
+  if (!spec) return;
   if (root === 'matrix') {
     if (scope.kind !== 'job') return report(`${read.slice(0, 2).join('.')} is only available inside a job with a matrix`);
     if (name === undefined) return;
@@ -116,12 +117,14 @@ function isCondition(path: readonly PathSegment[]): boolean {
   return path[0] === 'jobs' && ((path.length === 3 && path[2] === 'if') || (path.length === 5 && path[2] === 'steps' && path[4] === 'if'));
 }
 
-function walkStrings(value: unknown, path: PathSegment[], visit: (text: string, path: PathSegment[]) => void): void {
-  if (typeof value === 'string') visit(value, path);
-  else if (Array.isArray(value)) value.forEach((item, index) => walkStrings(item, [...path, index], visit));
-  else if (typeof value === 'object' && value !== null) {
-    for (const [key, item] of Object.entries(value)) walkStrings(item, [...path, key], visit);
-  }
+/** Visits every string; a value that contains itself (an anchor inside its own alias) is walked once. */
+function walkStrings(value: unknown, path: PathSegment[], visit: (text: string, path: PathSegment[]) => void, open = new Set<unknown>()): void {
+  if (typeof value === 'string') return visit(value, path);
+  if (typeof value !== 'object' || value === null || open.has(value)) return;
+  open.add(value);
+  if (Array.isArray(value)) value.forEach((item, index) => walkStrings(item, [...path, index], visit, open));
+  else for (const [key, item] of Object.entries(value)) walkStrings(item, [...path, key], visit, open);
+  open.delete(value);
 }
 
 /** The `${{ … }}` around `offset` (or the whole text for a bare condition), shortened for a message. */

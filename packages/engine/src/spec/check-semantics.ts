@@ -1,54 +1,68 @@
 import { didYouMean } from '../expr/suggest-name.js';
-import type { JobSpec, PipelineSpec } from './pipeline-schema.js';
-import type { PendingIssue } from './spec-issue.js';
+import type { PathSegment, PendingIssue } from './spec-issue.js';
 
 const kinds = ['steps', 'build', 'deploy'] as const;
 
 /**
- * Rules the schema cannot express, on a file that passed it: one kind per job, an image for steps,
+ * Rules the schema cannot express: at least one job, distinct stages, one kind per job, an image for steps,
  * known stages, needs and deploy services. Cycles are the planner's to find.
+ *
+ * Works on the raw data, so these issues are reported together with schema issues; values of the wrong
+ * type are skipped here (the schema reports them). `jobsWithUnknownKeys` are spared "needs an image",
+ * which is most often an `imagee`-style misspelling already reported as an unknown key.
  */
-export function checkSemantics(spec: PipelineSpec): PendingIssue[] {
+export function checkSemantics(data: unknown, jobsWithUnknownKeys: ReadonlySet<string> = new Set()): PendingIssue[] {
   const issues: PendingIssue[] = [];
-  const jobIds = Object.keys(spec.jobs);
-  const serviceNames = Object.keys(spec.services ?? {});
+  const report = (path: PathSegment[], at: PendingIssue['at'], message: string, code: PendingIssue['code'] = 'SPEC_INVALID') => {
+    issues.push({ code, path, at, message });
+  };
+  const root = asRecord(data);
+  const jobs = asRecord(root?.jobs);
+  if (!root || !jobs) return issues;
+  const jobIds = Object.keys(jobs);
+  const serviceNames = Object.keys(asRecord(root.services) ?? {});
+  const stages = Array.isArray(root.stages) ? root.stages.filter((stage): stage is string => typeof stage === 'string') : undefined;
 
-  if (jobIds.length === 0) issues.push({ code: 'SPEC_INVALID', path: ['jobs'], at: 'key', message: 'a pipeline needs at least one job' });
-  spec.stages?.forEach((stage, index) => {
-    if (spec.stages?.indexOf(stage) !== index) {
-      issues.push({ code: 'SPEC_INVALID', path: ['stages', index], at: 'value', message: `stage "${stage}" is listed twice` });
-    }
+  if (jobIds.length === 0) report(['jobs'], 'key', 'a pipeline needs at least one job');
+  stages?.forEach((stage, index) => {
+    if (stages.indexOf(stage) !== index) report(['stages', index], 'value', `stage "${stage}" is listed twice`);
   });
 
   for (const id of jobIds) {
-    const job = spec.jobs[id] as JobSpec;
-    const present = kinds.filter((kind) => job[kind] !== undefined);
+    const job = asRecord(jobs[id]);
+    if (!job) continue;
+    const present = kinds.filter((kind) => Object.hasOwn(job, kind));
     if (present.length !== 1) {
       const both = present.length > 1 ? `, not ${present.join(' and ')}` : '';
-      issues.push({ code: 'SPEC_INVALID', path: ['jobs', id], at: 'key', message: `a job needs exactly one of steps, build or deploy${both}` });
+      report(['jobs', id], 'key', `a job needs exactly one of steps, build or deploy${both}`);
     }
-    if (job.steps !== undefined && job.image === undefined) {
-      issues.push({ code: 'SPEC_INVALID', path: ['jobs', id], at: 'key', message: 'a job with steps needs an image to run them in (add image: …)' });
+    if (Object.hasOwn(job, 'steps') && !Object.hasOwn(job, 'image') && !jobsWithUnknownKeys.has(id)) {
+      report(['jobs', id], 'key', 'a job with steps needs an image to run them in (add image: …)');
     }
-    if (spec.stages && job.stage !== undefined && !spec.stages.includes(job.stage)) {
-      issues.push({
-        code: 'SPEC_INVALID',
-        path: ['jobs', id, 'stage'],
-        at: 'value',
-        message: `stage "${job.stage}" is not one of the stages (${spec.stages.join(', ')})${didYouMean(job.stage, spec.stages)}`,
-      });
+    if (stages && typeof job.stage === 'string' && !stages.includes(job.stage)) {
+      report(['jobs', id, 'stage'], 'value', `stage "${job.stage}" is not one of the stages (${stages.join(', ')})${didYouMean(job.stage, stages)}`);
     }
-    const needs = job.needs === undefined ? [] : typeof job.needs === 'string' ? [{ name: job.needs, path: ['jobs', id, 'needs'] }] : job.needs.map((name, i) => ({ name, path: ['jobs', id, 'needs', i] }));
-    for (const need of needs) {
-      if (Object.hasOwn(spec.jobs, need.name)) continue;
+    for (const need of namesAt(job.needs, ['jobs', id, 'needs'])) {
+      if (Object.hasOwn(jobs, need.name)) continue;
       const hint = didYouMean(need.name, jobIds) || ` (jobs: ${jobIds.join(', ')})`;
-      issues.push({ code: 'PLAN_UNKNOWN_NEED', path: need.path, at: 'value', message: `job "${id}" needs unknown job "${need.name}"${hint}` });
+      report(need.path, 'value', `job "${id}" needs unknown job "${need.name}"${hint}`, 'PLAN_UNKNOWN_NEED');
     }
-    job.deploy?.services.forEach((name, i) => {
-      if (serviceNames.includes(name)) return;
-      const hint = serviceNames.length === 0 ? ' (the pipeline defines no services)' : didYouMean(name, serviceNames) || ` (services: ${serviceNames.join(', ')})`;
-      issues.push({ code: 'SPEC_INVALID', path: ['jobs', id, 'deploy', 'services', i], at: 'value', message: `job "${id}" deploys unknown service "${name}"${hint}` });
-    });
+    for (const service of namesAt(asRecord(job.deploy)?.services, ['jobs', id, 'deploy', 'services'])) {
+      if (serviceNames.includes(service.name)) continue;
+      const hint = serviceNames.length === 0 ? ' (the pipeline defines no services)' : didYouMean(service.name, serviceNames) || ` (services: ${serviceNames.join(', ')})`;
+      report(service.path, 'value', `job "${id}" deploys unknown service "${service.name}"${hint}`);
+    }
   }
   return issues;
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** The names of a `name` or `[name, …]` value with their paths; anything not a string is left to the schema. */
+function namesAt(value: unknown, path: PathSegment[]): Array<{ name: string; path: PathSegment[] }> {
+  if (typeof value === 'string') return [{ name: value, path }];
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((name, index) => (typeof name === 'string' ? [{ name, path: [...path, index] }] : []));
 }

@@ -18,8 +18,10 @@ export interface ParseSpecResult {
 
 /**
  * YAML text → validated pipeline. Never throws on bad input: YAML syntax errors (SPEC_YAML), schema
- * violations (SPEC_INVALID) and semantic problems (SPEC_INVALID, PLAN_UNKNOWN_NEED, EXPR_SYNTAX) are all
- * collected, each at the file:line:col of the node concerned. Semantic checks run once the schema passes.
+ * violations (SPEC_INVALID) and semantic problems (SPEC_INVALID, PLAN_UNKNOWN_NEED, EXPR_SYNTAX, EXPR_EVAL)
+ * are all collected, each at the file:line:col of the node concerned. Semantic checks that stand on their
+ * own (needs, stages, expression syntax, …) run alongside the schema; those that need the whole pipeline
+ * to be well-formed (matrix axes, job outputs, secrets) run once it passes. YAML errors stop everything.
  */
 export function parseSpec(text: string, file: string): ParseSpecResult {
   const lineCounter = new LineCounter();
@@ -51,8 +53,16 @@ export function parseSpec(text: string, file: string): ParseSpecResult {
 
   const place = (issue: PendingIssue): SpecIssue => ({ code: issue.code, file, ...locator(issue), path: formatPath(issue.path), message: issue.message });
   const result = PipelineSchema.safeParse(data);
-  if (!result.success) return done(mapSchemaIssues(result.error.issues, data, PipelineSchema).map(place));
-  return done([...checkSemantics(result.data), ...checkExpressions(result.data)].map(place), result.data);
+  const schemaIssues = result.success ? [] : result.error.issues;
+  const jobsWithUnknownKeys = new Set(
+    schemaIssues.filter((issue) => issue.code === 'unrecognized_keys' && issue.path.length === 2 && issue.path[0] === 'jobs').map((issue) => String(issue.path[1])),
+  );
+  const fromSchema = mapSchemaIssues(schemaIssues, data, PipelineSchema);
+  const flagged = new Set(fromSchema.map((issue) => formatPath(issue.path)));
+  const semantic = [...checkSemantics(data, jobsWithUnknownKeys), ...checkExpressions(data, result.data)];
+  // One report per node: what the schema already rejected is not judged again.
+  const pending = [...fromSchema, ...semantic.filter((issue) => !flagged.has(formatPath(issue.path)))];
+  return done(pending.map(place), result.data);
 }
 
 function toData(doc: Document): unknown {
