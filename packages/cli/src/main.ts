@@ -31,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
     .option('-c, --concurrency <n>', 'jobs to run at once', '4')
     .option('-e, --env <K=V>', 'set a pipeline env value (repeatable)', collect, [])
     .option('--json', 'print the event stream as JSON lines')
+    .option('--secrets-file <path>', 'dotenv file with secret values (wins over the environment)')
     .action(async (file: string | undefined, options) => {
       exitCode = await runCommand(io, getDocker(), file, { ...options, workspace: workspace() });
     });

@@ -17,6 +17,14 @@ describe('parseSpec', () => {
     }
   });
 
+  it('refuses alias bombs', () => {
+    const levels = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]'];
+    for (const [prev, name] of [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['e', 'f']] as const) {
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    }
+    expect(issuesOf(`${levels.join('\n')}\njobs: {}\n`)).toMatch(/^f\.yml:1:1 SPEC_YAML .*alias/i);
+  });
+
   it('reports every YAML error of the document', () => {
     expect(issuesOf('jobs:\n  a: [x\n  b: 1\n  b: 2\n')).toMatchInlineSnapshot(`
       "f.yml:3:3 SPEC_YAML flow sequence in block collection must be sufficiently indented and end with a ]

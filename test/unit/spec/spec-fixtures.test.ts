@@ -63,11 +63,13 @@ describe('invalid fixtures', () => {
       "invalid/many-errors.yml:7:11 SPEC_INVALID jobs.build.pull: expected one of if-not-present, always, never, got 'sometimes'
       invalid/many-errors.yml:8:14 SPEC_INVALID jobs.build.timeout: expected a duration like 30s, 10m or 1h30m
       invalid/many-errors.yml:11:9 SPEC_INVALID jobs.build.steps[1].run: required
-      invalid/many-errors.yml:14:5 SPEC_INVALID jobs.test.imagee: unknown key "imagee" (did you mean "image"?)
-      invalid/many-errors.yml:15:12 SPEC_INVALID jobs.test.retry: expected a number <= 5, got 9
-      invalid/many-errors.yml:17:14 SPEC_INVALID jobs.test.steps[0].run: expected string, got boolean
-      invalid/many-errors.yml:19:3 SPEC_INVALID services.api.port: required
-      invalid/many-errors.yml:21:15 SPEC_INVALID services.api.replicas: expected integer, got 1.5"
+      invalid/many-errors.yml:13:12 SPEC_INVALID jobs.test.stage: stage "tests" is not one of the stages (build, test) (did you mean "test"?)
+      invalid/many-errors.yml:14:13 PLAN_UNKNOWN_NEED jobs.test.needs[0]: job "test" needs unknown job "biuld" (did you mean "build"?)
+      invalid/many-errors.yml:15:5 SPEC_INVALID jobs.test.imagee: unknown key "imagee" (did you mean "image"?)
+      invalid/many-errors.yml:16:12 SPEC_INVALID jobs.test.retry: expected a number <= 5, got 9
+      invalid/many-errors.yml:18:14 SPEC_INVALID jobs.test.steps[0].run: expected string, got boolean
+      invalid/many-errors.yml:20:3 SPEC_INVALID services.api.port: required
+      invalid/many-errors.yml:22:15 SPEC_INVALID services.api.replicas: expected integer, got 1.5"
     `);
   });
 

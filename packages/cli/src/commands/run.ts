@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { DockerExecutor, EventStream, reapResources, RunStore, runPlan } from '@ferry/engine';
+import { readFileSync } from 'node:fs';
+import { createMasker, DockerExecutor, EventStream, reapResources, resolveSecrets, RunStore, runPlan } from '@ferry/engine';
 import type { RunEvent } from '@ferry/engine';
 import type { CliIO } from '../cli-io.js';
 import { CliError, exitCodes } from '../cli-io.js';
@@ -14,6 +15,7 @@ export interface RunOptions {
   env: string[];
   json?: boolean;
   workspace: string;
+  secretsFile?: string;
 }
 
 /** `ferry run`: plan, reap what crashed runs left, run on the local engine, record, exit 0/1 (2 for bad input). */
@@ -22,11 +24,19 @@ export async function runCommand(io: CliIO, docker: Docker, file: string | undef
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new CliError(`--concurrency "${options.concurrency}": expected a whole number of at least 1`);
   const { plan, file: shown, git } = await loadPlan(io, file, { env: parseEnvPairs(options.env), ...(options.job ? { only: options.job } : {}), workspace: options.workspace });
 
+  const secrets = resolveSecrets(plan, { env: io.env, ...(options.secretsFile ? { file: readSecretsFile(options.secretsFile) } : {}) });
+  if (secrets.missing.length > 0) {
+    throw new CliError(
+      secrets.missing.map(({ name, jobs }) => `secret ${name} (needed by ${jobs.join(', ')}) is not set: export it or put it in a --secrets-file`).join('\n'),
+    );
+  }
+
   await reapResources(docker, { orphanedOnly: true }).catch(() => undefined);
 
   const store = new RunStore(join(options.workspace, '.ferry', 'runs'));
   const runId = RunStore.newRunId(Date.now());
   const events = new EventStream(runId, Date.now);
+  events.setMask(createMasker(Object.values(secrets.values)));
   const recorder = store.open({
     id: runId,
     pipeline: plan.pipeline,
@@ -64,7 +74,7 @@ export async function runCommand(io: CliIO, docker: Docker, file: string | undef
   process.on('SIGTERM', onSignal);
   try {
     const executor = new DockerExecutor({ docker });
-    const result = await runPlan(plan, { executor, events, workspace: options.workspace, git, concurrency, signal: controller.signal, trigger: 'cli' });
+    const result = await runPlan(plan, { executor, events, workspace: options.workspace, git, concurrency, signal: controller.signal, trigger: 'cli', secrets: secrets.values });
     await reapResources(docker, { runId }).catch(() => undefined);
     if (signalled) return signalled === 'SIGINT' ? 130 : 143;
     return result.status === 'success' ? exitCodes.ok : exitCodes.failed;
@@ -72,5 +82,13 @@ export async function runCommand(io: CliIO, docker: Docker, file: string | undef
     view.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+function readSecretsFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CliError(`--secrets-file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
   }
 }

@@ -54,7 +54,8 @@ class Exit {
  * teardown is idempotent) and a tiny shell (see fake-shell.ts). Built-ins: `echo [-n]`, `printf` (\n, \t, %s),
  * `exit N`, `true`, `:`, `false`, `sleep SECONDS` (honours the signal); any other command prints
  * `sh: NAME: not found` and exits 127. Steps run with `sh -e` semantics: the first failing command ends them.
- * Every call is recorded in `calls`, in order.
+ * Redirections to $FERRY_OUTPUT become outputs; to other files, they are discarded. Every call is recorded
+ * in `calls`, in order.
  */
 export class FakeExecutor implements Executor {
   readonly calls: FakeCall[] = [];

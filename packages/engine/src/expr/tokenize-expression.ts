@@ -80,5 +80,6 @@ function unexpectedCharacter(src: string, i: number): string {
   if (ch === '"') return "strings use single quotes: 'text'";
   if (ch === '=') return 'unexpected "=" (use "==" to compare)';
   if (ch === '&' || ch === '|') return `unexpected "${ch}" (use "${ch}${ch}")`;
+  if (ch === '*') return 'unexpected "*" (object filters like a.*.b are not supported)';
   return `unexpected character "${ch}"`;
 }

@@ -106,7 +106,7 @@ export function planPipeline(spec: PipelineSpec, file: string, ctx: PlanContext)
     const runs: JobRun[] = [];
     for (const cell of cells) {
       try {
-        const run = planJobRun(id, job, cell, edges, stageEdges, runsByJob, { ...baseCtx, matrix: cell }, env);
+        const run = planJobRun(id, job, cell, edges, stageEdges, runsByJob, { ...baseCtx, matrix: cell }, env, spec.secrets ?? []);
         if (run.skipReason) skipped.push({ id: run.jobRun.id, jobId: id, reason: run.skipReason });
         else runs.push(run.jobRun);
       } catch (error) {
@@ -136,6 +136,7 @@ function planJobRun(
   runsByJob: Map<string, JobRun[]>,
   ctx: ExprContext,
   pipelineEnv: Record<string, string>,
+  pipelineSecrets: string[],
 ): { jobRun: JobRun; skipReason?: string } {
   const runId = jobRunId(id, cell);
   const render = (text: string) => renderStatic(text, ctx);
@@ -198,7 +199,7 @@ function planJobRun(
     workdir: job.workdir ?? defaultWorkdir,
     ...(job.user !== undefined ? { user: job.user } : {}),
     privileged: job.privileged ?? false,
-    secrets: job.secrets ?? [],
+    secrets: [...new Set([...pipelineSecrets, ...(job.secrets ?? [])])],
     services: job.services ?? {},
     ...(artifacts ? { artifacts } : {}),
     ...(job.cache ? { cache: job.cache } : {}),

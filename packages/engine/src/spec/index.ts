@@ -1,4 +1,17 @@
-export * from './pipeline-schema.js';
+export { PipelineSchema, durationPattern, jobIdPattern } from './pipeline-schema.js';
+export type {
+  ArtifactsSpec,
+  BuildSpec,
+  CacheSpec,
+  JobSpec,
+  MatrixSpec,
+  PipelineSpec,
+  PullPolicy,
+  Scalar,
+  ServiceSpec,
+  SidecarSpec,
+  StepSpec,
+} from './pipeline-schema.js';
 export type { SpecIssue } from './spec-issue.js';
 export { parseSpec, type ParseSpecResult } from './parse-spec.js';
 export type { SourcePosition } from './create-source-locator.js';
@@ -8,3 +21,4 @@ export { loadSpec } from './load-spec.js';
 export { findPipelineFile, pipelineFileNames } from './find-pipeline-file.js';
 export { parseDuration } from './parse-duration.js';
 export { knownContexts } from './check-expressions.js';
+export { pipelineJsonSchema } from './pipeline-json-schema.js';

@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { checkExpressions } from './check-expressions.js';
 import { checkSemantics } from './check-semantics.js';
 import { createSourceLocator, type SourcePosition } from './create-source-locator.js';
@@ -46,9 +46,9 @@ export function parseSpec(text: string, file: string): ParseSpecResult {
   }
   let data: unknown;
   try {
-    data = toData(doc);
+    data = doc.toJS();
   } catch (error) {
-    return done([{ code: 'SPEC_YAML', file, line: 1, col: 1, path: '', message: (error as Error).message }]);
+    return done([{ code: 'SPEC_YAML', file, line: 1, col: 1, path: '', message: yamlMessage('', (error as Error).message, '') }]);
   }
 
   const place = (issue: PendingIssue): SpecIssue => ({ code: issue.code, file, ...locator(issue), path: formatPath(issue.path), message: issue.message });
@@ -63,10 +63,6 @@ export function parseSpec(text: string, file: string): ParseSpecResult {
   // One report per node: what the schema already rejected is not judged again.
   const pending = [...fromSchema, ...semantic.filter((issue) => !flagged.has(formatPath(issue.path)))];
   return done(pending.map(place), result.data);
-}
-
-function toData(doc: Document): unknown {
-  return doc.toJS({ maxAliasCount: 1000 });
 }
 
 /** yaml's message, lower-cased like ours; the two common ones reworded to name the thing. `rest` is the source from the error on. */

@@ -57,7 +57,9 @@ interface JobContainer {
  *   copy the workspace in. A prepare that fails removes its container before it throws; teardown after it is
  *   still safe. An aborted prepare rejects with io.signal.reason.
  * - runStep: streams lines, returns the exit code and $FERRY_OUTPUT; on abort kills every process of the step
- *   and resolves with aborted: true. Steps of one job run one at a time.
+ *   and resolves with aborted: true. Steps of one job run one at a time. Background processes a step leaves
+ *   keep running until teardown (as in GitHub Actions); one that still holds the step's stdout makes Docker
+ *   wait ~2 s before it reports the step finished.
  * - teardown: force-removes the container with its anonymous volumes; idempotent, safe at any point.
  *
  * State is kept per JobRun id: JobRun ids must be unique among the jobs one instance has prepared at a time
