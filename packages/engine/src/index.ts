@@ -26,3 +26,4 @@ export { readGitContext } from './git/read-git-context.js';
 export { createMasker, maskDeep } from './run/mask-secrets.js';
 export { resolveSecrets } from './run/resolve-secrets.js';
 export type { ResolvedSecrets, SecretSources } from './run/resolve-secrets.js';
+export type { JobHandler, JobHandlerContext, JobHandlerResult } from './run/job-handler.js';

@@ -6,6 +6,7 @@ import { evaluateCondition } from '../expr/index.js';
 import type { ExprContext } from '../expr/index.js';
 import type { GitContext } from '../plan/plan-pipeline.js';
 import type { JobRun, Plan, PlannedStep } from '../plan/plan-types.js';
+import type { JobHandler } from './job-handler.js';
 import { renderRuntime } from './render-runtime.js';
 import type { JobStatus, RunStatus } from './events.js';
 import type { EventStream } from './event-stream.js';
@@ -22,6 +23,8 @@ export interface RunDeps {
   secrets?: Record<string, string>;
   signal?: AbortSignal;
   clock?: Clock;
+  /** How `build` and `deploy` jobs run; a job of a kind without a handler fails with a clear reason. */
+  handlers?: Partial<Record<'build' | 'deploy', JobHandler>>;
 }
 
 export interface JobResult {
@@ -219,9 +222,6 @@ async function attemptJob(job: JobRun, attempt: number, plan: Plan, deps: RunDep
   let status: JobStatus = 'success';
   let reason: string | undefined;
   try {
-    if (job.kind !== 'steps') {
-      return finish('failed', {}, `job kind "${job.kind}" is not supported by this version of ferry`);
-    }
     const baseCtx = runtimeContext(job, job.env, results, deps, plan);
     const env = {
       ...builtinEnv(job, deps),
@@ -229,6 +229,17 @@ async function attemptJob(job: JobRun, attempt: number, plan: Plan, deps: RunDep
       ...Object.fromEntries(job.secrets.map((name) => [name, deps.secrets?.[name] ?? ''])),
     };
     const ctx = { ...baseCtx, env };
+    if (job.kind !== 'steps') {
+      const handler = deps.handlers?.[job.kind];
+      if (!handler) return finish('failed', {}, `job kind "${job.kind}" is not supported by this version of ferry`);
+      const outcome = await runHandler(job, handler, ctx, env, controller.signal, deps, clock, () => abort);
+      Object.assign(outputs, outcome.outputs);
+      if (outcome.status !== 'success') {
+        status = outcome.status;
+        reason = outcome.reason;
+      }
+      return finish(status, outputs, reason);
+    }
     await executor.prepare(job, { runId: deps.events.runId, workspace: deps.workspace, env }, {
       signal: controller.signal,
       onLine: (stream, line) => events.emit({ type: 'job.log', job: job.id, stream, line }),
@@ -339,6 +350,52 @@ async function runStep(
   const allowed = status === 'failed' && step.allowFailure;
   events.emit({ type: 'step.finished', job: job.id, step: step.index, name: step.name, exitCode: result.exitCode, status, allowedFailure: allowed, durationMs });
   return allowed ? 'ok' : outcome;
+}
+
+async function runHandler(
+  job: JobRun,
+  handler: JobHandler,
+  ctx: ExprContext,
+  env: Record<string, string>,
+  signal: AbortSignal,
+  deps: RunDeps,
+  clock: Clock,
+  jobAbort: () => Abort | undefined,
+): Promise<{ status: JobStatus; outputs: Record<string, string>; reason?: string }> {
+  const { events } = deps;
+  const started = clock.now();
+  const name = handler.stepName(job);
+  events.emit({ type: 'step.started', job: job.id, step: 0, name });
+  let status: JobStatus = 'success';
+  let reason: string | undefined;
+  let outputs: Record<string, string> = {};
+  try {
+    const result = await handler.run(job, {
+      runId: events.runId,
+      workspace: deps.workspace,
+      git: deps.git,
+      env,
+      expr: ctx,
+      secrets: Object.fromEntries(job.secrets.map((secret) => [secret, deps.secrets?.[secret] ?? ''])),
+      signal,
+      onLine: (stream, line) => events.emit({ type: 'step.log', job: job.id, step: 0, stream, line }),
+    });
+    outputs = result.outputs;
+    if (result.status === 'failed') {
+      status = 'failed';
+      reason = result.error ?? `${name} failed`;
+    }
+  } catch (error) {
+    reason = isEngineError(error) ? error.message : `internal error: ${(error as Error).message}`;
+    status = 'failed';
+  }
+  const abort = jobAbort();
+  if (abort?.kind === 'cancel') status = 'cancelled';
+  if (abort?.kind === 'timeout') status = 'timed-out';
+  if (status !== 'success' && reason) events.emit({ type: 'step.log', job: job.id, step: 0, stream: 'stderr', line: reason });
+  const stepStatus = status === 'success' ? 'success' : status === 'cancelled' ? 'cancelled' : status === 'timed-out' ? 'timed-out' : 'failed';
+  events.emit({ type: 'step.finished', job: job.id, step: 0, name, exitCode: status === 'success' ? 0 : 1, status: stepStatus, allowedFailure: false, durationMs: clock.now() - started });
+  return { status, outputs, ...(reason !== undefined ? { reason } : {}) };
 }
 
 function shouldRunStep(step: PlannedStep, ctx: ExprContext & { status: string }): { run: true } | { run: false; reason: string } {
