@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { findPipelineFile, formatIssues, loadSpec, planPipeline, readGitContext } from '@ferry/engine';
-import type { GitContext, Plan, PlanIssue, SpecIssue } from '@ferry/engine';
+import { findPipelineFile, formatIssues, prepareRun } from '@ferry/engine';
+import type { GitContext, Plan } from '@ferry/engine';
 import { CliError } from './cli-io.js';
 import type { CliIO } from './cli-io.js';
 
@@ -9,26 +9,43 @@ export interface LoadedPlan {
   plan: Plan;
   file: string;
   git: GitContext;
+  secrets: Record<string, string>;
+}
+
+export interface LoadPlanOptions {
+  env?: Record<string, string>;
+  only?: string[];
+  workspace: string;
+  secretsFile?: string;
+  /** Planning only: secrets are not needed, so a missing one is not an error. */
+  withoutSecrets?: boolean;
 }
 
 /** Finds, parses, validates and plans the pipeline; every problem is printed compiler-style and exits 2. */
-export async function loadPlan(io: CliIO, file: string | undefined, options: { env?: Record<string, string>; only?: string[]; workspace: string }): Promise<LoadedPlan> {
+export async function loadPlan(io: CliIO, file: string | undefined, options: LoadPlanOptions): Promise<LoadedPlan> {
   const path = file ? resolve(io.cwd, file) : findPipelineFile(io.cwd);
   if (!path || !existsSync(path)) {
     throw new CliError(file ? `${file}: no such pipeline file` : `no pipeline file found in ${io.cwd} (looked for ferry.yml, .ferry.yml, pipelines/ferry.yml)`);
   }
   const shown = relative(io.cwd, path) || path;
-  const loaded = loadSpec(path, shown);
-  if (!loaded.spec || loaded.issues.length > 0) throw new CliError(formatIssues(loaded.issues));
-  const git = await readGitContext(options.workspace);
-  const planned = planPipeline(loaded.spec, shown, { git, ...(options.env ? { env: options.env } : {}), ...(options.only ? { only: options.only } : {}) });
-  if (!planned.plan) throw new CliError(formatIssues(planned.issues.map((issue) => toSpecIssue(issue, shown, loaded.locate))));
-  return { plan: planned.plan, file: shown, git };
+  const prepared = await prepareRun({
+    path,
+    shownAs: shown,
+    workspace: options.workspace,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.only ? { only: options.only } : {}),
+    secrets: { env: io.env, ...(options.secretsFile ? { file: readSecretsFile(options.secretsFile) } : {}), ...(options.withoutSecrets ? { withhold: true } : {}) },
+  });
+  if (!prepared.ok) throw new CliError(formatIssues(prepared.issues));
+  return { plan: prepared.plan, file: shown, git: prepared.git, secrets: prepared.secrets };
 }
 
-function toSpecIssue(issue: PlanIssue, file: string, locate: (path: string) => { line: number; col: number }): SpecIssue {
-  const { line, col } = locate(issue.path);
-  return { code: issue.code, file, line, col, path: issue.path, message: issue.message };
+function readSecretsFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CliError(`--secrets-file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
 }
 
 /** `--env K=V` values, repeated. */

@@ -27,3 +27,5 @@ export { createMasker, maskDeep } from './run/mask-secrets.js';
 export { resolveSecrets } from './run/resolve-secrets.js';
 export type { ResolvedSecrets, SecretSources } from './run/resolve-secrets.js';
 export type { JobHandler, JobHandlerContext, JobHandlerResult } from './run/job-handler.js';
+export { prepareRun } from './run/prepare-run.js';
+export type { PrepareRunOptions, PreparedRun } from './run/prepare-run.js';

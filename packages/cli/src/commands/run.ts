@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { readFileSync } from 'node:fs';
-import { createMasker, DockerExecutor, EventStream, reapResources, resolveSecrets, RunStore, runPlan } from '@ferry/engine';
+import { createMasker, DockerExecutor, EventStream, reapResources, RunStore, runPlan } from '@ferry/engine';
 import type { RunEvent } from '@ferry/engine';
 import type { CliIO } from '../cli-io.js';
 import { CliError, exitCodes } from '../cli-io.js';
@@ -22,21 +21,19 @@ export interface RunOptions {
 export async function runCommand(io: CliIO, docker: Docker, file: string | undefined, options: RunOptions): Promise<number> {
   const concurrency = Number(options.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new CliError(`--concurrency "${options.concurrency}": expected a whole number of at least 1`);
-  const { plan, file: shown, git } = await loadPlan(io, file, { env: parseEnvPairs(options.env), ...(options.job ? { only: options.job } : {}), workspace: options.workspace });
-
-  const secrets = resolveSecrets(plan, { env: io.env, ...(options.secretsFile ? { file: readSecretsFile(options.secretsFile) } : {}) });
-  if (secrets.missing.length > 0) {
-    throw new CliError(
-      secrets.missing.map(({ name, jobs }) => `secret ${name} (needed by ${jobs.join(', ')}) is not set: export it or put it in a --secrets-file`).join('\n'),
-    );
-  }
+  const { plan, file: shown, git, secrets } = await loadPlan(io, file, {
+    env: parseEnvPairs(options.env),
+    ...(options.job ? { only: options.job } : {}),
+    workspace: options.workspace,
+    ...(options.secretsFile ? { secretsFile: options.secretsFile } : {}),
+  });
 
   await reapResources(docker, { orphanedOnly: true }).catch(() => undefined);
 
   const store = new RunStore(join(options.workspace, '.ferry', 'runs'));
   const runId = RunStore.newRunId(Date.now());
   const events = new EventStream(runId, Date.now);
-  events.setMask(createMasker(Object.values(secrets.values)));
+  events.setMask(createMasker(Object.values(secrets)));
   const recorder = store.open({
     id: runId,
     pipeline: plan.pipeline,
@@ -74,7 +71,7 @@ export async function runCommand(io: CliIO, docker: Docker, file: string | undef
   process.on('SIGTERM', onSignal);
   try {
     const executor = new DockerExecutor({ docker });
-    const result = await runPlan(plan, { executor, events, workspace: options.workspace, git, concurrency, signal: controller.signal, trigger: 'cli', secrets: secrets.values });
+    const result = await runPlan(plan, { executor, events, workspace: options.workspace, git, concurrency, signal: controller.signal, trigger: 'cli', secrets });
     await reapResources(docker, { runId }).catch(() => undefined);
     if (signalled) return signalled === 'SIGINT' ? 130 : 143;
     return result.status === 'success' ? exitCodes.ok : exitCodes.failed;
@@ -85,10 +82,3 @@ export async function runCommand(io: CliIO, docker: Docker, file: string | undef
   }
 }
 
-function readSecretsFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new CliError(`--secrets-file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-  }
-}

@@ -1,0 +1,62 @@
+import { readGitContext } from '../git/read-git-context.js';
+import { planPipeline } from '../plan/plan-pipeline.js';
+import type { GitContext } from '../plan/plan-pipeline.js';
+import type { Plan } from '../plan/plan-types.js';
+import { loadSpec } from '../spec/load-spec.js';
+import type { SpecIssue } from '../spec/spec-issue.js';
+import { resolveSecrets } from './resolve-secrets.js';
+import type { SecretSources } from './resolve-secrets.js';
+
+export interface PrepareRunOptions {
+  /** Absolute path of the pipeline file. */
+  path: string;
+  /** How to name the file in messages (relative to where the user is). */
+  shownAs: string;
+  /** The work tree the run uses; its git context is read unless `git` is given. */
+  workspace: string;
+  /** A runner knows the ref it was asked to run better than a detached checkout does. */
+  git?: Partial<GitContext>;
+  env?: Record<string, string>;
+  only?: string[];
+  trigger?: string;
+  secrets: SecretSources;
+}
+
+export type PreparedRun = { ok: true; plan: Plan; git: GitContext; secrets: Record<string, string> } | { ok: false; issues: SpecIssue[] };
+
+/**
+ * Everything before the first container: load and validate the file, read git, plan, resolve secrets.
+ * The same steps for `ferry run`, a runner and a webhook, so all three compute the same plan hash.
+ * Problems come back as positioned issues; nothing has been started when it returns.
+ */
+export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRun> {
+  const loaded = loadSpec(options.path, options.shownAs);
+  if (!loaded.spec || loaded.issues.length > 0) return { ok: false, issues: loaded.issues };
+  const git = { ...(await readGitContext(options.workspace)), ...options.git };
+  const planned = planPipeline(loaded.spec, options.shownAs, {
+    git,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.only ? { only: options.only } : {}),
+    ...(options.trigger ? { trigger: options.trigger } : {}),
+  });
+  if (!planned.plan) {
+    return { ok: false, issues: planned.issues.map((issue) => ({ ...issue, file: options.shownAs, ...loaded.locate(issue.path) })) };
+  }
+  const secrets = resolveSecrets(planned.plan, options.secrets);
+  if (secrets.missing.length > 0) {
+    return {
+      ok: false,
+      issues: secrets.missing.map(({ name, jobs }) => {
+        const declaredAt = loaded.spec?.secrets?.includes(name) ? 'secrets' : `jobs.${planned.plan.jobs.find((job) => job.id === jobs[0])?.jobId}.secrets`;
+        return {
+          code: 'RUN_SECRET_MISSING' as const,
+          file: options.shownAs,
+          ...loaded.locate(declaredAt),
+          path: declaredAt,
+          message: `secret ${name} (needed by ${jobs.join(', ')}) is not set: export it or put it in a secrets file`,
+        };
+      }),
+    };
+  }
+  return { ok: true, plan: planned.plan, git, secrets: secrets.values };
+}
