@@ -105,7 +105,7 @@ jobs:
     const { result } = await runYaml('jobs:\n  a:\n    image: absent\n    steps: [{ run: echo hi }]\n', executor);
     expect(result.jobs[0]?.status).toBe('failed');
     expect(result.jobs[0]?.reason).toContain('absent');
-    expect(executor.calls.map((c) => c.kind)).toEqual(['prepare', 'teardown']);
+    expect(executor.calls.map((c) => c.kind)).toEqual(['openRun', 'prepare', 'teardown', 'closeRun']);
   });
 
   it('on cancellation stops running jobs, skips pending ones and tears everything down', async () => {

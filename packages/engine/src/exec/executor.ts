@@ -24,6 +24,14 @@ export interface StepResult {
   /** Job outputs the step wrote to $FERRY_OUTPUT as name=value lines. */
   outputs: Record<string, string>;
   durationMs: number;
+  /** Set when the kernel killed the step for exceeding the job's memory limit. */
+  oomKilled?: boolean;
+}
+
+export interface SavedFiles {
+  /** The paths (relative to the workdir) that matched and were saved. */
+  paths: string[];
+  bytes: number;
 }
 
 export interface PrepareOptions {
@@ -39,8 +47,19 @@ export interface PrepareOptions {
  * A failing step is a result; an engine failure (Docker unreachable, image missing) throws EngineError.
  */
 export interface Executor {
+  /** Once per run before its first job (e.g. the run's network); idempotent. */
+  openRun(runId: string): Promise<void>;
+  /** Once per run after its last job's teardown, also after failure or cancellation; idempotent. */
+  closeRun(runId: string): Promise<void>;
   prepare(job: JobRun, options: PrepareOptions, io: ExecIO): Promise<void>;
   /** Resolves when the step exits. A non-zero exit is a result, not a throw. On abort no process of the step is left running. */
   runStep(job: JobRun, step: ExecStep, io: ExecIO): Promise<StepResult>;
+  /**
+   * Packs what matches `patterns` (shell globs relative to the workdir; directories whole) into one tar archive
+   * written at `archive` on the host. Matching nothing is not an error: it returns no paths.
+   */
+  saveFiles(job: JobRun, patterns: string[], archive: string): Promise<SavedFiles>;
+  /** Unpacks an archive made by saveFiles into the job's workdir, over what is there. */
+  restoreFiles(job: JobRun, archive: string): Promise<void>;
   teardown(job: JobRun): Promise<void>;
 }

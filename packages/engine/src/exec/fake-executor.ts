@@ -1,7 +1,8 @@
 import { type Clock, systemClock } from '../clock.js';
 import { EngineError } from '../errors.js';
 import type { JobRun } from '../plan/plan-types.js';
-import type { ExecIO, ExecStep, Executor, OutputStream, PrepareOptions, StepResult } from './executor.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { ExecIO, ExecStep, Executor, OutputStream, PrepareOptions, SavedFiles, StepResult } from './executor.js';
 import { type FakeShellCommand, parseFakeScript } from './fake-shell.js';
 import { LineSplitter } from './line-splitter.js';
 import { parseOutputFile } from './parse-output-file.js';
@@ -37,7 +38,10 @@ export interface FakeExecutorOptions {
 export type FakeCall =
   | { kind: 'prepare'; job: string; runId: string; image: string }
   | { kind: 'runStep'; job: string; step: number; run: string }
-  | { kind: 'teardown'; job: string };
+  | { kind: 'teardown'; job: string }
+  | { kind: 'openRun' | 'closeRun'; runId: string }
+  | { kind: 'saveFiles'; job: string; patterns: string[] }
+  | { kind: 'restoreFiles'; job: string; paths: string[] };
 
 interface FakeJob {
   runId: string;
@@ -146,6 +150,26 @@ export class FakeExecutor implements Executor {
   async teardown(job: JobRun): Promise<void> {
     this.calls.push({ kind: 'teardown', job: job.id });
     this.#jobs.delete(job.id);
+  }
+
+  async openRun(runId: string): Promise<void> {
+    this.calls.push({ kind: 'openRun', runId });
+  }
+
+  async closeRun(runId: string): Promise<void> {
+    this.calls.push({ kind: 'closeRun', runId });
+  }
+
+  /** The fake has no file system: the "archive" is a JSON list of the patterns, each taken as one matched path. */
+  async saveFiles(job: JobRun, patterns: string[], archive: string): Promise<SavedFiles> {
+    this.calls.push({ kind: 'saveFiles', job: job.id, patterns });
+    const text = JSON.stringify(patterns);
+    writeFileSync(archive, text);
+    return { paths: [...patterns], bytes: text.length };
+  }
+
+  async restoreFiles(job: JobRun, archive: string): Promise<void> {
+    this.calls.push({ kind: 'restoreFiles', job: job.id, paths: JSON.parse(readFileSync(archive, 'utf8')) as string[] });
   }
 
   async #runCommand(command: FakeShellCommand, ctx: FakeCommandContext): Promise<number> {

@@ -6,7 +6,11 @@ import { evaluateCondition } from '../expr/index.js';
 import type { ExprContext } from '../expr/index.js';
 import type { GitContext } from '../plan/plan-pipeline.js';
 import type { JobRun, Plan, PlannedStep } from '../plan/plan-types.js';
+import type { CacheStore } from '../store/cache-store.js';
+import { formatBytes } from '../exec/format-bytes.js';
 import type { JobHandler } from './job-handler.js';
+import { restoreJobInputs, saveJobOutputs } from './job-files.js';
+import type { CacheState } from './job-files.js';
 import { renderRuntime } from './render-runtime.js';
 import type { JobStatus, RunStatus } from './events.js';
 import type { EventStream } from './event-stream.js';
@@ -23,6 +27,9 @@ export interface RunDeps {
   secrets?: Record<string, string>;
   signal?: AbortSignal;
   clock?: Clock;
+  /** Where artifact archives are kept (the run store's directory); without it `artifacts` are not kept. */
+  artifactsDir?: string;
+  cache?: CacheStore;
   /** How `build` and `deploy` jobs run; a job of a kind without a handler fails with a clear reason. */
   handlers?: Partial<Record<'build' | 'deploy', JobHandler>>;
 }
@@ -35,6 +42,8 @@ export interface JobResult {
   outputs: Record<string, string>;
   durationMs: number;
   reason?: string;
+  /** The job's artifact archive on disk, for the jobs that need it. */
+  artifacts?: string;
 }
 
 export interface RunResult {
@@ -63,6 +72,12 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
   events.emit({ type: 'run.started', pipeline: plan.pipeline, planHash: plan.hash, jobs: plan.jobs.map((j) => j.id), concurrency: deps.concurrency });
   for (const skip of plan.skipped) {
     events.emit({ type: 'job.skipped', job: skip.id, reason: skip.reason });
+  }
+  let openError: string | undefined;
+  try {
+    await deps.executor.openRun(events.runId);
+  } catch (error) {
+    openError = isEngineError(error) ? error.message : `internal error: ${(error as Error).message}`;
   }
 
   const finishSkipped = (job: JobRun, reason: string) => {
@@ -95,6 +110,13 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
         finishSkipped(job, 'run cancelled');
         continue;
       }
+      if (openError !== undefined) {
+        pending.delete(job.id);
+        const failed: JobResult = { id: job.id, jobId: job.jobId, status: 'failed', allowedFailure: false, outputs: {}, durationMs: 0, reason: openError };
+        results.set(job.id, failed);
+        events.emit({ type: 'job.finished', job: job.id, status: 'failed', allowedFailure: false, durationMs: 0, attempt: 1, outputs: {}, error: openError });
+        continue;
+      }
       if (running.size >= deps.concurrency) {
         noteWaiting(job, `concurrency limit of ${deps.concurrency} reached`);
         continue;
@@ -108,6 +130,11 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
     }
     if (running.size === 0) break;
     await Promise.race(running.values());
+  }
+  try {
+    await deps.executor.closeRun(events.runId);
+  } catch (error) {
+    events.emit({ type: 'job.log', job: '', stream: 'stderr', line: `cleaning up the run failed: ${(error as Error).message}` });
   }
 
   const jobs = [...results.values()];
@@ -207,7 +234,8 @@ async function attemptJob(job: JobRun, attempt: number, plan: Plan, deps: RunDep
     );
   }
 
-  const finish = (status: JobStatus, outputs: Record<string, string>, reason?: string): JobResult => ({
+  const finish = (status: JobStatus, outputs: Record<string, string>, reason?: string, artifacts?: string): JobResult => ({
+    ...(artifacts !== undefined ? { artifacts } : {}),
     id: job.id,
     jobId: job.jobId,
     status,
@@ -221,6 +249,8 @@ async function attemptJob(job: JobRun, attempt: number, plan: Plan, deps: RunDep
   const outputs: Record<string, string> = {};
   let status: JobStatus = 'success';
   let reason: string | undefined;
+  let cacheState: CacheState | undefined;
+  let artifacts: string | undefined;
   try {
     const baseCtx = runtimeContext(job, job.env, results, deps, plan);
     const env = {
@@ -240,10 +270,16 @@ async function attemptJob(job: JobRun, attempt: number, plan: Plan, deps: RunDep
       }
       return finish(status, outputs, reason);
     }
+    const log = (line: string) => events.emit({ type: 'job.log', job: job.id, stream: 'stdout', line });
     await executor.prepare(job, { runId: deps.events.runId, workspace: deps.workspace, env }, {
       signal: controller.signal,
       onLine: (stream, line) => events.emit({ type: 'job.log', job: job.id, stream, line }),
     });
+    const needArtifacts = job.needs.flatMap((need) => {
+      const archive = results.get(need)?.artifacts;
+      return archive ? [{ job: need, archive }] : [];
+    });
+    cacheState = await restoreJobInputs(job, needArtifacts, ctx, deps, log);
     for (const step of job.steps) {
       const stepStatus = status === 'success' ? 'success' : abort?.kind === 'cancel' ? 'cancelled' : 'failure';
       const run = shouldRunStep(step, { ...ctx, status: stepStatus });
@@ -257,6 +293,7 @@ async function attemptJob(job: JobRun, attempt: number, plan: Plan, deps: RunDep
       reason = outcome.message;
       if (abort) break;
     }
+    if (!abort || abort.kind === 'timeout') artifacts = await saveJobOutputs(job, status === 'success', cacheState, deps, log);
   } catch (error) {
     status = abort?.kind === 'cancel' ? 'cancelled' : abort?.kind === 'timeout' ? 'timed-out' : 'failed';
     reason = isEngineError(error) ? error.message : `internal error: ${(error as Error).message}`;
@@ -273,7 +310,7 @@ async function attemptJob(job: JobRun, attempt: number, plan: Plan, deps: RunDep
     status = 'timed-out';
     reason = `job timed out after ${formatMs(abort.ms)}`;
   }
-  return finish(status, outputs, reason);
+  return finish(status, outputs, reason, artifacts);
 }
 
 type StepOutcome = 'ok' | { kind: 'failed' | 'timeout' | 'cancel'; scope?: 'job' | 'step'; message: string };
@@ -343,6 +380,11 @@ async function runStep(
   } else if (result.aborted) {
     status = 'cancelled';
     outcome = { kind: 'cancel', message: 'run cancelled' };
+  } else if (result.oomKilled) {
+    status = 'failed';
+    const limit = job.resources.memoryBytes !== undefined ? ` of ${formatBytes(job.resources.memoryBytes)}` : '';
+    outcome = { kind: 'failed', message: `step "${step.name}" was killed for running out of memory (the job's memory limit${limit}; raise resources.memory)` };
+    events.emit({ type: 'step.log', job: job.id, step: step.index, stream: 'stderr', line: `killed: out of memory${limit}` });
   } else if (result.exitCode !== 0) {
     status = 'failed';
     outcome = { kind: 'failed', message: `step "${step.name}" exited with code ${result.exitCode}` };

@@ -15,6 +15,8 @@ export interface ContainerOptionsInput {
   defaultResources?: ExecResources;
   /** Whether the runner lets a job ask for `privileged: true`. */
   allowPrivileged?: boolean;
+  /** The network the container starts on (the run's, or the job's own when it has sidecars). */
+  network?: string;
 }
 
 export const DEFAULT_WORKDIR = '/workspace';
@@ -40,6 +42,7 @@ export function buildContainerOptions(job: JobRun, input: ContainerOptionsInput)
     AutoRemove: false,
     RestartPolicy: { Name: 'no' },
   };
+  if (input.network) hostConfig.NetworkMode = input.network;
   if (resources.memoryBytes !== undefined) hostConfig.Memory = Math.round(resources.memoryBytes);
   if (resources.cpus !== undefined) hostConfig.NanoCpus = Math.round(resources.cpus * 1e9);
   if (resources.pids !== undefined) hostConfig.PidsLimit = Math.round(resources.pids);

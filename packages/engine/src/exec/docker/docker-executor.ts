@@ -4,7 +4,7 @@ import type Dockerode from 'dockerode';
 import { type Clock, systemClock } from '../../clock.js';
 import { EngineError } from '../../errors.js';
 import type { JobRun } from '../../plan/plan-types.js';
-import type { ExecIO, ExecStep, Executor, PrepareOptions, StepResult } from '../executor.js';
+import type { ExecIO, ExecStep, Executor, PrepareOptions, SavedFiles, StepResult } from '../executor.js';
 import { formatBytes } from '../format-bytes.js';
 import { listWorkspaceFiles } from '../workspace-files.js';
 import { buildContainerOptions, DEFAULT_WORKDIR, type ExecResources } from './build-container-options.js';
@@ -12,11 +12,16 @@ import { runExec } from './container-exec.js';
 import { dockerReason, dockerStatus, toEngineError } from './docker-errors.js';
 import { ensureImage } from './ensure-image.js';
 import { execStep } from './exec-step.js';
-import { buildLabels, containerName } from './labels.js';
+import { buildLabels, containerName, formatOwner, LABEL, sanitizeLabelValue } from './labels.js';
 import { readContainerFile } from './read-container-file.js';
 import { resolveUser, type UserIds } from './resolve-user.js';
 import { setupCommand } from './step-scripts.js';
 import { packWorkspace } from './workspace-archive.js';
+import { restoreContainerFiles, saveContainerFiles } from './file-archives.js';
+import { startSidecar, waitForSidecar, type StartedSidecar } from './sidecars.js';
+import { removeNetwork, runNetworkName } from './networks.js';
+import { wasOomKilled } from './oom.js';
+import { KILLED_EXIT_CODE } from './exec-step.js';
 
 export interface DockerExecutorOptions {
   docker: Dockerode;
@@ -48,6 +53,10 @@ interface JobContainer {
   /** Set once teardown started; a prepare still in flight removes what it created and fails. */
   closed: boolean;
   removing?: Promise<void>;
+  /** Sidecar containers (ids) and the job's own network, created only when the job has `services`. */
+  sidecars: string[];
+  network?: string;
+  workdir: string;
 }
 
 /**
@@ -70,6 +79,7 @@ export class DockerExecutor implements Executor {
   readonly #options: DockerExecutorOptions;
   readonly #clock: Clock;
   readonly #jobs = new Map<string, JobContainer>();
+  readonly #runNetworks = new Set<string>();
 
   constructor(options: DockerExecutorOptions) {
     this.#docker = options.docker;
@@ -87,7 +97,16 @@ export class DockerExecutor implements Executor {
     }
     if (existing) await this.#remove(existing);
 
-    const state: JobContainer = { runId: options.runId, name: containerName(options.runId, job.id), createAttempted: false, ready: false, preparing: true, closed: false };
+    const state: JobContainer = {
+      runId: options.runId,
+      name: containerName(options.runId, job.id),
+      createAttempted: false,
+      ready: false,
+      preparing: true,
+      closed: false,
+      sidecars: [],
+      workdir: job.workdir || DEFAULT_WORKDIR,
+    };
     this.#jobs.set(job.id, state);
     try {
       await this.#createContainer(job, options, io, state);
@@ -112,7 +131,53 @@ export class DockerExecutor implements Executor {
       throw new EngineError('EXEC_CONTAINER', `job "${job.id}" has no running container; prepare it before running step "${step.name}"`);
     }
 
-    return execStep({ docker: this.#docker, container: this.#docker.getContainer(state.id), jobId: job.id, clock: this.#clock }, step, io);
+    const container = this.#docker.getContainer(state.id);
+    const result = await execStep({ docker: this.#docker, container, jobId: job.id, clock: this.#clock }, step, io);
+    if (result.exitCode === KILLED_EXIT_CODE && !result.aborted && (await wasOomKilled(container))) return { ...result, oomKilled: true };
+    return result;
+  }
+
+  async openRun(runId: string): Promise<void> {
+    const name = runNetworkName(runId);
+    if (this.#runNetworks.has(runId)) return;
+    try {
+      await this.#docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: this.#resourceLabels(runId) });
+    } catch (error) {
+      if (dockerStatus(error) !== 409) throw toEngineError(this.#docker, error, `cannot create the network of run ${runId}`);
+    }
+    this.#runNetworks.add(runId);
+  }
+
+  async closeRun(runId: string): Promise<void> {
+    await removeNetwork(this.#docker, runNetworkName(runId));
+    this.#runNetworks.delete(runId);
+  }
+
+  async saveFiles(job: JobRun, patterns: string[], archive: string): Promise<SavedFiles> {
+    const state = this.#readyState(job, 'save files');
+    return saveContainerFiles(this.#docker.getContainer(state.id as string), state.workdir, patterns, archive);
+  }
+
+  async restoreFiles(job: JobRun, archive: string): Promise<void> {
+    const state = this.#readyState(job, 'restore files');
+    await restoreContainerFiles(this.#docker.getContainer(state.id as string), state.workdir, archive);
+  }
+
+  #readyState(job: JobRun, what: string): JobContainer {
+    const state = this.#jobs.get(job.id);
+    if (!state?.ready || state.closed || state.id === undefined) {
+      throw new EngineError('EXEC_CONTAINER', `job "${job.id}" has no running container to ${what} in`);
+    }
+    return state;
+  }
+
+  #resourceLabels(runId: string): Record<string, string> {
+    return {
+      ...this.#options.labels,
+      [LABEL.run]: sanitizeLabelValue(runId),
+      [LABEL.owner]: formatOwner(this.#options.ownerHost ?? hostname(), this.#options.ownerPid ?? process.pid),
+      [LABEL.created]: String(this.#clock.now()),
+    };
   }
 
   async teardown(job: JobRun): Promise<void> {
@@ -129,7 +194,15 @@ export class DockerExecutor implements Executor {
     };
     proceed();
     const workdir = job.workdir || DEFAULT_WORKDIR;
+    const runNetwork = this.#runNetworks.has(options.runId) ? runNetworkName(options.runId) : undefined;
+    const sidecarSpecs = Object.entries(job.services);
+    if (sidecarSpecs.length > 0) {
+      // Sidecar names resolve only on the job's own network, so two jobs can each have their own "db".
+      state.network = state.name;
+      await this.#docker.createNetwork({ Name: state.network, Driver: 'bridge', CheckDuplicate: true, Labels: this.#resourceLabels(options.runId) });
+    }
     const createOptions = buildContainerOptions(job, {
+      network: state.network ?? runNetwork,
       name: state.name,
       env: options.env,
       labels: buildLabels({
@@ -147,6 +220,21 @@ export class DockerExecutor implements Executor {
     proceed();
     await ensureImage(this.#docker, job.image, job.pull ?? 'if-not-present', io);
     proceed();
+    const sidecars: StartedSidecar[] = [];
+    for (const [alias, spec] of sidecarSpecs) {
+      const labels = buildLabels({
+        runId: options.runId,
+        jobId: job.jobId,
+        jobRunId: job.id,
+        owner: { hostname: this.#options.ownerHost ?? hostname(), pid: this.#options.ownerPid ?? process.pid },
+        createdMs: this.#clock.now(),
+        extra: { ...this.#options.labels, 'ferry.service': alias },
+      });
+      const input = { name: `${state.name}-${alias}`.slice(0, 120), network: state.network as string, labels };
+      sidecars.push(await startSidecar(this.#docker, alias, spec, input, io, (id) => state.sidecars.push(id)));
+      io.onLine('stdout', `service ${alias} (${spec.image}) started`);
+      proceed();
+    }
 
     state.createAttempted = true;
     const container = await this.#docker.createContainer(createOptions);
@@ -171,6 +259,7 @@ export class DockerExecutor implements Executor {
     }
     const copied = await archive.done;
     proceed();
+    if (state.network && runNetwork) await this.#docker.getNetwork(runNetwork).connect({ Container: container.id });
 
     const setup = await runExec(container, { Cmd: setupCommand(), User: '0' });
     if (setup.exitCode !== 0) {
@@ -180,6 +269,22 @@ export class DockerExecutor implements Executor {
       );
     }
     io.onLine('stdout', `copied ${copied.files} files (${formatBytes(copied.bytes)}) from ${options.workspace} to ${workdir}`);
+    for (const sidecar of sidecars) {
+      const started = this.#clock.now();
+      await waitForSidecar(this.#docker, sidecar, this.#clock, io.signal);
+      io.onLine('stdout', `service ${sidecar.alias} is ready (${this.#clock.now() - started} ms)`);
+    }
+  }
+
+  async #removeContainer(id: string): Promise<void> {
+    try {
+      await this.#docker.getContainer(id).remove({ force: true, v: true });
+    } catch (error) {
+      const status = dockerStatus(error);
+      // 404: already gone; 409: Docker is already removing it.
+      if (status === 404 || (status === 409 && /already in progress/i.test(dockerReason(error)))) return;
+      throw toEngineError(this.#docker, error, `cannot remove container ${id}`);
+    }
   }
 
   async #userIds(container: Dockerode.Container, user: string): Promise<UserIds> {
@@ -190,16 +295,15 @@ export class DockerExecutor implements Executor {
   /** Force-removes the container (by id, or by name when create's answer never arrived); concurrent calls share one removal. */
   #remove(state: JobContainer): Promise<void> {
     state.closed = true;
-    if (!state.createAttempted) return Promise.resolve();
+    if (!state.createAttempted && state.sidecars.length === 0 && !state.network) return Promise.resolve();
     if (state.removing) return state.removing;
     const removing = (async () => {
       try {
-        await this.#docker.getContainer(state.id ?? state.name).remove({ force: true, v: true });
-      } catch (error) {
-        const status = dockerStatus(error);
-        // 404: already gone; 409: Docker is already removing it.
-        if (status === 404 || (status === 409 && /already in progress/i.test(dockerReason(error)))) return;
-        throw toEngineError(this.#docker, error, `cannot remove container ${state.name}`);
+        const containers = [...(state.createAttempted ? [state.id ?? state.name] : []), ...state.sidecars];
+        await Promise.all(containers.map((id) => this.#removeContainer(id)));
+        state.sidecars = [];
+        if (state.network) await removeNetwork(this.#docker, state.network);
+        state.network = undefined;
       } finally {
         state.removing = undefined;
       }

@@ -1,0 +1,21 @@
+import type Dockerode from 'dockerode';
+import { dockerStatus, toEngineError } from './docker-errors.js';
+import { containerName } from './labels.js';
+
+/** `ferry-<runId>`: the network every job container of a run joins. */
+export function runNetworkName(runId: string): string {
+  return containerName(runId, 'net');
+}
+
+/** Removes a network; a missing one is fine. Containers still attached are disconnected first. */
+export async function removeNetwork(docker: Dockerode, name: string): Promise<void> {
+  const network = docker.getNetwork(name);
+  try {
+    const info = (await network.inspect()) as { Containers?: Record<string, unknown> };
+    for (const id of Object.keys(info.Containers ?? {})) await network.disconnect({ Container: id, Force: true }).catch(() => undefined);
+    await network.remove();
+  } catch (error) {
+    if (dockerStatus(error) === 404) return;
+    throw toEngineError(docker, error, `cannot remove network ${name}`);
+  }
+}

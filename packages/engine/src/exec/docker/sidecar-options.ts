@@ -1,0 +1,73 @@
+import type Dockerode from 'dockerode';
+import type { SidecarSpec } from '../../spec/pipeline-schema.js';
+import { parseDuration } from '../../spec/parse-duration.js';
+
+/** Probes that need only a POSIX shell plus whichever of nc, wget, curl or bash the image has. */
+export function tcpProbe(port: number): string {
+  return `if command -v nc >/dev/null 2>&1; then nc -z 127.0.0.1 ${port}; elif command -v bash >/dev/null 2>&1; then bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port}'; else echo "no nc or bash in the image for a tcp check" >&2; exit 1; fi`;
+}
+
+export function httpProbe(port: number, path: string): string {
+  const url = `http://127.0.0.1:${port}${path}`;
+  return `if command -v wget >/dev/null 2>&1; then wget -q -O /dev/null '${url}'; elif command -v curl >/dev/null 2>&1; then curl -fsS -o /dev/null '${url}'; else echo "no wget or curl in the image for an http check" >&2; exit 1; fi`;
+}
+
+export interface SidecarHealth {
+  /** Docker HEALTHCHECK for the container; undefined leaves the image's own (if any). */
+  healthcheck?: Dockerode.HealthConfig;
+  /** How long to wait for healthy before giving up. */
+  deadlineMs: number;
+}
+
+const ns = 1_000_000;
+
+/**
+ * The sidecar's `health` as a Docker HEALTHCHECK run inside the sidecar: `cmd` as a shell command, `tcp: port`
+ * or `http: path` (port 80) as probes. Defaults suit a service starting in a CI job: probe every 500 ms,
+ * each probe up to 3 s, and give up after 60 s (or `retries`/`unhealthy` failures past the start period).
+ */
+export function sidecarHealth(health: SidecarSpec['health']): SidecarHealth {
+  const interval = health?.interval !== undefined ? parseDuration(health.interval) : 500;
+  const timeout = health?.timeout !== undefined ? parseDuration(health.timeout) : 3000;
+  const startPeriod = health?.startPeriod !== undefined ? parseDuration(health.startPeriod) : 0;
+  const retries = health?.unhealthy ?? health?.retries ?? 120;
+  let test: string | undefined;
+  if (health?.cmd) test = health.cmd;
+  else if (typeof health?.tcp === 'number') test = tcpProbe(health.tcp);
+  else if (health?.http !== undefined) test = typeof health.http === 'string' ? httpProbe(80, health.http) : httpProbe(80, health.http.path);
+  const deadlineMs = Math.min(startPeriod + retries * (interval + timeout), 10 * 60_000) || 60_000;
+  if (!test) return { deadlineMs: 60_000 };
+  return {
+    healthcheck: { Test: ['CMD-SHELL', test], Interval: interval * ns, Timeout: timeout * ns, Retries: retries, StartPeriod: startPeriod * ns },
+    deadlineMs: Math.max(deadlineMs, 1000),
+  };
+}
+
+export interface SidecarOptionsInput {
+  name: string;
+  alias: string;
+  network: string;
+  labels: Record<string, string>;
+}
+
+/** A sidecar container: on the job's network under its alias, with an init, no-new-privileges, no binds. */
+export function buildSidecarOptions(spec: SidecarSpec, input: SidecarOptionsInput): Dockerode.ContainerCreateOptions {
+  const health = sidecarHealth(spec.health);
+  const command = spec.command === undefined ? undefined : typeof spec.command === 'string' ? ['sh', '-c', spec.command] : spec.command;
+  return {
+    name: input.name,
+    Image: spec.image,
+    ...(command ? { Cmd: command } : {}),
+    Env: Object.entries(spec.env ?? {}).map(([key, value]) => `${key}=${String(value)}`),
+    Labels: input.labels,
+    ...(health.healthcheck ? { Healthcheck: health.healthcheck } : {}),
+    HostConfig: {
+      NetworkMode: input.network,
+      SecurityOpt: ['no-new-privileges'],
+      Init: true,
+      Binds: [],
+      RestartPolicy: { Name: 'no' },
+    },
+    NetworkingConfig: { EndpointsConfig: { [input.network]: { Aliases: [input.alias] } } },
+  };
+}

@@ -1,0 +1,81 @@
+import type Dockerode from 'dockerode';
+import { EngineError } from '../../errors.js';
+import type { Clock } from '../../clock.js';
+import type { SidecarSpec } from '../../spec/pipeline-schema.js';
+import type { ExecIO } from '../executor.js';
+import { ensureImage } from './ensure-image.js';
+import { buildSidecarOptions, sidecarHealth } from './sidecar-options.js';
+
+export interface StartedSidecar {
+  alias: string;
+  image: string;
+  id: string;
+  deadlineMs: number;
+}
+
+/** Creates and starts one sidecar; `onCreated` gets its id before start so a failure can still remove it. */
+export async function startSidecar(
+  docker: Dockerode,
+  alias: string,
+  spec: SidecarSpec,
+  input: { name: string; network: string; labels: Record<string, string> },
+  io: ExecIO,
+  onCreated: (id: string) => void,
+): Promise<StartedSidecar> {
+  await ensureImage(docker, spec.image, spec.pull ?? 'if-not-present', io);
+  const container = await docker.createContainer(buildSidecarOptions(spec, { ...input, alias }));
+  onCreated(container.id);
+  await container.start();
+  return { alias, image: spec.image, id: container.id, deadlineMs: sidecarHealth(spec.health).deadlineMs };
+}
+
+/**
+ * Waits until the sidecar's health check passes (or, without one, until it runs). Fails with
+ * EXEC_SERVICE_UNHEALTHY, with the sidecar's last log lines, when it turns unhealthy, exits, or misses its deadline.
+ */
+export async function waitForSidecar(docker: Dockerode, sidecar: StartedSidecar, clock: Clock, signal: AbortSignal): Promise<void> {
+  const container = docker.getContainer(sidecar.id);
+  const started = clock.now();
+  for (;;) {
+    const state = (await container.inspect()).State;
+    const health = state.Health?.Status;
+    if (state.Running && (health === undefined || health === 'healthy')) return;
+    let problem: string | undefined;
+    if (!state.Running) problem = `exited with code ${state.ExitCode}`;
+    else if (health === 'unhealthy') problem = `is unhealthy: ${state.Health?.Log?.at(-1)?.Output?.trim() || 'its health check failed'}`;
+    else if (clock.now() - started > sidecar.deadlineMs) problem = `did not become healthy within ${Math.round(sidecar.deadlineMs / 1000)}s`;
+    if (problem) {
+      const logs = await lastLogLines(container, 20);
+      throw new EngineError(
+        'EXEC_SERVICE_UNHEALTHY',
+        `service "${sidecar.alias}" (image ${sidecar.image}) ${problem}${logs ? `; its last log lines:\n${logs}` : '; it logged nothing'}`,
+      );
+    }
+    await clock.sleep(200, signal);
+  }
+}
+
+async function lastLogLines(container: Dockerode.Container, lines: number): Promise<string> {
+  try {
+    const raw = (await container.logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+    return demux(raw)
+      .split('\n')
+      .filter((line) => line.length > 0)
+      .map((line) => `  ${line}`)
+      .join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** Docker's multiplexed log format: 8-byte headers (stream, 0, 0, 0, size) before each frame. */
+function demux(raw: Buffer): string {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset + 8 <= raw.length) {
+    const size = raw.readUInt32BE(offset + 4);
+    parts.push(raw.subarray(offset + 8, offset + 8 + size));
+    offset += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}

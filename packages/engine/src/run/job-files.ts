@@ -1,0 +1,89 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Executor } from '../exec/executor.js';
+import { formatBytes } from '../exec/format-bytes.js';
+import { renderTemplate } from '../expr/index.js';
+import type { ExprContext } from '../expr/index.js';
+import type { JobRun } from '../plan/plan-types.js';
+import type { CacheStore } from '../store/cache-store.js';
+import { hashFiles } from '../store/hash-files.js';
+import { safeName } from '../store/run-store.js';
+
+export interface JobFilesDeps {
+  executor: Executor;
+  workspace: string;
+  /** Where this run keeps artifact archives (one per JobRun); without it artifacts are not kept. */
+  artifactsDir?: string;
+  cache?: CacheStore;
+}
+
+export interface CacheState {
+  key: string;
+  /** The key itself was found: nothing to save afterwards. */
+  exact: boolean;
+}
+
+type Log = (line: string) => void;
+
+/** Before the first step: the artifacts of the jobs this one needs, then the cache. */
+export async function restoreJobInputs(
+  job: JobRun,
+  needArtifacts: { job: string; archive: string }[],
+  ctx: ExprContext,
+  deps: JobFilesDeps,
+  log: Log,
+): Promise<CacheState | undefined> {
+  for (const { job: from, archive } of needArtifacts) {
+    await deps.executor.restoreFiles(job, archive);
+    log(`artifacts: restored those of ${from}`);
+  }
+  if (!job.cache || !deps.cache) return undefined;
+  const render = (text: string) => renderTemplate(text, ctx, { hashFiles: (globs) => hashFiles(deps.workspace, globs) });
+  const key = render(job.cache.key);
+  const restoreKeys = (job.cache.restoreKeys ?? []).map(render);
+  const hit = deps.cache.lookup(key, restoreKeys);
+  if (!hit) {
+    log(`cache: miss ${key}`);
+    return { key, exact: false };
+  }
+  await deps.executor.restoreFiles(job, hit.entry.file);
+  log(hit.exact ? `cache: hit ${key} (${formatBytes(hit.entry.bytes)})` : `cache: restored ${hit.entry.key} for ${key} (${formatBytes(hit.entry.bytes)})`);
+  return { key, exact: hit.exact };
+}
+
+/**
+ * After the last step, before teardown: the job's artifacts (per `artifacts.when`) and, after a successful
+ * job whose cache key missed, the cache. Returns the artifact archive, if any.
+ */
+export async function saveJobOutputs(job: JobRun, succeeded: boolean, cache: CacheState | undefined, deps: JobFilesDeps, log: Log): Promise<string | undefined> {
+  let archive: string | undefined;
+  const when = job.artifacts?.when ?? 'on-success';
+  if (job.artifacts && deps.artifactsDir && (when === 'always' || (when === 'on-success') === succeeded)) {
+    mkdirSync(deps.artifactsDir, { recursive: true });
+    const file = join(deps.artifactsDir, `${safeName(job.id)}.tar`);
+    const saved = await deps.executor.saveFiles(job, job.artifacts.paths, file);
+    if (saved.paths.length === 0) {
+      rmSync(file, { force: true });
+      log(`artifacts: nothing matched ${job.artifacts.paths.join(', ')}`);
+    } else {
+      archive = file;
+      log(`artifacts: saved ${saved.paths.join(', ')} (${formatBytes(saved.bytes)})`);
+    }
+  }
+  if (succeeded && job.cache && deps.cache && cache && !cache.exact) {
+    const file = join(tmpdir(), `ferry-cache-${process.pid}-${Math.random().toString(36).slice(2)}.tar`);
+    try {
+      const saved = await deps.executor.saveFiles(job, job.cache.paths, file);
+      if (saved.paths.length === 0) {
+        log(`cache: nothing matched ${job.cache.paths.join(', ')}; not saved`);
+      } else {
+        const { evicted } = deps.cache.save(cache.key, file);
+        log(`cache: saved ${cache.key} (${formatBytes(saved.bytes)})${evicted.length > 0 ? `, evicted ${evicted.length} older entries` : ''}`);
+      }
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }
+  return archive;
+}
