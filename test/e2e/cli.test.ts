@@ -87,8 +87,11 @@ describe('ferry CLI', () => {
     expect(await ferryContainers(docker, runId)).toEqual([]);
   });
 
-  it('reaps the containers of a run killed with SIGKILL on the next gc', async () => {
-    const dir = await tempRepo({ 'ferry.yml': 'jobs:\n  a:\n    image: ferry/busybox:1\n    steps: [{ run: sleep 60 }]\n' });
+  it.each(['gc', 'run'] as const)('after SIGKILL of the CLI, the next ferry %s removes the run\'s containers and networks', async (next) => {
+    const dir = await tempRepo({
+      'ferry.yml': 'jobs:\n  a:\n    image: ferry/busybox:1\n    services:\n      side: { image: ferry/busybox:1, command: sleep 60 }\n    steps: [{ run: sleep 60 }]\n',
+      'quick.yml': 'jobs:\n  q:\n    image: ferry/busybox:1\n    steps: [{ run: "true" }]\n',
+    });
     const child = execa('node', [ferryBin, 'run', '--json'], { cwd: dir, reject: false });
     let runId = '';
     await new Promise<void>((resolve) => {
@@ -102,9 +105,13 @@ describe('ferry CLI', () => {
     });
     child.kill('SIGKILL');
     await child;
-    expect((await ferryContainers(docker, runId)).length).toBe(1);
-    const gc = await ferry(['gc'], dir);
-    expect(gc.exitCode).toBe(0);
+    const networks = () => docker.listNetworks({ filters: { label: [`ferry.run=${runId}`] } });
+    expect((await ferryContainers(docker, runId)).length).toBe(2);
+    expect((await networks()).length).toBe(2);
+    const after = next === 'gc' ? await ferry(['gc'], dir) : await ferry(['run', 'quick.yml'], dir);
+    expect(after.exitCode, after.all).toBe(0);
     expect(await ferryContainers(docker, runId)).toEqual([]);
+    expect(await networks()).toEqual([]);
+    expect((await docker.listVolumes({ filters: { label: [`ferry.run=${runId}`] } })).Volumes ?? []).toEqual([]);
   });
 });

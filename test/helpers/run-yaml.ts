@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { EventStream } from '../../packages/engine/src/run/event-stream.js';
 import { runPlan } from '../../packages/engine/src/run/run-plan.js';
-import type { RunResult } from '../../packages/engine/src/run/run-plan.js';
+import type { RunDeps, RunResult } from '../../packages/engine/src/run/run-plan.js';
 import type { RunEvent } from '../../packages/engine/src/run/events.js';
 import { planPipeline } from '../../packages/engine/src/plan/plan-pipeline.js';
 import type { Plan } from '../../packages/engine/src/plan/plan-types.js';
@@ -34,7 +34,7 @@ export function tempWorkspace(files: Record<string, string> = { 'hello.txt': 'he
 export async function runYaml(
   text: string,
   executor: Executor,
-  options: { runId?: string; concurrency?: number; signal?: AbortSignal; workspace?: string; onEvent?: (event: RunEvent) => void } = {},
+  options: { runId?: string; concurrency?: number; signal?: AbortSignal; workspace?: string; onEvent?: (event: RunEvent) => void; deps?: Partial<RunDeps> } = {},
 ): Promise<{ result: RunResult; events: RunEvent[] }> {
   const events: RunEvent[] = [];
   const stream = new EventStream(options.runId ?? uniqueRunId('t'), Date.now);
@@ -49,6 +49,7 @@ export async function runYaml(
     git: testGit,
     concurrency: options.concurrency ?? 4,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...options.deps,
   });
   return { result, events };
 }

@@ -4,6 +4,7 @@ import Docker from 'dockerode';
 import { isEngineError } from '@ferry/engine';
 import type { CliIO } from './cli-io.js';
 import { CliError, exitCodes } from './cli-io.js';
+import { artifactsCommand } from './commands/artifacts.js';
 import { gcCommand } from './commands/gc.js';
 import { planCommand, validateCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
@@ -32,6 +33,12 @@ async function main(argv: string[]): Promise<number> {
     .option('-e, --env <K=V>', 'set a pipeline env value (repeatable)', collect, [])
     .option('--json', 'print the event stream as JSON lines')
     .option('--secrets-file <path>', 'dotenv file with secret values (wins over the environment)')
+    .option('--memory <size>', 'memory limit for jobs that set none (e.g. 2g)')
+    .option('--cpus <n>', 'CPU limit for jobs that set none (e.g. 1.5)')
+    .option('--pids <n>', 'process limit for jobs that set none', '4096')
+    .option('--allow-privileged', 'let jobs ask for privileged: true')
+    .option('--cache-dir <dir>', 'where caches are kept (default .ferry/cache)')
+    .option('--cache-max-size <size>', 'evict least recently used caches past this size', '5g')
     .action(async (file: string | undefined, options) => {
       exitCode = await runCommand(io, getDocker(), file, { ...options, workspace: workspace() });
     });
@@ -67,6 +74,15 @@ async function main(argv: string[]): Promise<number> {
     .description('print the logs of a run (an id, a unique prefix, or "last"), or of one of its jobs')
     .action((run: string, job: string | undefined) => {
       exitCode = logsCommand(io, run, job, { workspace: workspace() });
+    });
+
+  program
+    .command('artifacts <run>')
+    .description('list the artifacts of a run, or extract them')
+    .option('-x, --extract <dir>', 'extract every archive into this directory')
+    .option('-j, --job <id>', 'only this job\'s artifacts')
+    .action(async (run: string, options) => {
+      exitCode = await artifactsCommand(io, run, { ...options, workspace: workspace() });
     });
 
   program

@@ -29,3 +29,8 @@ export type { ResolvedSecrets, SecretSources } from './run/resolve-secrets.js';
 export type { JobHandler, JobHandlerContext, JobHandlerResult } from './run/job-handler.js';
 export { prepareRun } from './run/prepare-run.js';
 export type { PrepareRunOptions, PreparedRun } from './run/prepare-run.js';
+export { formatBytes } from './exec/format-bytes.js';
+export { CacheStore } from './store/cache-store.js';
+export type { CacheEntry, CacheHit } from './store/cache-store.js';
+export { hashFiles } from './store/hash-files.js';
+export type { SavedFiles } from './exec/executor.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { createMasker, DockerExecutor, EventStream, reapResources, RunStore, runPlan } from '@ferry/engine';
+import { CacheStore, createMasker, DockerExecutor, parseSize, EventStream, reapResources, RunStore, runPlan } from '@ferry/engine';
 import type { RunEvent } from '@ferry/engine';
 import type { CliIO } from '../cli-io.js';
 import { CliError, exitCodes } from '../cli-io.js';
@@ -15,12 +15,21 @@ export interface RunOptions {
   json?: boolean;
   workspace: string;
   secretsFile?: string;
+  memory?: string;
+  cpus?: string;
+  pids?: string;
+  allowPrivileged?: boolean;
+  cacheDir?: string;
+  cacheMaxSize: string;
 }
 
 /** `ferry run`: plan, reap what crashed runs left, run on the local engine, record, exit 0/1 (2 for bad input). */
 export async function runCommand(io: CliIO, docker: Docker, file: string | undefined, options: RunOptions): Promise<number> {
   const concurrency = Number(options.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new CliError(`--concurrency "${options.concurrency}": expected a whole number of at least 1`);
+  const resources = parseResources(options);
+  const cacheMaxBytes = parseSize(options.cacheMaxSize);
+  if (!Number.isFinite(cacheMaxBytes)) throw new CliError(`--cache-max-size "${options.cacheMaxSize}": expected a size like 512m or 5g`);
   const { plan, file: shown, git, secrets } = await loadPlan(io, file, {
     env: parseEnvPairs(options.env),
     ...(options.job ? { only: options.job } : {}),
@@ -70,8 +79,19 @@ export async function runCommand(io: CliIO, docker: Docker, file: string | undef
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const executor = new DockerExecutor({ docker });
-    const result = await runPlan(plan, { executor, events, workspace: options.workspace, git, concurrency, signal: controller.signal, trigger: 'cli', secrets });
+    const executor = new DockerExecutor({ docker, defaultResources: resources, allowPrivileged: options.allowPrivileged ?? false });
+    const result = await runPlan(plan, {
+      executor,
+      events,
+      workspace: options.workspace,
+      git,
+      concurrency,
+      signal: controller.signal,
+      trigger: 'cli',
+      secrets,
+      artifactsDir: join(recorder.dir, 'artifacts'),
+      cache: new CacheStore(options.cacheDir ?? join(options.workspace, '.ferry', 'cache'), cacheMaxBytes),
+    });
     await reapResources(docker, { runId }).catch(() => undefined);
     if (signalled) return signalled === 'SIGINT' ? 130 : 143;
     return result.status === 'success' ? exitCodes.ok : exitCodes.failed;
@@ -82,3 +102,24 @@ export async function runCommand(io: CliIO, docker: Docker, file: string | undef
   }
 }
 
+
+/** Default limits for jobs that set none (`--memory 2g --cpus 1.5 --pids 512`). */
+function parseResources(options: RunOptions): { memoryBytes?: number; cpus?: number; pids?: number } {
+  const resources: { memoryBytes?: number; cpus?: number; pids?: number } = {};
+  if (options.memory !== undefined) {
+    const bytes = parseSize(options.memory);
+    if (!Number.isFinite(bytes) || bytes <= 0) throw new CliError(`--memory "${options.memory}": expected a size like 512m or 2g`);
+    resources.memoryBytes = bytes;
+  }
+  if (options.cpus !== undefined) {
+    const cpus = Number(options.cpus);
+    if (!(cpus > 0)) throw new CliError(`--cpus "${options.cpus}": expected a positive number like 1.5`);
+    resources.cpus = cpus;
+  }
+  if (options.pids !== undefined) {
+    const pids = Number(options.pids);
+    if (!Number.isInteger(pids) || pids <= 0) throw new CliError(`--pids "${options.pids}": expected a positive whole number`);
+    resources.pids = pids;
+  }
+  return resources;
+}

@@ -43,7 +43,11 @@ export function buildContainerOptions(job: JobRun, input: ContainerOptionsInput)
     RestartPolicy: { Name: 'no' },
   };
   if (input.network) hostConfig.NetworkMode = input.network;
-  if (resources.memoryBytes !== undefined) hostConfig.Memory = Math.round(resources.memoryBytes);
+  if (resources.memoryBytes !== undefined) {
+    hostConfig.Memory = Math.round(resources.memoryBytes);
+    // No swap on top: a job over its limit is killed, not slowed to a crawl.
+    hostConfig.MemorySwap = Math.round(resources.memoryBytes);
+  }
   if (resources.cpus !== undefined) hostConfig.NanoCpus = Math.round(resources.cpus * 1e9);
   if (resources.pids !== undefined) hostConfig.PidsLimit = Math.round(resources.pids);
 

@@ -4,7 +4,8 @@ import { parseDuration } from '../../spec/parse-duration.js';
 
 /** Probes that need only a POSIX shell plus whichever of nc, wget, curl or bash the image has. */
 export function tcpProbe(port: number): string {
-  return `if command -v nc >/dev/null 2>&1; then nc -z 127.0.0.1 ${port}; elif command -v bash >/dev/null 2>&1; then bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port}'; else echo "no nc or bash in the image for a tcp check" >&2; exit 1; fi`;
+  // `nc -z` (netcat-openbsd, nmap's ncat); busybox's nc has no -z but connects and runs `-e true`.
+  return `if command -v nc >/dev/null 2>&1; then nc -z -w 2 127.0.0.1 ${port} 2>/dev/null || nc -w 2 127.0.0.1 ${port} -e true; elif command -v bash >/dev/null 2>&1; then bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port}'; else echo "no nc or bash in the image for a tcp check" >&2; exit 1; fi`;
 }
 
 export function httpProbe(port: number, path: string): string {

@@ -1,0 +1,44 @@
+import { EngineError, isEngineError } from '../errors.js';
+import { renderTemplate, type ExprContext } from '../expr/index.js';
+import type { BuildSpec } from '../spec/pipeline-schema.js';
+import type { RenderedTag } from './resolve-tags.js';
+
+/** A `build:` section with every `${{ }}` rendered against the job's run-time context. */
+export interface RenderedBuild {
+  /** Relative to the workspace; `.` when not given. */
+  context: string;
+  /** Relative to the workspace (like docker/build-push-action's `file`); `<context>/Dockerfile` when not given. */
+  dockerfile?: string;
+  target?: string;
+  args: Record<string, string>;
+  labels: Record<string, string>;
+  tags: RenderedTag[];
+  push: boolean;
+  cacheFrom: string[];
+}
+
+/** Renders tags, args and label values, context, dockerfile, target and cacheFrom. Throws EXPR_SYNTAX / EXPR_EVAL naming the key. */
+export function renderBuild(build: BuildSpec, expr: ExprContext): RenderedBuild {
+  const render = (text: string, where: string): string => {
+    try {
+      return renderTemplate(text, expr);
+    } catch (error) {
+      if (isEngineError(error)) throw new EngineError(error.code, `build.${where}: ${error.message}`, { cause: error });
+      throw error;
+    }
+  };
+  const target = build.target === undefined ? undefined : render(build.target, 'target');
+  const dockerfile = build.dockerfile === undefined ? undefined : render(build.dockerfile, 'dockerfile');
+  return {
+    context: build.context === undefined ? '.' : render(build.context, 'context') || '.',
+    ...(dockerfile ? { dockerfile } : {}),
+    ...(target ? { target } : {}),
+    args: Object.fromEntries(
+      Object.entries(build.args ?? {}).map(([name, value]) => [name, typeof value === 'string' ? render(value, `args.${name}`) : String(value)]),
+    ),
+    labels: Object.fromEntries(Object.entries(build.labels ?? {}).map(([name, value]) => [name, render(value, `labels.${name}`)])),
+    tags: build.tags.map((template, index) => ({ template, value: render(template, `tags[${index}]`) })),
+    push: build.push ?? false,
+    cacheFrom: (build.cacheFrom ?? []).map((image, index) => render(image, `cacheFrom[${index}]`)).filter((image) => image.trim() !== ''),
+  };
+}
