@@ -55,10 +55,10 @@ export async function buildImage(docker: Dockerode, request: BuildImageRequest, 
     await followProgress(stream, (message) => output.handle(message), io.signal);
     output.end();
   } catch (error) {
+    // A context that could not be packed explains the failed upload better than the engine does.
+    const packFailure = packed.failure;
     packed.cancel();
-    await packed.done.catch((packError: unknown) => {
-      if (!io.signal.aborted && !(packError as Error).message.includes('cancelled')) throw packError;
-    });
+    if (packFailure) throw packFailure;
     if (io.signal.aborted) return { ok: false, error: `docker build of ${request.dockerfileLabel} was stopped` };
     if (isDockerUnreachable(error)) throw unavailableError(docker, error);
     // 400: the engine read the Dockerfile and refused it (a parse error, an unknown target stage).

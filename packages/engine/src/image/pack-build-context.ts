@@ -10,6 +10,8 @@ export interface PackedContext {
   stream: Readable;
   /** Settles when the last entry is written; rejects with IMAGE_CONTEXT (e.g. a file vanished while packing). */
   done: Promise<void>;
+  /** Why packing failed, once it has; a failure caused by cancel() is not one. */
+  readonly failure: EngineError | undefined;
   /** Stops packing and releases open files; idempotent. */
   cancel(): void;
 }
@@ -25,6 +27,7 @@ export function packBuildContext(context: BuildContext): PackedContext {
   const pack = tar.pack();
   let reading: { destroy(): void } | undefined;
   let cancelled = false;
+  let failure: EngineError | undefined;
 
   const write = (entry: ContextEntry, body?: Buffer) =>
     new Promise<void>((resolve, reject) => {
@@ -57,9 +60,10 @@ export function packBuildContext(context: BuildContext): PackedContext {
       }
       pack.finalize();
     } catch (error) {
-      const failure = new EngineError('IMAGE_CONTEXT', `cannot pack the build context ${context.directory}: ${(error as Error).message}`, { cause: error });
-      pack.destroy(failure);
-      throw failure;
+      const packError = new EngineError('IMAGE_CONTEXT', `cannot pack the build context ${context.directory}: ${(error as Error).message}`, { cause: error });
+      if (!cancelled) failure = packError;
+      pack.destroy(packError);
+      throw packError;
     }
   })();
   // Awaited only once the upload is over; until then a rejection must not count as unhandled.
@@ -68,6 +72,9 @@ export function packBuildContext(context: BuildContext): PackedContext {
   return {
     stream: pack as unknown as Readable,
     done,
+    get failure() {
+      return failure;
+    },
     cancel() {
       cancelled = true;
       reading?.destroy();
