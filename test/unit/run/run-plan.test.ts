@@ -128,3 +128,22 @@ jobs:
     expect(events.find((e) => e.type === 'step.finished')).toMatchObject({ status: 'failed', allowedFailure: true });
   });
 });
+
+describe('runPlan warm containers', () => {
+  it('prepares a dependent\'s container while its need runs, and discards it when the dependent is skipped', async () => {
+    const executor = new FakeExecutor();
+    const { events } = await runYaml(
+      'jobs:\n  a:\n    image: x\n    steps: [{ run: sleep 0.1 }]\n  b:\n    needs: a\n    image: x\n    steps: [{ run: echo b }]\n  c:\n    needs: a\n    if: jobs.a.outputs.go == \'yes\'\n    image: x\n    steps: [{ run: echo c }]\n',
+      executor,
+    );
+    const order = executor.calls.map((call) => `${call.kind}${'job' in call ? ` ${call.job}` : ''}`);
+    // b and c are prepared before a's step ends; c is torn down unused.
+    expect(order.indexOf('prepare b')).toBeLessThan(order.indexOf('teardown a'));
+    expect(order.indexOf('prepare c')).toBeLessThan(order.indexOf('teardown a'));
+    expect(order.filter((entry) => entry === 'prepare b')).toHaveLength(1);
+    expect(order).not.toContain('runStep c');
+    expect(order).toContain('teardown c');
+    expect(executor.preparedJobs).toEqual([]);
+    expect(events.find((e) => e.type === 'job.skipped')).toMatchObject({ job: 'c' });
+  });
+});

@@ -36,6 +36,12 @@ export type BuildImageResult =
  */
 export async function buildImage(docker: Dockerode, request: BuildImageRequest, io: BuildIO): Promise<BuildImageResult> {
   const packed = packBuildContext(request.context);
+  // A failed pack leaves the upload unfinished and the engine waiting for the rest: abort the request then.
+  const upload = new AbortController();
+  const abortUpload = () => upload.abort(io.signal.reason);
+  if (io.signal.aborted) abortUpload();
+  else io.signal.addEventListener('abort', abortUpload, { once: true });
+  packed.done.catch((error: unknown) => upload.abort(error));
   const options = {
     t: request.tags,
     dockerfile: request.context.dockerfile,
@@ -46,15 +52,16 @@ export async function buildImage(docker: Dockerode, request: BuildImageRequest, 
     rm: true,
     forcerm: true,
     pull: false,
-    abortSignal: io.signal,
+    abortSignal: upload.signal,
   };
   const output = new BuildOutput(io.onLine);
   try {
     // `t` and `cachefrom` go as repeated / JSON query parameters; the typings only know single strings.
     const stream = await docker.buildImage(packed.stream, options as unknown as Dockerode.ImageBuildOptions);
-    await followProgress(stream, (message) => output.handle(message), io.signal);
+    await followProgress(stream, (message) => output.handle(message), upload.signal);
     output.end();
   } catch (error) {
+    io.signal.removeEventListener('abort', abortUpload);
     // A context that could not be packed explains the failed upload better than the engine does.
     const packFailure = packed.failure;
     packed.cancel();
@@ -65,6 +72,7 @@ export async function buildImage(docker: Dockerode, request: BuildImageRequest, 
     if (dockerStatus(error) === 400) return { ok: false, error: `docker build of ${request.dockerfileLabel} failed: ${dockerReason(error)}` };
     throw new EngineError('IMAGE_BUILD_FAILED', `docker build of ${request.dockerfileLabel} failed: ${dockerReason(error)}`, { cause: error });
   }
+  io.signal.removeEventListener('abort', abortUpload);
   await packed.done;
   const failure = output.failure;
   if (failure) return { ok: false, error: describeBuildFailure(failure, request.dockerfileLabel) };

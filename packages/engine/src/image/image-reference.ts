@@ -46,7 +46,7 @@ export function parseImageReference(text: string): ParsedReference {
   const first = slash === -1 ? rest : rest.slice(0, slash);
   let registry: string | undefined;
   let path = rest;
-  if (slash !== -1 && (/[.:]/.test(first) || first === 'localhost' || first !== first.toLowerCase())) {
+  if (slash !== -1 && (/[.:]/.test(first) || first === 'localhost')) {
     registry = first;
     path = rest.slice(slash + 1);
     if (!hostPattern.test(registry)) return { ok: false, reason: `"${registry}" is not a registry host` };

@@ -66,8 +66,10 @@ export function packBuildContext(context: BuildContext): PackedContext {
       throw packError;
     }
   })();
-  // Awaited only once the upload is over; until then a rejection must not count as unhandled.
+  // Awaited only once the upload is over; until then a rejection must not count as unhandled. The stream's
+  // own error event says the same: the uploader may not listen for it (a pipe does not).
   done.catch(() => {});
+  pack.on('error', () => {});
 
   return {
     stream: pack as unknown as Readable,

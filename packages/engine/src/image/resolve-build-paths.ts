@@ -3,6 +3,8 @@ import path from 'node:path';
 import { EngineError } from '../errors.js';
 
 export interface BuildPaths {
+  /** The workspace, symlinks resolved. */
+  root: string;
   /** Absolute, symlinks resolved. */
   contextDir: string;
   /** Absolute, symlinks resolved. */
@@ -45,6 +47,7 @@ export async function resolveBuildPaths(workspace: string, context: string, dock
     file = await resolveInside(root, slash(path.relative(root, found)), 'build.dockerfile');
   }
   return {
+    root,
     contextDir,
     dockerfile: file,
     dockerfileLabel: slash(path.relative(root, file)),

@@ -34,6 +34,10 @@ export function resolveTags(rendered: readonly RenderedTag[]): ResolvedTags {
   const seen = new Set<string>();
   for (const { template, value } of rendered) {
     const text = value.trim();
+    if (text.includes('@')) {
+      result.problems.push(`tag ${describe(template, text)} names a digest; a build can only be tagged (name:tag)`);
+      continue;
+    }
     const split = splitTag(text);
     if (text === '' || (split.tag !== undefined && split.tag.trim() === '')) {
       result.notes.push(`tag ${template} left out: it rendered to "${text}", which has no tag (an expression in it is empty)`);
@@ -56,10 +60,6 @@ export function resolveTags(rendered: readonly RenderedTag[]): ResolvedTags {
       result.problems.push(`tag ${describe(template, text)} is not a valid image reference: ${parsed.reason}`);
       continue;
     }
-    if (parsed.reference.digest !== undefined) {
-      result.problems.push(`tag ${describe(template, text)} names a digest; a build can only be tagged (name:tag)`);
-      continue;
-    }
     const reference = { ...parsed.reference, tag: parsed.reference.tag ?? 'latest' };
     const name = formatImageReference(reference);
     if (seen.has(name)) continue;
@@ -69,12 +69,17 @@ export function resolveTags(rendered: readonly RenderedTag[]): ResolvedTags {
   return result;
 }
 
-/** Splits at the `:` of the tag (after the last `/`), not at the port of a registry. */
+/**
+ * Splits at the `:` that starts the tag: the first one after the registry host (a repository path holds no
+ * `:`), so a tag rendered from a branch like `feature/login` stays whole for sanitizing.
+ */
 function splitTag(text: string): { name: string; tag?: string } {
-  const withoutDigest = text.split('@')[0] ?? '';
-  const colon = withoutDigest.lastIndexOf(':');
-  if (colon === -1 || colon < withoutDigest.lastIndexOf('/')) return { name: text };
-  return { name: withoutDigest.slice(0, colon), tag: withoutDigest.slice(colon + 1) };
+  const slash = text.indexOf('/');
+  const first = slash === -1 ? '' : text.slice(0, slash);
+  const isHost = first === 'localhost' || /^[^:]*\.[^:]*(:\d+)?$/.test(first) || /^[^:]+:\d+$/.test(first);
+  const colon = text.indexOf(':', isHost ? slash + 1 : 0);
+  if (colon === -1) return { name: text };
+  return { name: text.slice(0, colon), tag: text.slice(colon + 1) };
 }
 
 function describe(template: string, value: string): string {

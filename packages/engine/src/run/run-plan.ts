@@ -10,6 +10,8 @@ import type { CacheStore } from '../store/cache-store.js';
 import { formatBytes } from '../exec/format-bytes.js';
 import type { JobHandler } from './job-handler.js';
 import { restoreJobInputs, saveJobOutputs } from './job-files.js';
+import { WarmPool } from './warm-pool.js';
+import type { TakenContainer } from './warm-pool.js';
 import type { CacheState } from './job-files.js';
 import { renderRuntime } from './render-runtime.js';
 import type { JobStatus, RunStatus } from './events.js';
@@ -68,6 +70,8 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
   const pending = new Map(plan.jobs.map((job) => [job.id, job]));
   const running = new Map<string, Promise<void>>();
   const waitingReason = new Map<string, string>();
+  const teardowns: Promise<void>[] = [];
+  const warm = new WarmPool(deps.executor, deps.signal);
 
   events.emit({ type: 'run.started', pipeline: plan.pipeline, planHash: plan.hash, jobs: plan.jobs.map((j) => j.id), concurrency: deps.concurrency });
   for (const skip of plan.skipped) {
@@ -82,6 +86,7 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
 
   const finishSkipped = (job: JobRun, reason: string) => {
     pending.delete(job.id);
+    if (warm.has(job.id)) teardowns.push(warm.discard(job.id));
     results.set(job.id, { id: job.id, jobId: job.jobId, status: 'skipped', allowedFailure: false, outputs: {}, durationMs: 0, reason });
     events.emit({ type: 'job.skipped', job: job.id, reason });
   };
@@ -121,16 +126,19 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
         noteWaiting(job, `concurrency limit of ${deps.concurrency} reached`);
         continue;
       }
-      const promise = executeJob(job, plan, deps, clock, results).then((result) => {
+      const promise = executeJob(job, plan, deps, clock, results, teardowns, warm.take(job.id)).then((result) => {
         results.set(job.id, result);
         pending.delete(job.id);
         running.delete(job.id);
       });
       running.set(job.id, promise);
     }
+    if (openError === undefined && !deps.signal?.aborted) warmUp(plan, pending, running, results, warm, deps);
     if (running.size === 0) break;
     await Promise.race(running.values());
   }
+  await warm.discardAll();
+  await Promise.all(teardowns);
   try {
     await deps.executor.closeRun(events.runId);
   } catch (error) {
@@ -187,12 +195,30 @@ export function runtimeContext(job: JobRun, env: Record<string, string>, results
   return { git: { ...deps.git }, env, matrix: job.matrix, run: { trigger: deps.trigger ?? 'cli' }, jobs, secrets };
 }
 
-async function executeJob(job: JobRun, plan: Plan, deps: RunDeps, clock: Clock, results: Map<string, JobResult>): Promise<JobResult> {
+/**
+ * Runs a job's attempts. Between attempts the container is torn down first; after the last one the teardown
+ * goes on in the background (collected in `teardowns`, awaited before the run ends) so that dependents do not
+ * wait for a container removal.
+ */
+async function executeJob(
+  job: JobRun,
+  plan: Plan,
+  deps: RunDeps,
+  clock: Clock,
+  results: Map<string, JobResult>,
+  teardowns: Promise<void>[],
+  warmed: TakenContainer | undefined,
+): Promise<JobResult> {
   const { events } = deps;
   let attempt = 1;
   for (;;) {
-    const result = await attemptJob(job, attempt, plan, deps, clock, results);
+    const result = await attemptJob(job, attempt, plan, deps, clock, results, attempt === 1 ? warmed : undefined);
+    const teardown = deps.executor.teardown(job).catch((error: unknown) => {
+      events.emit({ type: 'job.log', job: job.id, stream: 'stderr', line: `teardown failed: ${(error as Error).message}` });
+    });
     const retriable = (result.status === 'failed' || result.status === 'timed-out') && !deps.signal?.aborted;
+    if (retriable && attempt <= job.retry) await teardown;
+    else teardowns.push(teardown);
     if (!retriable || attempt > job.retry) {
       events.emit({
         type: 'job.finished',
@@ -211,7 +237,15 @@ async function executeJob(job: JobRun, plan: Plan, deps: RunDeps, clock: Clock, 
   }
 }
 
-async function attemptJob(job: JobRun, attempt: number, plan: Plan, deps: RunDeps, clock: Clock, results: Map<string, JobResult>): Promise<JobResult> {
+async function attemptJob(
+  job: JobRun,
+  attempt: number,
+  plan: Plan,
+  deps: RunDeps,
+  clock: Clock,
+  results: Map<string, JobResult>,
+  warmed: TakenContainer | undefined,
+): Promise<JobResult> {
   const { events, executor } = deps;
   const started = clock.now();
   const controller = new AbortController();
@@ -253,11 +287,7 @@ async function attemptJob(job: JobRun, attempt: number, plan: Plan, deps: RunDep
   let artifacts: string | undefined;
   try {
     const baseCtx = runtimeContext(job, job.env, results, deps, plan);
-    const env = {
-      ...builtinEnv(job, deps),
-      ...renderRecord(job.env, baseCtx),
-      ...Object.fromEntries(job.secrets.map((name) => [name, deps.secrets?.[name] ?? ''])),
-    };
+    const env = jobEnvironment(job, baseCtx, deps);
     const ctx = { ...baseCtx, env };
     if (job.kind !== 'steps') {
       const handler = deps.handlers?.[job.kind];
@@ -271,10 +301,15 @@ async function attemptJob(job: JobRun, attempt: number, plan: Plan, deps: RunDep
       return finish(status, outputs, reason);
     }
     const log = (line: string) => events.emit({ type: 'job.log', job: job.id, stream: 'stdout', line });
-    await executor.prepare(job, { runId: deps.events.runId, workspace: deps.workspace, env }, {
-      signal: controller.signal,
-      onLine: (stream, line) => events.emit({ type: 'job.log', job: job.id, stream, line }),
-    });
+    if (warmed) {
+      await warmed.prepared;
+      for (const { stream, line } of warmed.lines) events.emit({ type: 'job.log', job: job.id, stream, line });
+    } else {
+      await executor.prepare(job, { runId: deps.events.runId, workspace: deps.workspace, env }, {
+        signal: controller.signal,
+        onLine: (stream, line) => events.emit({ type: 'job.log', job: job.id, stream, line }),
+      });
+    }
     const needArtifacts = job.needs.flatMap((need) => {
       const archive = results.get(need)?.artifacts;
       return archive ? [{ job: need, archive }] : [];
@@ -300,11 +335,6 @@ async function attemptJob(job: JobRun, attempt: number, plan: Plan, deps: RunDep
   } finally {
     stopTimer.abort();
     deps.signal?.removeEventListener('abort', onRunAbort);
-    try {
-      await deps.executor.teardown(job);
-    } catch (error) {
-      events.emit({ type: 'job.log', job: job.id, stream: 'stderr', line: `teardown failed: ${(error as Error).message}` });
-    }
   }
   if (abort?.kind === 'timeout' && abort.scope === 'job') {
     status = 'timed-out';
@@ -450,6 +480,29 @@ function shouldRunStep(step: PlannedStep, ctx: ExprContext & { status: string })
   } catch (error) {
     return { run: false, reason: `if "${condition}" could not be evaluated: ${(error as Error).message}` };
   }
+}
+
+/**
+ * Prepares containers for pending step jobs whose needs are all running or passed, up to `concurrency` at a
+ * time. Jobs whose env reads run-time values (job outputs) are left alone: their env is not known yet.
+ */
+function warmUp(plan: Plan, pending: Map<string, JobRun>, running: Map<string, Promise<void>>, results: Map<string, JobResult>, warm: WarmPool, deps: RunDeps): void {
+  for (const job of pending.values()) {
+    if (warm.size >= deps.concurrency) return;
+    if (running.has(job.id) || warm.has(job.id) || job.kind !== 'steps' || job.needs.length === 0) continue;
+    if (!job.needs.every((need) => running.has(need) || results.get(need)?.status === 'success')) continue;
+    if (Object.values(job.env).some((value) => value.includes('${{'))) continue;
+    const env = jobEnvironment(job, runtimeContext(job, job.env, results, deps, plan), deps);
+    warm.start(job, { runId: deps.events.runId, workspace: deps.workspace, env });
+  }
+}
+
+function jobEnvironment(job: JobRun, ctx: ExprContext, deps: RunDeps): Record<string, string> {
+  return {
+    ...builtinEnv(job, deps),
+    ...renderRecord(job.env, ctx),
+    ...Object.fromEntries(job.secrets.map((name) => [name, deps.secrets?.[name] ?? ''])),
+  };
 }
 
 function builtinEnv(job: JobRun, deps: RunDeps): Record<string, string> {

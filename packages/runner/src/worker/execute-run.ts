@@ -1,0 +1,159 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { createMasker, EventStream, findPipelineFile, formatIssues, prepareRun, runPlan } from '@ferry/engine';
+import type { Clock, Executor, GitContext, Plan, RunDeps, RunEvent, SecretSources } from '@ferry/engine';
+import { isRunnerError, RunnerError } from '../errors.js';
+import type { RunRequest } from '../queue/run-request.js';
+import type { Checkout } from './git-mirror.js';
+import { gitContextFor } from './git-context.js';
+import type { RunnerMetrics } from './runner-metrics.js';
+
+/** What the host's container engine offers the runner besides the executor. */
+export interface RunInfra {
+  /** Throws when the engine is unreachable. */
+  ping(): Promise<void>;
+  /** Removes every container, network and volume labelled with the run. */
+  reap(runId: string): Promise<void>;
+}
+
+/** The run's engine dependencies that the runner does not decide itself (caches, build/deploy handlers). */
+export type ExtraRunDeps = Partial<Omit<RunDeps, 'executor' | 'events' | 'workspace' | 'git' | 'concurrency' | 'trigger' | 'secrets' | 'signal' | 'clock'>>;
+
+export interface ExecuteRunDeps {
+  checkout: Checkout;
+  createExecutor(runId: string): Executor;
+  infra?: RunInfra;
+  /** The runner's own secrets (its environment, its --secrets-file). */
+  secrets: SecretSources;
+  metrics: RunnerMetrics;
+  clock: Clock;
+  extraRunDeps?: ExtraRunDeps;
+}
+
+export interface ExecuteRunInput {
+  runId: string;
+  request: RunRequest;
+  /** A directory of this attempt's own; removed when it ends. */
+  runDir: string;
+  jobConcurrency: number;
+  signal: AbortSignal;
+  /** Every event, already masked. */
+  onEvent(event: RunEvent): void;
+}
+
+export type ExecuteOutcome =
+  /** The pipeline ran (or was cancelled): its status is the run's. */
+  | { kind: 'finished'; status: 'success' | 'failed' | 'cancelled'; durationMs: number; jobs: Record<string, string>; planHash?: string; pipelineName?: string }
+  /** The run cannot run as asked (no or invalid pipeline, missing secret): final, not retried. */
+  | { kind: 'invalid'; reason: string }
+  /** The infrastructure failed it: retried with backoff. */
+  | { kind: 'infra'; error: RunnerError };
+
+/**
+ * One attempt of a run: check out the commit, load and plan the pipeline, run it with the engine.
+ * Whatever happens, the run's containers are reaped and its directory removed before it returns.
+ */
+export async function executeRun(deps: ExecuteRunDeps, input: ExecuteRunInput): Promise<ExecuteOutcome> {
+  const { metrics } = deps;
+  const src = path.join(input.runDir, 'src');
+  try {
+    let sha: string;
+    try {
+      sha = (await metrics.time('clone', () => deps.checkout.checkout({ repo: input.request.repo, sha: input.request.sha }, src, input.signal))).sha;
+    } catch (error) {
+      if (input.signal.aborted) return { kind: 'finished', status: 'cancelled', durationMs: 0, jobs: {} };
+      if (isRunnerError(error)) return error.retriable ? { kind: 'infra', error } : { kind: 'invalid', reason: error.message };
+      throw error;
+    }
+
+    const prepared = await metrics.time('prepare', () => prepare(deps, input, src, sha));
+    if (prepared.kind !== 'ready') return prepared;
+
+    if (deps.infra) {
+      try {
+        await deps.infra.ping();
+      } catch (error) {
+        return { kind: 'infra', error: new RunnerError('RUNNER_DOCKER_UNAVAILABLE', `the Docker engine is unreachable: ${(error as Error).message}`, { cause: error }) };
+      }
+    }
+
+    const { plan, secrets, git } = prepared;
+    const events = new EventStream(input.runId, deps.clock.now);
+    events.setMask(createMasker(Object.values(secrets)));
+    events.subscribe(input.onEvent);
+    events.subscribe(timeStages(plan, metrics));
+    const result = await metrics.time('execute', () =>
+      runPlan(plan, {
+        ...deps.extraRunDeps,
+        executor: deps.createExecutor(input.runId),
+        events,
+        workspace: src,
+        git,
+        concurrency: input.jobConcurrency,
+        trigger: input.request.trigger,
+        secrets,
+        signal: input.signal,
+        clock: deps.clock,
+      }),
+    );
+    if (result.status === 'failed' && deps.infra) {
+      // Jobs fail, rather than throw, when Docker goes away mid-run: tell that apart from a failing pipeline.
+      const down = await deps.infra.ping().then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      );
+      if (down) return { kind: 'infra', error: new RunnerError('RUNNER_DOCKER_UNAVAILABLE', `the Docker engine became unreachable during the run: ${down.message}`, { cause: down }) };
+    }
+    return {
+      kind: 'finished',
+      status: result.status,
+      durationMs: result.durationMs,
+      jobs: Object.fromEntries(result.jobs.map((job) => [job.id, job.status])),
+      planHash: plan.hash,
+      pipelineName: plan.pipeline,
+    };
+  } finally {
+    await deps.infra?.reap(input.runId).catch(() => undefined);
+    await rm(input.runDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+type Prepared = { kind: 'ready'; plan: Plan; secrets: Record<string, string>; git: GitContext } | { kind: 'invalid'; reason: string };
+
+async function prepare(deps: ExecuteRunDeps, input: ExecuteRunInput, src: string, sha: string): Promise<Prepared> {
+  const file = input.request.pipeline !== undefined ? path.join(src, input.request.pipeline) : findPipelineFile(src);
+  if (file === undefined) return { kind: 'invalid', reason: `no pipeline file in ${input.request.repo} at ${sha.slice(0, 12)} (looked for ferry.yml, .ferry.yml, pipelines/ferry.yml)` };
+  const git = gitContextFor(input.request, sha);
+  const prepared = await prepareRun({
+    path: file,
+    shownAs: path.relative(src, file),
+    workspace: src,
+    git,
+    trigger: input.request.trigger,
+    secrets: { ...deps.secrets, withhold: !input.request.secrets },
+  }).catch((error: unknown) => ({ ok: false as const, error: error as Error }));
+  if ('error' in prepared) return { kind: 'invalid', reason: `cannot load ${path.relative(src, file)}: ${prepared.error.message}` };
+  if (!prepared.ok) return { kind: 'invalid', reason: formatIssues(prepared.issues) };
+  return { kind: 'ready', plan: prepared.plan, secrets: prepared.secrets, git: prepared.git };
+}
+
+/** Observes job.started/job.finished and records each pipeline stage's span once its last job finished. */
+function timeStages(plan: Plan, metrics: RunnerMetrics): (event: RunEvent) => void {
+  const stageOf = new Map(plan.jobs.map((job) => [job.id, job.stage]));
+  const remaining = new Map<string, number>();
+  for (const job of plan.jobs) remaining.set(job.stage, (remaining.get(job.stage) ?? 0) + 1);
+  const startedAt = new Map<string, number>();
+  return (event) => {
+    if (event.type !== 'job.started' && event.type !== 'job.finished' && event.type !== 'job.skipped') return;
+    const stage = stageOf.get(event.job);
+    if (stage === undefined) return;
+    if (event.type === 'job.started') {
+      if (!startedAt.has(stage)) startedAt.set(stage, event.time);
+      return;
+    }
+    const left = (remaining.get(stage) ?? 1) - 1;
+    remaining.set(stage, left);
+    const start = startedAt.get(stage);
+    if (left === 0 && start !== undefined) metrics.stageDuration.observe({ stage }, (event.time - start) / 1000);
+  };
+}

@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { RunnerError } from '../errors.js';
+import { redactUrl } from '../open-redis.js';
+
+export interface CheckoutRequest {
+  repo: string;
+  sha: string;
+}
+
+export interface CheckoutResult {
+  /** The full sha checked out. */
+  sha: string;
+  /** The mirror was created (first run of this repo on this runner). */
+  cloned: boolean;
+  /** The mirror was fetched (it lacked the commit). */
+  fetched: boolean;
+}
+
+/** Puts a commit's tree in a directory. Throws RunnerError RUNNER_CLONE_FAILED or RUNNER_COMMIT_MISSING (both retried). */
+export interface Checkout {
+  checkout(request: CheckoutRequest, target: string, signal: AbortSignal): Promise<CheckoutResult>;
+}
+
+/**
+ * Checkouts from a cache of bare mirrors (`<root>/<name>-<hash>.git`): the first run of a repository clones
+ * it with --mirror; later runs fetch only when the mirror lacks the commit. Each run gets its own
+ * `git clone --shared` of the mirror (objects borrowed, not copied), detached at the sha.
+ * Concurrency: one update of a mirror at a time in this process; a workdir belongs to one runner (see
+ * start-runner.ts), so no other process touches its mirrors.
+ */
+export class GitMirrorCheckout implements Checkout {
+  readonly #busy = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly root: string,
+    private readonly options: {
+      timeoutMs?: number;
+      /** Environment for git (credential helpers, proxies); the composition root passes its own with GIT_TERMINAL_PROMPT=0. */
+      env?: Record<string, string | undefined>;
+    } = {},
+  ) {}
+
+  mirrorPath(repo: string): string {
+    const base = (repo.replace(/\/+$/, '').replace(/\.git$/, '').split(/[/:]/).pop() ?? 'repo').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 40) || 'repo';
+    return path.join(this.root, `${base}-${createHash('sha256').update(repo).digest('hex').slice(0, 12)}.git`);
+  }
+
+  async checkout(request: CheckoutRequest, target: string, signal: AbortSignal): Promise<CheckoutResult> {
+    const mirror = this.mirrorPath(request.repo);
+    const { cloned, fetched } = await this.#exclusive(mirror, () => this.#update(request, mirror, signal));
+    const sha = (await this.#git(mirror, signal).raw(['rev-parse', '--verify', '--quiet', `${request.sha}^{commit}`])).trim();
+    try {
+      await rm(target, { recursive: true, force: true });
+      await mkdir(path.dirname(target), { recursive: true });
+      await this.#git(path.dirname(target), signal).raw(['clone', '--quiet', '--shared', '--no-checkout', mirror, target]);
+      const work = this.#git(target, signal);
+      await work.raw(['remote', 'set-url', 'origin', request.repo]);
+      await work.raw(['checkout', '--quiet', '--detach', sha]);
+    } catch (error) {
+      await rm(target, { recursive: true, force: true }).catch(() => undefined);
+      if (signal.aborted) throw signal.reason;
+      throw new RunnerError('RUNNER_CLONE_FAILED', `cannot check out ${sha.slice(0, 12)} of ${redactUrl(request.repo)}: ${gitMessage(error)}`, { cause: error });
+    }
+    return { sha, cloned, fetched };
+  }
+
+  async #update(request: CheckoutRequest, mirror: string, signal: AbortSignal): Promise<{ cloned: boolean; fetched: boolean }> {
+    let cloned = false;
+    if (!(await exists(path.join(mirror, 'HEAD')))) {
+      const partial = `${mirror}.partial-${process.pid}`;
+      await rm(partial, { recursive: true, force: true });
+      await mkdir(this.root, { recursive: true });
+      try {
+        await this.#git(this.root, signal).raw(['clone', '--quiet', '--mirror', request.repo, partial]);
+      } catch (error) {
+        await rm(partial, { recursive: true, force: true }).catch(() => undefined);
+        if (signal.aborted) throw signal.reason;
+        throw new RunnerError('RUNNER_CLONE_FAILED', `cannot clone ${redactUrl(request.repo)}: ${gitMessage(error)}`, { cause: error });
+      }
+      await rename(partial, mirror);
+      cloned = true;
+    }
+    const git = this.#git(mirror, signal);
+    if (await hasCommit(git, request.sha)) return { cloned, fetched: false };
+    try {
+      await git.raw(['-c', 'gc.auto=0', 'fetch', '--quiet', '--prune', 'origin']);
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      throw new RunnerError('RUNNER_CLONE_FAILED', `cannot fetch ${redactUrl(request.repo)}: ${gitMessage(error)}`, { cause: error });
+    }
+    // A commit no ref points at (a force-pushed branch, some pull request refs): ask for it by name.
+    if (!(await hasCommit(git, request.sha)) && /^[0-9a-f]{40,64}$/.test(request.sha)) {
+      await git.raw(['-c', 'gc.auto=0', 'fetch', '--quiet', 'origin', request.sha]).catch(() => undefined);
+    }
+    if (!(await hasCommit(git, request.sha))) {
+      throw new RunnerError('RUNNER_COMMIT_MISSING', `commit ${request.sha} is not in ${redactUrl(request.repo)} (not pushed yet, or force-pushed away)`);
+    }
+    return { cloned, fetched: true };
+  }
+
+  #git(dir: string, signal: AbortSignal): SimpleGit {
+    const git = simpleGit({ baseDir: dir, abort: signal, timeout: { block: this.options.timeoutMs ?? 10 * 60_000 } });
+    return this.options.env ? git.env(this.options.env) : git;
+  }
+
+  async #exclusive<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#busy.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(task);
+    this.#busy.set(key, next);
+    try {
+      return await next;
+    } finally {
+      if (this.#busy.get(key) === next) this.#busy.delete(key);
+    }
+  }
+}
+
+async function hasCommit(git: SimpleGit, sha: string): Promise<boolean> {
+  return git.raw(['cat-file', '-e', `${sha}^{commit}`]).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+function gitMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.trim().split('\n').filter(Boolean).slice(-3).join(' / ');
+}

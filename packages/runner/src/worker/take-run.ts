@@ -1,0 +1,216 @@
+import path from 'node:path';
+import type { Clock } from '@ferry/engine';
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { keys } from '../queue/names.js';
+import { claimRunRecord, finishRunRecord, markRunnerLost, updateOwnedRunRecord } from '../queue/record-scripts.js';
+import { newRunRecord, type RunRecord, type RunRecordStatus } from '../queue/run-record.js';
+import { runJobDataSchema, type RunJobData } from '../queue/run-request.js';
+import type { QueueEvent } from '../queue/stream-entry.js';
+import { EventPublisher } from './event-publisher.js';
+import { executeRun, type ExecuteOutcome, type ExecuteRunDeps } from './execute-run.js';
+import { holdLease } from './lease.js';
+import { retryDelayMs } from './retry-backoff.js';
+import { RunAbort } from './run-abort.js';
+import type { RunnerMetrics } from './runner-metrics.js';
+
+export interface TakeRunContext {
+  /** The runner's command connection (never a blocking one). */
+  redis: Redis;
+  runnerId: string;
+  workdir: string;
+  leaseMs: number;
+  retryBackoffMs: number;
+  jobConcurrency: number;
+  eventsMaxLen: number;
+  retentionMs: number;
+  execute: ExecuteRunDeps;
+  metrics: RunnerMetrics;
+  clock: Clock;
+  log(line: string): void;
+  /** Registers the attempt's controller so that `ferry cancel` and shutdown can abort it. */
+  track(runId: string, controller: AbortController): () => void;
+}
+
+/** What the BullMQ job returns for a run that finished (its returnvalue). */
+export interface RunJobResult {
+  status: RunRecordStatus;
+  durationMs?: number;
+  jobs?: Record<string, string>;
+}
+
+/**
+ * Everything a runner does with a job it took: settle what a lost runner left, claim the record, run one
+ * attempt while holding the lease, then report. The report writes the record (guarded by the lease token)
+ * before it completes the BullMQ job, so that a runner dying in between leaves a final record, which the
+ * next taker reports instead of running the pipeline again.
+ */
+export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobResult>, token: string): Promise<void> {
+  const runId = job.id as string;
+  const { redis, metrics, clock } = ctx;
+  metrics.runsTaken.inc({ queue: job.queueName });
+  const parsed = runJobDataSchema.safeParse(job.data);
+  if (!parsed.success) {
+    ctx.log(`run ${runId}: unreadable job data, failing it: ${parsed.error.issues[0]?.message ?? ''}`);
+    await job.moveToFailed(new UnrecoverableError('unreadable run request (queued by an incompatible version?)'), token, false);
+    return;
+  }
+  const { request, enqueuedAt } = parsed.data;
+  const policy = { retentionMs: ctx.retentionMs, eventsMaxLen: ctx.eventsMaxLen };
+  const fallback = newRunRecord(runId, request, job.queueName, enqueuedAt, undefined);
+
+  if (job.stalledCounter > 0 || job.deferredFailure) {
+    // A runner was lost holding this run. The stalled check may already have said so; if not, say it now.
+    if (await markRunnerLost(redis, runId, { now: clock.now(), retrying: !job.deferredFailure, ...policy })) metrics.runnersLost.inc();
+    await ctx.execute.infra?.reap(runId).catch(() => undefined);
+  }
+  if (job.deferredFailure) {
+    // BullMQ's verdict: it stalled more often than maxStalledCount allows.
+    const claim = await claimRunRecord(redis, runId, token, ctx.runnerId, clock.now(), fallback);
+    if (claim.outcome !== 'final') {
+      await finish(ctx, runId, token, claim.attempt, { status: 'runner-lost', reason: `its runner was lost ${job.stalledCounter} times` }, {});
+    }
+    await job.moveToFailed(new UnrecoverableError(`runner-lost: ${job.deferredFailure}`), token, false);
+    metrics.runsFinished.inc({ status: 'runner-lost' });
+    ctx.log(`run ${runId}: runner-lost (stalled ${job.stalledCounter} times)`);
+    return;
+  }
+
+  const takenAt = clock.now();
+  const claim = await claimRunRecord(redis, runId, token, ctx.runnerId, takenAt, fallback);
+  if (claim.outcome === 'final') {
+    // Finished by an attempt whose runner died before it completed the job: report, do not run again.
+    const record = await redis.hgetall(keys.run(runId));
+    await completeJob(ctx, job, token, { status: (record.status as RunRecordStatus | undefined) ?? 'success' });
+    return;
+  }
+  if (claim.outcome === 'cancel') {
+    await finish(ctx, runId, token, claim.attempt, { status: 'cancelled', reason: 'cancelled before it started' }, { finishedAt: clock.now() });
+    await completeJob(ctx, job, token, { status: 'cancelled' });
+    metrics.runsFinished.inc({ status: 'cancelled' });
+    return;
+  }
+
+  const attempt = claim.attempt;
+  const controller = new AbortController();
+  const untrack = ctx.track(runId, controller);
+  const publisher = new EventPublisher(redis, runId, attempt, ctx.eventsMaxLen, metrics);
+  const lease = holdLease(job, token, {
+    durationMs: ctx.leaseMs,
+    onLost: () => controller.abort(new RunAbort('lease-lost', `runner ${ctx.runnerId} lost its lease on the run (it was declared stalled)`)),
+    onRenew: async () => {
+      if (!controller.signal.aborted && (await redis.hexists(keys.run(runId), 'cancelRequestedAt'))) {
+        controller.abort(new RunAbort('cancel', 'cancelled (ferry cancel)'));
+      }
+    },
+    onError: (error) => ctx.log(`run ${runId}: lease renewal failed: ${error.message}`),
+  });
+  const endRun = metrics.runDuration.startTimer();
+  metrics.activeRuns.inc();
+  if (claim.previousStatus === 'queued' && attempt === 1) metrics.queueWait.observe(Math.max(0, takenAt - enqueuedAt) / 1000);
+  publisher.publish({ type: 'attempt.started', attempt, runner: ctx.runnerId, waitedMs: Math.max(0, takenAt - enqueuedAt), time: takenAt, runId });
+  ctx.log(`run ${runId}: attempt ${attempt} started (${request.repo} ${request.sha.slice(0, 12)})`);
+
+  let outcome: ExecuteOutcome;
+  try {
+    // An earlier attempt's containers carry the same names: they go before this attempt makes its own.
+    if (attempt > 1) await ctx.execute.infra?.reap(runId).catch(() => undefined);
+    outcome = await executeRun(ctx.execute, {
+      runId,
+      request,
+      runDir: path.join(ctx.workdir, 'runs', runId),
+      jobConcurrency: ctx.jobConcurrency,
+      signal: controller.signal,
+      onEvent: (event) => publisher.publish(event),
+    });
+  } catch (error) {
+    outcome = { kind: 'invalid', reason: `internal error (please report): ${(error as Error).stack ?? String(error)}` };
+  } finally {
+    lease.stop();
+    untrack();
+    metrics.activeRuns.dec();
+  }
+  await publisher.flush();
+  if (lease.lost) {
+    ctx.log(`run ${runId}: abandoned: the lease was lost, another runner may hold the run now`);
+    endRun({ status: 'abandoned' });
+    return;
+  }
+
+  const status = await metrics.time('report', () => report(ctx, job, token, attempt, outcome, controller.signal, publisher));
+  endRun({ status });
+  ctx.log(`run ${runId}: ${status}`);
+}
+
+async function report(
+  ctx: TakeRunContext,
+  job: Job<RunJobData, RunJobResult>,
+  token: string,
+  attempt: number,
+  outcome: ExecuteOutcome,
+  signal: AbortSignal,
+  publisher: EventPublisher,
+): Promise<RunRecordStatus | 'retrying'> {
+  const runId = job.id as string;
+  const now = ctx.clock.now();
+  if (outcome.kind === 'finished') {
+    const reason = outcome.status === 'cancelled' && signal.reason instanceof RunAbort ? signal.reason.message : undefined;
+    const lost = publisher.failures > 0 ? `; ${publisher.failures} events could not be stored` : '';
+    await finish(ctx, runId, token, attempt, { status: outcome.status, durationMs: outcome.durationMs, ...(reason || lost ? { reason: `${reason ?? ''}${lost}`.replace(/^; /, '') } : {}) }, {
+      finishedAt: now,
+      durationMs: outcome.durationMs,
+      jobs: outcome.jobs,
+      ...(outcome.planHash ? { planHash: outcome.planHash } : {}),
+      ...(outcome.pipelineName ? { pipelineName: outcome.pipelineName } : {}),
+    });
+    await completeJob(ctx, job, token, { status: outcome.status, durationMs: outcome.durationMs, jobs: outcome.jobs });
+    ctx.metrics.runsFinished.inc({ status: outcome.status });
+    return outcome.status;
+  }
+  if (outcome.kind === 'invalid') {
+    await finish(ctx, runId, token, attempt, { status: 'error', reason: outcome.reason }, { finishedAt: now });
+    await failJob(ctx, job, token, new UnrecoverableError(outcome.reason));
+    ctx.metrics.runsFinished.inc({ status: 'error' });
+    return 'error';
+  }
+  ctx.metrics.infraFailures.inc({ code: outcome.error.code });
+  const retries = job.attemptsMade + 1;
+  const willRetry = retries < (job.opts.attempts ?? 1);
+  if (willRetry) {
+    const retryInMs = retryDelayMs(retries, ctx.retryBackoffMs);
+    publisher.publish({ type: 'attempt.failed', attempt, reason: outcome.error.message, retryInMs, time: now, runId });
+    await publisher.flush();
+    await updateOwnedRunRecord(ctx.redis, runId, token, { status: 'retrying', reason: `${outcome.error.code}: ${outcome.error.message}` });
+    await failJob(ctx, job, token, outcome.error);
+    return 'retrying';
+  }
+  publisher.publish({ type: 'attempt.failed', attempt, reason: outcome.error.message, time: now, runId });
+  await publisher.flush();
+  const reason = `${outcome.error.code}: ${outcome.error.message} (gave up after ${retries} attempts)`;
+  await finish(ctx, runId, token, attempt, { status: 'error', reason }, { finishedAt: now });
+  await failJob(ctx, job, token, new UnrecoverableError(reason));
+  ctx.metrics.runsFinished.inc({ status: 'error' });
+  return 'error';
+}
+
+async function finish(
+  ctx: TakeRunContext,
+  runId: string,
+  token: string,
+  attempt: number,
+  result: { status: RunRecordStatus; reason?: string; durationMs?: number },
+  fields: Partial<RunRecord>,
+): Promise<void> {
+  const event: QueueEvent & { type: 'run.result' } = { type: 'run.result', ...result, time: ctx.clock.now(), runId };
+  const written = await finishRunRecord(ctx.redis, runId, { token, attempt, result: event, fields, retentionMs: ctx.retentionMs, eventsMaxLen: ctx.eventsMaxLen });
+  if (!written) ctx.log(`run ${runId}: not recording ${result.status}: another attempt holds the run`);
+}
+
+/** Completing fails when the lock was lost meanwhile; the final record then stands for the result. */
+async function completeJob(ctx: TakeRunContext, job: Job<RunJobData, RunJobResult>, token: string, result: RunJobResult): Promise<void> {
+  await job.moveToCompleted(result, token, false).catch((error: unknown) => ctx.log(`run ${job.id}: cannot complete the queue job: ${(error as Error).message}`));
+}
+
+async function failJob(ctx: TakeRunContext, job: Job<RunJobData, RunJobResult>, token: string, error: Error): Promise<void> {
+  await job.moveToFailed(error, token, false).catch((failure: unknown) => ctx.log(`run ${job.id}: cannot fail the queue job: ${(failure as Error).message}`));
+}
