@@ -3,7 +3,7 @@ import type { ExprContext } from '../expr/index.js';
 import type { EngineErrorCode } from '../errors.js';
 import { isEngineError } from '../errors.js';
 import { parseDuration } from '../spec/parse-duration.js';
-import type { JobSpec, PipelineSpec, Scalar } from '../spec/pipeline-schema.js';
+import type { JobSpec, PipelineSpec, Scalar, ServiceSpec } from '../spec/pipeline-schema.js';
 import { expandMatrix, jobRunId, maxMatrixCells } from './expand-matrix.js';
 import type { MatrixCell } from './expand-matrix.js';
 import { findCycle, topologicalOrder } from './find-cycle.js';
@@ -106,7 +106,7 @@ export function planPipeline(spec: PipelineSpec, file: string, ctx: PlanContext)
     const runs: JobRun[] = [];
     for (const cell of cells) {
       try {
-        const run = planJobRun(id, job, cell, edges, stageEdges, runsByJob, { ...baseCtx, matrix: cell }, env, spec.secrets ?? []);
+        const run = planJobRun(id, job, cell, edges, stageEdges, runsByJob, { ...baseCtx, matrix: cell }, env, spec.secrets ?? [], spec.services ?? {});
         if (run.skipReason) skipped.push({ id: run.jobRun.id, jobId: id, reason: run.skipReason });
         else runs.push(run.jobRun);
       } catch (error) {
@@ -137,6 +137,7 @@ function planJobRun(
   ctx: ExprContext,
   pipelineEnv: Record<string, string>,
   pipelineSecrets: string[],
+  services: Record<string, ServiceSpec>,
 ): { jobRun: JobRun; skipReason?: string } {
   const runId = jobRunId(id, cell);
   const render = (text: string) => renderStatic(text, ctx);
@@ -205,7 +206,7 @@ function planJobRun(
     ...(job.cache ? { cache: job.cache } : {}),
     outputs: job.outputs ?? {},
     ...(job.build ? { build: job.build } : {}),
-    ...(job.deploy ? { deploy: job.deploy } : {}),
+    ...(job.deploy ? { deploy: { services: job.deploy.services, specs: Object.fromEntries(job.deploy.services.flatMap((name) => (services[name] ? [[name, services[name]]] : []))) } } : {}),
     resources: {
       ...(job.resources?.cpus !== undefined ? { cpus: job.resources.cpus } : {}),
       ...(job.resources?.memory !== undefined ? { memoryBytes: parseSize(job.resources.memory) } : {}),

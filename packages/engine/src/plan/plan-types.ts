@@ -1,4 +1,4 @@
-import type { BuildSpec, CacheSpec, PullPolicy, Scalar, SidecarSpec } from '../spec/pipeline-schema.js';
+import type { BuildSpec, CacheSpec, PullPolicy, Scalar, ServiceSpec, SidecarSpec } from '../spec/pipeline-schema.js';
 
 export type JobKind = 'steps' | 'build' | 'deploy';
 
@@ -45,7 +45,8 @@ export interface JobRun {
   cache?: CacheSpec;
   outputs: Record<string, string>;
   build?: BuildSpec;
-  deploy?: { services: string[] };
+  /** The services a deploy job rolls out, in order, with their specs (templates still unrendered). */
+  deploy?: { services: string[]; specs: Record<string, ServiceSpec> };
   resources: { cpus?: number; memoryBytes?: number; pids?: number };
 }
 

@@ -2,6 +2,7 @@ import type { OutputStream } from '../exec/executor.js';
 import type { ExprContext } from '../expr/index.js';
 import type { GitContext } from '../plan/plan-pipeline.js';
 import type { JobRun } from '../plan/plan-types.js';
+import type { RunEventBody } from './events.js';
 
 export interface JobHandlerContext {
   runId: string;
@@ -17,6 +18,8 @@ export interface JobHandlerContext {
   signal: AbortSignal;
   /** Output lines; they become step.log events of the job's single step. */
   onLine(stream: OutputStream, line: string): void;
+  /** Structured events of the job (deploy progress); the scheduler stamps and masks them like its own. */
+  emit(body: RunEventBody): void;
 }
 
 export interface JobHandlerResult {

@@ -451,6 +451,7 @@ async function runHandler(
       secrets: Object.fromEntries(job.secrets.map((secret) => [secret, deps.secrets?.[secret] ?? ''])),
       signal,
       onLine: (stream, line) => events.emit({ type: 'step.log', job: job.id, step: 0, stream, line }),
+      emit: (body) => events.emit(body),
     });
     outputs = result.outputs;
     if (result.status === 'failed') {

@@ -5,6 +5,7 @@ import type { SidecarSpec } from '../../spec/pipeline-schema.js';
 import type { ExecIO } from '../executor.js';
 import { ensureImage } from './ensure-image.js';
 import { buildSidecarOptions, sidecarHealth } from './sidecar-options.js';
+import { demuxLogs } from './demux-logs.js';
 
 export interface StartedSidecar {
   alias: string;
@@ -58,7 +59,7 @@ export async function waitForSidecar(docker: Dockerode, sidecar: StartedSidecar,
 async function lastLogLines(container: Dockerode.Container, lines: number): Promise<string> {
   try {
     const raw = (await container.logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
-    return demux(raw)
+    return demuxLogs(raw)
       .split('\n')
       .filter((line) => line.length > 0)
       .map((line) => `  ${line}`)
@@ -68,14 +69,3 @@ async function lastLogLines(container: Dockerode.Container, lines: number): Prom
   }
 }
 
-/** Docker's multiplexed log format: 8-byte headers (stream, 0, 0, 0, size) before each frame. */
-function demux(raw: Buffer): string {
-  const parts: Buffer[] = [];
-  let offset = 0;
-  while (offset + 8 <= raw.length) {
-    const size = raw.readUInt32BE(offset + 4);
-    parts.push(raw.subarray(offset + 8, offset + 8 + size));
-    offset += 8 + size;
-  }
-  return Buffer.concat(parts).toString('utf8');
-}

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
+import { EngineError } from '../errors.js';
+import { renderTemplate } from '../expr/index.js';
+import type { JobRun } from '../plan/plan-types.js';
+import type { JobHandler, JobHandlerContext, JobHandlerResult } from '../run/job-handler.js';
+import type { ServiceSpec } from '../spec/pipeline-schema.js';
+import type { Provider } from './provider.js';
+import { resolveService } from './resolve-service.js';
+import { rollOut } from './roll-out.js';
+import { ServiceState } from './state/service-state.js';
+import type { TrafficRouter } from './traffic-router.js';
+
+export interface DeployHandlerOptions {
+  provider: Provider;
+  /** Created on first use, so a pipeline without published services never starts a proxy. */
+  router: () => Promise<TrafficRouter>;
+  /** Deploy state (journals, revisions, locks), per engine: `~/.ferry` or `--state-dir`. */
+  stateDir: string;
+  clock?: Clock;
+}
+
+/**
+ * Runs `deploy` jobs: each listed service in order, each by its own strategy. The next starts only after the
+ * previous one finished well; after a failure the rest are not touched, and the job says so.
+ */
+export class DeployHandler implements JobHandler {
+  #router: Promise<TrafficRouter> | undefined;
+
+  constructor(private readonly options: DeployHandlerOptions) {}
+
+  stepName(job: JobRun): string {
+    return `deploy ${(job.deploy?.services ?? []).join(', ')}`;
+  }
+
+  async run(job: JobRun, ctx: JobHandlerContext): Promise<JobHandlerResult> {
+    const names = job.deploy?.services ?? [];
+    const outputs: Record<string, string> = {};
+    for (const [index, name] of names.entries()) {
+      const spec = job.deploy?.specs[name];
+      if (!spec) throw new EngineError('DEPLOY_INVALID', `job "${job.id}" deploys service "${name}", which the pipeline's services: do not define`);
+      const service = resolveService(name, renderSpec(spec, ctx), renderTemplate(spec.image, ctx.expr));
+      if (!service.image) throw new EngineError('DEPLOY_INVALID', `service "${name}" has an empty image (its template "${spec.image}" rendered to nothing)`);
+      const needsRouter = service.publish !== undefined;
+      const router = needsRouter ? await (this.#router ??= this.options.router()) : noRouter;
+      const result = await rollOut(service, {
+        provider: this.options.provider,
+        router,
+        state: new ServiceState(this.options.stateDir, name),
+        clock: this.options.clock ?? systemClock,
+        deployId: `${ctx.runId}-${randomBytes(2).toString('hex')}`,
+        job: job.id,
+        log: (line) => ctx.onLine('stdout', line),
+        emit: ctx.emit,
+      });
+      if (result.revision !== undefined) outputs[`${name}_revision`] = String(result.revision);
+      if (result.status !== 'deployed' && result.status !== 'unchanged') {
+        const untouched = names.slice(index + 1);
+        return {
+          status: 'failed',
+          outputs,
+          error: `${result.message}${untouched.length > 0 ? `\nnot deployed, since ${name} failed: ${untouched.join(', ')}` : ''}`,
+        };
+      }
+    }
+    return { status: 'success', outputs };
+  }
+}
+
+/** Env values may use expressions too (`${{ jobs.build.outputs.version }}`). */
+function renderSpec(spec: ServiceSpec, ctx: JobHandlerContext): ServiceSpec {
+  if (!spec.env) return spec;
+  return { ...spec, env: Object.fromEntries(Object.entries(spec.env).map(([key, value]) => [key, renderTemplate(String(value), ctx.expr)])) };
+}
+
+const noRouter: TrafficRouter = {
+  ensureService: async () => undefined,
+  admit: async () => undefined,
+  drain: async () => ({ cutRequests: 0 }),
+  backends: async () => [],
+};

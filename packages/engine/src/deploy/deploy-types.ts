@@ -1,0 +1,58 @@
+/** A service as the rollout sees it: the pipeline's `services.<name>` with defaults applied and durations in ms. */
+export interface ResolvedService {
+  name: string;
+  image: string;
+  replicas: number;
+  /** Container port the replicas listen on. */
+  port: number;
+  /** Public port on 127.0.0.1 the proxy listens on; none = not routed (workers). */
+  publish?: number;
+  env: Record<string, string>;
+  command?: string[];
+  health: HealthCheck;
+  init: boolean;
+  minReadyMs: number;
+  progressDeadlineMs: number;
+  drainTimeoutMs: number;
+  stopGraceMs: number;
+  revisionHistory: number;
+  rolling: { maxSurge: number | string; maxUnavailable: number | string; pauseMs: number; monitorMs: number; maxFailureRatio: number };
+  /** sha256 of everything that makes a revision (image, env, command, port, health): equal ⇒ nothing to deploy. */
+  configHash: string;
+}
+
+export type HealthProbe = { kind: 'http'; path: string; expect?: number } | { kind: 'tcp' } | { kind: 'cmd'; command: string } | { kind: 'none' };
+
+/** Docker HEALTHCHECK semantics, plus startInterval (probe often while starting). */
+export interface HealthCheck {
+  probe: HealthProbe;
+  intervalMs: number;
+  timeoutMs: number;
+  startPeriodMs: number;
+  startIntervalMs: number;
+  /** Consecutive passes before a replica is admitted. */
+  healthy: number;
+  /** Consecutive failures (after the start period) before it counts as failed. */
+  unhealthy: number;
+}
+
+export interface Revision {
+  number: number;
+  image: string;
+  configHash: string;
+  createdAt: number;
+  /** What the service looked like, so `ferry rollback --to N` can bring it back. */
+  service: ResolvedService;
+  outcome?: 'deployed' | 'rolled-back' | 'failed';
+}
+
+export interface Replica {
+  id: string;
+  name: string;
+  service: string;
+  revision: number;
+  /** `127.0.0.1:<port>` published for this replica. */
+  address: string;
+  running: boolean;
+  createdAt: number;
+}

@@ -1,0 +1,113 @@
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { EngineError } from '../../errors.js';
+import type { Revision } from '../deploy-types.js';
+
+export type DeployPhase = 'idle' | 'rolling' | 'monitoring' | 'rolling-back' | 'paused';
+
+/** Written after every change of a rollout, so a deployer killed mid-update can be resumed or rolled back. */
+export interface DeployJournal {
+  service: string;
+  phase: DeployPhase;
+  deployId: string;
+  /** The revision being rolled out (or back to). */
+  target?: number;
+  /** The revision that served before this rollout. */
+  previous?: number;
+  /** The revision serving now, when idle. */
+  active?: number;
+  updatedAt: number;
+  /** The last rollout's outcome, for `ferry status`. */
+  outcome?: { status: 'deployed' | 'rolled-back' | 'failed' | 'paused'; message: string; at: number; logs?: string };
+}
+
+/**
+ * A service's deploy state on disk under `<root>/services/<name>/`: `journal.json`, `revisions.json` and a
+ * `lock`. Every write is atomic (temp file + rename).
+ */
+export class ServiceState {
+  readonly dir: string;
+
+  constructor(
+    root: string,
+    readonly service: string,
+  ) {
+    this.dir = join(root, 'services', service);
+  }
+
+  static services(root: string): string[] {
+    const dir = join(root, 'services');
+    return existsSync(dir) ? readdirSync(dir).sort() : [];
+  }
+
+  journal(): DeployJournal | undefined {
+    return this.#read<DeployJournal>('journal.json');
+  }
+
+  writeJournal(journal: DeployJournal): void {
+    this.#write('journal.json', journal);
+  }
+
+  revisions(): Revision[] {
+    return this.#read<Revision[]>('revisions.json') ?? [];
+  }
+
+  writeRevisions(revisions: Revision[]): void {
+    this.#write('revisions.json', revisions);
+  }
+
+  /**
+   * Takes the service's lock, or throws DEPLOY_LOCKED naming its holder. A lock whose holder process is gone
+   * (same host) is taken over. Returns the release function.
+   */
+  lock(pid = process.pid): () => void {
+    mkdirSync(this.dir, { recursive: true });
+    const file = join(this.dir, 'lock');
+    const me = `${hostname()}:${pid}`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(file, 'wx');
+        writeSync(fd, me);
+        closeSync(fd);
+        return () => {
+          if (existsSync(file) && readFileSync(file, 'utf8') === me) rmSync(file, { force: true });
+        };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const holder = readFileSync(file, 'utf8');
+        const [host, pidText] = [holder.slice(0, holder.lastIndexOf(':')), holder.slice(holder.lastIndexOf(':') + 1)];
+        if (host === hostname() && !alive(Number(pidText))) {
+          rmSync(file, { force: true });
+          continue;
+        }
+        throw new EngineError('DEPLOY_LOCKED', `service "${this.service}" is being deployed by ${holder}; wait for it to finish`);
+      }
+    }
+    throw new EngineError('DEPLOY_LOCKED', `cannot take the deploy lock of service "${this.service}"`);
+  }
+
+  #read<T>(name: string): T | undefined {
+    const file = join(this.dir, name);
+    if (!existsSync(file)) return undefined;
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  }
+
+  #write(name: string, value: unknown): void {
+    mkdirSync(this.dir, { recursive: true });
+    const file = join(this.dir, name);
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(value, null, 2));
+    renameSync(tmp, file);
+  }
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
