@@ -48,7 +48,7 @@ describe('ferry CLI', () => {
   it('runs the demo pipeline green, records it, and prints its logs', async () => {
     const result = await ferry(['run', 'pipelines/demo.yml'], repoRoot);
     expect(result.exitCode, result.all).toBe(0);
-    expect(result.all).toMatch(/\[package\/1\] bundle is \d+ bytes/);
+    expect(result.all).toMatch(/\[report\/1\] bundle is \d+ bytes \(\d+ restored from the build job.s artifacts\), image sha256:[0-9a-f]{64}/);
     const runs = await ferry(['runs', '--json'], repoRoot);
     const latest = JSON.parse(runs.stdout)[0];
     expect(latest).toMatchObject({ status: 'success', pipeline: 'demo' });

@@ -26,11 +26,14 @@ describe('resolveTags', () => {
   });
 
   it('reports a tag that cannot be a reference, naming its template', () => {
-    const result = resolveTags(rendered(['${{ env.REPO }}:1', 'Shop/API:1'], ['app@sha256:' + 'a'.repeat(64), 'app@sha256:' + 'a'.repeat(64)]));
+    const result = resolveTags(
+      rendered(['${{ env.REPO }}:1', 'Shop/API:1'], ['app@sha256:' + 'a'.repeat(64), 'app@sha256:' + 'a'.repeat(64)], ['${{ git.repo }}:1', 'https://bot@git.example.com/shop.git:1']),
+    );
     expect(result.tags).toEqual([]);
     expect(result.problems).toEqual([
       'tag "Shop/API:1" (from ${{ env.REPO }}:1) is not a valid image reference: "Shop" is not a valid repository name component (repository names must be lowercase)',
       `tag "app@sha256:${'a'.repeat(64)}" names a digest; a build can only be tagged (name:tag)`,
+      'tag "https://bot@git.example.com/shop.git:1" (from ${{ git.repo }}:1) is not a valid image reference: "@" may only come before a digest',
     ]);
   });
 });

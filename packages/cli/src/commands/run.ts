@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { CacheStore, createMasker, DockerExecutor, parseSize, EventStream, reapResources, RunStore, runPlan } from '@ferry/engine';
+import { CacheStore, createMasker, DockerExecutor, ImageBuilder, parseSize, EventStream, reapResources, RunStore, runPlan } from '@ferry/engine';
 import type { RunEvent } from '@ferry/engine';
 import type { CliIO } from '../cli-io.js';
 import { CliError, exitCodes } from '../cli-io.js';
@@ -91,6 +91,7 @@ export async function runCommand(io: CliIO, docker: Docker, file: string | undef
       secrets,
       artifactsDir: join(recorder.dir, 'artifacts'),
       cache: new CacheStore(options.cacheDir ?? join(options.workspace, '.ferry', 'cache'), cacheMaxBytes),
+      handlers: { build: new ImageBuilder({ docker, ...(io.env.DOCKER_CONFIG ? { dockerConfigPath: join(io.env.DOCKER_CONFIG, 'config.json') } : {}) }) },
     });
     await reapResources(docker, { runId }).catch(() => undefined);
     if (signalled) return signalled === 'SIGINT' ? 130 : 143;

@@ -69,8 +69,8 @@ export async function buildImage(docker: Dockerode, request: BuildImageRequest, 
     if (io.signal.aborted) return { ok: false, error: `docker build of ${request.dockerfileLabel} was stopped` };
     if (isDockerUnreachable(error)) throw unavailableError(docker, error);
     // 400: the engine read the Dockerfile and refused it (a parse error, an unknown target stage).
-    if (dockerStatus(error) === 400) return { ok: false, error: `docker build of ${request.dockerfileLabel} failed: ${dockerReason(error)}` };
-    throw new EngineError('IMAGE_BUILD_FAILED', `docker build of ${request.dockerfileLabel} failed: ${dockerReason(error)}`, { cause: error });
+    if (dockerStatus(error) === 400) return { ok: false, error: `docker build of ${request.dockerfileLabel} failed: ${reasonOf(error)}` };
+    throw new EngineError('IMAGE_BUILD_FAILED', `docker build of ${request.dockerfileLabel} failed: ${reasonOf(error)}`, { cause: error });
   }
   io.signal.removeEventListener('abort', abortUpload);
   await packed.done;
@@ -79,6 +79,11 @@ export async function buildImage(docker: Dockerode, request: BuildImageRequest, 
   const imageId = output.imageId ?? (await inspectId(docker, request.tags[0]));
   if (!imageId) throw new EngineError('IMAGE_BUILD_FAILED', `docker build of ${request.dockerfileLabel} ended without naming the image it built`);
   return { ok: true, imageId, cache: output.cache };
+}
+
+/** The engine's words without docker-modem's `(HTTP code 400) unexpected - ` in front (the build API answers in plain text). */
+function reasonOf(error: unknown): string {
+  return dockerReason(error).replace(/^\(HTTP code \d+\) [^-]*- /, '');
 }
 
 async function inspectId(docker: Dockerode, tag: string | undefined): Promise<string | undefined> {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { systemClock, type Clock } from '../clock.js';
 import { EngineError } from '../errors.js';
-import { toEngineError } from '../exec/docker/docker-errors.js';
+import { dockerReason, isDockerUnreachable, unavailableError } from '../exec/docker/docker-errors.js';
 import { formatBytes } from '../exec/format-bytes.js';
 import type { JobRun } from '../plan/plan-types.js';
 import type { JobHandler, JobHandlerContext, JobHandlerResult } from '../run/job-handler.js';
@@ -104,20 +104,18 @@ export class ImageBuilder implements JobHandler {
     if (!built.ok) return failed(built.error);
     const { steps, cached } = built.cache;
     log(`built ${built.imageId} (${cached} of ${steps} steps from cache), tagged ${resolved.tags.map((tag) => tag.name).join(', ')}`);
-    const outputs: ImageOutputs = {
-      image: first.name,
-      digest: built.imageId,
-      tags: resolved.tags.map((tag) => tag.name).join(','),
-      imageId: built.imageId,
-    };
+    const made = { image: first.name, tags: resolved.tags.map((tag) => tag.name).join(','), imageId: built.imageId };
+    let digest: string;
     if (build.push) {
       for (const tag of resolved.tags) if (!hasRegistry(tag)) log(`${tag.name} stays local: it names no registry`);
       const pushed = await this.#push(toPush, ctx);
-      if (!pushed.ok) return { status: 'failed', outputs: { ...outputs }, error: pushed.error };
-      outputs.digest = pushed.digest;
+      // Without a pushed manifest there is nothing a deploy could pin: no digest output.
+      if (!pushed.ok) return { status: 'failed', outputs: made, error: pushed.error };
+      digest = pushed.digest;
     } else {
-      outputs.digest = await this.#localDigest(built.imageId, first);
+      digest = await this.#localDigest(built.imageId, first);
     }
+    const outputs: ImageOutputs = { ...made, digest };
     log(`image ${outputs.image}, digest ${outputs.digest}`);
     return { status: 'success', outputs: { ...outputs } };
   }
@@ -169,7 +167,8 @@ export class ImageBuilder implements JobHandler {
     try {
       repoDigests = (await this.#docker.getImage(imageId).inspect()).RepoDigests ?? [];
     } catch (error) {
-      throw toEngineError(this.#docker, error, `cannot inspect the image ${imageId} just built`);
+      if (isDockerUnreachable(error)) throw unavailableError(this.#docker, error);
+      throw new EngineError('IMAGE_BUILD_FAILED', `cannot inspect the image ${imageId} just built: ${dockerReason(error)}`, { cause: error });
     }
     const repository = repositoryOf(first.reference);
     return repoDigests.find((digest) => digest.slice(0, digest.indexOf('@')) === repository) ?? imageId;

@@ -35,7 +35,8 @@ export function resolveTags(rendered: readonly RenderedTag[]): ResolvedTags {
   for (const { template, value } of rendered) {
     const text = value.trim();
     if (text.includes('@')) {
-      result.problems.push(`tag ${describe(template, text)} names a digest; a build can only be tagged (name:tag)`);
+      const reason = /@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/.test(text) ? 'names a digest; a build can only be tagged (name:tag)' : 'is not a valid image reference: "@" may only come before a digest';
+      result.problems.push(`tag ${describe(template, text)} ${reason}`);
       continue;
     }
     const split = splitTag(text);

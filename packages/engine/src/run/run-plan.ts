@@ -279,6 +279,15 @@ async function attemptJob(
     ...(reason !== undefined ? { reason } : {}),
   });
 
+  // An image may come from an earlier job (`image: ${{ jobs.image.outputs.image }}`).
+  if (job.image.includes('${{')) {
+    try {
+      job = { ...job, image: renderRuntime(job.image, runtimeContext(job, job.env, results, deps, plan)) };
+    } catch (error) {
+      events.emit({ type: 'job.started', job: job.id, attempt, image: job.image });
+      return finish('failed', {}, `image: ${(error as Error).message}`);
+    }
+  }
   events.emit({ type: 'job.started', job: job.id, attempt, image: job.image });
   const outputs: Record<string, string> = {};
   let status: JobStatus = 'success';
@@ -490,7 +499,7 @@ function shouldRunStep(step: PlannedStep, ctx: ExprContext & { status: string })
 function warmUp(plan: Plan, pending: Map<string, JobRun>, running: Map<string, Promise<void>>, results: Map<string, JobResult>, warm: WarmPool, deps: RunDeps): void {
   for (const job of pending.values()) {
     if (warm.size >= deps.concurrency) return;
-    if (running.has(job.id) || warm.has(job.id) || job.kind !== 'steps' || job.needs.length === 0) continue;
+    if (running.has(job.id) || warm.has(job.id) || job.kind !== 'steps' || job.needs.length === 0 || job.image.includes('${{')) continue;
     if (!job.needs.every((need) => running.has(need) || results.get(need)?.status === 'success')) continue;
     if (Object.values(job.env).some((value) => value.includes('${{'))) continue;
     const env = jobEnvironment(job, runtimeContext(job, job.env, results, deps, plan), deps);
