@@ -9,6 +9,11 @@ import { gcCommand } from './commands/gc.js';
 import { planCommand, validateCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
 import { logsCommand, runsCommand } from './commands/runs.js';
+import { registerCancelCommand } from './commands/cancel.js';
+import { registerEnqueueCommand } from './commands/enqueue.js';
+import { queueRunsCommand } from './commands/queue-runs.js';
+import { registerRunnerCommand } from './commands/runner.js';
+import { registerRunnersCommand } from './commands/runners.js';
 
 /** Composition root: the only place that reads process.env and creates the Docker client. */
 async function main(argv: string[]): Promise<number> {
@@ -63,11 +68,18 @@ async function main(argv: string[]): Promise<number> {
 
   program
     .command('runs')
-    .description('list the runs recorded in this directory')
+    .description('list the runs recorded in this directory (with --redis: the runs in the queue)')
     .option('--json', 'as JSON')
-    .action((options) => {
-      exitCode = runsCommand(io, { ...options, workspace: workspace() });
+    .option('--redis [url]', 'list the queue\'s runs instead (default: $FERRY_REDIS_URL, then redis://127.0.0.1:6379)')
+    .option('--limit <n>', 'with --redis: at most this many, newest first', '50')
+    .action(async (options) => {
+      if (options.redis !== undefined) exitCode = await queueRunsCommand(io, { ...options, redis: options.redis === true ? undefined : options.redis });
+      else exitCode = runsCommand(io, { ...options, workspace: workspace() });
     });
+
+  // Queue commands (each takes --redis <url>): defined beside their implementations.
+  const queueCli = { io, getDocker, setExitCode: (code: number) => void (exitCode = code) };
+  for (const register of [registerEnqueueCommand, registerRunnerCommand, registerCancelCommand, registerRunnersCommand]) register(program, queueCli);
 
   program
     .command('logs <run> [job]')

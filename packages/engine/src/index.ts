@@ -47,3 +47,8 @@ export type { DeployJournal } from './deploy/state/service-state.js';
 export { resolveService } from './deploy/resolve-service.js';
 export { rollOut } from './deploy/roll-out.js';
 export type { Revision, ResolvedService, Replica } from './deploy/deploy-types.js';
+export { startProxyServer } from './proxy/proxy-server.js';
+export type { ProxyServer, ProxyServerOptions } from './proxy/proxy-server.js';
+export { ProxyClient } from './proxy/proxy-client.js';
+export { ensureProxy } from './proxy/ensure-proxy.js';
+export type { EnsureProxyOptions } from './proxy/ensure-proxy.js';

@@ -5,6 +5,7 @@ import type { RunEvent } from '@ferry/engine';
 import type { CliIO } from '../cli-io.js';
 import { CliError, exitCodes } from '../cli-io.js';
 import { loadPlan, parseEnvPairs } from '../load-plan.js';
+import { createDeployHandler, stateDirOf } from './deploy.js';
 import { createPlainView } from '../output/plain-view.js';
 import { createTtyView } from '../output/tty-view.js';
 
@@ -21,6 +22,9 @@ export interface RunOptions {
   allowPrivileged?: boolean;
   cacheDir?: string;
   cacheMaxSize: string;
+  stateDir?: string;
+  /** `ferry deploy --service`: the deploy jobs roll out only these. */
+  deployOnly?: string[];
 }
 
 /** `ferry run`: plan, reap what crashed runs left, run on the local engine, record, exit 0/1 (2 for bad input). */
@@ -91,7 +95,10 @@ export async function runCommand(io: CliIO, docker: Docker, file: string | undef
       secrets,
       artifactsDir: join(recorder.dir, 'artifacts'),
       cache: new CacheStore(options.cacheDir ?? join(options.workspace, '.ferry', 'cache'), cacheMaxBytes),
-      handlers: { build: new ImageBuilder({ docker, ...(io.env.DOCKER_CONFIG ? { dockerConfigPath: join(io.env.DOCKER_CONFIG, 'config.json') } : {}) }) },
+      handlers: {
+        build: new ImageBuilder({ docker, ...(io.env.DOCKER_CONFIG ? { dockerConfigPath: join(io.env.DOCKER_CONFIG, 'config.json') } : {}) }),
+        deploy: createDeployHandler(io, docker, stateDirOf(io, options.stateDir), options.deployOnly),
+      },
     });
     await reapResources(docker, { runId }).catch(() => undefined);
     if (signalled) return signalled === 'SIGINT' ? 130 : 143;

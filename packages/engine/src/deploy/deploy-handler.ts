@@ -19,6 +19,8 @@ export interface DeployHandlerOptions {
   /** Deploy state (journals, revisions, locks), per engine: `~/.ferry` or `--state-dir`. */
   stateDir: string;
   clock?: Clock;
+  /** Deploy only these services (`ferry deploy --service`); the job's others are skipped, with a line saying so. */
+  only?: string[];
 }
 
 /**
@@ -38,6 +40,10 @@ export class DeployHandler implements JobHandler {
     const names = job.deploy?.services ?? [];
     const outputs: Record<string, string> = {};
     for (const [index, name] of names.entries()) {
+      if (this.options.only && !this.options.only.includes(name)) {
+        ctx.onLine('stdout', `${name}: skipped (not selected by --service)`);
+        continue;
+      }
       const spec = job.deploy?.specs[name];
       if (!spec) throw new EngineError('DEPLOY_INVALID', `job "${job.id}" deploys service "${name}", which the pipeline's services: do not define`);
       const service = resolveService(name, renderSpec(spec, ctx), renderTemplate(spec.image, ctx.expr));

@@ -137,11 +137,11 @@ async function prepare(deps: ExecuteRunDeps, input: ExecuteRunInput, src: string
   return { kind: 'ready', plan: prepared.plan, secrets: prepared.secrets, git: prepared.git };
 }
 
-/** Observes job.started/job.finished and records each pipeline stage's span once its last job finished. */
+/** Observes job.started/job.finished and records each pipeline stage's span once its last job finished (stage "none": jobs without one). */
 function timeStages(plan: Plan, metrics: RunnerMetrics): (event: RunEvent) => void {
-  const stageOf = new Map(plan.jobs.map((job) => [job.id, job.stage]));
+  const stageOf = new Map(plan.jobs.map((job) => [job.id, job.stage || 'none']));
   const remaining = new Map<string, number>();
-  for (const job of plan.jobs) remaining.set(job.stage, (remaining.get(job.stage) ?? 0) + 1);
+  for (const stage of stageOf.values()) remaining.set(stage, (remaining.get(stage) ?? 0) + 1);
   const startedAt = new Map<string, number>();
   return (event) => {
     if (event.type !== 'job.started' && event.type !== 'job.finished' && event.type !== 'job.skipped') return;

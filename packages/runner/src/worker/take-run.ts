@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Clock } from '@ferry/engine';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { keys } from '../queue/names.js';
+import { BULLMQ_PREFIX, keys } from '../queue/names.js';
 import { claimRunRecord, finishRunRecord, markRunnerLost, updateOwnedRunRecord } from '../queue/record-scripts.js';
 import { newRunRecord, type RunRecord, type RunRecordStatus } from '../queue/run-record.js';
 import { runJobDataSchema, type RunJobData } from '../queue/run-request.js';
@@ -95,9 +95,24 @@ export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobRe
   const controller = new AbortController();
   const untrack = ctx.track(runId, controller);
   const publisher = new EventPublisher(redis, runId, attempt, ctx.eventsMaxLen, metrics);
+  let forgotten = false;
+  let lostCheck: Promise<void> | undefined;
   const lease = holdLease(job, token, {
     durationMs: ctx.leaseMs,
-    onLost: () => controller.abort(new RunAbort('lease-lost', `runner ${ctx.runnerId} lost its lease on the run (it was declared stalled)`)),
+    onLost: () => {
+      // Lost to another runner (the job is still queued): stop, that runner holds the run now. Or Redis lost its
+      // data (restarted without persistence): nobody else can take the run, so finish it and record the result.
+      lostCheck = redis.exists(`${BULLMQ_PREFIX}:${job.queueName}:${runId}`).then(
+        (exists) => {
+          if (exists) controller.abort(new RunAbort('lease-lost', `runner ${ctx.runnerId} lost its lease on the run (it was declared stalled)`));
+          else {
+            forgotten = true;
+            ctx.log(`run ${runId}: Redis no longer knows the run (restarted without persistence?); finishing it anyway`);
+          }
+        },
+        () => controller.abort(new RunAbort('lease-lost', `runner ${ctx.runnerId} lost its lease on the run`)),
+      );
+    },
     onRenew: async () => {
       if (!controller.signal.aborted && (await redis.hexists(keys.run(runId), 'cancelRequestedAt'))) {
         controller.abort(new RunAbort('cancel', 'cancelled (ferry cancel)'));
@@ -131,13 +146,21 @@ export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobRe
     metrics.activeRuns.dec();
   }
   await publisher.flush();
-  if (lease.lost) {
+  await lostCheck;
+  if (lease.lost && !forgotten) {
     ctx.log(`run ${runId}: abandoned: the lease was lost, another runner may hold the run now`);
     endRun({ status: 'abandoned' });
     return;
   }
+  let reportedAttempt = attempt;
+  if (forgotten || !(await redis.exists(keys.run(runId)))) {
+    // Recreate the record (from the request this runner still has) and own it, so the result has a home.
+    // There is no job left to retry: an infrastructure failure is final.
+    reportedAttempt = (await claimRunRecord(redis, runId, token, ctx.runnerId, clock.now(), fallback)).attempt;
+    if (outcome.kind === 'infra') outcome = { kind: 'invalid', reason: `${outcome.error.code}: ${outcome.error.message}` };
+  }
 
-  const status = await metrics.time('report', () => report(ctx, job, token, attempt, outcome, controller.signal, publisher));
+  const status = await metrics.time('report', () => report(ctx, job, token, reportedAttempt, outcome, controller.signal, publisher));
   endRun({ status });
   ctx.log(`run ${runId}: ${status}`);
 }

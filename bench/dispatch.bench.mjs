@@ -1,0 +1,215 @@
+// Dispatch through the queue: 1,000 runs of a no-op pipeline (the engine with the fake executor, so Docker is
+// not the bottleneck) taken by 4 in-process runners, against the floor: a bare BullMQ queue→worker loop of
+// 1,000 no-op jobs on the same Redis with 4 workers. Each side is measured twice: a burst (all 1,000 queued as
+// fast as one client can, which gives runs/s; the latency then includes waiting behind the backlog) and a
+// paced load below capacity (which gives the latency of an idle fleet).
+// Env: RUNS (1000), WORKERS (4), PACED (200), RATE (paced runs per second, 50), GIT=1 to check out each run
+// from a real git mirror (file://) instead of a stub that writes the pipeline file.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { FakeExecutor } from '@ferry/engine';
+import { GitMirrorCheckout, RunQueue, startRunner } from '@ferry/runner';
+
+const RUNS = Number(process.env.RUNS ?? 1000);
+const WORKERS = Number(process.env.WORKERS ?? 4);
+const PACED = Number(process.env.PACED ?? 200);
+const RATE = Number(process.env.RATE ?? 50);
+const GIT = process.env.GIT === '1';
+const pipeline = 'name: noop\njobs:\n  noop:\n    image: ferry/busybox:1\n    steps:\n      - run: "true"\n';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ferry-dispatch-'));
+const redisServer = await startRedis();
+const url = `redis://127.0.0.1:${redisServer.port}`;
+try {
+  const server = new Redis(url);
+  const info = (await server.info('server')).match(/redis_version:(\S+)/)?.[1];
+  await server.quit();
+  console.log(`dispatch: ${RUNS} no-op runs through ${WORKERS} workers (concurrency 1 each), redis ${info}, node ${process.version}`);
+  console.log(`  checkout: ${GIT ? 'git mirror (file://), a --shared clone per run' : 'stub (writes the pipeline file)'}`);
+  const floorBurst = await floor(RUNS, 0, 'floor-burst');
+  const floorPaced = await floor(PACED, RATE, 'floor-paced');
+  const ferryBurst = await ferry(RUNS, 0, 1);
+  const ferryPaced = await ferry(PACED, RATE, 2);
+  print(`floor: bare BullMQ, burst of ${RUNS}`, floorBurst);
+  print(`ferry: runners + engine, burst of ${RUNS}`, ferryBurst);
+  print(`floor: bare BullMQ, ${PACED} at ${RATE}/s`, floorPaced);
+  print(`ferry: runners + engine, ${PACED} at ${RATE}/s`, ferryPaced);
+  console.log(`  ferry/floor throughput: ${(ferryBurst.perSecond / floorBurst.perSecond).toFixed(2)}; paced p50 latency: ${ferryPaced.p50.toFixed(1)} ms vs ${floorPaced.p50.toFixed(1)} ms`);
+} finally {
+  redisServer.stop();
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+function print(label, r) {
+  console.log(`  ${label.padEnd(40)} ${r.perSecond.toFixed(0).padStart(5)} runs/s   enqueue→start p50 ${r.p50.toFixed(1).padStart(7)} ms  p99 ${r.p99.toFixed(1).padStart(7)} ms   (enqueue ${r.enqueuePerSecond.toFixed(0)}/s)`);
+}
+
+/** The floor: BullMQ alone. Latency is job.timestamp (set by add) → the processor's first line. */
+async function floor(count, rate, name) {
+  const connection = new Redis(url, { maxRetriesPerRequest: null });
+  const queue = new Queue(name, { connection });
+  const latencies = [];
+  let done = 0;
+  let finished;
+  const all = new Promise((resolve) => (finished = resolve));
+  let lastDone = 0;
+  const workerConnections = [];
+  const workers = Array.from({ length: WORKERS }, () => {
+    const workerConnection = new Redis(url, { maxRetriesPerRequest: null });
+    workerConnections.push(workerConnection);
+    const worker = new Worker(
+      name,
+      async (job) => {
+        latencies.push(Date.now() - job.timestamp);
+      },
+      { connection: workerConnection, concurrency: 1 },
+    );
+    worker.on('completed', () => {
+      done += 1;
+      lastDone = Date.now();
+      if (done === count) finished();
+    });
+    return worker;
+  });
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  const started = Date.now();
+  for (let i = 0; i < count; i += 1) {
+    await pace(started, i, rate);
+    await queue.add('noop', { i }, { removeOnComplete: true });
+  }
+  const enqueued = Date.now();
+  await all;
+  await Promise.all(workers.map((worker) => worker.close()));
+  await queue.obliterate({ force: true });
+  await queue.close();
+  await connection.quit();
+  await Promise.all(workerConnections.map((workerConnection) => workerConnection.quit()));
+  return summarize(latencies, count, started, lastDone, enqueued);
+}
+
+/** Ferry: RunQueue.enqueue → runners (startRunner) → engine runPlan with a no-op executor → result reported. */
+async function ferry(count, rate, db) {
+  const dbUrl = `${url}/${db}`;
+  const client = new Redis(dbUrl, { maxRetriesPerRequest: null });
+  const queue = new RunQueue(client);
+  const repo = GIT ? makeRepo() : undefined;
+  const connections = [];
+  const connect = () => {
+    const connection = new Redis(dbUrl, { maxRetriesPerRequest: null });
+    connection.on('error', () => undefined);
+    connections.push(connection);
+    return connection;
+  };
+  const runners = await Promise.all(
+    Array.from({ length: WORKERS }, (_, i) => {
+      const workdir = join(tmp, `runner-${db}-${i}`);
+      const checkout = GIT
+        ? new GitMirrorCheckout(join(workdir, 'mirrors'))
+        : {
+            async checkout(request, target) {
+              mkdirSync(target, { recursive: true });
+              writeFileSync(join(target, 'ferry.yml'), pipeline);
+              return { sha: request.sha, cloned: false, fetched: false };
+            },
+          };
+      return startRunner(
+        { connect, checkout, createExecutor: () => new FakeExecutor(), secrets: { env: {} }, isProcessAlive: () => false },
+        {
+          id: `bench-${db}-${i}`,
+          host: 'bench',
+          pid: 100_000 + i,
+          version: 'bench',
+          labels: [],
+          concurrency: 1,
+          jobConcurrency: 4,
+          workdir,
+          leaseMs: 30_000,
+          retryBackoffMs: 1000,
+          pollMs: 1000,
+          heartbeatMs: 5000,
+          retentionMs: 3600_000,
+          eventsMaxLen: 1000,
+        },
+      );
+    }),
+  );
+  const sha = repo?.sha ?? '0'.repeat(40);
+  const repoUrl = repo ? `file://${repo.dir}` : 'file:///bench';
+  const ids = [];
+  const started = Date.now();
+  for (let i = 0; i < count; i += 1) {
+    await pace(started, i, rate);
+    ids.push((await queue.enqueue({ repo: repoUrl, sha })).runId);
+  }
+  const enqueued = Date.now();
+  for (;;) {
+    const counts = await queue['redis'].zcard('ferry:q:runs:completed');
+    if (counts >= count) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const records = await Promise.all(ids.map((id) => queue.get(id)));
+  const bad = records.filter((record) => record?.status !== 'success');
+  if (bad.length > 0) throw new Error(`${bad.length} runs did not succeed: ${JSON.stringify(bad[0])}`);
+  const latencies = records.map((record) => record.firstStartedAt - record.enqueuedAt);
+  const lastDone = Math.max(...records.map((record) => record.finishedAt));
+  await Promise.all(runners.map((runner) => runner.stop({ graceMs: 1000 })));
+  await queue.close();
+  await client.flushdb();
+  await client.quit();
+  for (const connection of connections) connection.disconnect();
+  return summarize(latencies, count, started, lastDone, enqueued);
+}
+
+function summarize(latencies, count, started, lastDone, enqueued) {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return { perSecond: (count * 1000) / (lastDone - started), p50: at(0.5), p99: at(0.99), enqueuePerSecond: (count * 1000) / Math.max(1, enqueued - started) };
+}
+
+async function pace(started, i, rate) {
+  if (!rate) return;
+  const due = started + (i * 1000) / rate;
+  const wait = due - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
+function makeRepo() {
+  const dir = join(tmp, 'repo');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'ferry.yml'), pipeline);
+  const git = (...args) => execFileSync('git', args, { cwd: dir, env: { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' } }).toString().trim();
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-qm', 'bench');
+  return { dir, sha: git('rev-parse', 'HEAD') };
+}
+
+async function startRedis() {
+  const port = await new Promise((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i += 1) {
+    try {
+      const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      probe.on('error', () => undefined);
+      await probe.connect();
+      await probe.ping();
+      probe.disconnect();
+      break;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  return { port, stop: () => child.kill('SIGTERM') };
+}

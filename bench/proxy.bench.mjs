@@ -1,0 +1,101 @@
+// The proxy's cost: N keep-alive clients send GETs back to back, first straight to a backend (the floor),
+// then through the Ferry proxy to the same backend. Prints throughput and p50/p99 latency of both, and what
+// the proxy adds. Backend and proxy run in processes of their own; the load generator runs here.
+// Needs the built engine (npm run build). CLIENTS (default 8), SECONDS per run (default 5), BODY bytes (default 64).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+
+const clients = Number(process.env.CLIENTS ?? 8);
+const seconds = Number(process.env.SECONDS ?? 5);
+const bodyBytes = Number(process.env.BODY ?? 64);
+const engine = new URL('../packages/engine/dist/', import.meta.url).pathname;
+
+/** Starts `node -e script` and resolves with the first line it prints (the port) and the child. */
+async function child(script, args = []) {
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  for await (const chunk of proc.stdout) {
+    out += chunk;
+    if (out.includes('\n')) break;
+  }
+  return { proc, line: out.split('\n')[0] };
+}
+
+const backendScript = `
+  import { createServer } from 'node:http';
+  const body = Buffer.alloc(${bodyBytes}, 'x');
+  const server = createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': body.length }); res.end(body); }); });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+
+const proxyScript = `
+  const { startProxyServer } = await import(${JSON.stringify(`${engine}proxy/proxy-server.js`)});
+  const { ProxyClient } = await import(${JSON.stringify(`${engine}proxy/proxy-client.js`)});
+  const server = await startProxyServer({ stateDir: process.argv[1], adminPort: 0 });
+  const client = new ProxyClient({ url: server.adminUrl, token: server.token });
+  const view = await client.putService('bench', { listen: 0 });
+  await client.addBackend('bench', { id: 'bench-1', address: process.argv[2] });
+  console.log(view.listen);
+  process.once('SIGTERM', async () => { await server.close(); process.exit(0); });
+`;
+
+async function load(url, durationMs) {
+  const latencies = [];
+  let failures = 0;
+  const deadline = performance.now() + durationMs;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      while (performance.now() < deadline) {
+        const started = performance.now();
+        try {
+          const status = await new Promise((resolve, reject) => {
+            const req = request(url, { agent }, (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode));
+              res.on('error', reject);
+            });
+            req.on('error', reject);
+            req.end();
+          });
+          if (status !== 200) failures += 1;
+          latencies.push(performance.now() - started);
+        } catch {
+          failures += 1;
+        }
+      }
+      agent.destroy();
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return { rps: latencies.length / (durationMs / 1000), p50: at(0.5), p99: at(0.99), failures };
+}
+
+const stateDir = mkdtempSync(join(tmpdir(), 'ferry-proxy-bench-'));
+const backend = await child(backendScript);
+const backendAddress = `127.0.0.1:${backend.line}`;
+const proxy = await child(proxyScript, [stateDir, backendAddress]);
+try {
+  const direct = `http://${backendAddress}/`;
+  const proxied = `http://127.0.0.1:${proxy.line}/`;
+  await load(direct, 1000);
+  const floor = await load(direct, seconds * 1000);
+  await load(proxied, 1000);
+  const through = await load(proxied, seconds * 1000);
+  const row = (name, r) => `  ${name.padEnd(14)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(3)} ms   p99 ${r.p99.toFixed(3)} ms   failed ${r.failures}`;
+  console.log(`proxy bench: ${clients} keep-alive clients, ${seconds} s per run, ${bodyBytes}-byte responses, node ${process.version}`);
+  console.log(row('direct', floor));
+  console.log(row('through proxy', through));
+  console.log(`  proxy adds     p50 +${(through.p50 - floor.p50).toFixed(3)} ms   p99 +${(through.p99 - floor.p99).toFixed(3)} ms   throughput ${((through.rps / floor.rps) * 100).toFixed(0)}% of direct`);
+} finally {
+  proxy.proc.kill('SIGTERM');
+  backend.proc.kill('SIGTERM');
+  await Promise.all([once(proxy.proc, 'exit'), once(backend.proc, 'exit')]);
+  rmSync(stateDir, { recursive: true, force: true });
+}

@@ -1,0 +1,116 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { DeployHandler, DockerProvider, EngineError, formatMs, rollOut, ServiceState } from '@ferry/engine';
+import type { TrafficRouter } from '@ferry/engine';
+import type { CliIO } from '../cli-io.js';
+import { CliError, exitCodes } from '../cli-io.js';
+import { loadPlan } from '../load-plan.js';
+import { connectProxy } from '../connect-proxy.js';
+import type { RunOptions } from './run.js';
+import { runCommand } from './run.js';
+
+/** Deploy state lives per engine, not per checkout: `--state-dir`, else $FERRY_STATE_DIR, else ~/.ferry. */
+export function stateDirOf(io: CliIO, option: string | undefined): string {
+  return option ?? io.env.FERRY_STATE_DIR ?? join(homedir(), '.ferry');
+}
+
+export function createDeployHandler(io: CliIO, docker: Docker, stateDir: string, only?: string[]): DeployHandler {
+  return new DeployHandler({ provider: new DockerProvider(docker), router: () => connectProxy(io, stateDir), stateDir, ...(only ? { only } : {}) });
+}
+
+/** `ferry deploy [file] [--service s]`: the pipeline's deploy jobs and what they need, nothing else. */
+export async function deployCommand(io: CliIO, docker: Docker, file: string | undefined, options: RunOptions & { service?: string[] }): Promise<number> {
+  const { plan } = await loadPlan(io, file, { workspace: options.workspace, withoutSecrets: true });
+  const deployJobs = plan.jobs.filter((job) => job.kind === 'deploy' && (!options.service || job.deploy?.services.some((name) => options.service?.includes(name))));
+  if (deployJobs.length === 0) {
+    throw new CliError(options.service ? `no deploy job of ${plan.file} deploys ${options.service.join(', ')}` : `${plan.file} has no deploy job`);
+  }
+  return runCommand(io, docker, file, { ...options, job: [...new Set(deployJobs.map((job) => job.jobId))], deployOnly: options.service });
+}
+
+/** `ferry rollback <service> [--to N]`: back to revision N (default: the one before the active one), health-gated. */
+export async function rollbackCommand(io: CliIO, docker: Docker, name: string, options: { to?: string; stateDir?: string }): Promise<number> {
+  const stateDir = stateDirOf(io, options.stateDir);
+  const state = new ServiceState(stateDir, name);
+  const revisions = state.revisions();
+  if (revisions.length === 0) throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has never been deployed (state in ${stateDir})`);
+  const active = state.journal()?.active;
+  let target;
+  if (options.to !== undefined) {
+    target = revisions.find((r) => r.number === Number(options.to));
+    if (!target) throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has no revision ${options.to} (kept: ${revisions.map((r) => r.number).join(', ')})`);
+  } else {
+    target = [...revisions].filter((r) => r.number !== active && r.outcome !== 'failed').sort((a, b) => b.number - a.number)[0];
+    if (!target) throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has no earlier good revision to roll back to`);
+  }
+  const service = target.service;
+  const result = await rollOut(service, {
+    provider: new DockerProvider(docker),
+    router: service.publish !== undefined ? await connectProxy(io, stateDir) : idleRouter,
+    state,
+    clock: { now: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+    deployId: `rollback-${Date.now().toString(36)}`,
+    job: 'rollback',
+    log: (line) => io.stdout.write(`${line}\n`),
+    emit: () => undefined,
+  });
+  io.stdout.write(`${result.message}\n`);
+  return result.status === 'deployed' || result.status === 'unchanged' ? exitCodes.ok : exitCodes.failed;
+}
+
+/** `ferry status [service]`: replicas, revisions, health as the proxy sees it, and the last outcome. */
+export async function statusCommand(io: CliIO, docker: Docker, name: string | undefined, options: { stateDir?: string; json?: boolean }): Promise<number> {
+  const stateDir = stateDirOf(io, options.stateDir);
+  const names = name ? [name] : ServiceState.services(stateDir);
+  if (names.length === 0) {
+    io.stdout.write(`no services deployed (state in ${stateDir})\n`);
+    return 0;
+  }
+  const provider = new DockerProvider(docker);
+  const statuses = [];
+  for (const service of names) {
+    const state = new ServiceState(stateDir, service);
+    const journal = state.journal();
+    if (!journal) throw new EngineError('DEPLOY_NOT_FOUND', `service "${service}" has never been deployed (state in ${stateDir})`);
+    const revision = state.revisions().find((r) => r.number === journal.active);
+    const replicas = await provider.list(service);
+    let routed: string[] = [];
+    if (revision?.service.publish !== undefined) routed = await (await connectProxy(io, stateDir)).backends(service).catch(() => []);
+    statuses.push({ service, journal, revision, replicas: replicas.map((r) => ({ ...r, admitted: routed.includes(r.id) })) });
+  }
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(statuses, null, 2)}\n`);
+    return 0;
+  }
+  for (const { service, journal, revision, replicas } of statuses) {
+    const publish = revision?.service.publish !== undefined ? ` · 127.0.0.1:${revision.service.publish}` : '';
+    io.stdout.write(`${service}${publish} · ${journal.phase} · revision ${journal.active ?? '-'}${revision ? ` (${revision.image})` : ''}\n`);
+    for (const replica of replicas) {
+      io.stdout.write(`  ${replica.name}  r${replica.revision}  ${replica.running ? 'running' : 'stopped'}${replica.admitted ? ', in rotation' : ''}  ${replica.address}\n`);
+    }
+    if (journal.outcome) io.stdout.write(`  last: ${journal.outcome.status} ${formatMs(Date.now() - journal.outcome.at)} ago: ${journal.outcome.message}\n`);
+  }
+  return 0;
+}
+
+/** `ferry history <service>`: the kept revisions, newest last, with the active one marked. */
+export function historyCommand(io: CliIO, name: string, options: { stateDir?: string }): number {
+  const stateDir = stateDirOf(io, options.stateDir);
+  const state = new ServiceState(stateDir, name);
+  const revisions = state.revisions();
+  if (revisions.length === 0) throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has never been deployed (state in ${stateDir})`);
+  const active = state.journal()?.active;
+  for (const revision of revisions) {
+    const when = new Date(revision.createdAt).toISOString().replace('T', ' ').slice(0, 19);
+    io.stdout.write(`${revision.number === active ? '*' : ' '} ${String(revision.number).padStart(3)}  ${when}  ${(revision.outcome ?? '').padEnd(11)} ${revision.image}\n`);
+  }
+  return 0;
+}
+
+const idleRouter: TrafficRouter = {
+  ensureService: async () => undefined,
+  admit: async () => undefined,
+  drain: async () => ({ cutRequests: 0 }),
+  backends: async () => [],
+};

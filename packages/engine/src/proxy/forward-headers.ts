@@ -1,0 +1,64 @@
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+
+// RFC 9110 §7.6.1 hop-by-hop fields, plus `expect` (the proxy answers 100-continue itself) and `host` (set per request).
+const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect']);
+
+function connectionTokens(value: string | string[] | undefined): Set<string> {
+  const text = Array.isArray(value) ? value.join(',') : (value ?? '');
+  return new Set(text.split(',').map((token) => token.trim().toLowerCase()).filter(Boolean));
+}
+
+/** Request headers for the upstream: end-to-end fields of the client's request plus X-Forwarded-*. */
+export function upstreamRequestHeaders(req: IncomingMessage, options: { upgrade?: boolean } = {}): OutgoingHttpHeaders {
+  const named = connectionTokens(req.headers.connection);
+  const headers: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers as IncomingHttpHeaders)) {
+    if (value === undefined || hopByHop.has(name) || named.has(name)) continue;
+    headers[name] = value;
+  }
+  // A chunked request body stays chunked upstream (Node frames it; bodies of DELETE/OPTIONS included).
+  if (/chunked/i.test(String(req.headers['transfer-encoding'] ?? '')) && req.headers['content-length'] === undefined) headers['transfer-encoding'] = 'chunked';
+  const clientIp = req.socket.remoteAddress ?? '';
+  const forwardedFor = req.headers['x-forwarded-for'];
+  headers['x-forwarded-for'] = forwardedFor ? `${Array.isArray(forwardedFor) ? forwardedFor.join(', ') : forwardedFor}, ${clientIp}` : clientIp;
+  headers['x-forwarded-proto'] ??= 'http';
+  if (req.headers.host !== undefined) headers['x-forwarded-host'] ??= req.headers.host;
+  if (options.upgrade && req.headers.upgrade !== undefined) {
+    headers.connection = 'upgrade';
+    headers.upgrade = req.headers.upgrade;
+  }
+  return headers;
+}
+
+/**
+ * Response headers for the client as a flat raw list (keeps the upstream's casing and repeated fields such
+ * as Set-Cookie), without hop-by-hop fields, plus the proxy's own `extra` fields.
+ */
+export function clientResponseHeaders(rawHeaders: readonly string[], extra: Record<string, string>): string[] {
+  const named = new Set<string>();
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]?.toLowerCase() === 'connection') for (const token of connectionTokens(rawHeaders[i + 1])) named.add(token);
+  }
+  const extraNames = new Set(Object.keys(extra).map((name) => name.toLowerCase()));
+  const out: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] ?? '';
+    const lower = name.toLowerCase();
+    if (hopByHop.has(lower) || named.has(lower) || extraNames.has(lower)) continue;
+    out.push(name, rawHeaders[i + 1] ?? '');
+  }
+  for (const [name, value] of Object.entries(extra)) out.push(name, value);
+  return out;
+}
+
+/** Value of one cookie in a Cookie header, if present. */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    const value = part.slice(eq + 1).trim();
+    return value.startsWith('"') && value.endsWith('"') && value.length >= 2 ? value.slice(1, -1) : value;
+  }
+  return undefined;
+}

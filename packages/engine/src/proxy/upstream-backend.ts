@@ -1,0 +1,141 @@
+import { Agent } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Clock } from '../clock.js';
+import type { BackendConfig, BackendState, BackendView, PoolName } from './proxy-types.js';
+import type { Candidate } from './select-backend.js';
+
+/** A request running on a backend; `cut` aborts it (the drain deadline passed). */
+export interface InFlightRequest {
+  cut(): void;
+}
+
+/** Idle upstream connections are closed after this long, or 1 s before the backend's own Keep-Alive timeout. */
+const idleSocketMs = 15_000;
+
+/** Splits "host:port" (IPv6 as "[::1]:port"); throws a message naming the field's format otherwise. */
+export function parseAddress(address: string): { host: string; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(address);
+  const port = Number(match?.[3]);
+  if (!match || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`expected "host:port" (e.g. "127.0.0.1:32768"), got "${address}"`);
+  return { host: match[1] ?? match[2] ?? '', port };
+}
+
+/**
+ * One admitted replica: its keep-alive connection pool, the requests running on it and its drain.
+ * Lifecycle: admitted → draining (no new requests; upgraded connections closed at once; in-flight ones run
+ * until done or the timeout, then are cut) → closed (pool destroyed). `drain` is idempotent.
+ */
+export class UpstreamBackend implements Candidate {
+  readonly host: string;
+  readonly port: number;
+  readonly agent: Agent;
+  state: BackendState = 'admitted';
+  requests = 0;
+  connectionErrors = 0;
+  ejectedUntil = 0;
+  private readonly inFlight = new Set<InFlightRequest>();
+  private readonly upgrades = new Set<Duplex>();
+  private idle: (() => void) | undefined;
+  private drained: Promise<{ cutRequests: number; closedUpgrades: number }> | undefined;
+
+  constructor(
+    public config: BackendConfig,
+    private readonly clock: Clock,
+  ) {
+    ({ host: this.host, port: this.port } = parseAddress(config.address));
+    this.agent = new Agent({ keepAlive: true, scheduling: 'lifo', timeout: idleSocketMs });
+  }
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  get pool(): PoolName {
+    return this.config.pool;
+  }
+
+  get draining(): boolean {
+    return this.state === 'draining';
+  }
+
+  get ejected(): boolean {
+    return this.isEjected(this.clock.now());
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  begin(request: InFlightRequest): void {
+    this.requests += 1;
+    this.inFlight.add(request);
+  }
+
+  end(request: InFlightRequest): void {
+    this.inFlight.delete(request);
+    if (this.inFlight.size === 0) this.idle?.();
+  }
+
+  /** Tracks an upgraded (WebSocket) connection: it is closed when the backend starts draining. */
+  trackUpgrade(socket: Duplex): void {
+    if (this.state === 'draining') return void socket.destroy();
+    this.upgrades.add(socket);
+    socket.once('close', () => this.upgrades.delete(socket));
+  }
+
+  /** Skip this backend for a while after a connection error (used again when nothing else is left). */
+  eject(ms: number): void {
+    this.connectionErrors += 1;
+    this.ejectedUntil = this.clock.now() + ms;
+  }
+
+  isEjected(now: number): boolean {
+    return this.ejectedUntil > now;
+  }
+
+  drain(timeoutMs: number): Promise<{ cutRequests: number; closedUpgrades: number }> {
+    this.drained ??= this.runDrain(timeoutMs);
+    return this.drained;
+  }
+
+  /** Destroys the connection pool and anything still running on it. */
+  close(): void {
+    for (const request of [...this.inFlight]) request.cut();
+    for (const socket of this.upgrades) socket.destroy();
+    this.agent.destroy();
+  }
+
+  view(): BackendView {
+    return {
+      ...this.config,
+      state: this.state,
+      inFlight: this.inFlight.size,
+      requests: this.requests,
+      connectionErrors: this.connectionErrors,
+      ejectedUntil: this.isEjected(this.clock.now()) ? new Date(this.ejectedUntil).toISOString() : null,
+    };
+  }
+
+  private async runDrain(timeoutMs: number): Promise<{ cutRequests: number; closedUpgrades: number }> {
+    this.state = 'draining';
+    const closedUpgrades = this.upgrades.size;
+    for (const socket of this.upgrades) socket.destroy();
+    let cutRequests = 0;
+    if (this.inFlight.size > 0) {
+      const stop = new AbortController();
+      const idle = new Promise<void>((resolve) => (this.idle = resolve));
+      const deadline = this.clock.sleep(timeoutMs, stop.signal).then(
+        () => true,
+        () => false,
+      );
+      const timedOut = await Promise.race([idle.then(() => false), deadline]);
+      stop.abort();
+      if (timedOut) {
+        cutRequests = this.inFlight.size;
+        for (const request of [...this.inFlight]) request.cut();
+      }
+    }
+    this.agent.destroy();
+    return { cutRequests, closedUpgrades };
+  }
+}

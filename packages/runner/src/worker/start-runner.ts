@@ -1,0 +1,285 @@
+import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock, type Executor, type SecretSources } from '@ferry/engine';
+import { Job, type Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { channels, keys } from '../queue/names.js';
+import { markRunnerLost } from '../queue/record-scripts.js';
+import type { RunJobData } from '../queue/run-request.js';
+import { runDispatchLoop, Waker } from './dispatch-loop.js';
+import type { ExtraRunDeps, RunInfra } from './execute-run.js';
+import type { Checkout } from './git-mirror.js';
+import { QueueFetcher } from './queue-fetcher.js';
+import { RunAbort } from './run-abort.js';
+import { RunnerHeartbeat } from './runner-heartbeat.js';
+import { RunnerMetrics } from './runner-metrics.js';
+import { takeRun, type RunJobResult, type TakeRunContext } from './take-run.js';
+import { withTimeout } from './with-timeout.js';
+import { lockWorkdir } from './workdir-lock.js';
+
+export interface RunnerInfraDeps extends RunInfra {
+  /** Removes what runs of dead processes on this host left; returns how many containers it removed. */
+  reapOrphans(): Promise<number>;
+}
+
+export interface RunnerDeps {
+  /** Opens a new connection (runner role: waits out outages). Called for commands and for pub/sub; all are closed on stop. */
+  connect(): Redis;
+  checkout: Checkout;
+  createExecutor(runId: string): Executor;
+  /** The container engine's upkeep; absent in benchmarks with a no-op executor. */
+  infra?: RunnerInfraDeps;
+  secrets: SecretSources;
+  isProcessAlive(pid: number): boolean;
+  metrics?: RunnerMetrics;
+  clock?: Clock;
+  log?(line: string): void;
+  extraRunDeps?: ExtraRunDeps;
+}
+
+export interface RunnerConfig {
+  /** Unique among live runners: `<host>-<pid>` unless named. */
+  id: string;
+  host: string;
+  pid: number;
+  version: string;
+  labels: string[];
+  /** Runs at once. */
+  concurrency: number;
+  /** Jobs at once within one run. */
+  jobConcurrency: number;
+  workdir: string;
+  /** A runner that has not renewed a run's lease for this long is presumed dead: the run is retried or marked runner-lost. */
+  leaseMs: number;
+  /** First retry delay after an infrastructure failure; doubles per retry. */
+  retryBackoffMs: number;
+  /** How often an idle runner looks for runs when no wake-up message came. */
+  pollMs: number;
+  heartbeatMs: number;
+  retentionMs: number;
+  eventsMaxLen: number;
+  /** Where /healthz and /metrics are served, shown by `ferry runners`. */
+  httpUrl?: string;
+}
+
+export interface RunnerHealth {
+  ok: boolean;
+  id: string;
+  redis: 'up' | 'down';
+  draining: boolean;
+  runs: string[];
+  queues: string[];
+}
+
+export interface Runner {
+  readonly id: string;
+  readonly metrics: RunnerMetrics;
+  health(): RunnerHealth;
+  /**
+   * Graceful stop: takes no new runs, lets the current ones finish for up to graceMs, then cancels the rest
+   * (their containers removed), reports them, and closes every connection. Idempotent.
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
+  /** Cancels every run it holds now, as the end of a grace period does (a second SIGTERM). */
+  cancelRuns(): void;
+}
+
+/**
+ * Starts a runner daemon in this process: registers it, then takes runs from every queue whose labels it
+ * has, up to `concurrency` at once, until stop(). Everything it needs is injected; the caller closes nothing.
+ */
+export async function startRunner(deps: RunnerDeps, config: RunnerConfig): Promise<Runner> {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? (() => undefined);
+  const metrics = deps.metrics ?? new RunnerMetrics();
+  metrics.capacity.set(config.concurrency);
+  const unlock = await lockWorkdir(config.workdir, { id: config.id, host: config.host, pid: config.pid }, deps.isProcessAlive);
+
+  const redis = deps.connect();
+  const subscriber = deps.connect();
+  const active = new Map<string, AbortController>();
+  const inflight = new Set<Promise<void>>();
+  const waker = new Waker();
+  const startedAt = clock.now();
+  let stopping = false;
+  let redisReady = false;
+  const timers: NodeJS.Timeout[] = [];
+
+  redis.on('ready', () => {
+    if (!redisReady && clock.now() - startedAt > 1000) log('redis: connected again');
+    redisReady = true;
+    metrics.redisUp.set(1);
+  });
+  redis.on('error', () => undefined);
+  redis.on('close', () => {
+    if (redisReady && !stopping) log('redis: connection lost; runs go on, their events and results wait for it');
+    redisReady = false;
+    metrics.redisUp.set(0);
+  });
+  subscriber.on('error', () => undefined);
+  let lastError = '';
+  const onError = (error: Error) => {
+    // Connection trouble is reported once by the 'close' handler; other errors once per distinct message.
+    if (/ECONNREFUSED|Connection is closed|ECONNRESET|EPIPE/.test(error.message) || error.message === lastError) return;
+    lastError = error.message;
+    log(`error: ${error.message}`);
+  };
+  const reapOrphans = async (when: string) => {
+    const reaped = await deps.infra?.reapOrphans();
+    if (reaped) log(`reaped ${reaped} containers left by dead runners (${when})`);
+  };
+
+  const fetcher = new QueueFetcher({
+    connection: redis,
+    runnerId: config.id,
+    labels: config.labels,
+    leaseMs: config.leaseMs,
+    retryBackoffMs: config.retryBackoffMs,
+    onError,
+    onStalled: (queue, jobId, worker) => void onStalled(queue, jobId, worker),
+  });
+
+  /** This runner's stalled check moved a run back to wait: say so in the record now, and reap what is left here. */
+  async function onStalled(queue: string, jobId: string, worker: Worker<RunJobData, RunJobResult>): Promise<void> {
+    try {
+      const job = await Job.fromId<RunJobData, RunJobResult>(worker, jobId);
+      const retrying = !job?.deferredFailure;
+      if (await markRunnerLost(redis, jobId, { now: clock.now(), retrying, eventsMaxLen: config.eventsMaxLen, retentionMs: config.retentionMs })) {
+        metrics.runnersLost.inc();
+        log(`run ${jobId}: its runner was lost (stalled lease on ${queue}); ${retrying ? 'queued again' : 'runner-lost'}`);
+      }
+      await reapOrphans(`run ${jobId} stalled`);
+    } catch (error) {
+      onError(error as Error);
+    }
+  }
+
+  const refreshQueues = async () => {
+    const added = await fetcher.serve(await redis.smembers(keys.queues));
+    if (added.length > 0) log(`serving queues: ${fetcher.queues.join(', ')}`);
+  };
+
+  const heartbeat = new RunnerHeartbeat(
+    redis,
+    () => ({
+      id: config.id,
+      host: config.host,
+      pid: config.pid,
+      labels: config.labels,
+      concurrency: config.concurrency,
+      runs: [...active.keys()],
+      startedAt,
+      heartbeatAt: clock.now(),
+      draining: stopping,
+      version: config.version,
+      ...(config.httpUrl ? { httpUrl: config.httpUrl } : {}),
+    }),
+    config.heartbeatMs,
+    onError,
+  );
+
+  await reapOrphans('at start').catch((error: unknown) => log(`cannot reap orphaned containers: ${(error as Error).message}`));
+  await subscriber.subscribe(channels.wake, channels.cancel);
+  subscriber.on('message', (channel: string, message: string) => {
+    if (channel === channels.cancel) {
+      active.get(message)?.abort(new RunAbort('cancel', 'cancelled (ferry cancel)'));
+      return;
+    }
+    // A label set new to this runner: serve its queue first (if the labels fit), then look.
+    const ready = fetcher.queues.includes(message) ? Promise.resolve() : refreshQueues().catch(onError);
+    void ready.finally(() => {
+      waker.wakeups += 1;
+      waker.wake();
+    });
+  });
+  await heartbeat.beat();
+  heartbeat.start();
+  await refreshQueues();
+  log(`runner ${config.id} ready: labels ${config.labels.join(',') || '(none)'}, concurrency ${config.concurrency}, queues ${fetcher.queues.join(', ') || '(none yet)'}`);
+  timers.push(
+    setInterval(() => void refreshQueues().catch(onError), Math.max(1000, Math.min(5000, config.pollMs * 5))),
+    setInterval(() => void reapOrphans('periodic').catch(onError), Math.max(5000, config.leaseMs * 2)),
+  );
+
+  const takeContext: TakeRunContext = {
+    redis,
+    runnerId: config.id,
+    workdir: config.workdir,
+    leaseMs: config.leaseMs,
+    retryBackoffMs: config.retryBackoffMs,
+    jobConcurrency: config.jobConcurrency,
+    eventsMaxLen: config.eventsMaxLen,
+    retentionMs: config.retentionMs,
+    execute: {
+      checkout: deps.checkout,
+      createExecutor: deps.createExecutor,
+      ...(deps.infra ? { infra: deps.infra } : {}),
+      secrets: deps.secrets,
+      metrics,
+      clock,
+      ...(deps.extraRunDeps ? { extraRunDeps: deps.extraRunDeps } : {}),
+    },
+    metrics,
+    clock,
+    log,
+    track: (runId, controller) => {
+      active.set(runId, controller);
+      heartbeat.soon();
+      return () => {
+        active.delete(runId);
+        heartbeat.soon();
+      };
+    },
+  };
+
+  const loop = runDispatchLoop({
+    fetcher,
+    concurrency: config.concurrency,
+    pollMs: config.pollMs,
+    waker,
+    inflight,
+    isStopping: () => stopping,
+    tokenFor: () => `${config.id}:${randomUUID()}`,
+    take: ({ job, token }) => takeRun(takeContext, job, token).catch((error: unknown) => log(`run ${job.id}: ${(error as Error).stack ?? String(error)}`)),
+    onError,
+  });
+
+  const cancelRuns = () => {
+    for (const controller of active.values()) controller.abort(new RunAbort('shutdown', `runner ${config.id} shut down before the run finished`));
+  };
+  let stopped: Promise<void> | undefined;
+  const stop = (options: { graceMs?: number } = {}): Promise<void> =>
+    (stopped ??= (async () => {
+      stopping = true;
+      waker.wake();
+      // Redis may be away: nothing below waits for it for long.
+      await withTimeout(heartbeat.beat().catch(onError), 2000);
+      await withTimeout(loop, 5000);
+      const graceMs = options.graceMs ?? 30_000;
+      if (inflight.size > 0) {
+        log(`stopping: waiting up to ${Math.round(graceMs / 1000)}s for ${inflight.size} run(s) to finish`);
+        if (!(await withTimeout(Promise.allSettled(inflight), graceMs))) {
+          log(`stopping: cancelling ${active.size} run(s) still going after the grace period`);
+          cancelRuns();
+          await withTimeout(Promise.allSettled(inflight), 60_000);
+        }
+      }
+      for (const timer of timers) clearInterval(timer);
+      await heartbeat.stop(config.id);
+      await withTimeout(fetcher.close(), 5000);
+      await Promise.all([quit(subscriber), quit(redis)]);
+      await unlock();
+      log(`runner ${config.id} stopped`);
+    })());
+
+  return {
+    id: config.id,
+    metrics,
+    health: () => ({ ok: !stopping, id: config.id, redis: redisReady ? 'up' : 'down', draining: stopping, runs: [...active.keys()], queues: fetcher.queues }),
+    stop,
+    cancelRuns,
+  };
+}
+
+async function quit(redis: Redis): Promise<void> {
+  if (!(await withTimeout(redis.quit().catch(() => undefined), 2000))) redis.disconnect();
+}
