@@ -142,6 +142,6 @@ describe('runner failure semantics', () => {
     const { runId } = await fx.queue.enqueue({ repo: repoUrl(), sha, pipeline: 'missing.yml' });
     const record = await fx.waitForRun(runId, { timeoutMs: 20_000 });
     expect(record).toMatchObject({ status: 'error', attempt: 1 });
-    expect(record.reason).toMatch(/missing\.yml/);
+    expect(record.reason).toMatch(/^RUNNER_PIPELINE_INVALID: .*missing\.yml/);
   });
 });

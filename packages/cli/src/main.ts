@@ -5,7 +5,9 @@ import { isEngineError } from '@ferry/engine';
 import type { CliIO } from './cli-io.js';
 import { CliError, exitCodes } from './cli-io.js';
 import { artifactsCommand } from './commands/artifacts.js';
+import { deployCommand, historyCommand, rollbackCommand, statusCommand } from './commands/deploy.js';
 import { gcCommand } from './commands/gc.js';
+import { proxyCommand } from './commands/proxy.js';
 import { planCommand, validateCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
 import { logsCommand, runsCommand } from './commands/runs.js';
@@ -30,20 +32,27 @@ async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (text) => io.stderr.write(text) });
 
-  program
-    .command('run [file]')
-    .description('run a pipeline on the local Docker engine (default: ferry.yml, .ferry.yml, pipelines/ferry.yml)')
-    .option('-j, --job <id>', 'run only this job and what it needs (repeatable)', collect)
-    .option('-c, --concurrency <n>', 'jobs to run at once', '4')
-    .option('-e, --env <K=V>', 'set a pipeline env value (repeatable)', collect, [])
-    .option('--json', 'print the event stream as JSON lines')
-    .option('--secrets-file <path>', 'dotenv file with secret values (wins over the environment)')
-    .option('--memory <size>', 'memory limit for jobs that set none (e.g. 2g)')
-    .option('--cpus <n>', 'CPU limit for jobs that set none (e.g. 1.5)')
-    .option('--pids <n>', 'process limit for jobs that set none', '4096')
-    .option('--allow-privileged', 'let jobs ask for privileged: true')
-    .option('--cache-dir <dir>', 'where caches are kept (default .ferry/cache)')
-    .option('--cache-max-size <size>', 'evict least recently used caches past this size', '5g')
+  /** Options shared by `run` and `deploy`, which runs the deploy jobs (and their needs) the same way. */
+  const withRunOptions = (command: Command) =>
+    command
+      .option('-c, --concurrency <n>', 'jobs to run at once', '4')
+      .option('-e, --env <K=V>', 'set a pipeline env value (repeatable)', collect, [])
+      .option('--json', 'print the event stream as JSON lines')
+      .option('--secrets-file <path>', 'dotenv file with secret values (wins over the environment)')
+      .option('--memory <size>', 'memory limit for jobs that set none (e.g. 2g)')
+      .option('--cpus <n>', 'CPU limit for jobs that set none (e.g. 1.5)')
+      .option('--pids <n>', 'process limit for jobs that set none', '4096')
+      .option('--allow-privileged', 'let jobs ask for privileged: true')
+      .option('--cache-dir <dir>', 'where caches are kept (default .ferry/cache)')
+      .option('--cache-max-size <size>', 'evict least recently used caches past this size', '5g')
+      .option('--state-dir <dir>', 'deploy state: revisions, journals, the proxy (default $FERRY_STATE_DIR or ~/.ferry)');
+
+  withRunOptions(
+    program
+      .command('run [file]')
+      .description('run a pipeline on the local Docker engine (default: ferry.yml, .ferry.yml, pipelines/ferry.yml)')
+      .option('-j, --job <id>', 'run only this job and what it needs (repeatable)', collect),
+  )
     .action(async (file: string | undefined, options) => {
       exitCode = await runCommand(io, getDocker(), file, { ...options, workspace: workspace() });
     });
@@ -95,6 +104,50 @@ async function main(argv: string[]): Promise<number> {
     .option('-j, --job <id>', 'only this job\'s artifacts')
     .action(async (run: string, options) => {
       exitCode = await artifactsCommand(io, run, { ...options, workspace: workspace() });
+    });
+
+  withRunOptions(
+    program
+      .command('deploy [file]')
+      .description("run the pipeline's deploy jobs (and the jobs they need): rolling updates with automatic rollback")
+      .option('-s, --service <name>', 'deploy only this service (repeatable)', collect),
+  ).action(async (file: string | undefined, options) => {
+    exitCode = await deployCommand(io, getDocker(), file, { ...options, workspace: workspace() });
+  });
+
+  program
+    .command('rollback <service>')
+    .description('bring back an earlier revision (default: the one before the active one), health-gated')
+    .option('--to <revision>', 'the revision number (see ferry history)')
+    .option('--state-dir <dir>', 'deploy state (default $FERRY_STATE_DIR or ~/.ferry)')
+    .action(async (service: string, options) => {
+      exitCode = await rollbackCommand(io, getDocker(), service, options);
+    });
+
+  program
+    .command('status [service]')
+    .description('deployed services: replicas, revisions, what is in rotation, the last outcome')
+    .option('--json', 'as JSON')
+    .option('--state-dir <dir>', 'deploy state (default $FERRY_STATE_DIR or ~/.ferry)')
+    .action(async (service: string | undefined, options) => {
+      exitCode = await statusCommand(io, getDocker(), service, options);
+    });
+
+  program
+    .command('history <service>')
+    .description('the kept revisions of a service')
+    .option('--state-dir <dir>', 'deploy state (default $FERRY_STATE_DIR or ~/.ferry)')
+    .action((service: string, options) => {
+      exitCode = historyCommand(io, service, options);
+    });
+
+  program
+    .command('proxy')
+    .description('run the Ferry service proxy in the foreground (ferry deploy starts it when none runs)')
+    .requiredOption('--state-dir <dir>', 'its routing table, token and log')
+    .option('--admin-port <port>', 'admin API port on 127.0.0.1 (0 = any free port)')
+    .action(async (options) => {
+      exitCode = await proxyCommand(io, options);
     });
 
   program

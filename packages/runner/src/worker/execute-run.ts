@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createMasker, EventStream, findPipelineFile, formatIssues, prepareRun, runPlan } from '@ferry/engine';
 import type { Clock, Executor, GitContext, Plan, RunDeps, RunEvent, SecretSources } from '@ferry/engine';
 import { isRunnerError, RunnerError } from '../errors.js';
+import { redactUrl } from '../open-redis.js';
 import type { RunRequest } from '../queue/run-request.js';
 import type { Checkout } from './git-mirror.js';
 import { gitContextFor } from './git-context.js';
@@ -44,7 +45,7 @@ export interface ExecuteRunInput {
 export type ExecuteOutcome =
   /** The pipeline ran (or was cancelled): its status is the run's. */
   | { kind: 'finished'; status: 'success' | 'failed' | 'cancelled'; durationMs: number; jobs: Record<string, string>; planHash?: string; pipelineName?: string }
-  /** The run cannot run as asked (no or invalid pipeline, missing secret): final, not retried. */
+  /** The run cannot run as asked (no or invalid pipeline, missing secret): final, not retried. The reason starts with its code. */
   | { kind: 'invalid'; reason: string }
   /** The infrastructure failed it: retried with backoff. */
   | { kind: 'infra'; error: RunnerError };
@@ -62,7 +63,7 @@ export async function executeRun(deps: ExecuteRunDeps, input: ExecuteRunInput): 
       sha = (await metrics.time('clone', () => deps.checkout.checkout({ repo: input.request.repo, sha: input.request.sha }, src, input.signal))).sha;
     } catch (error) {
       if (input.signal.aborted) return { kind: 'finished', status: 'cancelled', durationMs: 0, jobs: {} };
-      if (isRunnerError(error)) return error.retriable ? { kind: 'infra', error } : { kind: 'invalid', reason: error.message };
+      if (isRunnerError(error)) return error.retriable ? { kind: 'infra', error } : { kind: 'invalid', reason: `${error.code}: ${error.message}` };
       throw error;
     }
 
@@ -122,7 +123,7 @@ type Prepared = { kind: 'ready'; plan: Plan; secrets: Record<string, string>; gi
 
 async function prepare(deps: ExecuteRunDeps, input: ExecuteRunInput, src: string, sha: string): Promise<Prepared> {
   const file = input.request.pipeline !== undefined ? path.join(src, input.request.pipeline) : findPipelineFile(src);
-  if (file === undefined) return { kind: 'invalid', reason: `no pipeline file in ${input.request.repo} at ${sha.slice(0, 12)} (looked for ferry.yml, .ferry.yml, pipelines/ferry.yml)` };
+  if (file === undefined) return { kind: 'invalid', reason: `RUNNER_PIPELINE_INVALID: no pipeline file in ${redactUrl(input.request.repo)} at ${sha.slice(0, 12)} (looked for ferry.yml, .ferry.yml, pipelines/ferry.yml)` };
   const git = gitContextFor(input.request, sha);
   const prepared = await prepareRun({
     path: file,
@@ -132,8 +133,8 @@ async function prepare(deps: ExecuteRunDeps, input: ExecuteRunInput, src: string
     trigger: input.request.trigger,
     secrets: { ...deps.secrets, withhold: !input.request.secrets },
   }).catch((error: unknown) => ({ ok: false as const, error: error as Error }));
-  if ('error' in prepared) return { kind: 'invalid', reason: `cannot load ${path.relative(src, file)}: ${prepared.error.message}` };
-  if (!prepared.ok) return { kind: 'invalid', reason: formatIssues(prepared.issues) };
+  if ('error' in prepared) return { kind: 'invalid', reason: `RUNNER_PIPELINE_INVALID: cannot load ${path.relative(src, file)}: ${prepared.error.message}` };
+  if (!prepared.ok) return { kind: 'invalid', reason: `RUNNER_PIPELINE_INVALID: ${input.request.pipeline ?? path.relative(src, file)} cannot run:\n${formatIssues(prepared.issues)}` };
   return { kind: 'ready', plan: prepared.plan, secrets: prepared.secrets, git: prepared.git };
 }
 

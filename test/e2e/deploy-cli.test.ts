@@ -1,0 +1,119 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ferry, ferryBin, tempRepo } from '../helpers/ferry-cli.js';
+import { buildVersionedImages } from '../helpers/versioned-service.js';
+
+const docker = new Docker();
+let stateDir: string;
+let repo: string;
+let port: number;
+
+function get(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve(body.trim()));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+const replicas = async () =>
+  (await docker.listContainers({ all: true, filters: { label: ['ferry.service=web'] } })).map((c) => ({ id: c.Id, revision: c.Labels['ferry.revision'], state: c.State }));
+
+async function proxyBackends(): Promise<string[]> {
+  const routes = JSON.parse(readFileSync(join(stateDir, 'proxy', 'routes.json'), 'utf8'));
+  const service = (routes.services ?? []).find((s: { name: string }) => s.name === 'web') ?? routes.services?.web;
+  return (service?.backends ?? []).map((b: { id: string }) => b.id).sort();
+}
+
+beforeAll(async () => {
+  await buildVersionedImages();
+  stateDir = mkdtempSync(join(tmpdir(), 'ferry-state-'));
+  port = await new Promise<number>((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const p = (server.address() as { port: number }).port;
+      server.close(() => resolve(p));
+    });
+  });
+  repo = await tempRepo({
+    'ferry.yml': `env: { VERSION: v1 }
+services:
+  web:
+    image: ferry-test/versioned:\${{ env.VERSION }}
+    replicas: 4
+    port: 8080
+    publish: ${port}
+    health: { http: /healthz, interval: 1s, unhealthy: 2 }
+    stopGrace: 2s
+    strategy: { rolling: { maxSurge: 1, maxUnavailable: 0, monitor: 1s } }
+jobs:
+  release:
+    deploy: { services: [web] }
+`,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  for (const replica of await replicas()) await docker.getContainer(replica.id).remove({ force: true }).catch(() => undefined);
+  try {
+    const { pid } = JSON.parse(readFileSync(join(stateDir, 'proxy', 'proxy.json'), 'utf8'));
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // no proxy was started
+  }
+});
+
+describe('ferry deploy', () => {
+  it('deploys, survives a SIGKILLed deployer at several points, and converges like an uninterrupted run', async () => {
+    const first = await ferry(['deploy', '--state-dir', stateDir], repo);
+    expect(first.exitCode, first.all).toBe(0);
+    expect(await get('/version')).toBe('v1');
+
+    for (const killAfterMs of [600, 1400, 2400]) {
+      const child = execa('node', [ferryBin, 'deploy', '--state-dir', stateDir, '--env', 'VERSION=v2'], { cwd: repo, reject: false });
+      await new Promise((resolve) => setTimeout(resolve, killAfterMs));
+      child.kill('SIGKILL');
+      await child;
+      expect(['v1', 'v2']).toContain(await get('/version'));
+    }
+    const resumed = await ferry(['deploy', '--state-dir', stateDir, '--env', 'VERSION=v2'], repo);
+    expect(resumed.exitCode, resumed.all).toBe(0);
+
+    const running = await replicas();
+    expect(running.map((r) => [r.revision, r.state])).toEqual([
+      ['2', 'running'],
+      ['2', 'running'],
+      ['2', 'running'],
+      ['2', 'running'],
+    ]);
+    expect(await proxyBackends()).toEqual(running.map((r) => r.id).sort());
+    for (let i = 0; i < 8; i++) expect(await get('/version')).toBe('v2');
+
+    const status = await ferry(['status', 'web', '--state-dir', stateDir], repo);
+    expect(status.all).toMatch(/web · 127\.0\.0\.1:\d+ · idle · revision 2 \(ferry-test\/versioned:v2\)/);
+    expect(status.all.match(/in rotation/g)).toHaveLength(4);
+  });
+
+  it('fails with the reason and exit 1 when the new version is unhealthy, with v2 still serving', async () => {
+    const bad = await ferry(['deploy', '--state-dir', stateDir, '--env', 'VERSION=v3'], repo);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.all).toMatch(/revision 3 \(ferry-test\/versioned:v3\) was rolled back to revision 2: replica ferry-web-r3-\w+ failed: 2 consecutive failed health checks/);
+    expect(await get('/version')).toBe('v2');
+    const history = await ferry(['history', 'web', '--state-dir', stateDir], repo);
+    expect(history.all).toMatch(/\*\s+2 .* deployed\s+ferry-test\/versioned:v2/);
+    expect(history.all).toMatch(/ 3 .* failed\s+ferry-test\/versioned:v3/);
+    const back = await ferry(['rollback', 'web', '--to', '1', '--state-dir', stateDir], repo);
+    expect(back.exitCode, back.all).toBe(0);
+    expect(await get('/version')).toBe('v1');
+  });
+});
