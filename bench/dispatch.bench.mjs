@@ -149,7 +149,7 @@ async function ferry(count, rate, db) {
   }
   const enqueued = Date.now();
   for (;;) {
-    const counts = await queue['redis'].zcard('ferry:q:runs:completed');
+    const counts = await client.zcard('ferry:q:runs:completed');
     if (counts >= count) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

@@ -15,7 +15,7 @@ export interface LoadReport {
  * Constant load on a URL: `clients` keep-alive clients each in a tight loop, plus `rate` requests per second
  * on fresh connections. A request fails when it is not 2xx, is reset, or takes longer than `timeoutMs`.
  */
-export function startLoad(url: string, options: { clients?: number; rate?: number; timeoutMs?: number } = {}): { stop: () => Promise<LoadReport> } {
+export function startLoad(url: string, options: { clients?: number; rate?: number; timeoutMs?: number } = {}): { stop: () => Promise<LoadReport>; requests: () => number } {
   const { clients = 4, rate = 100, timeoutMs = 2000 } = options;
   const report: LoadReport = { requests: 0, failed: 0, failures: {}, bodies: {}, timeline: [] };
   let running = true;
@@ -62,6 +62,7 @@ export function startLoad(url: string, options: { clients?: number; rate?: numbe
     if (running) inflight.push(once(false));
   }, 1000 / rate);
   return {
+    requests: () => report.requests,
     stop: async () => {
       running = false;
       clearInterval(ticker);

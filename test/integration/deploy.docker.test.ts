@@ -127,7 +127,8 @@ describe('rolling deploys on the Docker engine behind the Ferry proxy', () => {
     const result = await deploy(name, 'v2', port);
     const sampled = await bounds.stop();
     const finishedAt = Date.now();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Keep the load on until it has made at least 3,000 requests (a busy machine serves fewer per second).
+    for (let waited = 0; (waited < 300 || load.requests() < 3000) && waited < 20_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
     const report = await load.stop();
 
     expect(result).toMatchObject({ status: 'deployed', revision: 2 });

@@ -40,9 +40,13 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       port = await freePort();
       const proc = spawn('redis-server', args(), { stdio: ['ignore', 'ignore', 'pipe'] });
       child = proc;
+      proc.once('error', (error: NodeJS.ErrnoException) => {
+        stderr += error.code === 'ENOENT' ? 'redis-server is not installed (Debian: apt-get install redis-server)' : error.message;
+      });
       proc.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       if (await answersPing(port, proc, 5000)) return;
       proc.kill('SIGKILL');
+      if (stderr.includes('not installed')) break;
     }
     throw new Error(`redis-server did not start: ${stderr}`);
   };
@@ -63,6 +67,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     async start() {
       // Same port: clients reconnect to where they were.
       const proc = spawn('redis-server', args(), { stdio: 'ignore' });
+      proc.once('error', () => undefined);
       child = proc;
       if (!(await answersPing(port, proc, 10_000))) throw new Error(`redis-server did not restart on port ${port}`);
     },
@@ -89,7 +94,7 @@ async function freePort(): Promise<number> {
 async function answersPing(port: number, proc: ChildProcess, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (proc.exitCode !== null) return false;
+    if (proc.exitCode !== null || proc.pid === undefined) return false;
     const reply = await new Promise<string>((resolve) => {
       const socket = new Socket();
       let data = '';

@@ -34,6 +34,9 @@ export function openRedis(url: string, role: RedisRole): Redis {
 /** Resolves once Redis answers PING; throws RunnerError QUEUE_REDIS_UNAVAILABLE after timeoutMs. */
 export async function waitForRedis(redis: Redis, shownAs: string, timeoutMs = 5000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
+  let connectionError: Error | undefined;
+  const onError = (error: Error) => (connectionError = error);
+  redis.on('error', onError);
   try {
     await Promise.race([
       redis.ping(),
@@ -42,9 +45,12 @@ export async function waitForRedis(redis: Redis, shownAs: string, timeoutMs = 50
       }),
     ]);
   } catch (error) {
-    throw new RunnerError('QUEUE_REDIS_UNAVAILABLE', `cannot reach Redis at ${redactUrl(shownAs)}: ${(error as Error).message}`, { cause: error });
+    // The connection's own error (ECONNREFUSED, auth) says more than the command's (retries exhausted).
+    const reason = connectionError?.message ?? (error as Error).message;
+    throw new RunnerError('QUEUE_REDIS_UNAVAILABLE', `cannot reach Redis at ${redactUrl(shownAs)}: ${reason}`, { cause: error });
   } finally {
     clearTimeout(timer);
+    redis.off('error', onError);
   }
 }
 

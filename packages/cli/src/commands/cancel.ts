@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isFinalStatus } from '@ferry/runner';
 import type { CliIO } from '../cli-io.js';
 import { exitCodes } from '../cli-io.js';
 import { withQueue, type QueueCli } from './queue-runs.js';
@@ -24,7 +25,7 @@ export async function cancelCommand(io: CliIO, runId: string, options: { redis?:
       return exitCodes.ok;
     }
     const record = await queue.waitForFinal(runId, { timeoutMs });
-    if (record && (record.status === 'cancelled' || record.status === 'success' || record.status === 'failed' || record.status === 'error' || record.status === 'runner-lost')) {
+    if (record && isFinalStatus(record.status)) {
       io.stdout.write(`run ${runId} ${record.status === 'cancelled' ? 'cancelled' : `finished before it could be cancelled: ${record.status}`}\n`);
       return exitCodes.ok;
     }

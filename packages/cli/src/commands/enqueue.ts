@@ -39,6 +39,7 @@ export async function enqueueCommand(io: CliIO, options: EnqueueCommandOptions):
       options.key !== undefined ? { key: options.key } : {},
     );
     if (!options.json) io.stdout.write(`${result.runId}\n`);
+    else if (!options.wait) io.stdout.write(`${JSON.stringify(result)}\n`);
     if (!result.created) io.stderr.write(`run ${result.runId} was already queued (key ${options.key}); it is ${result.status}\n`);
     if (!options.wait) return exitCodes.ok;
     return followToEnd(io, open, result.runId, options.json ?? false);
@@ -99,7 +100,7 @@ export function registerEnqueueCommand(program: Command, cli: QueueCli): void {
     .option('--no-secrets', 'run with every secret withheld (untrusted code)')
     .option('--key <key>', 'idempotency key: the same key queues one run')
     .option('--wait', 'follow the run to its end; exit 0 on success, 1 otherwise')
-    .option('--json', 'with --wait: print events as JSON lines')
+    .option('--json', 'print the result as JSON (with --wait: every event as a JSON line)')
     .option('--redis <url>', 'Redis of the queue')
     .action(async (options) => {
       cli.setExitCode(await enqueueCommand(cli.io, options));

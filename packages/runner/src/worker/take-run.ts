@@ -62,13 +62,13 @@ export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobRe
   if (job.stalledCounter > 0 || job.deferredFailure) {
     // A runner was lost holding this run. The stalled check may already have said so; if not, say it now.
     if (await markRunnerLost(redis, runId, { now: clock.now(), retrying: !job.deferredFailure, ...policy })) metrics.runnersLost.inc();
-    await ctx.execute.infra?.reap(runId).catch(() => undefined);
   }
   if (job.deferredFailure) {
+    await ctx.execute.infra?.reap(runId).catch(() => undefined);
     // BullMQ's verdict: it stalled more often than maxStalledCount allows.
     const claim = await claimRunRecord(redis, runId, token, ctx.runnerId, clock.now(), fallback);
     if (claim.outcome !== 'final') {
-      await finish(ctx, runId, token, claim.attempt, { status: 'runner-lost', reason: `its runner was lost ${job.stalledCounter} times` }, {});
+      await finish(ctx, runId, token, claim.attempt, { status: 'runner-lost', reason: `its runner was lost ${job.stalledCounter} times` }, { finishedAt: clock.now() });
     }
     await job.moveToFailed(new UnrecoverableError(`runner-lost: ${job.deferredFailure}`), token, false);
     metrics.runsFinished.inc({ status: 'runner-lost' });
@@ -128,7 +128,8 @@ export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobRe
 
   let outcome: ExecuteOutcome;
   try {
-    // An earlier attempt's containers carry the same names: they go before this attempt makes its own.
+    // An earlier attempt's containers (a lost runner's, here or elsewhere on this host) carry the same names:
+    // they go before this attempt makes its own.
     if (attempt > 1) await ctx.execute.infra?.reap(runId).catch(() => undefined);
     outcome = await executeRun(ctx.execute, {
       runId,

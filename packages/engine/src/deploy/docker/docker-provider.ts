@@ -69,8 +69,9 @@ export class DockerProvider implements Provider {
       await container.start();
       const info = await container.inspect();
       const port = info.NetworkSettings.Ports[portKey]?.[0]?.HostPort;
-      if (!port) throw new EngineError('DEPLOY_INVALID', `replica ${name} has no published port for ${portKey}`);
-      return { id: container.id, name, service: service.name, revision, address: `127.0.0.1:${port}`, running: true, createdAt: Date.now() };
+      // A replica that exited at once has no port any more; it is returned as such and the health watch fails it.
+      if (!port && info.State.Running) throw new EngineError('DEPLOY_INVALID', `replica ${name} has no published port for ${portKey}`);
+      return { id: container.id, name, service: service.name, revision, address: `127.0.0.1:${port ?? 0}`, running: info.State.Running, createdAt: Date.now() };
     } catch (error) {
       await container.remove({ force: true }).catch(() => undefined);
       throw error instanceof EngineError ? error : toEngineError(this.docker, error, `start replica ${name}`);
