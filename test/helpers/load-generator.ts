@@ -8,7 +8,7 @@ export interface LoadReport {
   /** Response bodies (versions) counted. */
   bodies: Record<string, number>;
   /** Bodies in the order seen, with time, for "every response after X". */
-  timeline: { at: number; body: string }[];
+  timeline: { at: number; body: string; ok: boolean }[];
 }
 
 /**
@@ -34,11 +34,14 @@ export function startLoad(url: string, options: { clients?: number; rate?: numbe
         res.on('data', (chunk: string) => (body += chunk));
         res.on('end', () => {
           body = body.trim();
-          if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300) fail(`status ${res.statusCode}`);
+          if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300) {
+            fail(`status ${res.statusCode}`);
+            report.timeline.push({ at: Date.now(), body, ok: false });
+          }
           else if (Date.now() - started > timeoutMs) fail('slow');
           else {
             report.bodies[body] = (report.bodies[body] ?? 0) + 1;
-            report.timeline.push({ at: Date.now(), body });
+            report.timeline.push({ at: Date.now(), body, ok: true });
           }
           resolve();
         });

@@ -2,7 +2,7 @@ import { execa } from 'execa';
 
 export const serviceImage = (version: string) => `ferry-test/versioned:${version}`;
 
-/** Builds v1..v4 of the test service (v3: health check fails, v4: exits at start) from the local base image. */
+/** Builds v1..v6 of the test service (v3: health check fails, v4: exits at start, v5: 20% 5xx, v6: 300 ms slower) from the local base image. */
 export async function buildVersionedImages(): Promise<void> {
   const context = new URL('../fixtures/versioned-service/', import.meta.url).pathname;
   const variants: [string, string][] = [
@@ -10,6 +10,8 @@ export async function buildVersionedImages(): Promise<void> {
     ['v2', 'ok'],
     ['v3', 'unhealthy'],
     ['v4', 'crash'],
+    ['v5', 'errors'],
+    ['v6', 'slow'],
   ];
   await Promise.all(
     variants.map(([version, behaviour]) => execa('docker', ['build', '-q', '-t', serviceImage(version), '--build-arg', `VERSION=${version}`, '--build-arg', `BEHAVIOUR=${behaviour}`, context])),

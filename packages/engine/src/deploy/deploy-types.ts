@@ -17,6 +17,8 @@ export interface ResolvedService {
   stopGraceMs: number;
   revisionHistory: number;
   rolling: { maxSurge: number | string; maxUnavailable: number | string; pauseMs: number; monitorMs: number; maxFailureRatio: number };
+  /** Set when the service's strategy is a canary. */
+  canary?: CanaryConfig;
   /** sha256 of everything that makes a revision (image, env, command, port, health): equal ⇒ nothing to deploy. */
   configHash: string;
 }
@@ -55,4 +57,29 @@ export interface Replica {
   address: string;
   running: boolean;
   createdAt: number;
+}
+
+export interface CanaryStep {
+  /** Traffic share of the canary pool, 0–100; absent on a pause-only step. */
+  weight?: number;
+  /** How long to hold the step; 'manual' waits for `ferry promote`. */
+  pause: number | 'manual';
+}
+
+export interface CanaryAnalysis {
+  intervalMs: number;
+  windowMs: number;
+  minRequests: number;
+  maxErrorRate?: number;
+  maxLatencyP99Ms?: number;
+  maxLatencyRatio?: number;
+  failureLimit: number;
+  noData: 'hold' | 'fail';
+}
+
+export interface CanaryConfig {
+  replicas: number | string;
+  steps: CanaryStep[];
+  analysis: CanaryAnalysis;
+  sticky?: { cookie: string };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ServiceSpec } from '../spec/pipeline-schema.js';
 import { parseDuration } from '../spec/parse-duration.js';
-import type { HealthCheck, HealthProbe, ResolvedService } from './deploy-types.js';
+import type { CanaryConfig, HealthCheck, HealthProbe, ResolvedService } from './deploy-types.js';
 
 const ms = (value: number | string | undefined, fallback: number) => (value === undefined ? fallback : parseDuration(value));
 
@@ -17,7 +17,9 @@ export function resolveService(name: string, spec: ServiceSpec, image: string): 
   const rolling = spec.strategy?.rolling ?? {};
   const init = spec.init ?? true;
   const configHash = createHash('sha256').update(JSON.stringify({ image, env, command: command ?? null, port: spec.port, health, init })).digest('hex');
+  const canary = spec.strategy?.canary;
   return {
+    ...(canary ? { canary: resolveCanary(canary) } : {}),
     name,
     image,
     replicas: spec.replicas ?? 1,
@@ -57,5 +59,30 @@ function resolveHealth(spec: ServiceSpec): HealthCheck {
     startIntervalMs: ms(h.startInterval, 100),
     healthy: h.healthy ?? 1,
     unhealthy: h.unhealthy ?? h.retries ?? 3,
+  };
+}
+
+type CanarySpec = NonNullable<NonNullable<ServiceSpec['strategy']>['canary']>;
+
+/** Argo-style steps; analysis defaults: every 5 s over the last 30 s, 20 requests minimum, first failure aborts. */
+function resolveCanary(canary: CanarySpec): CanaryConfig {
+  const a = canary.analysis ?? {};
+  return {
+    replicas: canary.replicas ?? 1,
+    steps: canary.steps.map((step) => {
+      const pause = step.pause === undefined ? 0 : typeof step.pause === 'object' ? ('manual' as const) : parseDuration(step.pause);
+      return 'weight' in step && step.weight !== undefined ? { weight: step.weight, pause } : { pause };
+    }),
+    analysis: {
+      intervalMs: ms(a.interval, 5_000),
+      windowMs: ms(a.window, 30_000),
+      minRequests: a.minRequests ?? 20,
+      ...(a.maxErrorRate !== undefined ? { maxErrorRate: a.maxErrorRate } : {}),
+      ...(a.maxLatencyP99 !== undefined ? { maxLatencyP99Ms: parseDuration(a.maxLatencyP99) } : {}),
+      ...(a.maxLatencyRatio !== undefined ? { maxLatencyRatio: a.maxLatencyRatio } : {}),
+      failureLimit: a.failureLimit ?? 1,
+      noData: a.noData ?? 'hold',
+    },
+    ...(canary.sticky ? { sticky: canary.sticky } : {}),
   };
 }

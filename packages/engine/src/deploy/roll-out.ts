@@ -8,6 +8,8 @@ import type { DeployJournal, ServiceState } from './state/service-state.js';
 import { resolveRollingBounds } from './strategies/rolling-bounds.js';
 import { nextRollingStep } from './strategies/rolling-step.js';
 import type { TrafficRouter } from './traffic-router.js';
+import { isCanaryRouter } from './traffic-router.js';
+import { runCanary } from './roll-out-canary.js';
 
 export interface RolloutDeps {
   provider: Provider;
@@ -75,10 +77,18 @@ async function rollOutLocked(service: ResolvedService, deps: RolloutDeps, watche
   const record: Revision = { number: target, image: service.image, configHash: service.configHash, createdAt: clock.now(), service };
   state.writeRevisions([...revisions.filter((r) => r.number !== target), record]);
   const writeJournal = (patch: Partial<DeployJournal>) => state.writeJournal({ ...(state.journal() ?? { service: service.name, phase: 'idle', deployId: deps.deployId, updatedAt: 0 }), ...patch, deployId: deps.deployId, updatedAt: clock.now() });
-  writeJournal({ phase: 'rolling', target, ...(active !== undefined ? { previous: active } : {}) });
+  if (!(service.canary && journal?.phase === 'canary')) writeJournal({ phase: 'rolling', target, ...(active !== undefined ? { previous: active } : {}) });
   deps.emit({ type: 'deploy.started', job: deps.job, service: service.name, revision: target, ...(active !== undefined ? { previous: active } : {}), image: service.image, replicas: service.replicas });
   deps.log(`${service.name}: rolling out revision ${target} (${service.image}) to ${service.replicas} replicas${active !== undefined ? `, replacing revision ${active}` : ''}`);
   if (service.publish !== undefined) await router.ensureService(service.name, { listen: service.publish, drainTimeoutMs: service.drainTimeoutMs });
+
+  if (service.canary && active !== undefined && journal?.phase !== 'rolling' && journal?.phase !== 'monitoring' && isCanaryRouter(router)) {
+    const aborted = await runCanary({ service, router, target, previous: active, existing: replicas.filter((r) => r.revision === target && r.running), routed, deps });
+    if (aborted) return aborted;
+    // Promoted: the canary replicas now serve in the stable pool and count as new replicas below.
+    for (const id of await router.backends(service.name)) routed.add(id);
+    replicas = await provider.list(service.name);
+  }
 
   const bounds = resolveRollingBounds(service.replicas, service.rolling.maxSurge, service.rolling.maxUnavailable);
   let changed = false;

@@ -9,3 +9,22 @@ export interface TrafficRouter {
   /** Ids of the replicas currently receiving traffic. */
   backends(service: string): Promise<string[]>;
 }
+
+export interface PoolWindow {
+  requests: number;
+  errors: number;
+  errorRate: number | null;
+  p99Ms: number | null;
+}
+
+/** What a canary needs on top: weights, per-pool stats over a window, and promotion. */
+export interface CanaryRouter extends TrafficRouter {
+  setCanaryWeight(service: string, canary: number): Promise<unknown>;
+  /** Moves the canary pool's backends into the stable pool at once. */
+  promoteCanary(service: string): Promise<unknown>;
+  stats(service: string, windowSeconds: number): Promise<{ pools: Record<'stable' | 'canary', { window: PoolWindow }> }>;
+}
+
+export function isCanaryRouter(router: TrafficRouter): router is CanaryRouter {
+  return 'setCanaryWeight' in router && 'stats' in router && 'promoteCanary' in router;
+}

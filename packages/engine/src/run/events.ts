@@ -27,6 +27,8 @@ export type RunEventBody =
   | { type: 'deploy.replica'; job: string; service: string; replica: string; revision: number; state: 'started' | 'admitted' | 'draining' | 'removed' | 'failed'; detail?: string }
   | { type: 'deploy.progress'; job: string; service: string; oldServing: number; newAvailable: number; newPending: number; containers: number }
   | { type: 'deploy.rollback'; job: string; service: string; from: number; to?: number; reason: string }
+  | { type: 'deploy.canary'; job: string; service: string; step: number; weight: number; pause: number | 'manual' }
+  | { type: 'deploy.analysis'; job: string; service: string; step: number; verdict: 'pass' | 'fail' | 'inconclusive'; message: string; canary: { requests: number; errorRate: number | null; p99Ms: number | null }; stable: { requests: number; p99Ms: number | null } }
   | { type: 'deploy.finished'; job: string; service: string; status: 'deployed' | 'unchanged' | 'rolled-back' | 'failed' | 'paused'; revision?: number; message: string }
   | { type: 'run.finished'; status: RunStatus; durationMs: number; summary: Record<JobStatus, number> };
 

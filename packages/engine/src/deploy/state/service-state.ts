@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { EngineError } from '../../errors.js';
 import type { Revision } from '../deploy-types.js';
 
-export type DeployPhase = 'idle' | 'rolling' | 'monitoring' | 'rolling-back' | 'paused';
+export type DeployPhase = 'idle' | 'canary' | 'rolling' | 'monitoring' | 'rolling-back' | 'paused';
 
 /** Written after every change of a rollout, so a deployer killed mid-update can be resumed or rolled back. */
 export interface DeployJournal {
@@ -18,6 +18,8 @@ export interface DeployJournal {
   /** The revision serving now, when idle. */
   active?: number;
   updatedAt: number;
+  /** Where a canary is: its step, weight and the absolute end of the step's pause (resumable after a crash). */
+  canary?: { step: number; weight: number; deadline?: number };
   /** The last rollout's outcome, for `ferry status`. */
   outcome?: { status: 'deployed' | 'rolled-back' | 'failed' | 'paused'; message: string; at: number; logs?: string };
 }
@@ -55,6 +57,20 @@ export class ServiceState {
 
   writeRevisions(revisions: Revision[]): void {
     this.#write('revisions.json', revisions);
+  }
+
+  /** `ferry promote` / `ferry abort` leave a request file that the running canary picks up. */
+  request(action: 'promote' | 'abort'): void {
+    mkdirSync(this.dir, { recursive: true });
+    writeFileSync(join(this.dir, action), String(Date.now()));
+  }
+
+  /** Whether the action was requested; the request is consumed. */
+  take(action: 'promote' | 'abort'): boolean {
+    const file = join(this.dir, action);
+    if (!existsSync(file)) return false;
+    rmSync(file, { force: true });
+    return true;
   }
 
   /**

@@ -1,0 +1,171 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../packages/engine/src/clock.js';
+import { DockerProvider } from '../../packages/engine/src/deploy/docker/docker-provider.js';
+import { resolveService } from '../../packages/engine/src/deploy/resolve-service.js';
+import { rollOut } from '../../packages/engine/src/deploy/roll-out.js';
+import type { RolloutResult } from '../../packages/engine/src/deploy/roll-out.js';
+import { ServiceState } from '../../packages/engine/src/deploy/state/service-state.js';
+import { ProxyClient } from '../../packages/engine/src/proxy/proxy-client.js';
+import { startProxyServer } from '../../packages/engine/src/proxy/proxy-server.js';
+import type { ProxyServer } from '../../packages/engine/src/proxy/proxy-server.js';
+import type { RunEventBody } from '../../packages/engine/src/run/events.js';
+import type { ServiceSpec } from '../../packages/engine/src/spec/pipeline-schema.js';
+import { startLoad } from '../helpers/load-generator.js';
+import { buildVersionedImages, serviceImage } from '../helpers/versioned-service.js';
+
+const docker = new Docker();
+const provider = new DockerProvider(docker);
+let proxy: ProxyServer;
+let client: ProxyClient;
+let stateDir: string;
+const services: string[] = [];
+type Timed = RunEventBody & { at: number };
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const base = (version: string, publish: number, replicas = 4): ServiceSpec => ({
+  image: serviceImage(version),
+  replicas,
+  port: 8080,
+  publish,
+  health: { http: '/healthz', interval: '1s', unhealthy: 2 },
+  stopGrace: '2s',
+  strategy: { rolling: { maxSurge: 1, maxUnavailable: 0, monitor: 0 } },
+});
+
+async function deploy(name: string, version: string, spec: ServiceSpec, events: Timed[] = []): Promise<RolloutResult> {
+  const service = resolveService(name, spec, serviceImage(version));
+  return rollOut(service, {
+    provider,
+    router: client,
+    state: new ServiceState(stateDir, name),
+    clock: systemClock,
+    deployId: `canary-${Date.now().toString(36)}`,
+    job: 'deploy',
+    log: () => undefined,
+    emit: (event) => events.push({ ...event, at: Date.now() }),
+  });
+}
+
+async function stableService(name: string, replicas = 2): Promise<number> {
+  services.push(name);
+  const port = await freePort();
+  expect((await deploy(name, 'v2', base('v2', port, replicas))).status).toBe('deployed');
+  return port;
+}
+
+beforeAll(async () => {
+  await buildVersionedImages();
+  stateDir = mkdtempSync(join(tmpdir(), 'ferry-canary-'));
+  proxy = await startProxyServer({ stateDir: join(stateDir, 'proxy'), adminPort: 0 });
+  client = new ProxyClient({ url: proxy.adminUrl, token: proxy.token });
+}, 120_000);
+
+afterAll(async () => {
+  await proxy?.close();
+  for (const name of services) for (const replica of await provider.list(name)) await provider.remove(replica, 0);
+});
+
+describe('canary deploys behind the Ferry proxy', () => {
+  it('takes a good canary through weights 25 and 50 within ±3 points, with zero failed requests', async () => {
+    const name = 'good';
+    services.push(name);
+    const port = await freePort();
+    expect((await deploy(name, 'v1', base('v1', port))).status).toBe('deployed');
+    const load = startLoad(`http://127.0.0.1:${port}/version`, { clients: 4, rate: 50 });
+    const events: Timed[] = [];
+    const spec: ServiceSpec = {
+      ...base('v2', port),
+      strategy: {
+        rolling: { maxSurge: 1, maxUnavailable: 0, monitor: 0 },
+        canary: { replicas: '50%', steps: [{ weight: 25, pause: '4s' }, { weight: 50, pause: '4s' }], analysis: { interval: '1s', window: '2s', minRequests: 10, maxErrorRate: 0.01 } },
+      },
+    };
+    const result = await deploy(name, 'v2', spec, events);
+    const doneAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const report = await load.stop();
+    expect(result, result.message).toMatchObject({ status: 'deployed', revision: 2 });
+    expect(report.failed, JSON.stringify(report.failures)).toBe(0);
+    const steps = events.filter((e) => e.type === 'deploy.canary') as (Timed & { type: 'deploy.canary' })[];
+    expect(steps.map((s) => s.weight)).toEqual([25, 50]);
+    const promotedAt = events.find((e) => e.type === 'deploy.replica' && e.state === 'started' && e.at > (steps[1]?.at ?? 0))?.at ?? doneAt;
+    for (const [i, step] of steps.entries()) {
+      const from = step.at + 200;
+      const to = (steps[i + 1]?.at ?? promotedAt) - 50;
+      const inStep = report.timeline.filter((entry) => entry.at >= from && entry.at < to);
+      const share = (100 * inStep.filter((entry) => entry.body === 'v2').length) / inStep.length;
+      console.log(`canary step weight ${step.weight}: ${inStep.length} responses, ${share.toFixed(1)}% from the canary`);
+      expect(inStep.length).toBeGreaterThanOrEqual(1000);
+      expect(Math.abs(share - step.weight)).toBeLessThanOrEqual(3);
+    }
+    expect(report.timeline.filter((entry) => entry.at > doneAt + 50).every((entry) => entry.body === 'v2')).toBe(true);
+    expect((await provider.list(name)).map((r) => r.revision)).toEqual([2, 2, 2, 2]);
+  });
+
+  it('aborts a canary answering 20% 5xx within 3 intervals, weight 0 at once, few errors seen by users', async () => {
+    const port = await stableService('errors');
+    const load = startLoad(`http://127.0.0.1:${port}/cgi-bin/app`, { clients: 2, rate: 50 });
+    const events: Timed[] = [];
+    const spec: ServiceSpec = {
+      ...base('v5', port, 2),
+      strategy: { canary: { replicas: 1, steps: [{ weight: 20, pause: '30s' }], analysis: { interval: '1s', window: '2s', minRequests: 10, maxErrorRate: 0.05 } } },
+    };
+    const result = await deploy('errors', 'v5', spec, events);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const report = await load.stop();
+    expect(result.status).toBe('rolled-back');
+    expect(result.message).toMatch(/error rate [\d.]+% is above maxErrorRate 5\.0%/);
+    const weighted = events.find((e) => e.type === 'deploy.canary')!.at;
+    const decided = events.find((e) => e.type === 'deploy.analysis' && e.verdict === 'fail')!.at;
+    const rolledBack = events.find((e) => e.type === 'deploy.rollback')!.at;
+    expect(decided - weighted).toBeLessThanOrEqual(3 * 1000 + 500);
+    expect(rolledBack - decided).toBeLessThan(1000);
+    const errorRate = report.failed / report.requests;
+    console.log(`bad canary: decided ${decided - weighted} ms after the weight change; users saw ${(errorRate * 100).toFixed(2)}% errors over ${report.requests} requests`);
+    expect(errorRate).toBeLessThan(0.2 * 0.2 + 0.01);
+    expect((await provider.list('errors')).map((r) => r.revision)).toEqual([1, 1]);
+  });
+
+  it('aborts a canary 300 ms slower than stable on maxLatencyRatio, naming p99', async () => {
+    const port = await stableService('slow');
+    const load = startLoad(`http://127.0.0.1:${port}/cgi-bin/app`, { clients: 2, rate: 30 });
+    const spec: ServiceSpec = {
+      ...base('v6', port, 2),
+      strategy: { canary: { replicas: 1, steps: [{ weight: 30, pause: '30s' }], analysis: { interval: '1s', window: '3s', minRequests: 5, maxLatencyRatio: 2 } } },
+    };
+    const result = await deploy('slow', 'v6', spec);
+    const report = await load.stop();
+    expect(result.status).toBe('rolled-back');
+    expect(result.message).toMatch(/p99 latency \d+ ms is above maxLatencyRatio 2 × the stable pool's p99/);
+    expect(report.failed).toBe(0);
+  });
+
+  it('fails with insufficient traffic at the progress deadline when noData is hold and nothing arrives', async () => {
+    const port = await stableService('quiet', 1);
+    const started = Date.now();
+    const spec: ServiceSpec = {
+      ...base('v1', port, 1),
+      progressDeadline: '3s',
+      strategy: { canary: { steps: [{ weight: 50, pause: '1s' }], analysis: { interval: '500ms', window: '2s', minRequests: 10, maxErrorRate: 0.1, noData: 'hold' } } },
+    };
+    const result = await deploy('quiet', 'v1', spec);
+    expect(result.status).toBe('rolled-back');
+    expect(result.message).toContain('insufficient traffic');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
+    expect((await provider.list('quiet')).map((r) => r.revision)).toEqual([1]);
+  });
+});
