@@ -24,6 +24,7 @@ const GIT = process.env.GIT === '1';
 const pipeline = 'name: noop\njobs:\n  noop:\n    image: ferry/busybox:1\n    steps:\n      - run: "true"\n';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ferry-dispatch-'));
+let gitRepo;
 const redisServer = await startRedis();
 const url = `redis://127.0.0.1:${redisServer.port}`;
 try {
@@ -98,7 +99,7 @@ async function ferry(count, rate, db) {
   const dbUrl = `${url}/${db}`;
   const client = new Redis(dbUrl, { maxRetriesPerRequest: null });
   const queue = new RunQueue(client);
-  const repo = GIT ? makeRepo() : undefined;
+  const repo = GIT ? (gitRepo ??= makeRepo()) : undefined;
   const connections = [];
   const connect = () => {
     const connection = new Redis(dbUrl, { maxRetriesPerRequest: null });

@@ -7,7 +7,7 @@ import Docker from 'dockerode';
 import { DockerProvider, ProxyClient, ServiceState, resolveService, rollOut, startProxyServer, systemClock } from '@ferry/engine';
 import { plainImage } from './images.mjs';
 import { underLoad } from './load.mjs';
-import { docker, freePort, now, onCleanup, tryDocker } from './util.mjs';
+import { docker, freePort, now, onCleanup, recordContainerEvents, tryDocker, watchImageGone } from './util.mjs';
 
 export const ferrySpec = (image, publish) => ({
   image,
@@ -19,9 +19,10 @@ export const ferrySpec = (image, publish) => ({
   strategy: { rolling: { maxSurge: 1, maxUnavailable: 0, pause: '1s', monitor: '5s' } },
 });
 
-/** Resolves with { good, bad, checks }: good/bad are { settledMs, rollbackMs?, load } from underLoad. */
+/** Resolves with { good, bad, checks }: good/bad are { settledMs, rollbackMs?, newGoneMs?, load } from underLoad. */
 export async function runFerry({ log }) {
-  const provider = new DockerProvider(new Docker());
+  const api = new Docker();
+  const provider = new DockerProvider(api);
   const name = `bench-deploy-${process.pid}`;
   const stateDir = mkdtempSync(join(tmpdir(), 'ferry-bench-deploy-'));
   let proxy;
@@ -58,13 +59,23 @@ export async function runFerry({ log }) {
 
     log('ferry: v2 → v3 (unhealthy) under load');
     const bad = await underLoad(url, async (t0) => {
-      let rollbackMs;
-      const result = await deploy('v3', (event) => {
-        if (event.type === 'deploy.rollback') rollbackMs ??= now() - t0;
-      });
-      const settledMs = now() - t0;
-      expectStatus(result, 'rolled-back');
-      return { settledMs, rollbackMs };
+      const timeline = [];
+      const mark = (what) => timeline.push([what, now() - t0]);
+      const gone = watchImageGone(api, `ferry.service=${name}`, plainImage('v3'), t0);
+      const events = await recordContainerEvents(api, `ferry.service=${name}`, plainImage('v3'), t0);
+      try {
+        const result = await deploy('v3', (event) => {
+          if (event.type === 'deploy.replica' && event.state === 'failed') mark('replica failed');
+          if (event.type === 'deploy.rollback') mark('deploy.rollback');
+        });
+        mark('rollOut returned');
+        expectStatus(result, 'rolled-back');
+        const [settledMs, rollbackMs] = ['rollOut returned', 'deploy.rollback'].map((what) => timeline.find(([w]) => w === what)?.[1]);
+        return { settledMs, rollbackMs, newGoneMs: await gone.stop(), timeline: [...timeline, ...(await events.stop())] };
+      } finally {
+        await gone.stop();
+        await events.stop();
+      }
     });
 
     const replicas = await provider.list(name);

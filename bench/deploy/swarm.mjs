@@ -4,7 +4,7 @@
 import Docker from 'dockerode';
 import { forwarderImage, swarmImage } from './images.mjs';
 import { underLoad } from './load.mjs';
-import { docker, freePort, now, onCleanup, sleep, tryDocker, waitFor } from './util.mjs';
+import { docker, freePort, httpOk, now, onCleanup, recordContainerEvents, sleep, tryDocker, waitFor, watchImageGone } from './util.mjs';
 
 export const swarmFlags = [
   ...['--update-parallelism', '1', '--update-delay', '1s', '--update-order', 'start-first', '--update-failure-action', 'rollback', '--update-monitor', '5s'],
@@ -50,25 +50,38 @@ export async function runSwarm({ log }) {
     const publish = await freePort();
     await docker(['run', '-d', '--init', '--name', forwarder, '--network', network, '-p', `127.0.0.1:${publish}:8080`, '-e', `TARGET=tasks.${name}`, forwarderImage]);
     const url = `http://127.0.0.1:${publish}/version`;
-    await waitFor('the forwarder to answer', async () => (await fetch(url)).ok);
+    await waitFor('the forwarder to answer', () => httpOk(url));
     await sleep(1000);
     const forwarderErrors = async () => (await docker(['logs', forwarder])).split('\n').filter((line) => line.startsWith('upstream-error')).length;
     const errorsBefore = await forwarderErrors();
 
-    /** Updates to `image`, polls UpdateStatus every 100 ms until `want`; times are ms since t0. */
-    const update = async (image, t0, want) => {
-      const before = (await service.inspect()).UpdateStatus?.StartedAt;
-      await docker(['service', 'update', '--detach', '--no-resolve-image', '--image', image, ...swarmFlags, name]);
-      let rollbackMs;
+    /** Polls UpdateStatus every 100 ms until a new update reaches `want`; times are ms since t0. */
+    const untilStatus = async (t0, before, want) => {
+      const timeline = [];
       for (;;) {
         const status = (await service.inspect()).UpdateStatus;
         if (status && status.StartedAt !== before) {
-          if (status.State === 'rollback_started') rollbackMs ??= now() - t0;
-          if (status.State === want) return { settledMs: now() - t0, rollbackMs };
+          if (timeline.at(-1)?.[0] !== status.State) timeline.push([status.State, now() - t0]);
+          const rollbackMs = timeline.find(([state]) => state === 'rollback_started')?.[1];
+          if (status.State === want) return { settledMs: now() - t0, rollbackMs, timeline };
           if (/paused|completed/.test(status.State)) throw new Error(`swarm: update ended ${status.State}, expected ${want}: ${status.Message}`);
         }
         if (now() - t0 > 180_000) throw new Error(`swarm: no ${want} within 180 s (last: ${status?.State})`);
         await sleep(100);
+      }
+    };
+    const update = async (image, t0, want) => {
+      const before = (await service.inspect()).UpdateStatus?.StartedAt;
+      const label = `com.docker.swarm.service.name=${name}`;
+      const gone = watchImageGone(api, label, image, t0);
+      const events = await recordContainerEvents(api, label, image, t0);
+      try {
+        await docker(['service', 'update', '--detach', '--no-resolve-image', '--image', image, ...swarmFlags, name]);
+        const figures = await untilStatus(t0, before, want);
+        return { ...figures, newGoneMs: await gone.stop(), timeline: [...figures.timeline, ...(await events.stop())] };
+      } finally {
+        await gone.stop();
+        await events.stop();
       }
     };
 

@@ -1,5 +1,7 @@
-// Small helpers shared by the deploy bench: run a command, sleep, find a free loopback port, timestamps.
+// Helpers shared by the deploy bench: docker commands, timing, a free loopback port, polling, cleanup on failure
+// or Ctrl-C, and two watchers of a rollout's containers (when the new image stopped running; Docker's events).
 import { execFile } from 'node:child_process';
+import { get } from 'node:http';
 import { createServer } from 'node:net';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -56,4 +58,85 @@ export function onCleanup(fn) {
 }
 export async function runCleanups() {
   for (const run of [...cleanups].reverse()) await Promise.resolve(run()).catch((error) => console.error(`cleanup: ${error.message}`));
+}
+
+/** Whether GET `url` answers 2xx within `timeoutMs` (node:http; a timer keeps the process alive meanwhile). */
+export function httpOk(url, timeoutMs = 2000) {
+  return new Promise((resolve) => {
+    const req = get(url, { agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode >= 200 && res.statusCode < 300));
+      res.on('error', () => resolve(false));
+    });
+    req.setTimeout(timeoutMs, () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+/**
+ * Polls the running containers labelled `label` every 100 ms while an update runs; stop() polls once more and
+ * resolves with the ms since t0 at which the last one running `image` was seen gone (undefined: none ran, or
+ * one still runs).
+ */
+export function watchImageGone(api, label, image, t0) {
+  let running = true;
+  let seen = false;
+  let goneMs;
+  const poll = async () => {
+    const containers = await api.listContainers({ filters: { label: [label] } }).catch(() => undefined);
+    if (!containers) return;
+    if (containers.some((c) => c.Image === image)) (seen = true), (goneMs = undefined);
+    else if (seen && goneMs === undefined) goneMs = now() - t0;
+  };
+  const loop = (async () => {
+    while (running) await Promise.all([poll(), sleep(100)]);
+  })();
+  let stopped;
+  return {
+    stop: () =>
+      (stopped ??= (async () => {
+        running = false;
+        await loop;
+        await poll();
+        return goneMs;
+      })()),
+  };
+}
+
+/**
+ * Records, from the engine's event stream, the first event of each kind (create, start, health_status: …, kill,
+ * die, destroy; exec_* left out) of containers labelled `label` that run `image`. stop() resolves with
+ * [action, ms since t0] pairs, by Docker's own timestamps.
+ */
+export async function recordContainerEvents(api, label, image, t0) {
+  const stream = await api.getEvents({ filters: { type: ['container'], label: [label] } });
+  const first = new Map();
+  let buffer = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk) => {
+    buffer += chunk;
+    const lines = buffer.split('\n');
+    buffer = lines.pop();
+    for (const line of lines) {
+      let event;
+      try {
+        event = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      const action = event.Action.replace('health_status: ', '');
+      if (event.Actor?.Attributes?.image !== image || action.startsWith('exec_') || first.has(action)) continue;
+      first.set(action, event.timeNano / 1e6 - (performance.timeOrigin + t0));
+    }
+  });
+  stream.on('error', () => undefined);
+  let stopped;
+  return {
+    stop: () =>
+      (stopped ??= (async () => {
+        await sleep(200); // let the last events arrive
+        stream.destroy();
+        return [...first];
+      })()),
+  };
 }

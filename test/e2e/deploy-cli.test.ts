@@ -13,6 +13,7 @@ const docker = new Docker();
 let stateDir: string;
 let repo: string;
 let port: number;
+let canaryPort: number;
 
 function get(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -26,8 +27,8 @@ function get(path: string): Promise<string> {
   });
 }
 
-const replicas = async () =>
-  (await docker.listContainers({ all: true, filters: { label: ['ferry.service=web'] } })).map((c) => ({ id: c.Id, revision: c.Labels['ferry.revision'], state: c.State }));
+const replicas = async (service = 'web') =>
+  (await docker.listContainers({ all: true, filters: { label: [`ferry.service=${service}`] } })).map((c) => ({ id: c.Id, revision: c.Labels['ferry.revision'], state: c.State }));
 
 async function proxyBackends(): Promise<string[]> {
   const routes = JSON.parse(readFileSync(join(stateDir, 'proxy', 'routes.json'), 'utf8'));
@@ -45,7 +46,30 @@ beforeAll(async () => {
       server.close(() => resolve(p));
     });
   });
+  canaryPort = await new Promise<number>((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const p = (server.address() as { port: number }).port;
+      server.close(() => resolve(p));
+    });
+  });
   repo = await tempRepo({
+    'canary.yml': `env: { VERSION: v1 }
+services:
+  web2:
+    image: ferry-test/versioned:\${{ env.VERSION }}
+    replicas: 2
+    port: 8080
+    publish: ${canaryPort}
+    health: { http: /healthz, interval: 1s }
+    stopGrace: 1s
+    strategy:
+      rolling: { monitor: 0s }
+      canary: { steps: [{ weight: 30, pause: 8s }] }
+jobs:
+  release:
+    deploy: { services: [web2] }
+`,
     'ferry.yml': `env: { VERSION: v1 }
 services:
   web:
@@ -64,7 +88,7 @@ jobs:
 }, 120_000);
 
 afterAll(async () => {
-  for (const replica of await replicas()) await docker.getContainer(replica.id).remove({ force: true }).catch(() => undefined);
+  for (const replica of [...(await replicas()), ...(await replicas('web2'))]) await docker.getContainer(replica.id).remove({ force: true }).catch(() => undefined);
   try {
     const { pid } = JSON.parse(readFileSync(join(stateDir, 'proxy', 'proxy.json'), 'utf8'));
     process.kill(pid, 'SIGTERM');
@@ -115,5 +139,31 @@ describe('ferry deploy', () => {
     const back = await ferry(['rollback', 'web', '--to', '1', '--state-dir', stateDir], repo);
     expect(back.exitCode, back.all).toBe(0);
     expect(await get('/version')).toBe('v1');
+  });
+
+  it('resumes a canary pause with the time that was left after the deployer is SIGKILLed', async () => {
+    const first = await ferry(['deploy', 'canary.yml', '--state-dir', stateDir], repo);
+    expect(first.exitCode, first.all).toBe(0);
+    const child = execa('node', [ferryBin, 'deploy', 'canary.yml', '--json', '--state-dir', stateDir, '--env', 'VERSION=v2'], { cwd: repo, reject: false });
+    const stepStarted = await new Promise<number>((resolve) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) {
+          const event = JSON.parse(line);
+          if (event.type === 'deploy.canary') resolve(event.time);
+        }
+      });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    child.kill('SIGKILL');
+    await child;
+    const status = await ferry(['status', 'web2', '--state-dir', stateDir], repo);
+    expect(status.all).toMatch(/canary: revision 2 at weight 30% \(step 1, \d+s left\)/);
+    const resumed = await ferry(['deploy', 'canary.yml', '--json', '--state-dir', stateDir, '--env', 'VERSION=v2'], repo);
+    expect(resumed.exitCode, resumed.all).toBe(0);
+    const canaryEvent = resumed.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line)).find((event) => event.type === 'deploy.canary');
+    const expectedLeft = 8000 - (canaryEvent.time - stepStarted);
+    console.log(`canary pause left after the kill: expected ~${expectedLeft} ms, resumed with ${canaryEvent.pause} ms`);
+    expect(Math.abs(canaryEvent.pause - expectedLeft)).toBeLessThanOrEqual(1000);
+    expect((await replicas('web2')).map((r) => r.revision)).toEqual(['2', '2']);
   });
 });

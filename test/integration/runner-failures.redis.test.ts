@@ -48,7 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await killAllRunners();
   // Whatever the tests did, the runners reaped what they or their killed peers left.
-  for (const id of runIds) expect(await fx.containersOf(id)).toEqual([]);
+  if (fx) expect(await fx.leftoversOf(runIds)).toEqual([]);
   await fx?.close();
   await repo?.cleanup();
 });
@@ -105,6 +105,18 @@ describe('runner failure semantics', () => {
     const types = (await fx.entries(runId)).map((entry) => entry.event.type);
     expect(types).toContain('run.finished');
     expect(types.at(-1)).toBe('run.result');
+  });
+
+  it('on SIGTERM a run still going after the grace period is cancelled, its containers removed, and the runner exits 0', async () => {
+    const brief = await spawnRunner({ redisUrl: fx.url, name: 'brief', labels: 'brief', grace: '1s', lease });
+    const { runId } = await fx.queue.enqueue({ repo: repoUrl(), sha, pipeline: 'long.yml', labels: ['brief'] });
+    runIds.push(runId);
+    await waitUntilStepRunning(runId, 1);
+    brief.child.kill('SIGTERM');
+    expect(await brief.exited).toEqual({ code: 0, signal: null });
+    expect(await fx.queue.get(runId)).toMatchObject({ status: 'cancelled', runner: 'brief', reason: 'runner brief shut down before the run finished' });
+    expect(await fx.containersOf(runId)).toEqual([]);
+    expect(brief.output()).toMatch(/cancelling 1 run\(s\) still going after the grace period/);
   });
 
   it('ferry cancel removes a queued run before any runner takes it', async () => {

@@ -32,7 +32,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAllRunners();
-  for (const id of runIds) expect(await fx.containersOf(id)).toEqual([]);
+  if (fx) expect(await fx.leftoversOf(runIds)).toEqual([]);
   await fx?.close();
   await repo?.cleanup();
 });

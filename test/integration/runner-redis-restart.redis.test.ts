@@ -25,7 +25,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAllRunners();
-  for (const id of [runId, volatileRunId]) if (id) expect(await fx.containersOf(id)).toEqual([]);
+  if (fx) expect(await fx.leftoversOf([runId, volatileRunId].filter((id): id is string => id !== undefined))).toEqual([]);
   await fx?.close();
   await server?.destroy();
   await repo?.cleanup();

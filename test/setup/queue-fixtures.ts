@@ -1,6 +1,7 @@
 import Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
+import { reapResources } from '../../packages/engine/src/exec/docker/reap-resources.js';
 import { RunQueue } from '../../packages/runner/src/index.js';
 import type { RunRecord, StreamEntry } from '../../packages/runner/src/index.js';
 import { redisKeys } from '../../packages/runner/src/index.js';
@@ -22,6 +23,8 @@ export interface QueueFixture {
   waitForRun(runId: string, options?: { timeoutMs?: number; until?: (record: RunRecord) => boolean }): Promise<RunRecord>;
   /** Containers (running or not) labelled with the run. */
   containersOf(runId: string): Promise<string[]>;
+  /** The containers these runs left, which it then removes (so a failed test leaves nothing behind either). */
+  leftoversOf(runIds: readonly string[]): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -53,6 +56,15 @@ export async function openQueueFixture(url: string): Promise<QueueFixture> {
     async containersOf(runId) {
       const containers = await docker.listContainers({ all: true, filters: { label: [`ferry.run=${runId}`] } });
       return containers.map((container) => container.Names[0] ?? container.Id);
+    },
+    async leftoversOf(runIds) {
+      const left: string[] = [];
+      for (const runId of runIds) {
+        const names = await fixture.containersOf(runId);
+        if (names.length > 0) await reapResources(docker, { runId });
+        left.push(...names);
+      }
+      return left;
     },
     async close() {
       await queue.close();

@@ -5,7 +5,7 @@ import { isEngineError } from '@ferry/engine';
 import type { CliIO } from './cli-io.js';
 import { CliError, exitCodes } from './cli-io.js';
 import { artifactsCommand } from './commands/artifacts.js';
-import { deployCommand, historyCommand, rollbackCommand, statusCommand } from './commands/deploy.js';
+import { canaryActionCommand, deployCommand, historyCommand, rollbackCommand, statusCommand } from './commands/deploy.js';
 import { gcCommand } from './commands/gc.js';
 import { proxyCommand } from './commands/proxy.js';
 import { planCommand, validateCommand } from './commands/plan.js';
@@ -123,6 +123,16 @@ async function main(argv: string[]): Promise<number> {
     .action(async (service: string, options) => {
       exitCode = await rollbackCommand(io, getDocker(), service, options);
     });
+
+  for (const action of ['promote', 'abort'] as const) {
+    program
+      .command(`${action} <service>`)
+      .description(action === 'promote' ? 'end the current canary step now (and a pause: {} step)' : 'abort the canary: weight 0 at once, canary replicas removed')
+      .option('--state-dir <dir>', 'deploy state (default $FERRY_STATE_DIR or ~/.ferry)')
+      .action((service: string, options) => {
+        exitCode = canaryActionCommand(io, action, service, options);
+      });
+  }
 
   program
     .command('status [service]')

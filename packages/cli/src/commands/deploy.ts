@@ -86,6 +86,10 @@ export async function statusCommand(io: CliIO, docker: Docker, name: string | un
   for (const { service, journal, revision, replicas } of statuses) {
     const publish = revision?.service.publish !== undefined ? ` · 127.0.0.1:${revision.service.publish}` : '';
     io.stdout.write(`${service}${publish} · ${journal.phase} · revision ${journal.active ?? '-'}${revision ? ` (${revision.image})` : ''}\n`);
+    if (journal.phase === 'canary' && journal.canary) {
+      const left = journal.canary.deadline !== undefined ? `, ${Math.max(0, Math.round((journal.canary.deadline - Date.now()) / 1000))}s left` : ', waiting for ferry promote';
+      io.stdout.write(`  canary: revision ${journal.target} at weight ${journal.canary.weight}% (step ${journal.canary.step + 1}${left})\n`);
+    }
     for (const replica of replicas) {
       io.stdout.write(`  ${replica.name}  r${replica.revision}  ${replica.running ? 'running' : 'stopped'}${replica.admitted ? ', in rotation' : ''}  ${replica.address}\n`);
     }
@@ -114,3 +118,15 @@ const idleRouter: TrafficRouter = {
   drain: async () => ({ cutRequests: 0 }),
   backends: async () => [],
 };
+
+/** `ferry promote <service>` / `ferry abort <service>`: a request the running canary picks up within ~50 ms. */
+export function canaryActionCommand(io: CliIO, action: 'promote' | 'abort', name: string, options: { stateDir?: string }): number {
+  const stateDir = stateDirOf(io, options.stateDir);
+  const state = new ServiceState(stateDir, name);
+  const journal = state.journal();
+  if (!journal) throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has never been deployed (state in ${stateDir})`);
+  if (journal.phase !== 'canary') throw new CliError(`service "${name}" has no canary in progress (it is ${journal.phase}); nothing to ${action}`);
+  state.request(action);
+  io.stdout.write(`${action} requested for the canary of ${name} (revision ${journal.target}, step ${(journal.canary?.step ?? 0) + 1})\n`);
+  return 0;
+}

@@ -108,11 +108,12 @@ async function rollOutLocked(service: ResolvedService, deps: RolloutDeps, watche
   replicas = replicas.filter((r) => r.revision !== target);
   const oldServing = () => replicas.filter((r) => routed.has(r.id));
   const failures: string[] = [];
+  const failedReplicas: Replica[] = [];
   let attempted = watches.length;
 
   const fail = async (reason: string): Promise<RolloutResult> => {
     for (const item of watches) item.watch.stop();
-    return rollBack({ service, target, previous: active, reason, replicas: watches.map((w) => w.replica), old: replicas, routed, revisions: state.revisions(), deps });
+    return rollBack({ service, target, previous: active, reason, replicas: [...watches.map((w) => w.replica), ...failedReplicas], old: replicas, routed, revisions: state.revisions(), deps });
   };
 
   /** Handles failed and newly healthy replicas; returns a failure reason once the failure ratio is exceeded. */
@@ -128,8 +129,12 @@ async function rollOutLocked(service: ResolvedService, deps: RolloutDeps, watche
         deps.log(`${service.name}: ${reason}`);
         if (item.admittedAt !== undefined && service.publish !== undefined) await router.drain(service.name, item.replica.id);
         routed.delete(item.replica.id);
+        if (failures.length / Math.max(attempted, 1) > service.rolling.maxFailureRatio) {
+          // The rollback starts at once; it removes this replica with the other new ones.
+          failedReplicas.push(item.replica);
+          return reason;
+        }
         await provider.remove(item.replica, service.stopGraceMs);
-        if (failures.length / Math.max(attempted, 1) > service.rolling.maxFailureRatio) return reason;
       } else if (health.phase === 'healthy' && item.admittedAt === undefined) {
         if (service.publish !== undefined) await router.admit(service.name, { id: item.replica.id, address: item.replica.address, pool: 'stable' });
         routed.add(item.replica.id);

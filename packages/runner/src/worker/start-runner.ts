@@ -147,6 +147,8 @@ export async function startRunner(deps: RunnerDeps, config: RunnerConfig): Promi
         metrics.runnersLost.inc();
         log(`run ${jobId}: its runner was lost (stalled lease on ${queue}); ${retrying ? 'queued again' : 'runner-lost'}`);
       }
+      // Back in wait: idle runners take it now rather than at their next poll.
+      await redis.publish(channels.wake, queue);
       await reapOrphans(`run ${jobId} stalled`);
     } catch (error) {
       onError(error as Error);

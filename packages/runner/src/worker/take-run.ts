@@ -6,7 +6,6 @@ import { BULLMQ_PREFIX, keys } from '../queue/names.js';
 import { claimRunRecord, finishRunRecord, markRunnerLost, updateOwnedRunRecord } from '../queue/record-scripts.js';
 import { newRunRecord, type RunRecord, type RunRecordStatus } from '../queue/run-record.js';
 import { runJobDataSchema, type RunJobData } from '../queue/run-request.js';
-import type { QueueEvent } from '../queue/stream-entry.js';
 import { EventPublisher } from './event-publisher.js';
 import { executeRun, type ExecuteOutcome, type ExecuteRunDeps } from './execute-run.js';
 import { holdLease } from './lease.js';
@@ -68,7 +67,7 @@ export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobRe
     // BullMQ's verdict: it stalled more often than maxStalledCount allows.
     const claim = await claimRunRecord(redis, runId, token, ctx.runnerId, clock.now(), fallback);
     if (claim.outcome !== 'final') {
-      await finish(ctx, runId, token, claim.attempt, { status: 'runner-lost', reason: `its runner was lost ${job.stalledCounter} times` }, { finishedAt: clock.now() });
+      await finish(ctx, { job, token, attempt: claim.attempt, fallback }, { status: 'runner-lost', reason: `its runner was lost ${job.stalledCounter} times` }, { finishedAt: clock.now() });
     }
     await job.moveToFailed(new UnrecoverableError(`runner-lost: ${job.deferredFailure}`), token, false);
     metrics.runsFinished.inc({ status: 'runner-lost' });
@@ -85,7 +84,7 @@ export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobRe
     return;
   }
   if (claim.outcome === 'cancel') {
-    await finish(ctx, runId, token, claim.attempt, { status: 'cancelled', reason: 'cancelled before it started' }, { finishedAt: clock.now() });
+    await finish(ctx, { job, token, attempt: claim.attempt, fallback }, { status: 'cancelled', reason: 'cancelled before it started' }, { finishedAt: clock.now() });
     await completeJob(ctx, job, token, { status: 'cancelled' });
     metrics.runsFinished.inc({ status: 'cancelled' });
     return;
@@ -153,34 +152,35 @@ export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobRe
     endRun({ status: 'abandoned' });
     return;
   }
-  let reportedAttempt = attempt;
-  if (forgotten || !(await redis.exists(keys.run(runId)))) {
-    // Recreate the record (from the request this runner still has) and own it, so the result has a home.
-    // There is no job left to retry: an infrastructure failure is final.
-    reportedAttempt = (await claimRunRecord(redis, runId, token, ctx.runnerId, clock.now(), fallback)).attempt;
-    if (outcome.kind === 'infra') outcome = { kind: 'invalid', reason: `${outcome.error.code}: ${outcome.error.message}` };
+  if (forgotten && outcome.kind === 'infra') {
+    // No job is left to retry: an infrastructure failure is final.
+    outcome = { kind: 'invalid', reason: `${outcome.error.code}: ${outcome.error.message}` };
   }
-
-  const status = await metrics.time('report', () => report(ctx, job, token, reportedAttempt, outcome, controller.signal, publisher));
+  const attemptState: AttemptState = { job, token, attempt, fallback, signal: controller.signal, publisher };
+  const status = await metrics.time('report', () => report(ctx, attemptState, outcome));
   endRun({ status });
   ctx.log(`run ${runId}: ${status}`);
 }
 
-async function report(
-  ctx: TakeRunContext,
-  job: Job<RunJobData, RunJobResult>,
-  token: string,
-  attempt: number,
-  outcome: ExecuteOutcome,
-  signal: AbortSignal,
-  publisher: EventPublisher,
-): Promise<RunRecordStatus | 'retrying'> {
+/** What the report of one attempt needs. */
+interface AttemptState {
+  job: Job<RunJobData, RunJobResult>;
+  token: string;
+  attempt: number;
+  /** The record to recreate should Redis have lost it. */
+  fallback: RunRecord;
+  signal: AbortSignal;
+  publisher: EventPublisher;
+}
+
+async function report(ctx: TakeRunContext, state: AttemptState, outcome: ExecuteOutcome): Promise<RunRecordStatus | 'retrying'> {
+  const { job, token, attempt, signal, publisher } = state;
   const runId = job.id as string;
   const now = ctx.clock.now();
   if (outcome.kind === 'finished') {
     const reason = outcome.status === 'cancelled' && signal.reason instanceof RunAbort ? signal.reason.message : undefined;
     const lost = publisher.failures > 0 ? `; ${publisher.failures} events could not be stored` : '';
-    await finish(ctx, runId, token, attempt, { status: outcome.status, durationMs: outcome.durationMs, ...(reason || lost ? { reason: `${reason ?? ''}${lost}`.replace(/^; /, '') } : {}) }, {
+    await finish(ctx, state, { status: outcome.status, durationMs: outcome.durationMs, ...(reason || lost ? { reason: `${reason ?? ''}${lost}`.replace(/^; /, '') } : {}) }, {
       finishedAt: now,
       durationMs: outcome.durationMs,
       jobs: outcome.jobs,
@@ -192,42 +192,52 @@ async function report(
     return outcome.status;
   }
   if (outcome.kind === 'invalid') {
-    await finish(ctx, runId, token, attempt, { status: 'error', reason: outcome.reason }, { finishedAt: now });
+    await finish(ctx, state, { status: 'error', reason: outcome.reason }, { finishedAt: now });
     await failJob(ctx, job, token, new UnrecoverableError(outcome.reason));
     ctx.metrics.runsFinished.inc({ status: 'error' });
     return 'error';
   }
   ctx.metrics.infraFailures.inc({ code: outcome.error.code });
   const retries = job.attemptsMade + 1;
-  const willRetry = retries < (job.opts.attempts ?? 1);
-  if (willRetry) {
-    const retryInMs = retryDelayMs(retries, ctx.retryBackoffMs);
-    publisher.publish({ type: 'attempt.failed', attempt, reason: outcome.error.message, retryInMs, time: now, runId });
-    await publisher.flush();
-    await updateOwnedRunRecord(ctx.redis, runId, token, { status: 'retrying', reason: `${outcome.error.code}: ${outcome.error.message}` });
+  const retryInMs = retries < (job.opts.attempts ?? 1) ? retryDelayMs(retries, ctx.retryBackoffMs) : undefined;
+  publisher.publish({ type: 'attempt.failed', attempt, reason: outcome.error.message, ...(retryInMs !== undefined ? { retryInMs } : {}), time: now, runId });
+  await publisher.flush();
+  // Retrying needs the record (and so the job) still there; a Redis that lost both makes the failure final.
+  if (retryInMs !== undefined && (await updateOwnedRunRecord(ctx.redis, runId, token, { status: 'retrying', reason: `${outcome.error.code}: ${outcome.error.message}` }))) {
     await failJob(ctx, job, token, outcome.error);
     return 'retrying';
   }
-  publisher.publish({ type: 'attempt.failed', attempt, reason: outcome.error.message, time: now, runId });
-  await publisher.flush();
   const reason = `${outcome.error.code}: ${outcome.error.message} (gave up after ${retries} attempts)`;
-  await finish(ctx, runId, token, attempt, { status: 'error', reason }, { finishedAt: now });
+  await finish(ctx, state, { status: 'error', reason }, { finishedAt: now });
   await failJob(ctx, job, token, new UnrecoverableError(reason));
   ctx.metrics.runsFinished.inc({ status: 'error' });
   return 'error';
 }
 
-async function finish(
-  ctx: TakeRunContext,
-  runId: string,
-  token: string,
-  attempt: number,
-  result: { status: RunRecordStatus; reason?: string; durationMs?: number },
-  fields: Partial<RunRecord>,
-): Promise<void> {
-  const event: QueueEvent & { type: 'run.result' } = { type: 'run.result', ...result, time: ctx.clock.now(), runId };
-  const written = await finishRunRecord(ctx.redis, runId, { token, attempt, result: event, fields, retentionMs: ctx.retentionMs, eventsMaxLen: ctx.eventsMaxLen });
-  if (!written) ctx.log(`run ${runId}: not recording ${result.status}: another attempt holds the run`);
+/**
+ * Writes the final status and the `run.result` entry, if this attempt still holds the run. A record Redis lost
+ * (restarted without persistence) is recreated from the request first, so the result has a home.
+ */
+async function finish(ctx: TakeRunContext, state: Pick<AttemptState, 'job' | 'token' | 'attempt' | 'fallback'>, result: { status: RunRecordStatus; reason?: string; durationMs?: number }, fields: Partial<RunRecord>): Promise<void> {
+  const runId = state.job.id as string;
+  const write = (attempt: number) =>
+    finishRunRecord(ctx.redis, runId, {
+      token: state.token,
+      attempt,
+      result: { type: 'run.result', ...result, time: ctx.clock.now(), runId },
+      fields,
+      retentionMs: ctx.retentionMs,
+      eventsMaxLen: ctx.eventsMaxLen,
+    });
+  if (await write(state.attempt)) return;
+  if (!(await ctx.redis.exists(keys.run(runId)))) {
+    const claim = await claimRunRecord(ctx.redis, runId, state.token, ctx.runnerId, ctx.clock.now(), state.fallback);
+    if (claim.outcome !== 'final' && (await write(claim.attempt))) {
+      ctx.log(`run ${runId}: Redis had lost the run's record; recreated it with the result`);
+      return;
+    }
+  }
+  ctx.log(`run ${runId}: not recording ${result.status}: another attempt holds the run`);
 }
 
 /** Completing fails when the lock was lost meanwhile; the final record then stands for the result. */

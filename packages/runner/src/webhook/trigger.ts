@@ -1,0 +1,59 @@
+/** The forges `ferry serve` takes deliveries from; `generic` is Ferry's own signed format for anything else. */
+export type Forge = 'github' | 'gitlab' | 'gitea' | 'generic';
+
+export const forges: readonly Forge[] = ['github', 'gitlab', 'gitea', 'generic'];
+
+/** What happened, once the forge's vocabulary is gone: a branch push, a tag push (or creation), a pull request. */
+export type TriggerEvent = 'push' | 'tag' | 'pull_request';
+
+/** The pull request actions that start runs, in GitHub's words (GitLab's open/update/reopen and Gitea's synchronized map onto them). */
+export type PullRequestAction = 'opened' | 'synchronize' | 'reopened';
+
+export const pullRequestActions: readonly PullRequestAction[] = ['opened', 'synchronize', 'reopened'];
+
+/** One delivery, normalised: the same shape whichever forge sent it. */
+export interface Trigger {
+  forge: Forge;
+  event: TriggerEvent;
+  /** The repository as the forge names it (`acme/shop`, `group/sub/project`): what the config file keys secrets by. */
+  repo: string;
+  /** Where the code is cloned from (the forge's clone URL; a repository's `clone` in the config file wins). */
+  cloneUrl: string;
+  /** The commit to run. */
+  sha: string;
+  /** `refs/heads/main`, `refs/tags/v1`, `refs/pull/7/head` (GitHub, Gitea), `refs/merge-requests/7/head` (GitLab). */
+  ref: string;
+  /** The pushed branch; for a pull request its source branch. */
+  branch?: string;
+  tag?: string;
+  /** A push: what the ref pointed at before (absent when the push created the ref). */
+  before?: string;
+  pullRequest?: {
+    number: number;
+    action: PullRequestAction;
+    /** The branch it asks to merge into: what `on.pull_request.branches` is matched against. */
+    baseBranch: string;
+    baseSha?: string;
+  };
+  /** Every path the change touches, when the payload lists them all; undefined when it does not (git is asked then, if a filter needs them). */
+  paths?: string[];
+  author?: string;
+  /** The code comes from another repository (a pull request from a fork): it runs without secrets. */
+  fork: boolean;
+}
+
+/** What a forge adapter makes of a verified delivery. */
+export type ParsedDelivery =
+  | { kind: 'trigger'; trigger: Trigger }
+  | { kind: 'ping'; message?: string }
+  | { kind: 'ignored'; reason: string }
+  | { kind: 'malformed'; problems: string[] };
+
+export const ZERO_SHA = /^0+$/;
+
+/** `refs/heads/x` → branch x, `refs/tags/v1` → tag v1. */
+export function splitRef(ref: string): { branch: string } | { tag: string } | undefined {
+  if (ref.startsWith('refs/heads/')) return { branch: ref.slice('refs/heads/'.length) };
+  if (ref.startsWith('refs/tags/')) return { tag: ref.slice('refs/tags/'.length) };
+  return undefined;
+}
