@@ -139,6 +139,15 @@ describe('ferry deploy', () => {
     const back = await ferry(['rollback', 'web', '--to', '1', '--state-dir', stateDir], repo);
     expect(back.exitCode, back.all).toBe(0);
     expect(await get('/version')).toBe('v1');
+    const down = await ferry(['scale', 'web', '2', '--state-dir', stateDir], repo);
+    expect(down.exitCode, down.all).toBe(0);
+    expect((await replicas()).map((r) => r.revision)).toEqual(['1', '1']);
+    expect(await proxyBackends()).toHaveLength(2);
+    const up = await ferry(['scale', 'web', '3', '--state-dir', stateDir], repo);
+    expect(up.exitCode, up.all).toBe(0);
+    expect((await replicas()).map((r) => r.revision)).toEqual(['1', '1', '1']);
+    const after = await ferry(['history', 'web', '--state-dir', stateDir], repo);
+    expect(after.all).not.toMatch(/^\*?\s+4 /m);
   });
 
   it('resumes a canary pause with the time that was left after the deployer is SIGKILLed', async () => {

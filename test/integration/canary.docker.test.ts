@@ -8,6 +8,7 @@ import { systemClock } from '../../packages/engine/src/clock.js';
 import { DockerProvider } from '../../packages/engine/src/deploy/docker/docker-provider.js';
 import { resolveService } from '../../packages/engine/src/deploy/resolve-service.js';
 import { rollOut } from '../../packages/engine/src/deploy/roll-out.js';
+import { startHealer } from '../../packages/engine/src/deploy/heal-services.js';
 import type { RolloutResult } from '../../packages/engine/src/deploy/roll-out.js';
 import { ServiceState } from '../../packages/engine/src/deploy/state/service-state.js';
 import { ProxyClient } from '../../packages/engine/src/proxy/proxy-client.js';
@@ -167,5 +168,32 @@ describe('canary deploys behind the Ferry proxy', () => {
     expect(result.message).toContain('insufficient traffic');
     expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
     expect((await provider.list('quiet')).map((r) => r.revision)).toEqual([1]);
+  });
+
+  it('replaces a replica killed between deploys, with no failed requests beyond those in flight', async () => {
+    const port = await stableService('heal', 3);
+    const healer = startHealer({ stateDir, provider, router: client, clock: systemClock, log: () => undefined });
+    try {
+      const load = startLoad(`http://127.0.0.1:${port}/version`, { clients: 4, rate: 50 });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const [victim] = await provider.list('heal');
+      await docker.getContainer(victim!.id).kill();
+      const killedAt = Date.now();
+      let replaced = false;
+      while (!replaced && Date.now() - killedAt < 20_000) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const now = await provider.list('heal');
+        replaced = now.filter((r) => r.running).length === 3 && !now.some((r) => r.id === victim!.id) && (await client.backends('heal')).length === 3;
+      }
+      const healedIn = Date.now() - killedAt;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const report = await load.stop();
+      console.log(`self-healing: replaced in ${healedIn} ms; ${report.failed} failed of ${report.requests}`);
+      expect(replaced).toBe(true);
+      expect(report.failed, JSON.stringify(report.failures)).toBeLessThanOrEqual(4);
+      expect(new ServiceState(stateDir, 'heal').journal()?.lastHeal?.message).toMatch(/replaced unhealthy replica ferry-heal-r1-\w+ \(exited with code \d+\) with ferry-heal-r1-\w+/);
+    } finally {
+      await healer.stop();
+    }
   });
 });

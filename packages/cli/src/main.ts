@@ -5,7 +5,7 @@ import { isEngineError } from '@ferry/engine';
 import type { CliIO } from './cli-io.js';
 import { CliError, exitCodes } from './cli-io.js';
 import { artifactsCommand } from './commands/artifacts.js';
-import { canaryActionCommand, deployCommand, historyCommand, rollbackCommand, statusCommand } from './commands/deploy.js';
+import { canaryActionCommand, deployCommand, historyCommand, rollbackCommand, scaleCommand, statusCommand } from './commands/deploy.js';
 import { gcCommand } from './commands/gc.js';
 import { proxyCommand } from './commands/proxy.js';
 import { planCommand, validateCommand } from './commands/plan.js';
@@ -135,6 +135,14 @@ async function main(argv: string[]): Promise<number> {
   }
 
   program
+    .command('scale <service> <replicas>')
+    .description('change the replica count of the active revision, health-gated, without a new revision')
+    .option('--state-dir <dir>', 'deploy state (default $FERRY_STATE_DIR or ~/.ferry)')
+    .action(async (service: string, replicas: string, options) => {
+      exitCode = await scaleCommand(io, getDocker(), service, replicas, options);
+    });
+
+  program
     .command('status [service]')
     .description('deployed services: replicas, revisions, what is in rotation, the last outcome')
     .option('--json', 'as JSON')
@@ -156,8 +164,9 @@ async function main(argv: string[]): Promise<number> {
     .description('run the Ferry service proxy in the foreground (ferry deploy starts it when none runs)')
     .requiredOption('--state-dir <dir>', 'its routing table, token and log')
     .option('--admin-port <port>', 'admin API port on 127.0.0.1 (0 = any free port)')
+    .option('--deploy-state <dir>', 'also heal the services deployed from this state dir between deploys')
     .action(async (options) => {
-      exitCode = await proxyCommand(io, options);
+      exitCode = await proxyCommand(io, options, getDocker);
     });
 
   program

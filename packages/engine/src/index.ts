@@ -56,3 +56,5 @@ export type { ProxyInfo } from './proxy/state-dir.js';
 export type { PoolName, ServiceView, BackendView, ServiceStats, PoolStats, StatusClass, DrainResult } from './proxy/proxy-types.js';
 export { ensureProxy } from './proxy/ensure-proxy.js';
 export type { EnsureProxyOptions } from './proxy/ensure-proxy.js';
+export { startHealer } from './deploy/heal-services.js';
+export type { HealerOptions } from './deploy/heal-services.js';

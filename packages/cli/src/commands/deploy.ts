@@ -93,6 +93,7 @@ export async function statusCommand(io: CliIO, docker: Docker, name: string | un
     for (const replica of replicas) {
       io.stdout.write(`  ${replica.name}  r${replica.revision}  ${replica.running ? 'running' : 'stopped'}${replica.admitted ? ', in rotation' : ''}  ${replica.address}\n`);
     }
+    if (journal.lastHeal) io.stdout.write(`  healed ${formatMs(Date.now() - journal.lastHeal.at)} ago: ${journal.lastHeal.message}\n`);
     if (journal.outcome) io.stdout.write(`  last: ${journal.outcome.status} ${formatMs(Date.now() - journal.outcome.at)} ago: ${journal.outcome.message}\n`);
   }
   return 0;
@@ -129,4 +130,28 @@ export function canaryActionCommand(io: CliIO, action: 'promote' | 'abort', name
   state.request(action);
   io.stdout.write(`${action} requested for the canary of ${name} (revision ${journal.target}, step ${(journal.canary?.step ?? 0) + 1})\n`);
   return 0;
+}
+
+/** `ferry scale <service> <n>`: the active revision at another replica count, health-gated, no new revision. */
+export async function scaleCommand(io: CliIO, docker: Docker, name: string, count: string, options: { stateDir?: string }): Promise<number> {
+  const replicas = Number(count);
+  if (!Number.isInteger(replicas) || replicas < 0) throw new CliError(`ferry scale ${name} ${count}: expected a whole number of replicas`);
+  const stateDir = stateDirOf(io, options.stateDir);
+  const state = new ServiceState(stateDir, name);
+  const active = state.journal()?.active;
+  const revision = state.revisions().find((r) => r.number === active);
+  if (!revision) throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has no active revision to scale (state in ${stateDir})`);
+  const service = { ...revision.service, replicas, rolling: { ...revision.service.rolling, monitorMs: 0 } };
+  const result = await rollOut(service, {
+    provider: new DockerProvider(docker),
+    router: service.publish !== undefined ? await connectProxy(io, stateDir) : idleRouter,
+    state,
+    clock: { now: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+    deployId: `scale-${Date.now().toString(36)}`,
+    job: 'scale',
+    log: (line) => io.stdout.write(`${line}\n`),
+    emit: () => undefined,
+  });
+  io.stdout.write(`${name}: ${result.status === 'deployed' || result.status === 'unchanged' ? `${replicas} replicas of revision ${revision.number}` : result.message}\n`);
+  return result.status === 'deployed' || result.status === 'unchanged' ? exitCodes.ok : exitCodes.failed;
 }

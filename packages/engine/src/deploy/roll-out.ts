@@ -148,6 +148,15 @@ async function rollOutLocked(service: ResolvedService, deps: RolloutDeps, watche
   for (;;) {
     const failure = await settle();
     if (failure) return fail(failure);
+    // Scaling down (`ferry scale`): the newest surplus replicas leave, drained first.
+    while (watches.length > service.replicas && replicas.length === 0) {
+      const surplus = watches.pop() as NewReplica;
+      surplus.watch.stop();
+      if (routed.has(surplus.replica.id) && service.publish !== undefined) await router.drain(service.name, surplus.replica.id);
+      routed.delete(surplus.replica.id);
+      await provider.remove(surplus.replica, service.stopGraceMs);
+      deps.emit({ type: 'deploy.replica', job: deps.job, service: service.name, replica: surplus.replica.name, revision: target, state: 'removed' });
+    }
     const now = clock.now();
     const newAvailable = watches.filter((w) => w.admittedAt !== undefined && now - w.admittedAt >= service.minReadyMs).length;
     const serving = oldServing();

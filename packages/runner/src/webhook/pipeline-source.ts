@@ -23,6 +23,6 @@ export interface PipelineSource {
    * undefined when that cannot be told (e.g. `base` is not in the repository).
    */
   changedPaths(repo: string, base: string, head: string, options?: { mergeBase?: boolean }): Promise<string[] | undefined>;
-  /** The commit a ref (`refs/heads/main`, `main`, a tag) points at now; undefined when there is no such ref. */
-  resolveRef(repo: string, ref: string): Promise<string | undefined>;
+  /** The commit a ref (`refs/heads/main`, `main`, `v1`) points at now, and the ref's full name; undefined when there is no such ref. */
+  resolveRef(repo: string, ref: string): Promise<{ sha: string; ref: string } | undefined>;
 }

@@ -21,6 +21,10 @@ export type WebhookErrorCode =
   | 'API_REQUEST_INVALID'
   /** 409: a manual run of a pipeline whose on: has no manual trigger. */
   | 'API_TRIGGER_REFUSED'
+  /** 404: no such route. */
+  | 'SERVE_ROUTE_NOT_FOUND'
+  /** 500: a bug in ferry serve (the log has the details); nothing was queued. */
+  | 'SERVE_INTERNAL'
   /** Exit 2: the config file or an option of `ferry serve` is wrong. */
   | 'SERVE_CONFIG_INVALID';
 

@@ -20,6 +20,8 @@ export interface DeployJournal {
   updatedAt: number;
   /** Where a canary is: its step, weight and the absolute end of the step's pause (resumable after a crash). */
   canary?: { step: number; weight: number; deadline?: number };
+  /** The last replacement of an unhealthy replica between deploys (self-healing), for `ferry status`. */
+  lastHeal?: { at: number; message: string };
   /** The last rollout's outcome, for `ferry status`. */
   outcome?: { status: 'deployed' | 'rolled-back' | 'failed' | 'paused'; message: string; at: number; logs?: string };
 }

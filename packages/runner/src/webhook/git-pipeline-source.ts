@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parseSpec, pipelineFileNames } from '@ferry/engine';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { redactUrl } from '../open-redis.js';
+import type { PipelineAtCommit, PipelineSource } from './pipeline-source.js';
+import { WebhookError } from './webhook-error.js';
+
+export interface GitPipelineSourceOptions {
+  /** Environment for git (credential helpers, proxies); pass one with GIT_TERMINAL_PROMPT=0. */
+  env?: Record<string, string | undefined>;
+  /** How long one git command may take. */
+  timeoutMs?: number;
+  /** Pipelines kept parsed, by repository × sha × path (least recently used go first). */
+  cacheSize?: number;
+  /** Told of every cache lookup (for metrics). */
+  onCacheLookup?: (hit: boolean) => void;
+}
+
+/**
+ * Reads pipelines from bare mirrors (`<root>/<name>-<hash>.git`), the way the runner's GitMirrorCheckout keeps
+ * them: the first delivery of a repository clones it with --mirror; later ones fetch only when the mirror lacks
+ * the commit (and ask for it by name when no ref points at it). `git show <sha>:<path>` then reads the file.
+ *
+ * Parsed pipelines are cached per repository × sha × path (a commit never changes), and concurrent reads of
+ * the same key share one git invocation, so a burst of deliveries for one commit costs one `git show`.
+ * Concurrency: updates of one mirror are serialised in this process; a root belongs to one server process.
+ */
+export class GitPipelineSource implements PipelineSource {
+  readonly #busy = new Map<string, Promise<unknown>>();
+  readonly #cache = new Map<string, Promise<PipelineAtCommit | undefined>>();
+  readonly #gits = new Map<string, SimpleGit>();
+
+  constructor(
+    private readonly root: string,
+    private readonly options: GitPipelineSourceOptions = {},
+  ) {}
+
+  mirrorPath(repo: string): string {
+    const base = (repo.replace(/\/+$/, '').replace(/\.git$/, '').split(/[/:]/).pop() ?? 'repo').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 40) || 'repo';
+    return path.join(this.root, `${base}-${createHash('sha256').update(repo).digest('hex').slice(0, 12)}.git`);
+  }
+
+  read(repo: string, sha: string, file?: string): Promise<PipelineAtCommit | undefined> {
+    const key = `${repo}\n${sha.toLowerCase()}\n${file ?? ''}`;
+    const cached = this.#cache.get(key);
+    if (cached) {
+      // Least recently used first out: a hit moves to the end.
+      this.#cache.delete(key);
+      this.#cache.set(key, cached);
+      this.options.onCacheLookup?.(true);
+      return cached;
+    }
+    this.options.onCacheLookup?.(false);
+    const loading = this.#load(repo, sha, file);
+    this.#cache.set(key, loading);
+    // A failure is not remembered: the next delivery tries git again.
+    loading.catch(() => this.#cache.delete(key));
+    const limit = this.options.cacheSize ?? 1000;
+    while (this.#cache.size > limit) {
+      const oldest = this.#cache.keys().next().value;
+      if (oldest === undefined) break;
+      this.#cache.delete(oldest);
+    }
+    return loading;
+  }
+
+  async changedPaths(repo: string, base: string, head: string, options: { mergeBase?: boolean } = {}): Promise<string[] | undefined> {
+    const mirror = await this.#ensureCommit(repo, head);
+    const git = this.#git(mirror);
+    if (!(await hasCommit(git, base))) return undefined;
+    try {
+      const range = options.mergeBase ? [`${base}...${head}`] : [base, head];
+      const out = await git.raw(['-c', 'core.quotePath=false', 'diff', '--name-only', '--no-renames', ...range, '--']);
+      return out.split('\n').filter(Boolean).sort();
+    } catch {
+      return undefined;
+    }
+  }
+
+  async resolveRef(repo: string, ref: string): Promise<{ sha: string; ref: string } | undefined> {
+    const mirror = await this.#ensureMirror(repo);
+    await this.#exclusive(mirror, () => this.#fetch(repo, mirror));
+    const git = this.#git(mirror);
+    const candidates = ref.startsWith('refs/') ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`];
+    for (const candidate of candidates) {
+      const sha = await git.raw(['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`]).then(
+        (out) => out.trim(),
+        () => '',
+      );
+      if (sha) return { sha, ref: candidate };
+    }
+    return undefined;
+  }
+
+  async #load(repo: string, sha: string, file: string | undefined): Promise<PipelineAtCommit | undefined> {
+    const mirror = await this.#ensureCommit(repo, sha);
+    const git = this.#git(mirror);
+    const candidates = file !== undefined ? [file] : [...pipelineFileNames];
+    let found: string | undefined;
+    try {
+      // One git call tells which of the candidates exist at that commit.
+      const listed = new Set((await git.raw(['ls-tree', '--name-only', '--full-tree', sha, '--', ...candidates])).split('\n').filter(Boolean));
+      found = candidates.find((candidate) => listed.has(candidate));
+      if (found === undefined) return undefined;
+      const text = await git.show([`${sha}:${found}`]);
+      const parsed = parseSpec(text, found);
+      return { path: found, ...(parsed.spec ? { spec: parsed.spec } : {}), issues: parsed.issues };
+    } catch (error) {
+      throw new WebhookError('WEBHOOK_PIPELINE_UNREADABLE', `cannot read ${found ?? 'the pipeline'} at ${sha.slice(0, 12)} of ${redactUrl(repo)}: ${gitMessage(error)}`, { cause: error });
+    }
+  }
+
+  /** The mirror, holding `sha` (fetched if it did not). */
+  async #ensureCommit(repo: string, sha: string): Promise<string> {
+    const mirror = await this.#ensureMirror(repo);
+    const git = this.#git(mirror);
+    if (await hasCommit(git, sha)) return mirror;
+    await this.#exclusive(mirror, async () => {
+      if (await hasCommit(git, sha)) return;
+      await this.#fetch(repo, mirror);
+      // A commit no ref points at (a force-pushed branch, some pull request refs): ask for it by name.
+      if (!(await hasCommit(git, sha)) && /^[0-9a-f]{40,64}$/i.test(sha)) {
+        await git.raw(['-c', 'gc.auto=0', 'fetch', '--quiet', 'origin', sha]).catch(() => undefined);
+      }
+    });
+    if (!(await hasCommit(git, sha))) {
+      throw new WebhookError('WEBHOOK_PIPELINE_UNREADABLE', `commit ${sha} is not in ${redactUrl(repo)} (not pushed yet, or force-pushed away)`);
+    }
+    return mirror;
+  }
+
+  async #ensureMirror(repo: string): Promise<string> {
+    const mirror = this.mirrorPath(repo);
+    if (await exists(path.join(mirror, 'HEAD'))) return mirror;
+    await this.#exclusive(mirror, async () => {
+      if (await exists(path.join(mirror, 'HEAD'))) return;
+      const partial = `${mirror}.partial-${process.pid}`;
+      await rm(partial, { recursive: true, force: true });
+      await mkdir(this.root, { recursive: true });
+      try {
+        await this.#git(this.root).raw(['clone', '--quiet', '--mirror', repo, partial]);
+      } catch (error) {
+        await rm(partial, { recursive: true, force: true }).catch(() => undefined);
+        throw new WebhookError('WEBHOOK_PIPELINE_UNREADABLE', `cannot clone ${redactUrl(repo)}: ${gitMessage(error)}`, { cause: error });
+      }
+      await rename(partial, mirror);
+    });
+    return mirror;
+  }
+
+  async #fetch(repo: string, mirror: string): Promise<void> {
+    try {
+      await this.#git(mirror).raw(['-c', 'gc.auto=0', 'fetch', '--quiet', '--prune', 'origin']);
+    } catch (error) {
+      throw new WebhookError('WEBHOOK_PIPELINE_UNREADABLE', `cannot fetch ${redactUrl(repo)}: ${gitMessage(error)}`, { cause: error });
+    }
+  }
+
+  #git(dir: string): SimpleGit {
+    let git = this.#gits.get(dir);
+    if (!git) {
+      git = simpleGit({ baseDir: dir, maxConcurrentProcesses: 8, timeout: { block: this.options.timeoutMs ?? 60_000 } });
+      if (this.options.env) git = git.env(this.options.env);
+      this.#gits.set(dir, git);
+    }
+    return git;
+  }
+
+  async #exclusive<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#busy.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(task);
+    this.#busy.set(key, next);
+    try {
+      return await next;
+    } finally {
+      if (this.#busy.get(key) === next) this.#busy.delete(key);
+    }
+  }
+}
+
+async function hasCommit(git: SimpleGit, sha: string): Promise<boolean> {
+  return git.raw(['cat-file', '-e', `${sha}^{commit}`]).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+function gitMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.trim().split('\n').filter(Boolean).slice(-3).join(' / ');
+}
