@@ -60,6 +60,7 @@ export async function runCanary(input: CanaryInput): Promise<RolloutResult | und
       watches.push(new ReplicaWatch(replica, service.health, provider, clock, service.progressDeadlineMs, () => undefined));
     }
     if (!resumeAt) await router.setCanaryWeight(service.name, 0);
+    if (service.publish !== undefined) await router.putService(service.name, { listen: service.publish, sticky: canary.sticky ?? null });
     while (pool.length < count) {
       const replica = await provider.start(service, target, deps.deployId);
       pool.push(replica);

@@ -23,8 +23,10 @@ export interface CanaryRouter extends TrafficRouter {
   /** Moves the canary pool's backends into the stable pool at once. */
   promoteCanary(service: string): Promise<unknown>;
   stats(service: string, windowSeconds: number): Promise<{ pools: Record<'stable' | 'canary', { window: PoolWindow }> }>;
+  /** Sets the service's route options; `sticky: null` turns cookie stickiness off. */
+  putService(service: string, input: { listen: number; drainTimeoutMs?: number; sticky?: { cookie: string } | null }): Promise<unknown>;
 }
 
 export function isCanaryRouter(router: TrafficRouter): router is CanaryRouter {
-  return 'setCanaryWeight' in router && 'stats' in router && 'promoteCanary' in router;
+  return 'setCanaryWeight' in router && 'stats' in router && 'promoteCanary' in router && 'putService' in router;
 }

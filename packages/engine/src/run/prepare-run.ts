@@ -32,7 +32,10 @@ export type PreparedRun = { ok: true; plan: Plan; git: GitContext; secrets: Reco
 export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRun> {
   const loaded = loadSpec(options.path, options.shownAs);
   if (!loaded.spec || loaded.issues.length > 0) return { ok: false, issues: loaded.issues };
-  const git = { ...(await readGitContext(options.workspace)), ...options.git };
+  const given = options.git;
+  const complete = given && (['sha', 'shortSha', 'branch', 'ref', 'tag', 'repo'] as const).every((key) => given[key] !== undefined);
+  // A runner knows the whole context already; reading it again would cost ~5 git processes per run.
+  const git = complete ? (given as GitContext) : { ...(await readGitContext(options.workspace)), ...given };
   const planned = planPipeline(loaded.spec, options.shownAs, {
     git,
     ...(options.env ? { env: options.env } : {}),

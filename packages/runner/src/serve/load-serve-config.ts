@@ -1,0 +1,145 @@
+import { readFile } from 'node:fs/promises';
+import { formatPath } from '@ferry/engine';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { Forge } from '../webhook/trigger.js';
+import { WebhookError } from '../webhook/webhook-error.js';
+import type { RepositorySettings } from '../webhook/webhook-settings.js';
+import { serveConfigSchema, type ServeConfigFile } from './serve-config.js';
+
+/** The config file with its secrets resolved (`secretEnv` → the variable's value). */
+export interface LoadedServeConfig {
+  file: ServeConfigFile;
+  defaultSecrets: Partial<Record<Forge, string>>;
+  repositories: RepositorySettings[];
+  apiToken?: string;
+}
+
+type PathSegment = string | number;
+
+/**
+ * Reads and validates a `ferry serve` config file. Throws WebhookError SERVE_CONFIG_INVALID with one line per
+ * problem, each naming the file, line, column and field: `serve.yml:7:12 SERVE_CONFIG_INVALID
+ * repositories[0].forge: …`. The message never contains a secret's value.
+ */
+export async function loadServeConfig(file: string, env: NodeJS.ProcessEnv): Promise<LoadedServeConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new WebhookError('SERVE_CONFIG_INVALID', `${file}: SERVE_CONFIG_INVALID ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  return parseServeConfig(text, file, env);
+}
+
+/** loadServeConfig on text already read. */
+export function parseServeConfig(text: string, file: string, env: NodeJS.ProcessEnv): LoadedServeConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const problem = (line: number, col: number, path: PathSegment[], message: string) =>
+    `${file}:${line}:${col} SERVE_CONFIG_INVALID ${path.length > 0 ? `${formatPath(path)}: ` : ''}${message}`;
+  if (doc.errors.length > 0) {
+    const lines = doc.errors.map((error) => {
+      const { line, col } = lineCounter.linePos(error.pos[0]);
+      return problem(line, col, [], error.message.split('\n')[0] ?? 'YAML syntax error');
+    });
+    throw new WebhookError('SERVE_CONFIG_INVALID', lines.join('\n'));
+  }
+  const data: unknown = doc.contents === null ? {} : doc.toJS();
+  const at = (path: PathSegment[], key = false) => {
+    const { line, col } = lineCounter.linePos(locate(doc, path, key));
+    return { line, col };
+  };
+  const parsed = serveConfigSchema.safeParse(data);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const path = issue.path.filter((segment): segment is PathSegment => typeof segment !== 'symbol');
+      if (issue.code === 'unrecognized_keys') {
+        const where = at([...path, issue.keys[0] ?? ''], true);
+        return problem(where.line, where.col, [...path, issue.keys[0] ?? ''], `unknown field (${issue.keys.length > 1 ? `also ${issue.keys.slice(1).join(', ')}; ` : ''}see docs/webhooks.md)`);
+      }
+      const where = at(path);
+      return problem(where.line, where.col, path, issue.message);
+    });
+    throw new WebhookError('SERVE_CONFIG_INVALID', lines.join('\n'));
+  }
+  const config = parsed.data;
+  const lines: string[] = [];
+  const secretOf = (source: object | undefined, path: PathSegment[], [literal, fromEnv]: [string, string] = ['secret', 'secretEnv']): string | undefined => {
+    if (!source) return undefined;
+    const given = (source as Record<string, string | undefined>)[literal];
+    const variable = (source as Record<string, string | undefined>)[fromEnv];
+    if (given !== undefined && variable !== undefined) {
+      const where = at([...path, fromEnv], true);
+      lines.push(problem(where.line, where.col, [...path, fromEnv], `give ${literal} or ${fromEnv}, not both`));
+      return undefined;
+    }
+    if (variable === undefined) return given;
+    const value = env[variable];
+    if (value === undefined || value === '') {
+      const where = at([...path, fromEnv]);
+      lines.push(problem(where.line, where.col, [...path, fromEnv], `$${variable} is not set (or is empty)`));
+      return undefined;
+    }
+    return value;
+  };
+
+  const defaultSecrets: Partial<Record<Forge, string>> = {};
+  for (const forge of ['github', 'gitlab', 'gitea', 'generic'] as const) {
+    const secret = secretOf(config.forges?.[forge], ['forges', forge]);
+    if (secret !== undefined) defaultSecrets[forge] = secret;
+  }
+  const seen = new Map<string, number>();
+  const repositories: RepositorySettings[] = (config.repositories ?? []).map((entry, index) => {
+    const id = `${entry.forge ?? '*'}:${entry.name.toLowerCase()}`;
+    const first = seen.get(id);
+    if (first !== undefined) {
+      const where = at(['repositories', index, 'name']);
+      lines.push(problem(where.line, where.col, ['repositories', index, 'name'], `"${entry.name}" is already configured at repositories[${first}]`));
+    } else {
+      seen.set(id, index);
+    }
+    const secret = secretOf(entry, ['repositories', index]);
+    return {
+      name: entry.name,
+      ...(entry.forge !== undefined ? { forge: entry.forge as Forge } : {}),
+      ...(secret !== undefined ? { secret } : {}),
+      ...(entry.clone !== undefined ? { clone: entry.clone } : {}),
+      ...(entry.pipeline !== undefined ? { pipeline: entry.pipeline } : {}),
+      ...(entry.labels !== undefined ? { labels: entry.labels } : {}),
+    };
+  });
+  const apiToken = secretOf(config.api, ['api'], ['token', 'tokenEnv']);
+  if (lines.length > 0) throw new WebhookError('SERVE_CONFIG_INVALID', lines.join('\n'));
+  return { file: config, defaultSecrets, repositories, ...(apiToken !== undefined ? { apiToken } : {}) };
+}
+
+/**
+ * The offset of the node at `path` (its key with `key`), or of the deepest node the path reaches when the
+ * document stops short of it (a missing field is reported at the mapping that lacks it).
+ */
+function locate(doc: Document, path: PathSegment[], key = false): number {
+  let node: unknown = doc.contents;
+  let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
+  for (let index = 0; index < path.length; index += 1) {
+    const segment = path[index];
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      if (!pair) return offset;
+      const last = index === path.length - 1;
+      const keyStart = (pair.key as Node | null)?.range?.[0];
+      const value = pair.value as Node | null;
+      if (last && key && keyStart !== undefined) return keyStart;
+      offset = value?.range?.[0] ?? keyStart ?? offset;
+      node = value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment] as Node | undefined;
+      if (!item) return offset;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else {
+      return offset;
+    }
+  }
+  return offset;
+}
