@@ -1,6 +1,5 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -8,6 +7,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ferry, ferryBin, tempRepo } from '../helpers/ferry-cli.js';
 import { buildVersionedImages } from '../helpers/versioned-service.js';
+import { freePort } from '../helpers/free-port.js';
 
 const docker = new Docker();
 let stateDir: string;
@@ -39,20 +39,8 @@ async function proxyBackends(): Promise<string[]> {
 beforeAll(async () => {
   await buildVersionedImages();
   stateDir = mkdtempSync(join(tmpdir(), 'ferry-state-'));
-  port = await new Promise<number>((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const p = (server.address() as { port: number }).port;
-      server.close(() => resolve(p));
-    });
-  });
-  canaryPort = await new Promise<number>((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const p = (server.address() as { port: number }).port;
-      server.close(() => resolve(p));
-    });
-  });
+  port = await freePort();
+  canaryPort = await freePort();
   repo = await tempRepo({
     'canary.yml': `env: { VERSION: v1 }
 services:

@@ -1,8 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import { freePort } from './free-port.js';
 
 export interface TestRegistry {
   /** `127.0.0.1:<port>`: the registry part of image references. */
@@ -105,14 +105,3 @@ async function waitUntilReady(host: string, child: ResultPromise, hasExited: () 
   throw new Error(`no answer from http://${host}/v2/ within ${READY_TIMEOUT_MS} ms`);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
-}

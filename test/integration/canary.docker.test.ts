@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -18,6 +17,7 @@ import type { RunEventBody } from '../../packages/engine/src/run/events.js';
 import type { ServiceSpec } from '../../packages/engine/src/spec/pipeline-schema.js';
 import { startLoad } from '../helpers/load-generator.js';
 import { buildVersionedImages, serviceImage } from '../helpers/versioned-service.js';
+import { freePort } from '../helpers/free-port.js';
 
 const docker = new Docker();
 const provider = new DockerProvider(docker);
@@ -27,15 +27,6 @@ let stateDir: string;
 const services: string[] = [];
 type Timed = RunEventBody & { at: number };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const base = (version: string, publish: number, replicas = 4): ServiceSpec => ({
   image: serviceImage(version),
@@ -92,7 +83,7 @@ describe('canary deploys behind the Ferry proxy', () => {
       ...base('v2', port),
       strategy: {
         rolling: { maxSurge: 1, maxUnavailable: 0, monitor: 0 },
-        canary: { replicas: '50%', steps: [{ weight: 25, pause: '4s' }, { weight: 50, pause: '4s' }], analysis: { interval: '1s', window: '2s', minRequests: 10, maxErrorRate: 0.01 } },
+        canary: { replicas: '50%', steps: [{ weight: 25, pause: '7s' }, { weight: 50, pause: '7s' }], analysis: { interval: '1s', window: '2s', minRequests: 10, maxErrorRate: 0.01 } },
       },
     };
     const result = await deploy(name, 'v2', spec, events);

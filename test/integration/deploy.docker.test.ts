@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
@@ -18,6 +17,7 @@ import type { RunEventBody } from '../../packages/engine/src/run/events.js';
 import type { ServiceSpec } from '../../packages/engine/src/spec/pipeline-schema.js';
 import { startLoad } from '../helpers/load-generator.js';
 import { buildVersionedImages, serviceImage } from '../helpers/versioned-service.js';
+import { freePort } from '../helpers/free-port.js';
 
 const docker = new Docker();
 const provider = new DockerProvider(docker);
@@ -26,15 +26,6 @@ let client: ProxyClient;
 let stateDir: string;
 const services: string[] = [];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function spec(version: string, publish: number, extra: Partial<ServiceSpec> = {}): ServiceSpec {
   return {

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '../helpers/free-port.js';
 
 export interface RedisServer {
   url: string;
@@ -78,17 +79,6 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Polls with a raw PING until +PONG (not -LOADING) comes back, the process exits, or the time is up. */
 async function answersPing(port: number, proc: ChildProcess, timeoutMs: number): Promise<boolean> {

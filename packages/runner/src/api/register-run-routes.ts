@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -23,7 +24,7 @@ export interface RunRoutesDeps {
   log(line: string): void;
   /** Counts each API answer by route and status code. */
   count(route: string, status: number): void;
-  streams: { opened(): void; closed(): void };
+  streams: { opened(response: ServerResponse): void; closed(response: ServerResponse): void };
 }
 
 const listQuery = z.object({
@@ -108,11 +109,11 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
     }
     deps.count(route, 200);
     reply.hijack();
-    deps.streams.opened();
+    deps.streams.opened(reply.raw);
     try {
       await streamRunEvents(reply.raw, run.id, { after, blocking: deps.blocking() });
     } finally {
-      deps.streams.closed();
+      deps.streams.closed(reply.raw);
     }
     return reply;
   });

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { registerRunRoutes } from '../api/register-run-routes.js';
@@ -97,6 +98,12 @@ export async function createServeApp(deps: ServeAppDeps, config: ServeAppConfig)
     }
   });
 
+  // Event streams never end by themselves while their run goes on: close() ends them, so that it can finish.
+  const streams = new Set<ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const stream of streams) stream.end();
+  });
+
   registerRunRoutes(app, {
     queue: deps.queue,
     redis: deps.redis,
@@ -106,7 +113,16 @@ export async function createServeApp(deps: ServeAppDeps, config: ServeAppConfig)
     auth: config.api,
     log: deps.log,
     count: (route, status) => deps.metrics.apiRequests.inc({ route, status: String(status) }),
-    streams: { opened: () => deps.metrics.eventStreams.inc(), closed: () => deps.metrics.eventStreams.dec() },
+    streams: {
+      opened: (response) => {
+        streams.add(response);
+        deps.metrics.eventStreams.inc();
+      },
+      closed: (response) => {
+        streams.delete(response);
+        deps.metrics.eventStreams.dec();
+      },
+    },
   });
 
   app.get('/healthz', async (_request, reply) => {

@@ -1,0 +1,134 @@
+import type { Command } from 'commander';
+import path from 'node:path';
+import { redactUrl, RunQueue, waitForRedis } from '@ferry/runner';
+import type { RedisClient as Redis } from '@ferry/runner';
+import { createServeApp, GitPipelineSource, isWebhookError, loadServeConfig, openServeRedis, resolveServeConfig, ServeMetrics } from '@ferry/runner/serve';
+import type { ServeOptions } from '@ferry/runner/serve';
+import type { CliIO } from '../cli-io.js';
+import { CliError, exitCodes } from '../cli-io.js';
+import { asCliError, type QueueCli } from './queue-runs.js';
+
+export interface ServeCommandOptions extends ServeOptions {
+  config?: string;
+}
+
+/**
+ * `ferry serve`: the webhook front door and the runs API. The composition root of the server: reads the config
+ * file, flags and environment, opens Redis, builds the app and listens; SIGTERM or SIGINT stops taking requests,
+ * lets those in flight finish and exits 0. Secrets and tokens are never printed.
+ */
+export async function serveCommand(io: CliIO, options: ServeCommandOptions): Promise<number> {
+  const log = (line: string) => io.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  let config;
+  try {
+    const loaded = options.config !== undefined ? await loadServeConfig(path.resolve(io.cwd, options.config), io.env) : undefined;
+    config = resolveServeConfig(options, loaded, io.env);
+  } catch (error) {
+    if (isWebhookError(error)) throw new CliError(error.message.startsWith('--') ? `SERVE_CONFIG_INVALID: ${error.message}` : error.message, exitCodes.invalid);
+    throw error;
+  }
+  const secured = Object.keys(config.settings.defaultSecrets);
+  if (secured.length === 0 && config.settings.repositories.every((repository) => repository.secret === undefined)) {
+    io.stderr.write('warning: no webhook secret is configured (--github-secret, $FERRY_GITHUB_SECRET, a config file…): every delivery will be refused with 401\n');
+  }
+
+  let redis: Redis;
+  try {
+    redis = openServeRedis(config.redisUrl);
+  } catch (error) {
+    throw asCliError(error);
+  }
+  let redisUp = true;
+  redis.on('error', (error: Error) => {
+    if (redisUp) log(`redis: connection lost (${error.message}); deliveries are answered 503 until it is back`);
+    redisUp = false;
+  });
+  redis.on('ready', () => {
+    if (!redisUp) log('redis: connected again');
+    redisUp = true;
+  });
+  try {
+    await waitForRedis(redis, config.redisUrl);
+  } catch (error) {
+    redis.disconnect();
+    throw asCliError(error);
+  }
+
+  // git must fail, not prompt, when a repository wants credentials it was not given.
+  const gitEnv = { ...io.env, GIT_TERMINAL_PROMPT: '0' };
+  const metrics = new ServeMetrics({ defaultMetrics: true });
+  const queue = new RunQueue(redis);
+  const workdir = path.resolve(io.cwd, config.workdir);
+  const pipelines = new GitPipelineSource(path.join(workdir, 'mirrors'), {
+    env: gitEnv,
+    onCacheLookup: (hit) => metrics.pipelineCache.inc({ result: hit ? 'hit' : 'miss' }),
+  });
+  const app = await createServeApp(
+    {
+      redis,
+      queue,
+      blocking: () => {
+        const connection = redis.duplicate();
+        connection.on('error', () => undefined);
+        return connection;
+      },
+      pipelines,
+      metrics,
+      log,
+    },
+    { settings: config.settings, bodyLimit: config.bodyLimit, api: config.api },
+  );
+
+  let address: string;
+  try {
+    address = await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await queue.close().catch(() => undefined);
+    redis.disconnect();
+    throw new CliError(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`, exitCodes.failed);
+  }
+  const repositories = config.settings.repositories.length;
+  log(`serving ${address}: POST /hooks/github, /hooks/gitlab, /hooks/gitea, /hooks/generic; /api/runs; /healthz; /metrics`);
+  log(
+    `queue ${redactUrl(config.redisUrl)}; ${repositories} configured repositor${repositories === 1 ? 'y' : 'ies'}; default secrets: ${secured.length > 0 ? secured.join(', ') : 'none'}; ` +
+      `API token: ${config.api.token !== undefined ? 'set' : 'none (writes refused)'}; body limit ${config.bodyLimit} bytes; labels [${config.settings.labels.join(', ')}]`,
+  );
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      log(`${signal}: closing (requests in flight finish; event streams end)`);
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await app.close();
+  await queue.close().catch(() => undefined);
+  await redis.quit().catch(() => redis.disconnect());
+  log('stopped');
+  return exitCodes.ok;
+}
+
+/** Adds `ferry serve` to the program. */
+export function registerServeCommand(program: Command, cli: QueueCli): void {
+  program
+    .command('serve')
+    .description('serve forge webhooks (GitHub, GitLab, Gitea) and the runs API: verified pushes and pull requests become queued runs')
+    .option('--port <port>', 'port to listen on (0 picks a free one; default 8080)')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--redis <url>', 'Redis of the queue (default: $FERRY_REDIS_URL, then redis://127.0.0.1:6379)')
+    .option('--config <file>', 'YAML file: repositories and their secrets, clone URLs, labels (see docs/webhooks.md)')
+    .option('--workdir <dir>', 'where the bare mirrors that pipelines are read from live (default .ferry/serve)')
+    .option('--body-limit <size>', 'largest delivery accepted (default 25mb)')
+    .option('--labels <list>', 'labels a runner needs to take the runs (comma-separated)')
+    .option('--github-secret <secret>', 'webhook secret of every GitHub repository that has none of its own ($FERRY_GITHUB_SECRET)')
+    .option('--gitlab-token <token>', 'secret token of every GitLab project that has none of its own ($FERRY_GITLAB_TOKEN)')
+    .option('--gitea-secret <secret>', 'webhook secret of every Gitea repository that has none of its own ($FERRY_GITEA_SECRET)')
+    .option('--webhook-secret <secret>', 'secret of /hooks/generic deliveries ($FERRY_WEBHOOK_SECRET)')
+    .option('--api-token <token>', 'bearer token for POST /api/runs and cancel ($FERRY_API_TOKEN)')
+    .action(async (options: ServeCommandOptions) => {
+      cli.setExitCode(await serveCommand(cli.io, options));
+    });
+}

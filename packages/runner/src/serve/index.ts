@@ -1,0 +1,25 @@
+// `@ferry/runner/serve`: what `ferry serve` (packages/cli/src/commands/serve.ts) composes.
+export { createServeApp } from './create-serve-app.js';
+export type { ServeAppConfig, ServeAppDeps } from './create-serve-app.js';
+export { ServeMetrics } from './serve-metrics.js';
+export { loadServeConfig, parseServeConfig } from './load-serve-config.js';
+export type { LoadedServeConfig } from './load-serve-config.js';
+export { resolveServeConfig, defaultSecretSources, DEFAULT_BODY_LIMIT, DEFAULT_PORT } from './resolve-serve-config.js';
+export type { ResolvedServeConfig, ServeOptions } from './resolve-serve-config.js';
+export { openServeRedis } from './open-serve-redis.js';
+export { serveConfigSchema } from './serve-config.js';
+export type { ServeConfigFile } from './serve-config.js';
+export { GitPipelineSource } from '../webhook/git-pipeline-source.js';
+export type { GitPipelineSourceOptions } from '../webhook/git-pipeline-source.js';
+export type { PipelineAtCommit, PipelineSource } from '../webhook/pipeline-source.js';
+export { WebhookError, isWebhookError } from '../webhook/webhook-error.js';
+export type { WebhookErrorCode } from '../webhook/webhook-error.js';
+export { forgeAdapters } from '../webhook/forge-adapters.js';
+export type { ForgeAdapter } from '../webhook/forge-adapters.js';
+export { handleDelivery } from '../webhook/handle-delivery.js';
+export type { DeliveryAnswer, DeliveryOutcome } from '../webhook/handle-delivery.js';
+export { matchTriggers } from '../webhook/match-triggers.js';
+export type { TriggerDecision } from '../webhook/match-triggers.js';
+export { hmacSha256Hex, verifySignature } from '../webhook/verify-signature.js';
+export type { Forge, Trigger, TriggerEvent } from '../webhook/trigger.js';
+export type { RepositorySettings, WebhookSettings } from '../webhook/webhook-settings.js';

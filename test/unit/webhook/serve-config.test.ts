@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { parseServeConfig } from '../../../packages/runner/src/serve/load-serve-config.js';
+import { resolveServeConfig } from '../../../packages/runner/src/serve/resolve-serve-config.js';
+import { isWebhookError } from '../../../packages/runner/src/webhook/webhook-error.js';
+
+function problemOf(text: string, env: NodeJS.ProcessEnv = {}): string {
+  try {
+    parseServeConfig(text, 'serve.yml', env);
+  } catch (error) {
+    if (isWebhookError(error)) return error.message;
+    throw error;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+const example = `# ferry serve
+port: 9090
+bodyLimit: 10mb
+labels: [docker]
+api:
+  tokenEnv: SHOP_API_TOKEN
+forges:
+  github: { secretEnv: GH_SECRET }
+repositories:
+  - forge: github
+    name: acme/shop
+    secret: shop-secret
+    clone: file:///srv/git/shop.git
+    pipeline: ci/ferry.yml
+    labels: [docker, linux]
+  - name: acme/docs
+`;
+
+describe('the ferry serve config file', () => {
+  it('reads repositories, forges and the API token, resolving secretEnv from the environment', () => {
+    const loaded = parseServeConfig(example, 'serve.yml', { GH_SECRET: 'gh', SHOP_API_TOKEN: 'tok' });
+    expect(loaded.defaultSecrets).toEqual({ github: 'gh' });
+    expect(loaded.apiToken).toBe('tok');
+    expect(loaded.repositories).toEqual([
+      { forge: 'github', name: 'acme/shop', secret: 'shop-secret', clone: 'file:///srv/git/shop.git', pipeline: 'ci/ferry.yml', labels: ['docker', 'linux'] },
+      { name: 'acme/docs' },
+    ]);
+  });
+
+  it('names the file, line, column and field of a wrong value', () => {
+    const text = 'repositories:\n  - forge: bitbucket\n    name: acme/shop\n';
+    expect(problemOf(text)).toMatch(/^serve\.yml:2:12 SERVE_CONFIG_INVALID repositories\[0\]\.forge: /);
+  });
+
+  it('names an unknown field at its key', () => {
+    expect(problemOf('port: 80\nrepositories:\n  - name: a/b\n    secrte: x\n')).toBe('serve.yml:4:5 SERVE_CONFIG_INVALID repositories[0].secrte: unknown field (see docs/webhooks.md)');
+  });
+
+  it('names a missing field at the mapping that lacks it', () => {
+    expect(problemOf('repositories:\n  - forge: github\n')).toMatch(/^serve\.yml:2:5 SERVE_CONFIG_INVALID repositories\[0\]\.name: /);
+  });
+
+  it('points at a YAML syntax error', () => {
+    expect(problemOf('port: 80\nrepositories: [\n')).toMatch(/^serve\.yml:\d+:\d+ SERVE_CONFIG_INVALID /);
+  });
+
+  it('reports an unset secretEnv without any secret in the message', () => {
+    expect(problemOf(example, { SHOP_API_TOKEN: 'tok' })).toBe('serve.yml:8:24 SERVE_CONFIG_INVALID forges.github.secretEnv: $GH_SECRET is not set (or is empty)');
+  });
+
+  it('refuses a repository configured twice', () => {
+    expect(problemOf('repositories:\n  - { name: acme/shop }\n  - { name: ACME/shop }\n')).toContain('serve.yml:3:13 SERVE_CONFIG_INVALID repositories[1].name: "ACME/shop" is already configured at repositories[0]');
+  });
+
+  it('takes an empty file as no configuration', () => {
+    expect(parseServeConfig('', 'serve.yml', {}).repositories).toEqual([]);
+  });
+});
+
+describe('resolveServeConfig', () => {
+  it('lets flags win over environment variables, and those over the file', () => {
+    const loaded = parseServeConfig(example, 'serve.yml', { GH_SECRET: 'from-file', SHOP_API_TOKEN: 'tok' });
+    const env = { FERRY_GITHUB_SECRET: 'from-env', FERRY_GITEA_SECRET: 'gitea-env', FERRY_REDIS_URL: 'redis://r:1/2' };
+    const resolved = resolveServeConfig({ gitlabToken: 'from-flag', githubSecret: 'gh-flag' }, loaded, env);
+    expect(resolved.settings.defaultSecrets).toEqual({ github: 'gh-flag', gitlab: 'from-flag', gitea: 'gitea-env' });
+    expect(resolved).toMatchObject({ port: 9090, bodyLimit: 10 * 1024 * 1024, redisUrl: 'redis://r:1/2', host: '127.0.0.1', api: { token: 'tok', protect: 'writes' } });
+    expect(resolved.settings.labels).toEqual(['docker']);
+  });
+
+  it('defaults to 25 MB, port 8080, no secrets', () => {
+    const resolved = resolveServeConfig({}, undefined, {});
+    expect(resolved).toMatchObject({ port: 8080, bodyLimit: 25 * 1024 * 1024, settings: { defaultSecrets: {}, repositories: [], labels: [] }, api: { protect: 'writes' } });
+    expect(resolved.api.token).toBeUndefined();
+  });
+
+  it('refuses malformed flags with the flag\'s name', () => {
+    expect(() => resolveServeConfig({ port: 'eighty' }, undefined, {})).toThrow('--port "eighty"');
+    expect(() => resolveServeConfig({ bodyLimit: 'lots' }, undefined, {})).toThrow('--body-limit "lots"');
+    expect(() => resolveServeConfig({ labels: 'Docker,no way' }, undefined, {})).toThrow('--labels: "no way"');
+  });
+});
