@@ -187,4 +187,27 @@ describe('canary deploys behind the Ferry proxy', () => {
       await healer.stop();
     }
   });
+
+  it('waits at a pause: {} step until ferry promote, and aborts on ferry abort', async () => {
+    const port = await stableService('manual', 1);
+    const state = new ServiceState(stateDir, 'manual');
+    const spec = (version: string): ServiceSpec => ({ ...base(version, port, 1), strategy: { rolling: { monitor: 0 }, canary: { steps: [{ weight: 20, pause: {} }] } } });
+    const waiting = deploy('manual', 'v1', spec('v1'));
+    const started = Date.now();
+    while (state.journal()?.phase !== 'canary' || state.journal()?.canary?.weight !== 20) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(state.journal()?.phase).toBe('canary');
+    state.request('promote');
+    const promoted = await waiting;
+    expect(promoted).toMatchObject({ status: 'deployed', revision: 2 });
+    expect(Date.now() - started).toBeGreaterThan(1500);
+
+    const aborting = deploy('manual', 'v2', { ...spec('v2'), env: { AGAIN: '1' } });
+    while (state.journal()?.phase !== 'canary' || state.journal()?.canary?.weight !== 20) await new Promise((resolve) => setTimeout(resolve, 50));
+    state.request('abort');
+    const aborted = await aborting;
+    expect(aborted.status).toBe('rolled-back');
+    expect(aborted.message).toContain('aborted by ferry abort');
+    expect((await provider.list('manual')).map((r) => r.revision)).toEqual([2]);
+  });
 });
