@@ -54,13 +54,13 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
     throw asCliError(error);
   }
 
-  // git must fail, not prompt, when a repository wants credentials it was not given.
-  const gitEnv = { ...io.env, GIT_TERMINAL_PROMPT: '0' };
+  // git must fail, not prompt, when a repository wants credentials it was not given. (Set on the process's
+  // environment, which git inherits: simple-git refuses an explicit environment holding EDITOR and the like.)
+  io.env.GIT_TERMINAL_PROMPT ??= '0';
   const metrics = new ServeMetrics({ defaultMetrics: true });
   const queue = new RunQueue(redis);
   const workdir = path.resolve(io.cwd, config.workdir);
   const pipelines = new GitPipelineSource(path.join(workdir, 'mirrors'), {
-    env: gitEnv,
     onCacheLookup: (hit) => metrics.pipelineCache.inc({ result: hit ? 'hit' : 'miss' }),
   });
   const app = await createServeApp(

@@ -48,6 +48,18 @@ export async function createServeApp(deps: ServeAppDeps, config: ServeAppConfig)
     return503OnClosing: true,
   });
 
+  // API bodies are JSON; an empty one (a bare POST …/cancel with a JSON content type) is no body, not an error.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(Object.assign(new Error('the body is not JSON'), { statusCode: 400 }), undefined);
+    }
+  });
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const hook = HOOK_ROUTE.test(request.url);
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

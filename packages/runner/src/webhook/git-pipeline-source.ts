@@ -8,7 +8,10 @@ import type { PipelineAtCommit, PipelineSource } from './pipeline-source.js';
 import { WebhookError } from './webhook-error.js';
 
 export interface GitPipelineSourceOptions {
-  /** Environment for git (credential helpers, proxies); pass one with GIT_TERMINAL_PROMPT=0. */
+  /**
+   * Environment for git instead of the process's (credential helpers, proxies), with GIT_TERMINAL_PROMPT=0.
+   * simple-git refuses one that holds variables it deems unsafe (EDITOR, PAGER, …): pass only what git needs.
+   */
   env?: Record<string, string | undefined>;
   /** How long one git command may take. */
   timeoutMs?: number;

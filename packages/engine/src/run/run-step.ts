@@ -1,0 +1,152 @@
+import type { Clock } from '../clock.js';
+import { isEngineError } from '../errors.js';
+import type { ExecStep, StepResult } from '../exec/executor.js';
+import { formatBytes } from '../exec/format-bytes.js';
+import { evaluateCondition } from '../expr/index.js';
+import type { ExprContext } from '../expr/index.js';
+import type { JobRun, PlannedStep } from '../plan/plan-types.js';
+import type { JobStatus } from './events.js';
+import type { JobHandler } from './job-handler.js';
+import { formatMs, renderRecord } from './job-context.js';
+import { renderRuntime } from './render-runtime.js';
+import type { Abort, RunDeps } from './run-plan.js';
+
+type StepOutcome = 'ok' | { kind: 'failed' | 'timeout' | 'cancel'; scope?: 'job' | 'step'; message: string };
+
+export async function runStep(
+  job: JobRun,
+  step: PlannedStep,
+  ctx: ExprContext,
+  jobEnv: Record<string, string>,
+  outputs: Record<string, string>,
+  jobSignal: AbortSignal,
+  deps: RunDeps,
+  clock: Clock,
+  jobAbort: () => Abort | undefined,
+): Promise<StepOutcome> {
+  const { events } = deps;
+  const started = clock.now();
+  events.emit({ type: 'step.started', job: job.id, step: step.index, name: step.name });
+  const stepController = new AbortController();
+  const stopTimer = new AbortController();
+  let timedOut = false;
+  const onJobAbort = () => stepController.abort();
+  if (jobSignal.aborted) stepController.abort();
+  jobSignal.addEventListener('abort', onJobAbort, { once: true });
+  if (step.timeoutMs !== undefined) {
+    clock.sleep(step.timeoutMs, stopTimer.signal).then(
+      () => {
+        timedOut = true;
+        stepController.abort();
+      },
+      () => undefined,
+    );
+  }
+  let result: StepResult;
+  let execStep: ExecStep;
+  try {
+    execStep = {
+      index: step.index,
+      name: step.name,
+      run: renderRuntime(step.run, ctx),
+      env: { ...jobEnv, ...renderRecord(step.env, ctx) },
+    };
+    result = await deps.executor.runStep(job, execStep, {
+      signal: stepController.signal,
+      onLine: (stream, line) => events.emit({ type: 'step.log', job: job.id, step: step.index, stream, line }),
+    });
+  } catch (error) {
+    const message = isEngineError(error) ? error.message : `internal error: ${(error as Error).message}`;
+    events.emit({ type: 'step.log', job: job.id, step: step.index, stream: 'stderr', line: message });
+    events.emit({ type: 'step.finished', job: job.id, step: step.index, name: step.name, exitCode: -1, status: 'failed', allowedFailure: step.allowFailure, durationMs: clock.now() - started });
+    return step.allowFailure ? 'ok' : { kind: 'failed', message: `step "${step.name}": ${message}` };
+  } finally {
+    stopTimer.abort();
+    jobSignal.removeEventListener('abort', onJobAbort);
+  }
+  Object.assign(outputs, result.outputs);
+  const abort = jobAbort();
+  const durationMs = clock.now() - started;
+  let outcome: StepOutcome = 'ok';
+  let status: 'success' | 'failed' | 'timed-out' | 'cancelled' = 'success';
+  if (result.aborted && timedOut) {
+    status = 'timed-out';
+    outcome = { kind: 'timeout', scope: 'step', message: `step "${step.name}" timed out after ${formatMs(step.timeoutMs ?? 0)}` };
+  } else if (result.aborted && abort?.kind === 'timeout') {
+    status = 'timed-out';
+    outcome = { kind: 'timeout', scope: 'job', message: `job timed out after ${formatMs(abort.ms)}` };
+  } else if (result.aborted) {
+    status = 'cancelled';
+    outcome = { kind: 'cancel', message: 'run cancelled' };
+  } else if (result.oomKilled) {
+    status = 'failed';
+    const limit = job.resources.memoryBytes !== undefined ? ` of ${formatBytes(job.resources.memoryBytes)}` : '';
+    outcome = { kind: 'failed', message: `step "${step.name}" was killed for running out of memory (the job's memory limit${limit}; raise resources.memory)` };
+    events.emit({ type: 'step.log', job: job.id, step: step.index, stream: 'stderr', line: `killed: out of memory${limit}` });
+  } else if (result.exitCode !== 0) {
+    status = 'failed';
+    outcome = { kind: 'failed', message: `step "${step.name}" exited with code ${result.exitCode}` };
+  }
+  const allowed = status === 'failed' && step.allowFailure;
+  events.emit({ type: 'step.finished', job: job.id, step: step.index, name: step.name, exitCode: result.exitCode, status, allowedFailure: allowed, durationMs });
+  return allowed ? 'ok' : outcome;
+}
+
+export async function runHandler(
+  job: JobRun,
+  handler: JobHandler,
+  ctx: ExprContext,
+  env: Record<string, string>,
+  signal: AbortSignal,
+  deps: RunDeps,
+  clock: Clock,
+  jobAbort: () => Abort | undefined,
+): Promise<{ status: JobStatus; outputs: Record<string, string>; reason?: string }> {
+  const { events } = deps;
+  const started = clock.now();
+  const name = handler.stepName(job);
+  events.emit({ type: 'step.started', job: job.id, step: 0, name });
+  let status: JobStatus = 'success';
+  let reason: string | undefined;
+  let outputs: Record<string, string> = {};
+  try {
+    const result = await handler.run(job, {
+      runId: events.runId,
+      workspace: deps.workspace,
+      git: deps.git,
+      env,
+      expr: ctx,
+      secrets: Object.fromEntries(job.secrets.map((secret) => [secret, deps.secrets?.[secret] ?? ''])),
+      signal,
+      onLine: (stream, line) => events.emit({ type: 'step.log', job: job.id, step: 0, stream, line }),
+      emit: (body) => events.emit(body),
+    });
+    outputs = result.outputs;
+    if (result.status === 'failed') {
+      status = 'failed';
+      reason = result.error ?? `${name} failed`;
+    }
+  } catch (error) {
+    reason = isEngineError(error) ? error.message : `internal error: ${(error as Error).message}`;
+    status = 'failed';
+  }
+  const abort = jobAbort();
+  if (abort?.kind === 'cancel') status = 'cancelled';
+  if (abort?.kind === 'timeout') status = 'timed-out';
+  if (status !== 'success' && reason) events.emit({ type: 'step.log', job: job.id, step: 0, stream: 'stderr', line: reason });
+  const stepStatus = status === 'success' ? 'success' : status === 'cancelled' ? 'cancelled' : status === 'timed-out' ? 'timed-out' : 'failed';
+  events.emit({ type: 'step.finished', job: job.id, step: 0, name, exitCode: status === 'success' ? 0 : 1, status: stepStatus, allowedFailure: false, durationMs: clock.now() - started });
+  return { status, outputs, ...(reason !== undefined ? { reason } : {}) };
+}
+
+export function shouldRunStep(step: PlannedStep, ctx: ExprContext & { status: string }): { run: true } | { run: false; reason: string } {
+  const condition = step.if;
+  const asksForStatus = condition !== undefined && /\b(always|failure|cancelled|success)\s*\(/.test(condition);
+  if (!asksForStatus && ctx.status !== 'success') return { run: false, reason: ctx.status === 'cancelled' ? 'run cancelled' : 'an earlier step failed' };
+  if (condition === undefined) return { run: true };
+  try {
+    return evaluateCondition(condition, ctx) ? { run: true } : { run: false, reason: `if "${condition}" was false` };
+  } catch (error) {
+    return { run: false, reason: `if "${condition}" could not be evaluated: ${(error as Error).message}` };
+  }
+}
