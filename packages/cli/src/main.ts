@@ -16,6 +16,7 @@ import { registerEnqueueCommand } from './commands/enqueue.js';
 import { queueRunsCommand } from './commands/queue-runs.js';
 import { registerRunnerCommand } from './commands/runner.js';
 import { registerRunnersCommand } from './commands/runners.js';
+import { registerServeCommand } from './commands/serve.js';
 
 /** Composition root: the only place that reads process.env and creates the Docker client. */
 async function main(argv: string[]): Promise<number> {
@@ -88,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
 
   // Queue commands (each takes --redis <url>): defined beside their implementations.
   const queueCli = { io, getDocker, setExitCode: (code: number) => void (exitCode = code) };
-  for (const register of [registerEnqueueCommand, registerRunnerCommand, registerCancelCommand, registerRunnersCommand]) register(program, queueCli);
+  for (const register of [registerEnqueueCommand, registerRunnerCommand, registerCancelCommand, registerRunnersCommand, registerServeCommand]) register(program, queueCli);
 
   program
     .command('logs <run> [job]')

@@ -187,6 +187,23 @@ describe('handleDelivery', () => {
     expect(queued).toHaveLength(1);
   });
 
+  it('prints an unverified repository name on one line', async () => {
+    const { post } = setup(jobs);
+    const delivery = deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha, repo: 'acme/shop\n2026-01-01 forged log line' }), 'wrong');
+    const answer = await post('github', delivery.headers, delivery.body);
+    expect(answer.statusCode).toBe(401);
+    expect(answer.summary).not.toContain('\n');
+    expect(answer.summary).toContain('acme/shop?2026-01-01 forged log line');
+  });
+
+  it('refuses a clone URL that git would read as an option', async () => {
+    const { post, pipelines } = setup(jobs, { defaultSecrets: { generic: 'generic-secret' } });
+    const payload = { ...loadFixture('generic', 'push'), cloneUrl: '--upload-pack=touch /tmp/pwned' };
+    const delivery = deliveryOf('generic', 'push', payload, 'generic-secret');
+    expect(await post('generic', delivery.headers, delivery.body)).toMatchObject({ statusCode: 400, body: { error: 'WEBHOOK_MALFORMED', message: expect.stringContaining('starts with "-"') } });
+    expect(pipelines.reads).toEqual([]);
+  });
+
   it('never puts a secret in what it answers or logs', async () => {
     const { post } = setup(jobs, { repositories: [{ name: 'acme/shop', secret: 'sup3r-s3cret-value' }] });
     const answers = [];

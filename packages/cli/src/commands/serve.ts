@@ -3,7 +3,7 @@ import path from 'node:path';
 import { redactUrl, RunQueue, waitForRedis } from '@ferry/runner';
 import type { RedisClient as Redis } from '@ferry/runner';
 import { createServeApp, GitPipelineSource, isWebhookError, loadServeConfig, openServeRedis, resolveServeConfig, ServeMetrics } from '@ferry/runner/serve';
-import type { ServeOptions } from '@ferry/runner/serve';
+import type { ResolvedServeConfig, ServeOptions } from '@ferry/runner/serve';
 import type { CliIO } from '../cli-io.js';
 import { CliError, exitCodes } from '../cli-io.js';
 import { asCliError, type QueueCli } from './queue-runs.js';
@@ -19,7 +19,7 @@ export interface ServeCommandOptions extends ServeOptions {
  */
 export async function serveCommand(io: CliIO, options: ServeCommandOptions): Promise<number> {
   const log = (line: string) => io.stdout.write(`${new Date().toISOString()} ${line}\n`);
-  let config;
+  let config: ResolvedServeConfig;
   try {
     const loaded = options.config !== undefined ? await loadServeConfig(path.resolve(io.cwd, options.config), io.env) : undefined;
     config = resolveServeConfig(options, loaded, io.env);
@@ -28,14 +28,18 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
     throw error;
   }
   const secured = Object.keys(config.settings.defaultSecrets);
-  if (secured.length === 0 && config.settings.repositories.every((repository) => repository.secret === undefined)) {
-    io.stderr.write('warning: no webhook secret is configured (--github-secret, $FERRY_GITHUB_SECRET, a config file…): every delivery will be refused with 401\n');
-  }
 
   let redis: Redis;
   try {
     redis = openServeRedis(config.redisUrl);
   } catch (error) {
+    throw asCliError(error);
+  }
+  redis.on('error', () => undefined);
+  try {
+    await waitForRedis(redis, config.redisUrl);
+  } catch (error) {
+    redis.disconnect();
     throw asCliError(error);
   }
   let redisUp = true;
@@ -47,11 +51,8 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
     if (!redisUp) log('redis: connected again');
     redisUp = true;
   });
-  try {
-    await waitForRedis(redis, config.redisUrl);
-  } catch (error) {
-    redis.disconnect();
-    throw asCliError(error);
+  if (secured.length === 0 && config.settings.repositories.every((repository) => repository.secret === undefined)) {
+    io.stderr.write('warning: no webhook secret is configured (--github-secret, $FERRY_GITHUB_SECRET, a config file…): every delivery will be refused with 401\n');
   }
 
   // git must fail, not prompt, when a repository wants credentials it was not given. (Set on the process's
@@ -105,6 +106,7 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
     process.on('SIGINT', onSignal);
   });
   await app.close();
+  pipelines.close();
   await queue.close().catch(() => undefined);
   await redis.quit().catch(() => redis.disconnect());
   log('stopped');

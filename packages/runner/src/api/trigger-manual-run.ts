@@ -3,6 +3,7 @@ import type { EnqueueResult } from '../queue/enqueue-run.js';
 import { labelPattern } from '../queue/names.js';
 import type { RunRequestInput } from '../queue/run-request.js';
 import type { PipelineSource } from '../webhook/pipeline-source.js';
+import { checkCloneUrl } from '../webhook/check-clone-url.js';
 import { WebhookError } from '../webhook/webhook-error.js';
 import type { WebhookSettings } from '../webhook/webhook-settings.js';
 
@@ -40,6 +41,8 @@ export async function triggerManualRun(deps: ManualRunDeps, body: ManualRunBody)
   if (repository === undefined && !looksLikeCloneUrl(body.repo)) {
     throw new WebhookError('API_REQUEST_INVALID', `repo: "${body.repo}" is neither a repository in the config file nor a clone URL`);
   }
+  const unsafe = checkCloneUrl(cloneUrl);
+  if (unsafe !== undefined) throw new WebhookError('API_REQUEST_INVALID', `repo: ${unsafe}`);
   let sha = body.sha;
   let ref = body.ref ?? '';
   if (body.ref !== undefined) {

@@ -9,7 +9,10 @@ const pipelinePath = z
 /** What a run request names: where the code is, which commit, which pipeline, and what the runner must offer. */
 export const runRequestSchema = z.object({
   /** Anything `git clone` accepts: https://, ssh://, git@host:path, file:// */
-  repo: z.string().min(1),
+  repo: z
+    .string()
+    .min(1)
+    .refine((repo) => !repo.startsWith('-') && !repo.startsWith('ext::'), 'expected a repository URL (not an option, not an ext:: transport)'),
   sha: z.string().regex(/^[0-9a-fA-F]{7,64}$/, 'expected a commit sha (7 to 64 hex digits)').transform((sha) => sha.toLowerCase()),
   /** The ref the commit was pushed to, as the forge names it: refs/heads/main, refs/tags/v1, refs/pull/7/head. */
   ref: z.string().default(''),

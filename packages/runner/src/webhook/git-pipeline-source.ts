@@ -4,6 +4,7 @@ import path from 'node:path';
 import { parseSpec, pipelineFileNames } from '@ferry/engine';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { redactUrl } from '../open-redis.js';
+import { GitCatFile } from './git-cat-file.js';
 import type { PipelineAtCommit, PipelineSource } from './pipeline-source.js';
 import { WebhookError } from './webhook-error.js';
 
@@ -24,16 +25,19 @@ export interface GitPipelineSourceOptions {
 /**
  * Reads pipelines from bare mirrors (`<root>/<name>-<hash>.git`), the way the runner's GitMirrorCheckout keeps
  * them: the first delivery of a repository clones it with --mirror; later ones fetch only when the mirror lacks
- * the commit (and ask for it by name when no ref points at it). `git show <sha>:<path>` then reads the file.
+ * the commit (and ask for it by name when no ref points at it). The file is then read as `<sha>:<path>` — what
+ * `git show <sha>:<path>` prints — from one long-lived `git cat-file --batch` per mirror, so a delivery costs no
+ * git process at all once the mirror has the commit.
  *
  * Parsed pipelines are cached per repository × sha × path (a commit never changes), and concurrent reads of
- * the same key share one git invocation, so a burst of deliveries for one commit costs one `git show`.
+ * the same key share one git invocation, so a burst of deliveries for one commit costs one read.
  * Concurrency: updates of one mirror are serialised in this process; a root belongs to one server process.
  */
 export class GitPipelineSource implements PipelineSource {
   readonly #busy = new Map<string, Promise<unknown>>();
   readonly #cache = new Map<string, Promise<PipelineAtCommit | undefined>>();
   readonly #gits = new Map<string, SimpleGit>();
+  readonly #catFiles = new Map<string, GitCatFile>();
 
   constructor(
     private readonly root: string,
@@ -72,10 +76,11 @@ export class GitPipelineSource implements PipelineSource {
   async changedPaths(repo: string, base: string, head: string, options: { mergeBase?: boolean } = {}): Promise<string[] | undefined> {
     const mirror = await this.#ensureCommit(repo, head);
     const git = this.#git(mirror);
-    if (!(await hasCommit(git, base))) return undefined;
+    if (!(await this.#hasCommit(mirror, base))) return undefined;
     try {
       const range = options.mergeBase ? [`${base}...${head}`] : [base, head];
-      const out = await git.raw(['-c', 'core.quotePath=false', 'diff', '--name-only', '--no-renames', ...range, '--']);
+      // --end-of-options: a revision can never be read as an option.
+      const out = await git.raw(['-c', 'core.quotePath=false', 'diff', '--name-only', '--no-renames', '--end-of-options', ...range, '--']);
       return out.split('\n').filter(Boolean).sort();
     } catch {
       return undefined;
@@ -88,7 +93,7 @@ export class GitPipelineSource implements PipelineSource {
     const git = this.#git(mirror);
     const candidates = ref.startsWith('refs/') ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`];
     for (const candidate of candidates) {
-      const sha = await git.raw(['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`]).then(
+      const sha = await git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${candidate}^{commit}`]).then(
         (out) => out.trim(),
         () => '',
       );
@@ -99,39 +104,57 @@ export class GitPipelineSource implements PipelineSource {
 
   async #load(repo: string, sha: string, file: string | undefined): Promise<PipelineAtCommit | undefined> {
     const mirror = await this.#ensureCommit(repo, sha);
-    const git = this.#git(mirror);
     const candidates = file !== undefined ? [file] : [...pipelineFileNames];
-    let found: string | undefined;
     try {
-      // One git call tells which of the candidates exist at that commit.
-      const listed = new Set((await git.raw(['ls-tree', '--name-only', '--full-tree', sha, '--', ...candidates])).split('\n').filter(Boolean));
-      found = candidates.find((candidate) => listed.has(candidate));
-      if (found === undefined) return undefined;
-      const text = await git.show([`${sha}:${found}`]);
-      const parsed = parseSpec(text, found);
-      return { path: found, ...(parsed.spec ? { spec: parsed.spec } : {}), issues: parsed.issues };
+      for (const candidate of candidates) {
+        const blob = await this.#catFile(mirror).get(`${sha}:${candidate}`);
+        if (blob?.type !== 'blob') continue;
+        const parsed = parseSpec(blob.content.toString('utf8'), candidate);
+        return { path: candidate, ...(parsed.spec ? { spec: parsed.spec } : {}), issues: parsed.issues };
+      }
+      return undefined;
     } catch (error) {
-      throw new WebhookError('WEBHOOK_PIPELINE_UNREADABLE', `cannot read ${found ?? 'the pipeline'} at ${sha.slice(0, 12)} of ${redactUrl(repo)}: ${gitMessage(error)}`, { cause: error });
+      throw new WebhookError('WEBHOOK_PIPELINE_UNREADABLE', `cannot read the pipeline at ${sha.slice(0, 12)} of ${redactUrl(repo)}: ${gitMessage(error)}`, { cause: error });
     }
+  }
+
+  /** Ends the helper processes (each mirror's cat-file). Reads after this start them again. */
+  close(): void {
+    for (const catFile of this.#catFiles.values()) catFile.close();
+    this.#catFiles.clear();
   }
 
   /** The mirror, holding `sha` (fetched if it did not). */
   async #ensureCommit(repo: string, sha: string): Promise<string> {
     const mirror = await this.#ensureMirror(repo);
-    const git = this.#git(mirror);
-    if (await hasCommit(git, sha)) return mirror;
+    if (await this.#hasCommit(mirror, sha)) return mirror;
     await this.#exclusive(mirror, async () => {
-      if (await hasCommit(git, sha)) return;
+      if (await this.#hasCommit(mirror, sha)) return;
       await this.#fetch(repo, mirror);
       // A commit no ref points at (a force-pushed branch, some pull request refs): ask for it by name.
-      if (!(await hasCommit(git, sha)) && /^[0-9a-f]{40,64}$/i.test(sha)) {
-        await git.raw(['-c', 'gc.auto=0', 'fetch', '--quiet', 'origin', sha]).catch(() => undefined);
+      if (!(await this.#hasCommit(mirror, sha)) && /^[0-9a-f]{40,64}$/i.test(sha)) {
+        await this.#git(mirror).raw(['-c', 'gc.auto=0', 'fetch', '--quiet', 'origin', sha]).catch(() => undefined);
+        this.#catFiles.get(mirror)?.close();
       }
     });
-    if (!(await hasCommit(git, sha))) {
+    if (!(await this.#hasCommit(mirror, sha))) {
       throw new WebhookError('WEBHOOK_PIPELINE_UNREADABLE', `commit ${sha} is not in ${redactUrl(repo)} (not pushed yet, or force-pushed away)`);
     }
     return mirror;
+  }
+
+  async #hasCommit(mirror: string, sha: string): Promise<boolean> {
+    const object = await this.#catFile(mirror).get(`${sha}^{commit}`).catch(() => undefined);
+    return object?.type === 'commit';
+  }
+
+  #catFile(mirror: string): GitCatFile {
+    let catFile = this.#catFiles.get(mirror);
+    if (!catFile) {
+      catFile = new GitCatFile(mirror, this.options.env);
+      this.#catFiles.set(mirror, catFile);
+    }
+    return catFile;
   }
 
   async #ensureMirror(repo: string): Promise<string> {
@@ -143,7 +166,7 @@ export class GitPipelineSource implements PipelineSource {
       await rm(partial, { recursive: true, force: true });
       await mkdir(this.root, { recursive: true });
       try {
-        await this.#git(this.root).raw(['clone', '--quiet', '--mirror', repo, partial]);
+        await this.#git(this.root).raw(['clone', '--quiet', '--mirror', '--', repo, partial]);
       } catch (error) {
         await rm(partial, { recursive: true, force: true }).catch(() => undefined);
         throw new WebhookError('WEBHOOK_PIPELINE_UNREADABLE', `cannot clone ${redactUrl(repo)}: ${gitMessage(error)}`, { cause: error });
@@ -156,6 +179,8 @@ export class GitPipelineSource implements PipelineSource {
   async #fetch(repo: string, mirror: string): Promise<void> {
     try {
       await this.#git(mirror).raw(['-c', 'gc.auto=0', 'fetch', '--quiet', '--prune', 'origin']);
+      // What was fetched may be in a pack the running cat-file has not seen.
+      this.#catFiles.get(mirror)?.close();
     } catch (error) {
       throw new WebhookError('WEBHOOK_PIPELINE_UNREADABLE', `cannot fetch ${redactUrl(repo)}: ${gitMessage(error)}`, { cause: error });
     }
@@ -181,13 +206,6 @@ export class GitPipelineSource implements PipelineSource {
       if (this.#busy.get(key) === next) this.#busy.delete(key);
     }
   }
-}
-
-async function hasCommit(git: SimpleGit, sha: string): Promise<boolean> {
-  return git.raw(['cat-file', '-e', `${sha}^{commit}`]).then(
-    () => true,
-    () => false,
-  );
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { isRunnerError } from '../errors.js';
 import type { EnqueueResult } from '../queue/enqueue-run.js';
 import type { RunRequestInput } from '../queue/run-request.js';
+import { checkCloneUrl } from './check-clone-url.js';
 import type { ForgeAdapter } from './forge-adapters.js';
 import { matchTriggers, needsPaths } from './match-triggers.js';
 import type { PipelineSource } from './pipeline-source.js';
@@ -46,7 +47,7 @@ export interface DeliveryDeps {
 export async function handleDelivery(deps: DeliveryDeps, adapter: ForgeAdapter, request: DeliveryRequest): Promise<DeliveryAnswer> {
   const forge = adapter.forge;
   const delivery = adapter.deliveryId(request.headers);
-  const tag = `${forge} delivery ${delivery ?? '(no id)'}`;
+  const tag = `${forge} delivery ${printable(delivery ?? '(no id)')}`;
   const body = request.body ?? Buffer.alloc(0);
   if (body.length === 0) return fail(400, 'WEBHOOK_MALFORMED', 'the body is empty; expected the JSON payload', 'malformed', tag);
 
@@ -56,7 +57,8 @@ export async function handleDelivery(deps: DeliveryDeps, adapter: ForgeAdapter, 
   const repoName = adapter.repoName(payload);
   const repository = findRepository(deps.settings, forge, repoName);
   const secret = repository?.secret ?? deps.settings.defaultSecrets[forge];
-  const shownRepo = repoName ?? '(none)';
+  // Read before the signature is checked: whoever sent it chose it, so it is made safe to print.
+  const shownRepo = printable(repoName ?? '(none)');
   if (secret === undefined) {
     return fail(401, 'WEBHOOK_UNAUTHORIZED', `no ${forge} secret for repository "${shownRepo}": add it to the config file, or set a default secret`, 'unauthorized', `${tag} ${shownRepo}`);
   }
@@ -70,7 +72,7 @@ export async function handleDelivery(deps: DeliveryDeps, adapter: ForgeAdapter, 
   const event = adapter.event(request.headers);
   if (event === undefined) return fail(400, 'WEBHOOK_MALFORMED', `the ${adapter.headers.event[0]} header is missing`, 'malformed', tag);
   const parsed = adapter.parse(event, payload);
-  const about = `${tag} ${shownRepo} ${event}`;
+  const about = `${tag} ${shownRepo} ${printable(event)}`;
   switch (parsed.kind) {
     case 'ping':
       return { statusCode: 200, body: { ok: true, pong: true, ...(parsed.message ? { zen: parsed.message } : {}) }, outcome: 'ping', summary: `${about}: pong` };
@@ -85,6 +87,8 @@ export async function handleDelivery(deps: DeliveryDeps, adapter: ForgeAdapter, 
   const trigger: Trigger = { ...parsed.trigger, cloneUrl: repository?.clone ?? parsed.trigger.cloneUrl };
   const where = `${about} ${trigger.ref}@${trigger.sha.slice(0, 12)}`;
   if (trigger.cloneUrl === '') return fail(400, 'WEBHOOK_MALFORMED', 'no clone URL: the payload has none and the config file gives the repository none', 'malformed', where);
+  const unsafe = checkCloneUrl(trigger.cloneUrl);
+  if (unsafe !== undefined) return fail(400, 'WEBHOOK_MALFORMED', unsafe, 'malformed', where);
   try {
     const pipeline = await deps.pipelines.read(trigger.cloneUrl, trigger.sha, repository?.pipeline);
     if (!pipeline) {
@@ -166,6 +170,12 @@ function decodePayload(body: Buffer, contentType: string | undefined): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** One line of at most 200 characters: control characters (a forged newline in a log line) become `?`. */
+function printable(text: string): string {
+  const line = text.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 
 function ignored(reason: string, about: string): DeliveryAnswer {

@@ -7,8 +7,8 @@ const user = z.object({ login: z.string().optional(), username: z.string().optio
 
 const pushSchema = z.object({
   ref: z.string().min(1),
-  before: z.string(),
-  after: z.string(),
+  before: shaField,
+  after: shaField,
   commits: z.array(commitFilesSchema).nullish(),
   total_commits: z.number().int().nullish(),
   head_commit: z.object({ id: shaField }).nullish(),

@@ -9,8 +9,8 @@ const repository = z.object({ full_name: z.string().min(1), clone_url: z.string(
 
 const pushSchema = z.object({
   ref: z.string().min(1),
-  before: z.string(),
-  after: z.string(),
+  before: shaField,
+  after: shaField,
   deleted: z.boolean().optional(),
   commits: z.array(commitFilesSchema).nullish(),
   head_commit: z.object({ id: shaField }).nullish(),

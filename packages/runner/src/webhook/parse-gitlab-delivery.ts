@@ -7,8 +7,8 @@ const project = z.object({ path_with_namespace: z.string().min(1), git_http_url:
 const pushSchema = z.object({
   object_kind: z.enum(['push', 'tag_push']),
   ref: z.string().min(1),
-  before: z.string(),
-  after: z.string(),
+  before: shaField,
+  after: shaField,
   checkout_sha: shaField.nullish(),
   user_username: z.string().nullish(),
   user_name: z.string().nullish(),

@@ -73,7 +73,7 @@ export class GitMirrorCheckout implements Checkout {
       await rm(partial, { recursive: true, force: true });
       await mkdir(this.root, { recursive: true });
       try {
-        await this.#git(this.root, signal).raw(['clone', '--quiet', '--mirror', request.repo, partial]);
+        await this.#git(this.root, signal).raw(['clone', '--quiet', '--mirror', '--', request.repo, partial]);
       } catch (error) {
         await rm(partial, { recursive: true, force: true }).catch(() => undefined);
         if (signal.aborted) throw signal.reason;

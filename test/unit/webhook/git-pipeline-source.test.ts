@@ -1,0 +1,74 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GitPipelineSource } from '../../../packages/runner/src/webhook/git-pipeline-source.js';
+import { createTempGitRepo, type TempGitRepo } from '../../helpers/temp-git-repo.js';
+
+const jobs = 'jobs:\n  a:\n    image: ferry/busybox:1\n    steps:\n      - run: "true"\n';
+let repo: TempGitRepo;
+let root: string;
+let source: GitPipelineSource;
+const lookups: boolean[] = [];
+
+beforeAll(async () => {
+  repo = await createTempGitRepo({ 'pipelines/ferry.yml': `name: nested\n${jobs}`, 'README.md': 'hi\n' });
+  root = await mkdtemp(path.join(tmpdir(), 'ferry-pipelines-'));
+  source = new GitPipelineSource(path.join(root, 'mirrors'), { onCacheLookup: (hit) => lookups.push(hit) });
+});
+
+afterAll(async () => {
+  source?.close();
+  await repo?.cleanup();
+  if (root) await rm(root, { recursive: true, force: true });
+});
+
+const url = () => `file://${repo.dir}`;
+
+describe('GitPipelineSource', () => {
+  it('reads the first pipeline file that exists at the sha', async () => {
+    const sha = await repo.git('rev-parse', 'HEAD');
+    const pipeline = await source.read(url(), sha);
+    expect(pipeline).toMatchObject({ path: 'pipelines/ferry.yml', spec: { name: 'nested' }, issues: [] });
+    expect(await source.read(url(), sha, 'ci/none.yml')).toBeUndefined();
+  });
+
+  it('fetches a commit pushed after the mirror was made, and reads the file as committed there', async () => {
+    await repo.write({ 'ferry.yml': `name: top\non:\n  push: { branches: [main] }\n${jobs}` });
+    await repo.commit('top-level pipeline');
+    const sha = await repo.git('rev-parse', 'HEAD');
+    expect(await source.read(url(), sha)).toMatchObject({ path: 'ferry.yml', spec: { name: 'top', on: { push: { branches: ['main'] } } } });
+    await repo.write({ 'ferry.yml': 'jobs: [' });
+    await repo.commit('broken');
+    const broken = await source.read(url(), await repo.git('rev-parse', 'HEAD'));
+    expect(broken?.spec).toBeUndefined();
+    expect(broken?.issues[0]).toMatchObject({ code: 'SPEC_YAML', file: 'ferry.yml' });
+  });
+
+  it('answers concurrent reads of one commit with one lookup, then from its cache', async () => {
+    const sha = await repo.git('rev-parse', 'HEAD~1');
+    lookups.length = 0;
+    const [a, b] = await Promise.all([source.read(url(), sha, 'README.md'), source.read(url(), sha, 'README.md')]);
+    expect(a).toBe(b);
+    await source.read(url(), sha, 'README.md');
+    expect(lookups).toEqual([false, true, true]);
+  });
+
+  it('refuses a commit the repository does not have with WEBHOOK_PIPELINE_UNREADABLE', async () => {
+    await expect(source.read(url(), 'deadbeef'.repeat(5))).rejects.toMatchObject({ code: 'WEBHOOK_PIPELINE_UNREADABLE', message: expect.stringContaining('is not in') });
+    await expect(source.read('file:///nonexistent/repo.git', 'deadbeef'.repeat(5))).rejects.toMatchObject({ code: 'WEBHOOK_PIPELINE_UNREADABLE', message: expect.stringContaining('cannot clone') });
+  });
+
+  it('tells the paths changed between two commits, and since a merge base', async () => {
+    const first = await repo.git('rev-list', '--max-parents=0', 'HEAD');
+    const head = await repo.git('rev-parse', 'HEAD');
+    expect(await source.changedPaths(url(), first, head)).toEqual(['ferry.yml']);
+    expect(await source.changedPaths(url(), 'refs/heads/main', head, { mergeBase: true })).toEqual([]);
+    expect(await source.changedPaths(url(), 'cafe'.repeat(10), head)).toBeUndefined();
+  });
+
+  it('resolves a branch name to its commit and full ref', async () => {
+    expect(await source.resolveRef(url(), 'main')).toEqual({ sha: await repo.git('rev-parse', 'HEAD'), ref: 'refs/heads/main' });
+    expect(await source.resolveRef(url(), 'nope')).toBeUndefined();
+  });
+});
