@@ -228,7 +228,7 @@ export class DockerExecutor implements Executor {
         jobRunId: job.id,
         owner: { hostname: this.#options.ownerHost ?? hostname(), pid: this.#options.ownerPid ?? process.pid },
         createdMs: this.#clock.now(),
-        extra: { ...this.#options.labels, 'ferry.service': alias },
+        extra: { ...this.#options.labels, 'ferry.sidecar': alias },
       });
       const input = { name: `${state.name}-${alias}`.slice(0, 120), network: state.network as string, labels };
       sidecars.push(await startSidecar(this.#docker, alias, spec, input, io, (id) => state.sidecars.push(id)));
