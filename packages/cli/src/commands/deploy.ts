@@ -44,7 +44,8 @@ export async function rollbackCommand(io: CliIO, docker: Docker, name: string, o
     target = [...revisions].filter((r) => r.number !== active && r.outcome !== 'failed').sort((a, b) => b.number - a.number)[0];
     if (!target) throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has no earlier good revision to roll back to`);
   }
-  const service = target.service;
+  // A rollback is fast-tracked, as in Argo Rollouts: back to a known revision without canary steps.
+  const { canary: _canary, ...service } = target.service;
   const result = await rollOut(service, {
     provider: new DockerProvider(docker),
     router: service.publish !== undefined ? await connectProxy(io, stateDir) : idleRouter,
@@ -141,7 +142,8 @@ export async function scaleCommand(io: CliIO, docker: Docker, name: string, coun
   const active = state.journal()?.active;
   const revision = state.revisions().find((r) => r.number === active);
   if (!revision) throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has no active revision to scale (state in ${stateDir})`);
-  const service = { ...revision.service, replicas, rolling: { ...revision.service.rolling, monitorMs: 0 } };
+  const { canary: _canary, ...current } = revision.service;
+  const service = { ...current, replicas, rolling: { ...current.rolling, monitorMs: 0 } };
   const result = await rollOut(service, {
     provider: new DockerProvider(docker),
     router: service.publish !== undefined ? await connectProxy(io, stateDir) : idleRouter,

@@ -82,7 +82,7 @@ async function rollOutLocked(service: ResolvedService, deps: RolloutDeps, watche
   deps.log(`${service.name}: rolling out revision ${target} (${service.image}) to ${service.replicas} replicas${active !== undefined ? `, replacing revision ${active}` : ''}`);
   if (service.publish !== undefined) await router.ensureService(service.name, { listen: service.publish, drainTimeoutMs: service.drainTimeoutMs });
 
-  if (service.canary && active !== undefined && journal?.phase !== 'rolling' && journal?.phase !== 'monitoring' && isCanaryRouter(router)) {
+  if (service.canary && active !== undefined && target !== active && journal?.phase !== 'rolling' && journal?.phase !== 'monitoring' && isCanaryRouter(router)) {
     const aborted = await runCanary({ service, router, target, previous: active, existing: replicas.filter((r) => r.revision === target && r.running), routed, deps });
     if (aborted) return aborted;
     // Promoted: the canary replicas now serve in the stable pool and count as new replicas below.
