@@ -1,32 +1,20 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../packages/engine/src/clock.js';
-import { DockerProvider } from '../../packages/engine/src/deploy/docker/docker-provider.js';
-import { resolveService } from '../../packages/engine/src/deploy/resolve-service.js';
-import { rollOut } from '../../packages/engine/src/deploy/roll-out.js';
 import { startHealer } from '../../packages/engine/src/deploy/heal-services.js';
 import type { RolloutResult } from '../../packages/engine/src/deploy/roll-out.js';
 import { ServiceState } from '../../packages/engine/src/deploy/state/service-state.js';
-import { ProxyClient } from '../../packages/engine/src/proxy/proxy-client.js';
-import { startProxyServer } from '../../packages/engine/src/proxy/proxy-server.js';
-import type { ProxyServer } from '../../packages/engine/src/proxy/proxy-server.js';
-import type { RunEventBody } from '../../packages/engine/src/run/events.js';
 import type { ServiceSpec } from '../../packages/engine/src/spec/pipeline-schema.js';
 import { startLoad } from '../helpers/load-generator.js';
 import { buildVersionedImages, serviceImage } from '../helpers/versioned-service.js';
 import { freePort } from '../helpers/free-port.js';
+import { startDeployHarness } from '../helpers/deploy-harness.js';
+import type { DeployHarness, TimedEvent } from '../helpers/deploy-harness.js';
 
-const docker = new Docker();
-const provider = new DockerProvider(docker);
-let proxy: ProxyServer;
-let client: ProxyClient;
+let harness: DeployHarness;
+let provider: DeployHarness['provider'];
+let client: DeployHarness['client'];
 let stateDir: string;
-const services: string[] = [];
-type Timed = RunEventBody & { at: number };
-
+type Timed = TimedEvent;
 
 const base = (version: string, publish: number, replicas = 4): ServiceSpec => ({
   image: serviceImage(version),
@@ -38,22 +26,11 @@ const base = (version: string, publish: number, replicas = 4): ServiceSpec => ({
   strategy: { rolling: { maxSurge: 1, maxUnavailable: 0, monitor: 0 } },
 });
 
-async function deploy(name: string, version: string, spec: ServiceSpec, events: Timed[] = []): Promise<RolloutResult> {
-  const service = resolveService(name, spec, serviceImage(version));
-  return rollOut(service, {
-    provider,
-    router: client,
-    state: new ServiceState(stateDir, name),
-    clock: systemClock,
-    deployId: `canary-${Date.now().toString(36)}`,
-    job: 'deploy',
-    log: () => undefined,
-    emit: (event) => events.push({ ...event, at: Date.now() }),
-  });
+function deploy(name: string, _version: string, spec: ServiceSpec, events: Timed[] = []): Promise<RolloutResult> {
+  return harness.deploy(name, spec, events);
 }
 
 async function stableService(name: string, replicas = 2): Promise<number> {
-  services.push(name);
   const port = await freePort();
   expect((await deploy(name, 'v2', base('v2', port, replicas))).status).toBe('deployed');
   return port;
@@ -61,21 +38,18 @@ async function stableService(name: string, replicas = 2): Promise<number> {
 
 beforeAll(async () => {
   await buildVersionedImages();
-  stateDir = mkdtempSync(join(tmpdir(), 'ferry-canary-'));
-  proxy = await startProxyServer({ stateDir: join(stateDir, 'proxy'), adminPort: 0 });
-  client = new ProxyClient({ url: proxy.adminUrl, token: proxy.token });
+  harness = await startDeployHarness('canary');
+  ({ provider, client, stateDir } = harness);
 }, 120_000);
 
 afterAll(async () => {
-  await proxy?.close();
-  for (const name of services) for (const replica of await provider.list(name)) await provider.remove(replica, 0);
+  await harness?.close();
 });
 
 describe('canary deploys behind the Ferry proxy', () => {
   it('takes a good canary through weights 25 and 50 within ±3 points, with zero failed requests', async () => {
     const name = 'good';
-    services.push(name);
-    const port = await freePort();
+      const port = await freePort();
     expect((await deploy(name, 'v1', base('v1', port))).status).toBe('deployed');
     const load = startLoad(`http://127.0.0.1:${port}/version`, { clients: 4, rate: 50 });
     const events: Timed[] = [];
@@ -168,7 +142,7 @@ describe('canary deploys behind the Ferry proxy', () => {
       const load = startLoad(`http://127.0.0.1:${port}/version`, { clients: 4, rate: 50 });
       await new Promise((resolve) => setTimeout(resolve, 500));
       const [victim] = await provider.list('heal');
-      await docker.getContainer(victim!.id).kill();
+      await harness.docker.getContainer(victim!.id).kill();
       const killedAt = Date.now();
       let replaced = false;
       while (!replaced && Date.now() - killedAt < 20_000) {

@@ -1,31 +1,21 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { request } from 'node:http';
-import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../packages/engine/src/clock.js';
-import { DockerProvider, SERVICE_LABEL } from '../../packages/engine/src/deploy/docker/docker-provider.js';
-import { resolveService } from '../../packages/engine/src/deploy/resolve-service.js';
+import { SERVICE_LABEL } from '../../packages/engine/src/deploy/docker/docker-provider.js';
 import { rollOut } from '../../packages/engine/src/deploy/roll-out.js';
 import type { RolloutResult } from '../../packages/engine/src/deploy/roll-out.js';
 import { ServiceState } from '../../packages/engine/src/deploy/state/service-state.js';
-import { ProxyClient } from '../../packages/engine/src/proxy/proxy-client.js';
-import { startProxyServer } from '../../packages/engine/src/proxy/proxy-server.js';
-import type { ProxyServer } from '../../packages/engine/src/proxy/proxy-server.js';
-import type { RunEventBody } from '../../packages/engine/src/run/events.js';
 import type { ServiceSpec } from '../../packages/engine/src/spec/pipeline-schema.js';
 import { startLoad } from '../helpers/load-generator.js';
 import { buildVersionedImages, serviceImage } from '../helpers/versioned-service.js';
 import { freePort } from '../helpers/free-port.js';
+import { startDeployHarness } from '../helpers/deploy-harness.js';
+import type { DeployHarness, TimedEvent } from '../helpers/deploy-harness.js';
 
-const docker = new Docker();
-const provider = new DockerProvider(docker);
-let proxy: ProxyServer;
-let client: ProxyClient;
+let harness: DeployHarness;
+let provider: DeployHarness['provider'];
+let client: DeployHarness['client'];
 let stateDir: string;
-const services: string[] = [];
-
 
 function spec(version: string, publish: number, extra: Partial<ServiceSpec> = {}): ServiceSpec {
   return {
@@ -41,18 +31,8 @@ function spec(version: string, publish: number, extra: Partial<ServiceSpec> = {}
   };
 }
 
-async function deploy(name: string, version: string, publish: number, extra: Partial<ServiceSpec> = {}, events: RunEventBody[] = []): Promise<RolloutResult> {
-  const service = resolveService(name, spec(version, publish, extra), serviceImage(version));
-  return rollOut(service, {
-    provider,
-    router: client,
-    state: new ServiceState(stateDir, name),
-    clock: systemClock,
-    deployId: `test-${Date.now().toString(36)}`,
-    job: 'deploy',
-    log: () => undefined,
-    emit: (event) => events.push(event),
-  });
+function deploy(name: string, version: string, publish: number, extra: Partial<ServiceSpec> = {}, events: TimedEvent[] = []): Promise<RolloutResult> {
+  return harness.deploy(name, spec(version, publish, extra), events);
 }
 
 function get(port: number, path: string): Promise<{ status: number; body: string }> {
@@ -92,22 +72,17 @@ function sampleBounds(name: string): { stop: () => Promise<{ maxContainers: numb
 
 beforeAll(async () => {
   await buildVersionedImages();
-  stateDir = mkdtempSync(join(tmpdir(), 'ferry-deploy-'));
-  proxy = await startProxyServer({ stateDir: join(stateDir, 'proxy'), adminPort: 0 });
-  client = new ProxyClient({ url: proxy.adminUrl, token: proxy.token });
+  harness = await startDeployHarness('deploy');
+  ({ provider, client, stateDir } = harness);
 }, 120_000);
 
 afterAll(async () => {
-  await proxy?.close();
-  for (const name of services) {
-    for (const replica of await provider.list(name)) await provider.remove(replica, 0);
-  }
+  await harness?.close();
 });
 
 describe('rolling deploys on the Docker engine behind the Ferry proxy', () => {
   it('rolls v1 → v2 under load with zero failed requests, within the bounds, then v2 serves everything', async () => {
     const name = 'roll';
-    services.push(name);
     const port = await freePort();
     expect((await deploy(name, 'v1', port)).status).toBe('deployed');
     expect((await get(port, '/version')).body).toBe('v1');
@@ -138,11 +113,10 @@ describe('rolling deploys on the Docker engine behind the Ferry proxy', () => {
     ['v4', /failed: exited: exited with code 1\n\s+last log lines:\n\s+crashing at start/],
   ])('rolls back %s automatically with zero failed requests', async (bad, reason) => {
     const name = `back-${bad}`;
-    services.push(name);
     const port = await freePort();
     expect((await deploy(name, 'v2', port)).status).toBe('deployed');
     const load = startLoad(`http://127.0.0.1:${port}/version`, { clients: 4, rate: 100 });
-    const events: RunEventBody[] = [];
+    const events: TimedEvent[] = [];
     const result = await deploy(name, bad, port, {}, events);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const report = await load.stop();
@@ -160,7 +134,6 @@ describe('rolling deploys on the Docker engine behind the Ferry proxy', () => {
 
   it('lets a slow request on an old replica finish while it drains', async () => {
     const name = 'drain';
-    services.push(name);
     const port = await freePort();
     expect((await deploy(name, 'v1', port, { replicas: 1 })).status).toBe('deployed');
     const slow = get(port, '/cgi-bin/slow?2');
@@ -173,7 +146,6 @@ describe('rolling deploys on the Docker engine behind the Ferry proxy', () => {
 
   it('keeps exactly 10 revisions over 12 deploys, and rolls back to one of them', async () => {
     const name = 'history';
-    services.push(name);
     const port = await freePort();
     for (let i = 1; i <= 12; i++) {
       const result = await deploy(name, 'v1', port, { replicas: 1, env: { DEPLOY: String(i) }, strategy: { rolling: { monitor: 0 } } });
@@ -188,8 +160,8 @@ describe('rolling deploys on the Docker engine behind the Ferry proxy', () => {
     expect(back).toMatchObject({ status: 'deployed', revision: 5 });
     const replicas = await provider.list(name);
     expect(replicas.map((r) => r.revision)).toEqual([5]);
-    const labels = (await docker.getContainer(replicas[0]!.id).inspect()).Config.Labels;
+    const labels = (await harness.docker.getContainer(replicas[0]!.id).inspect()).Config.Labels;
     expect(labels[SERVICE_LABEL.service]).toBe(name);
-    expect((await docker.getContainer(replicas[0]!.id).inspect()).Config.Env).toContain('DEPLOY=5');
+    expect((await harness.docker.getContainer(replicas[0]!.id).inspect()).Config.Env).toContain('DEPLOY=5');
   });
 });

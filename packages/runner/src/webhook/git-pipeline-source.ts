@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseSpec, pipelineFileNames } from '@ferry/engine';
 import { simpleGit, type SimpleGit } from 'simple-git';
@@ -7,6 +7,7 @@ import { redactUrl } from '../open-redis.js';
 import { GitCatFile } from './git-cat-file.js';
 import type { PipelineAtCommit, PipelineSource } from './pipeline-source.js';
 import { WebhookError } from './webhook-error.js';
+import { exists, gitMessage } from '../worker/git-mirror.js';
 
 export interface GitPipelineSourceOptions {
   /**
@@ -206,16 +207,4 @@ export class GitPipelineSource implements PipelineSource {
       if (this.#busy.get(key) === next) this.#busy.delete(key);
     }
   }
-}
-
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
-}
-
-function gitMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.trim().split('\n').filter(Boolean).slice(-3).join(' / ');
 }

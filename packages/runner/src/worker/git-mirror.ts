@@ -125,14 +125,15 @@ async function hasCommit(git: SimpleGit, sha: string): Promise<boolean> {
   );
 }
 
-async function exists(file: string): Promise<boolean> {
+export async function exists(file: string): Promise<boolean> {
   return stat(file).then(
     () => true,
     () => false,
   );
 }
 
-function gitMessage(error: unknown): string {
+/** The last lines of a git error, on one line. */
+export function gitMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.trim().split('\n').filter(Boolean).slice(-3).join(' / ');
 }
