@@ -76,13 +76,18 @@ jobs:
 }, 120_000);
 
 afterAll(async () => {
-  for (const replica of [...(await replicas()), ...(await replicas('web2'))]) await docker.getContainer(replica.id).remove({ force: true }).catch(() => undefined);
+  // The proxy heals services: stop it first, or it replaces the replicas removed below.
   try {
     const { pid } = JSON.parse(readFileSync(join(stateDir, 'proxy', 'proxy.json'), 'utf8'));
     process.kill(pid, 'SIGTERM');
+    for (let waited = 0; waited < 10_000; waited += 100) {
+      process.kill(pid, 0);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   } catch {
-    // no proxy was started
+    // no proxy was started, or it has exited
   }
+  for (const replica of [...(await replicas()), ...(await replicas('web2'))]) await docker.getContainer(replica.id).remove({ force: true }).catch(() => undefined);
 });
 
 describe('ferry deploy', () => {
@@ -136,6 +141,12 @@ describe('ferry deploy', () => {
     expect((await replicas()).map((r) => r.revision)).toEqual(['1', '1', '1']);
     const after = await ferry(['history', 'web', '--state-dir', stateDir], repo);
     expect(after.all).not.toMatch(/^\*?\s+4 /m);
+    const removed = await ferry(['remove', 'web', '--state-dir', stateDir], repo);
+    expect(removed.exitCode, removed.all).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the proxy's healer must not bring it back
+    expect(await replicas()).toEqual([]);
+    expect(await proxyBackends()).toEqual([]);
+    expect((await ferry(['status', 'web', '--state-dir', stateDir], repo)).exitCode).toBe(2);
   });
 
   it('resumes a canary pause with the time that was left after the deployer is SIGKILLed', async () => {

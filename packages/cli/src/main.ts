@@ -5,7 +5,7 @@ import { isEngineError } from '@ferry/engine';
 import type { CliIO } from './cli-io.js';
 import { CliError, exitCodes } from './cli-io.js';
 import { artifactsCommand } from './commands/artifacts.js';
-import { canaryActionCommand, deployCommand, historyCommand, rollbackCommand, scaleCommand, statusCommand } from './commands/deploy.js';
+import { canaryActionCommand, deployCommand, historyCommand, removeServiceCommand, rollbackCommand, scaleCommand, statusCommand } from './commands/deploy.js';
 import { gcCommand } from './commands/gc.js';
 import { proxyCommand } from './commands/proxy.js';
 import { planCommand, validateCommand } from './commands/plan.js';
@@ -144,6 +144,14 @@ async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('remove <service>')
+    .description('undeploy a service: out of the proxy, its replicas removed, its revisions forgotten')
+    .option('--state-dir <dir>', 'deploy state (default $FERRY_STATE_DIR or ~/.ferry)')
+    .action(async (service: string, options) => {
+      exitCode = await removeServiceCommand(io, getDocker(), service, options);
+    });
+
+  program
     .command('status [service]')
     .description('deployed services: replicas, revisions, what is in rotation, the last outcome')
     .option('--json', 'as JSON')
@@ -189,7 +197,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (isEngineError(error)) {
       io.stderr.write(`${error.code}: ${error.message}\n`);
-      return error.code.startsWith('SPEC') || error.code.startsWith('PLAN') || error.code === 'STORE_NOT_FOUND' ? exitCodes.invalid : exitCodes.failed;
+      return error.code.startsWith('SPEC') || error.code.startsWith('PLAN') || error.code === 'STORE_NOT_FOUND' || error.code === 'DEPLOY_NOT_FOUND' ? exitCodes.invalid : exitCodes.failed;
     }
     io.stderr.write(`internal error (please report): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return exitCodes.failed;

@@ -157,3 +157,27 @@ export async function scaleCommand(io: CliIO, docker: Docker, name: string, coun
   io.stdout.write(`${name}: ${result.status === 'deployed' || result.status === 'unchanged' ? `${replicas} replicas of revision ${revision.number}` : result.message}\n`);
   return result.status === 'deployed' || result.status === 'unchanged' ? exitCodes.ok : exitCodes.failed;
 }
+
+/** `ferry remove <service>`: takes the service out of the proxy, removes its replicas and forgets its state. */
+export async function removeServiceCommand(io: CliIO, docker: Docker, name: string, options: { stateDir?: string }): Promise<number> {
+  const stateDir = stateDirOf(io, options.stateDir);
+  const state = new ServiceState(stateDir, name);
+  const journal = state.journal();
+  if (!journal) throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has never been deployed (state in ${stateDir})`);
+  const release = state.lock();
+  try {
+    const revision = state.revisions().find((r) => r.number === journal.active);
+    if (revision?.service.publish !== undefined) {
+      const proxy = await connectProxy(io, stateDir);
+      if ('deleteService' in proxy) await (proxy as { deleteService(service: string): Promise<boolean> }).deleteService(name);
+    }
+    const provider = new DockerProvider(docker);
+    const replicas = await provider.list(name);
+    for (const replica of replicas) await provider.remove(replica, revision?.service.stopGraceMs ?? 10_000);
+    state.forget();
+    io.stdout.write(`${name}: removed ${replicas.length} replicas and its route; its revisions are forgotten\n`);
+    return exitCodes.ok;
+  } finally {
+    release();
+  }
+}

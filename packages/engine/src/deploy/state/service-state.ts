@@ -40,9 +40,10 @@ export class ServiceState {
     this.dir = join(root, 'services', service);
   }
 
+  /** The services that have a journal (deployed, and not removed). */
   static services(root: string): string[] {
     const dir = join(root, 'services');
-    return existsSync(dir) ? readdirSync(dir).sort() : [];
+    return existsSync(dir) ? readdirSync(dir).filter((name) => existsSync(join(dir, name, 'journal.json'))).sort() : [];
   }
 
   journal(): DeployJournal | undefined {
@@ -59,6 +60,11 @@ export class ServiceState {
 
   writeRevisions(revisions: Revision[]): void {
     this.#write('revisions.json', revisions);
+  }
+
+  /** Deletes the service's journal and revisions (the lock, held by the caller, goes with its release). */
+  forget(): void {
+    for (const name of ['journal.json', 'revisions.json', 'promote', 'abort']) rmSync(join(this.dir, name), { force: true });
   }
 
   /** `ferry promote` / `ferry abort` leave a request file that the running canary picks up. */
