@@ -314,15 +314,18 @@ describe('reapResources', () => {
   }
 
   it('removes resources of a dead owner on this host, keeps live and foreign ones, then removes a run', async () => {
-    await createLabelled(`${hostname()}:${await deadPid()}`, 'orphan');
-    await createLabelled(`${hostname()}:${process.pid}`, 'live');
+    // "This host" is a name of the test's own, so that a `ferry run` or `ferry gc` of another test file running
+    // at the same time (which reap every orphan of the real host) leaves these resources to this test.
+    const host = { hostname: `reap-test-${runId}`, isProcessAlive: (pid: number) => pid === process.pid };
+    await createLabelled(`${host.hostname}:${await deadPid()}`, 'orphan');
+    await createLabelled(`${host.hostname}:${process.pid}`, 'live');
     await createLabelled('another-host:1', 'foreign');
 
-    expect(await reapResources(docker, { runId, orphanedOnly: true })).toEqual({ containers: 1, networks: 1, volumes: 1 });
+    expect(await reapResources(docker, { runId, orphanedOnly: true }, host)).toEqual({ containers: 1, networks: 1, volumes: 1 });
     const left = await containersOf(runId);
     expect(left.flatMap((c) => c.Names).sort()).toEqual([`/ferry-${runId}-foreign`, `/ferry-${runId}-live`]);
 
-    expect(await reapResources(docker, { runId, orphanedOnly: true })).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    expect(await reapResources(docker, { runId, orphanedOnly: true }, host)).toEqual({ containers: 0, networks: 0, volumes: 0 });
     expect(await reapResources(docker, { runId })).toEqual({ containers: 2, networks: 2, volumes: 2 });
     expect(await containersOf(runId)).toEqual([]);
   });

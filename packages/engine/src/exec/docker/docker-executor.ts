@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
@@ -79,7 +80,8 @@ export class DockerExecutor implements Executor {
   readonly #options: DockerExecutorOptions;
   readonly #clock: Clock;
   readonly #jobs = new Map<string, JobContainer>();
-  readonly #runNetworks = new Set<string>();
+  /** runId → the name of the run's network. */
+  readonly #runNetworks = new Map<string, string>();
 
   constructor(options: DockerExecutorOptions) {
     this.#docker = options.docker;
@@ -138,18 +140,22 @@ export class DockerExecutor implements Executor {
   }
 
   async openRun(runId: string): Promise<void> {
-    const name = runNetworkName(runId);
     if (this.#runNetworks.has(runId)) return;
+    // Unique per attempt: a retried run must not share a network with the attempt of a runner that died,
+    // which a reaper may remove at any moment.
+    const name = runNetworkName(runId, randomBytes(3).toString('hex'));
     try {
       await this.#docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: this.#resourceLabels(runId) });
     } catch (error) {
-      if (dockerStatus(error) !== 409) throw toEngineError(this.#docker, error, `cannot create the network of run ${runId}`);
+      throw toEngineError(this.#docker, error, `cannot create the network of run ${runId}`);
     }
-    this.#runNetworks.add(runId);
+    this.#runNetworks.set(runId, name);
   }
 
   async closeRun(runId: string): Promise<void> {
-    await removeNetwork(this.#docker, runNetworkName(runId));
+    const name = this.#runNetworks.get(runId);
+    if (name === undefined) return;
+    await removeNetwork(this.#docker, name);
     this.#runNetworks.delete(runId);
   }
 
@@ -194,11 +200,11 @@ export class DockerExecutor implements Executor {
     };
     proceed();
     const workdir = job.workdir || DEFAULT_WORKDIR;
-    const runNetwork = this.#runNetworks.has(options.runId) ? runNetworkName(options.runId) : undefined;
+    const runNetwork = this.#runNetworks.get(options.runId);
     const sidecarSpecs = Object.entries(job.services);
     if (sidecarSpecs.length > 0) {
       // Sidecar names resolve only on the job's own network, so two jobs can each have their own "db".
-      state.network = state.name;
+      state.network = `${state.name}-${randomBytes(3).toString('hex')}`;
       await this.#docker.createNetwork({ Name: state.network, Driver: 'bridge', CheckDuplicate: true, Labels: this.#resourceLabels(options.runId) });
     }
     const createOptions = buildContainerOptions(job, {
@@ -237,7 +243,7 @@ export class DockerExecutor implements Executor {
     }
 
     state.createAttempted = true;
-    const container = await this.#docker.createContainer(createOptions);
+    const container = await this.#createReplacingLeftover(createOptions, options.runId);
     state.id = container.id;
     proceed();
     await container.start();
@@ -273,6 +279,23 @@ export class DockerExecutor implements Executor {
       const started = this.#clock.now();
       await waitForSidecar(this.#docker, sidecar, this.#clock, io.signal);
       io.onLine('stdout', `service ${sidecar.alias} is ready (${this.#clock.now() - started} ms)`);
+    }
+  }
+
+  /**
+   * Container names are per run and job run, so a retried run (another runner taking over a lost one) meets the
+   * container of the earlier attempt if it was still being created when that runner died. Such a leftover of
+   * the same run is removed and the create tried once more; any other name clash is an error.
+   */
+  async #createReplacingLeftover(createOptions: Dockerode.ContainerCreateOptions, runId: string): Promise<Dockerode.Container> {
+    try {
+      return await this.#docker.createContainer(createOptions);
+    } catch (error) {
+      if (dockerStatus(error) !== 409 || !createOptions.name) throw error;
+      const leftover = await this.#docker.getContainer(createOptions.name).inspect().catch(() => undefined);
+      if (leftover?.Config.Labels?.[LABEL.run] !== sanitizeLabelValue(runId)) throw error;
+      await this.#removeContainer(leftover.Id);
+      return this.#docker.createContainer(createOptions);
     }
   }
 

@@ -2,9 +2,9 @@ import type Dockerode from 'dockerode';
 import { dockerStatus, toEngineError } from './docker-errors.js';
 import { containerName } from './labels.js';
 
-/** `ferry-<runId>`: the network every job container of a run joins. */
-export function runNetworkName(runId: string): string {
-  return containerName(runId, 'net');
+/** `ferry-<runId>-net-<suffix>`: the network every job container of one attempt of a run joins. */
+export function runNetworkName(runId: string, suffix: string): string {
+  return containerName(runId, `net-${suffix}`);
 }
 
 /** Removes a network; a missing one is fine. Containers still attached are disconnected first. */
