@@ -130,7 +130,7 @@ describe('DockerExecutor', () => {
     const [info] = await containersOf(runId);
     expect(info).toBeDefined();
     const inspect = await docker.getContainer(info?.Id ?? '').inspect();
-    expect(inspect.Name).toMatch(new RegExp(`^/ferry-${runId}-test-node-20-[0-9a-f]{8}$`));
+    expect(inspect.Name).toMatch(new RegExp(`^/ferry-${runId}-test-node-20-[0-9a-f]{8}-[0-9a-f]{4}$`));
     expect(inspect.Config.Labels).toMatchObject({
       'ferry.run': runId,
       'ferry.job': 'test',

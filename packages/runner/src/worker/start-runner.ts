@@ -104,9 +104,12 @@ export async function startRunner(deps: RunnerDeps, config: RunnerConfig): Promi
   let redisReady = false;
   const timers: NodeJS.Timeout[] = [];
 
+  let everReady = false;
   redis.on('ready', () => {
-    if (!redisReady && clock.now() - startedAt > 1000) log('redis: connected again');
+    // Not on the first connection: only a reconnection is news (a restart can come within a second of start).
+    if (!redisReady && everReady) log('redis: connected again');
     redisReady = true;
+    everReady = true;
     metrics.redisUp.set(1);
   });
   redis.on('error', () => undefined);

@@ -101,7 +101,8 @@ export class DockerExecutor implements Executor {
 
     const state: JobContainer = {
       runId: options.runId,
-      name: containerName(options.runId, job.id),
+      // Unique per attempt: a retried run never meets the container of an earlier attempt that a reaper may be removing.
+      name: `${containerName(options.runId, job.id)}-${randomBytes(2).toString('hex')}`,
       createAttempted: false,
       ready: false,
       preparing: true,
@@ -243,7 +244,7 @@ export class DockerExecutor implements Executor {
     }
 
     state.createAttempted = true;
-    const container = await this.#createReplacingLeftover(createOptions, options.runId);
+    const container = await this.#docker.createContainer(createOptions);
     state.id = container.id;
     proceed();
     await container.start();
@@ -279,23 +280,6 @@ export class DockerExecutor implements Executor {
       const started = this.#clock.now();
       await waitForSidecar(this.#docker, sidecar, this.#clock, io.signal);
       io.onLine('stdout', `service ${sidecar.alias} is ready (${this.#clock.now() - started} ms)`);
-    }
-  }
-
-  /**
-   * Container names are per run and job run, so a retried run (another runner taking over a lost one) meets the
-   * container of the earlier attempt if it was still being created when that runner died. Such a leftover of
-   * the same run is removed and the create tried once more; any other name clash is an error.
-   */
-  async #createReplacingLeftover(createOptions: Dockerode.ContainerCreateOptions, runId: string): Promise<Dockerode.Container> {
-    try {
-      return await this.#docker.createContainer(createOptions);
-    } catch (error) {
-      if (dockerStatus(error) !== 409 || !createOptions.name) throw error;
-      const leftover = await this.#docker.getContainer(createOptions.name).inspect().catch(() => undefined);
-      if (leftover?.Config.Labels?.[LABEL.run] !== sanitizeLabelValue(runId)) throw error;
-      await this.#removeContainer(leftover.Id);
-      return this.#docker.createContainer(createOptions);
     }
   }
 
