@@ -8,6 +8,7 @@ import { GitCatFile } from './git-cat-file.js';
 import type { PipelineAtCommit, PipelineSource } from './pipeline-source.js';
 import { WebhookError } from './webhook-error.js';
 import { exists, gitMessage } from '../worker/git-mirror.js';
+import { KeyedQueue } from '../worker/keyed-queue.js';
 
 export interface GitPipelineSourceOptions {
   /**
@@ -35,7 +36,7 @@ export interface GitPipelineSourceOptions {
  * Concurrency: updates of one mirror are serialised in this process; a root belongs to one server process.
  */
 export class GitPipelineSource implements PipelineSource {
-  readonly #busy = new Map<string, Promise<unknown>>();
+  readonly #mirrors = new KeyedQueue();
   readonly #cache = new Map<string, Promise<PipelineAtCommit | undefined>>();
   readonly #gits = new Map<string, SimpleGit>();
   readonly #catFiles = new Map<string, GitCatFile>();
@@ -90,7 +91,7 @@ export class GitPipelineSource implements PipelineSource {
 
   async resolveRef(repo: string, ref: string): Promise<{ sha: string; ref: string } | undefined> {
     const mirror = await this.#ensureMirror(repo);
-    await this.#exclusive(mirror, () => this.#fetch(repo, mirror));
+    await this.#mirrors.run(mirror, () => this.#fetch(repo, mirror));
     const git = this.#git(mirror);
     const candidates = ref.startsWith('refs/') ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`];
     for (const candidate of candidates) {
@@ -129,7 +130,7 @@ export class GitPipelineSource implements PipelineSource {
   async #ensureCommit(repo: string, sha: string): Promise<string> {
     const mirror = await this.#ensureMirror(repo);
     if (await this.#hasCommit(mirror, sha)) return mirror;
-    await this.#exclusive(mirror, async () => {
+    await this.#mirrors.run(mirror, async () => {
       if (await this.#hasCommit(mirror, sha)) return;
       await this.#fetch(repo, mirror);
       // A commit no ref points at (a force-pushed branch, some pull request refs): ask for it by name.
@@ -161,7 +162,7 @@ export class GitPipelineSource implements PipelineSource {
   async #ensureMirror(repo: string): Promise<string> {
     const mirror = this.mirrorPath(repo);
     if (await exists(path.join(mirror, 'HEAD'))) return mirror;
-    await this.#exclusive(mirror, async () => {
+    await this.#mirrors.run(mirror, async () => {
       if (await exists(path.join(mirror, 'HEAD'))) return;
       const partial = `${mirror}.partial-${process.pid}`;
       await rm(partial, { recursive: true, force: true });
@@ -197,14 +198,4 @@ export class GitPipelineSource implements PipelineSource {
     return git;
   }
 
-  async #exclusive<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.#busy.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(task);
-    this.#busy.set(key, next);
-    try {
-      return await next;
-    } finally {
-      if (this.#busy.get(key) === next) this.#busy.delete(key);
-    }
-  }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { commitFilesSchema, pathsOfCommits, readPayload, shaField } from './payload-fields.js';
-import { splitRef, ZERO_SHA, type ParsedDelivery, type PullRequestAction } from './trigger.js';
+import { ZERO_SHA, type ParsedDelivery, type PullRequestAction, pushTrigger } from './trigger.js';
 
 const repository = z.object({ full_name: z.string().min(1), clone_url: z.string().min(1) });
 const user = z.object({ login: z.string().optional(), username: z.string().optional() }).nullish();
@@ -52,28 +52,20 @@ function parsePush(payload: unknown): ParsedDelivery {
   if (!read.ok) return { kind: 'malformed', problems: read.problems };
   const push = read.value;
   if (ZERO_SHA.test(push.after)) return { kind: 'ignored', reason: `${push.ref} was deleted` };
-  const target = splitRef(push.ref);
-  if (!target) return { kind: 'ignored', reason: `${push.ref} is neither a branch nor a tag` };
   const commits = push.commits ?? [];
   // Gitea lists a limited number of commits; total_commits (newer versions) tells whether that is all.
   const complete = commits.length > 0 && typeof push.total_commits === 'number' && commits.length >= push.total_commits;
   const author = push.pusher?.login ?? push.pusher?.username ?? push.sender?.login;
-  return {
-    kind: 'trigger',
-    trigger: {
-      forge: 'gitea',
-      event: 'tag' in target ? 'tag' : 'push',
-      repo: push.repository.full_name,
-      cloneUrl: push.repository.clone_url,
-      sha: push.head_commit?.id ?? push.after,
-      ref: push.ref,
-      ...target,
-      ...(ZERO_SHA.test(push.before) ? {} : { before: push.before }),
-      ...(complete ? { paths: pathsOfCommits(commits) } : {}),
-      ...(author !== undefined ? { author } : {}),
-      fork: false,
-    },
-  };
+  return pushTrigger('gitea', {
+    ref: push.ref,
+    before: push.before,
+    after: push.after,
+    headSha: push.head_commit?.id,
+    repo: push.repository.full_name,
+    cloneUrl: push.repository.clone_url,
+    paths: complete ? pathsOfCommits(commits) : undefined,
+    author,
+  });
 }
 
 function parsePullRequest(payload: unknown): ParsedDelivery {

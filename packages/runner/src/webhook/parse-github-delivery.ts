@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { commitFilesSchema, pathsOfCommits, readPayload, shaField } from './payload-fields.js';
-import { pullRequestActions, splitRef, ZERO_SHA, type ParsedDelivery, type PullRequestAction } from './trigger.js';
+import { pullRequestActions, ZERO_SHA, type ParsedDelivery, type PullRequestAction, pushTrigger } from './trigger.js';
 
 /** GitHub lists at most 2048 commits in a push; a push that hit the cap may touch paths it does not name. */
 const GITHUB_MAX_COMMITS = 2048;
@@ -56,27 +56,19 @@ function parsePush(payload: unknown): ParsedDelivery {
   if (!read.ok) return { kind: 'malformed', problems: read.problems };
   const push = read.value;
   if (push.deleted === true || ZERO_SHA.test(push.after)) return { kind: 'ignored', reason: `${push.ref} was deleted` };
-  const target = splitRef(push.ref);
-  if (!target) return { kind: 'ignored', reason: `${push.ref} is neither a branch nor a tag` };
   const commits = push.commits ?? [];
   const complete = commits.length > 0 && commits.length < GITHUB_MAX_COMMITS;
   const author = push.pusher?.name ?? push.sender?.login;
-  return {
-    kind: 'trigger',
-    trigger: {
-      forge: 'github',
-      event: 'tag' in target ? 'tag' : 'push',
-      repo: push.repository.full_name,
-      cloneUrl: push.repository.clone_url,
-      sha: push.head_commit?.id ?? push.after,
-      ref: push.ref,
-      ...target,
-      ...(ZERO_SHA.test(push.before) ? {} : { before: push.before }),
-      ...(complete ? { paths: pathsOfCommits(commits) } : {}),
-      ...(author !== undefined ? { author } : {}),
-      fork: false,
-    },
-  };
+  return pushTrigger('github', {
+    ref: push.ref,
+    before: push.before,
+    after: push.after,
+    headSha: push.head_commit?.id,
+    repo: push.repository.full_name,
+    cloneUrl: push.repository.clone_url,
+    paths: complete ? pathsOfCommits(commits) : undefined,
+    author,
+  });
 }
 
 function parsePullRequest(payload: unknown): ParsedDelivery {

@@ -57,3 +57,37 @@ export function splitRef(ref: string): { branch: string } | { tag: string } | un
   if (ref.startsWith('refs/tags/')) return { tag: ref.slice('refs/tags/'.length) };
   return undefined;
 }
+
+export interface PushFields {
+  ref: string;
+  before: string;
+  after: string;
+  headSha?: string | undefined;
+  repo: string;
+  cloneUrl: string;
+  /** Changed paths, when the payload lists every commit of the push. */
+  paths?: string[] | undefined;
+  author?: string | undefined;
+}
+
+/** A branch or tag push as a trigger, the same for every forge whose payload has GitHub's push shape. */
+export function pushTrigger(forge: Forge, push: PushFields): ParsedDelivery {
+  const target = splitRef(push.ref);
+  if (!target) return { kind: 'ignored', reason: `${push.ref} is neither a branch nor a tag` };
+  return {
+    kind: 'trigger',
+    trigger: {
+      forge,
+      event: 'tag' in target ? 'tag' : 'push',
+      repo: push.repo,
+      cloneUrl: push.cloneUrl,
+      sha: push.headSha ?? push.after,
+      ref: push.ref,
+      ...target,
+      ...(ZERO_SHA.test(push.before) ? {} : { before: push.before }),
+      ...(push.paths !== undefined ? { paths: push.paths } : {}),
+      ...(push.author !== undefined ? { author: push.author } : {}),
+      fork: false,
+    },
+  };
+}

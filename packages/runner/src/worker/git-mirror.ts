@@ -4,6 +4,7 @@ import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { RunnerError } from '../errors.js';
 import { redactUrl } from '../open-redis.js';
+import { KeyedQueue } from './keyed-queue.js';
 
 export interface CheckoutRequest {
   repo: string;
@@ -32,7 +33,7 @@ export interface Checkout {
  * start-runner.ts), so no other process touches its mirrors.
  */
 export class GitMirrorCheckout implements Checkout {
-  readonly #busy = new Map<string, Promise<unknown>>();
+  readonly #mirrors = new KeyedQueue();
 
   constructor(
     private readonly root: string,
@@ -50,7 +51,7 @@ export class GitMirrorCheckout implements Checkout {
 
   async checkout(request: CheckoutRequest, target: string, signal: AbortSignal): Promise<CheckoutResult> {
     const mirror = this.mirrorPath(request.repo);
-    const { cloned, fetched } = await this.#exclusive(mirror, () => this.#update(request, mirror, signal));
+    const { cloned, fetched } = await this.#mirrors.run(mirror, () => this.#update(request, mirror, signal));
     const sha = (await this.#git(mirror, signal).raw(['rev-parse', '--verify', '--quiet', `${request.sha}^{commit}`])).trim();
     try {
       await rm(target, { recursive: true, force: true });
@@ -105,16 +106,6 @@ export class GitMirrorCheckout implements Checkout {
     return this.options.env ? git.env(this.options.env) : git;
   }
 
-  async #exclusive<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.#busy.get(key) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(task);
-    this.#busy.set(key, next);
-    try {
-      return await next;
-    } finally {
-      if (this.#busy.get(key) === next) this.#busy.delete(key);
-    }
-  }
 }
 
 async function hasCommit(git: SimpleGit, sha: string): Promise<boolean> {
