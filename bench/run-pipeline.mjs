@@ -3,14 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { DockerExecutor, EventStream, parseSpec, planPipeline, runPlan } from '@ferry/engine';
+import { DockerExecutor, EventStream, parsePipeline, planPipeline, runPlan } from '@ferry/engine';
 
 export const docker = new Docker();
 const git = { sha: '0'.repeat(40), shortSha: '0000000', branch: 'bench', ref: 'refs/heads/bench', tag: '', repo: 'bench' };
 
 /** Returns wall time in ms and the events. Throws when the run does not succeed. */
 export async function runPipelineText(text, { concurrency = 8 } = {}) {
-  const { spec, issues } = parseSpec(text, 'bench.yml');
+  const { spec, issues } = parsePipeline(text, 'bench.yml');
   if (!spec || issues.length) throw new Error(JSON.stringify(issues));
   const planned = planPipeline(spec, 'bench.yml', { git });
   if (!planned.plan) throw new Error(JSON.stringify(planned.issues));

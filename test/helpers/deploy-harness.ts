@@ -11,7 +11,7 @@ import { ServiceState } from '../../packages/engine/src/deploy/state/service-sta
 import { ProxyClient } from '../../packages/engine/src/proxy/proxy-client.js';
 import { startProxyServer } from '../../packages/engine/src/proxy/proxy-server.js';
 import type { RunEventBody } from '../../packages/engine/src/run/events.js';
-import type { ServiceSpec } from '../../packages/engine/src/spec/pipeline-schema.js';
+import type { ServiceSpec } from '../../packages/engine/src/pipeline/pipeline-schema.js';
 
 export type TimedEvent = RunEventBody & { at: number };
 

@@ -8,13 +8,13 @@ import type { RunDeps, RunResult } from '../../packages/engine/src/run/run-plan.
 import type { RunEvent } from '../../packages/engine/src/run/events.js';
 import { planPipeline } from '../../packages/engine/src/plan/plan-pipeline.js';
 import type { Plan } from '../../packages/engine/src/plan/plan-types.js';
-import { parseSpec } from '../../packages/engine/src/spec/index.js';
+import { parsePipeline } from '../../packages/engine/src/pipeline/index.js';
 import type { Executor } from '../../packages/engine/src/exec/executor.js';
 
 export const testGit = { sha: 'a'.repeat(40), shortSha: 'aaaaaaa', branch: 'main', ref: 'refs/heads/main', tag: '', repo: 'test' };
 
 export function planYaml(text: string): Plan {
-  const { spec, issues } = parseSpec(text, 'test.yml');
+  const { spec, issues } = parsePipeline(text, 'test.yml');
   if (!spec || issues.length > 0) throw new Error(`invalid test pipeline: ${JSON.stringify(issues)}`);
   const planned = planPipeline(spec, 'test.yml', { git: testGit });
   if (!planned.plan) throw new Error(`unplannable test pipeline: ${JSON.stringify(planned.issues)}`);

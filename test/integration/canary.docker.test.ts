@@ -3,7 +3,7 @@ import { systemClock } from '../../packages/engine/src/clock.js';
 import { startHealer } from '../../packages/engine/src/deploy/heal-services.js';
 import type { RolloutResult } from '../../packages/engine/src/deploy/roll-out.js';
 import { ServiceState } from '../../packages/engine/src/deploy/state/service-state.js';
-import type { ServiceSpec } from '../../packages/engine/src/spec/pipeline-schema.js';
+import type { ServiceSpec } from '../../packages/engine/src/pipeline/pipeline-schema.js';
 import { startLoad } from '../helpers/load-generator.js';
 import { buildVersionedImages, serviceImage } from '../helpers/versioned-service.js';
 import { freePort } from '../helpers/free-port.js';

@@ -5,7 +5,7 @@ import { SERVICE_LABEL } from '../../packages/engine/src/deploy/docker/docker-pr
 import { rollOut } from '../../packages/engine/src/deploy/roll-out.js';
 import type { RolloutResult } from '../../packages/engine/src/deploy/roll-out.js';
 import { ServiceState } from '../../packages/engine/src/deploy/state/service-state.js';
-import type { ServiceSpec } from '../../packages/engine/src/spec/pipeline-schema.js';
+import type { ServiceSpec } from '../../packages/engine/src/pipeline/pipeline-schema.js';
 import { startLoad } from '../helpers/load-generator.js';
 import { buildVersionedImages, serviceImage } from '../helpers/versioned-service.js';
 import { freePort } from '../helpers/free-port.js';

@@ -9,7 +9,7 @@ import { readGitContext } from '../../packages/engine/src/git/read-git-context.j
 import { ImageBuilder } from '../../packages/engine/src/image/image-builder.js';
 import type { GitContext } from '../../packages/engine/src/plan/plan-pipeline.js';
 import type { JobHandlerContext, JobHandlerResult } from '../../packages/engine/src/run/job-handler.js';
-import type { BuildSpec } from '../../packages/engine/src/spec/pipeline-schema.js';
+import type { BuildSpec } from '../../packages/engine/src/pipeline/pipeline-schema.js';
 import { buildJobRun } from '../helpers/build-job-run.js';
 import { runYaml, testGit, uniqueRunId } from '../helpers/run-yaml.js';
 import { startRegistry, type TestRegistry } from '../helpers/start-registry.js';

@@ -2,7 +2,7 @@ export { EngineError, isEngineError } from './errors.js';
 export type { EngineErrorCode, SourceLocation } from './errors.js';
 export { systemClock } from './clock.js';
 export type { Clock } from './clock.js';
-export * from './spec/index.js';
+export * from './pipeline/index.js';
 export * from './expr/index.js';
 export { planPipeline, parseSize } from './plan/plan-pipeline.js';
 export type { GitContext, PlanContext, PlanIssue, PlanResult } from './plan/plan-pipeline.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planPipeline } from '../../../packages/engine/src/plan/plan-pipeline.js';
 import type { PlanContext } from '../../../packages/engine/src/plan/plan-pipeline.js';
-import type { PipelineSpec } from '../../../packages/engine/src/spec/pipeline-schema.js';
+import type { PipelineSpec } from '../../../packages/engine/src/pipeline/pipeline-schema.js';
 
 const ctx: PlanContext = { git: { sha: 'abcdef1234567', shortSha: 'abcdef1', branch: 'main', ref: 'refs/heads/main', tag: '', repo: 'r' } };
 const step = (run: string) => ({ run });

@@ -1,4 +1,4 @@
-import { parseSpec } from '@ferry/engine';
+import { parsePipeline } from '@ferry/engine';
 import { describe, expect, it } from 'vitest';
 import type { EnqueueResult } from '../../../packages/runner/src/queue/enqueue-run.js';
 import type { RunRequestInput } from '../../../packages/runner/src/queue/run-request.js';
@@ -24,7 +24,7 @@ class FakePipelines implements PipelineSource {
     this.reads.push(`${repo}@${at}${path ? `:${path}` : ''}`);
     if (this.options.fail) throw new WebhookError('WEBHOOK_PIPELINE_UNREADABLE', `cannot fetch ${repo}: unreachable`);
     if (this.text === undefined) return undefined;
-    const parsed = parseSpec(this.text, path ?? 'ferry.yml');
+    const parsed = parsePipeline(this.text, path ?? 'ferry.yml');
     return { path: path ?? 'ferry.yml', ...(parsed.spec ? { spec: parsed.spec } : {}), issues: parsed.issues };
   }
   async changedPaths(_repo: string, from: string, to: string): Promise<string[] | undefined> {

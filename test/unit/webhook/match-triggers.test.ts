@@ -1,4 +1,4 @@
-import { parseSpec, type PipelineSpec } from '@ferry/engine';
+import { parsePipeline, type PipelineSpec } from '@ferry/engine';
 import { describe, expect, it } from 'vitest';
 import { matchGlobList } from '../../../packages/runner/src/webhook/match-glob-list.js';
 import { matchTriggers, needsPaths } from '../../../packages/runner/src/webhook/match-triggers.js';
@@ -6,7 +6,7 @@ import type { Trigger } from '../../../packages/runner/src/webhook/trigger.js';
 
 const jobs = 'jobs:\n  a:\n    image: ferry/busybox:1\n    steps:\n      - run: "true"\n';
 function on(yaml: string): PipelineSpec['on'] {
-  const parsed = parseSpec(`on:\n${yaml.replace(/^/gm, '  ')}\n${jobs}`, 'ferry.yml');
+  const parsed = parsePipeline(`on:\n${yaml.replace(/^/gm, '  ')}\n${jobs}`, 'ferry.yml');
   if (!parsed.spec) throw new Error(parsed.issues.map((issue) => issue.message).join('\n'));
   return parsed.spec.on;
 }

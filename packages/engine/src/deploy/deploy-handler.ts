@@ -5,7 +5,7 @@ import { EngineError } from '../errors.js';
 import { renderTemplate } from '../expr/index.js';
 import type { JobRun } from '../plan/plan-types.js';
 import type { JobHandler, JobHandlerContext, JobHandlerResult } from '../run/job-handler.js';
-import type { ServiceSpec } from '../spec/pipeline-schema.js';
+import type { ServiceSpec } from '../pipeline/pipeline-schema.js';
 import type { Provider } from './provider.js';
 import { resolveService } from './resolve-service.js';
 import { rollOut } from './roll-out.js';

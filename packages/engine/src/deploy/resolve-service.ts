@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ServiceSpec } from '../spec/pipeline-schema.js';
-import { parseDuration } from '../spec/parse-duration.js';
+import type { ServiceSpec } from '../pipeline/pipeline-schema.js';
+import { parseDuration } from '../pipeline/parse-duration.js';
 import type { CanaryConfig, HealthCheck, HealthProbe, ResolvedService } from './deploy-types.js';
 
 const ms = (value: number | string | undefined, fallback: number) => (value === undefined ? fallback : parseDuration(value));

@@ -1,6 +1,6 @@
 import { EngineError, isEngineError } from '../errors.js';
 import { renderTemplate, type ExprContext } from '../expr/index.js';
-import type { BuildSpec } from '../spec/pipeline-schema.js';
+import type { BuildSpec } from '../pipeline/pipeline-schema.js';
 import type { RenderedTag } from './resolve-tags.js';
 
 /** A `build:` section with every `${{ }}` rendered against the job's run-time context. */

@@ -1,4 +1,4 @@
-import type { MatrixSpec, Scalar } from '../spec/pipeline-schema.js';
+import type { MatrixSpec, Scalar } from '../pipeline/pipeline-schema.js';
 
 export type MatrixCell = Record<string, Scalar>;
 

@@ -2,8 +2,8 @@ import { readGitContext } from '../git/read-git-context.js';
 import { planPipeline } from '../plan/plan-pipeline.js';
 import type { GitContext } from '../plan/plan-pipeline.js';
 import type { Plan } from '../plan/plan-types.js';
-import { loadSpec } from '../spec/load-spec.js';
-import type { SpecIssue } from '../spec/spec-issue.js';
+import { loadPipeline } from '../pipeline/load-pipeline.js';
+import type { PipelineIssue } from '../pipeline/pipeline-issue.js';
 import { resolveSecrets } from './resolve-secrets.js';
 import type { SecretSources } from './resolve-secrets.js';
 
@@ -22,7 +22,7 @@ export interface PrepareRunOptions {
   secrets: SecretSources;
 }
 
-export type PreparedRun = { ok: true; plan: Plan; git: GitContext; secrets: Record<string, string> } | { ok: false; issues: SpecIssue[] };
+export type PreparedRun = { ok: true; plan: Plan; git: GitContext; secrets: Record<string, string> } | { ok: false; issues: PipelineIssue[] };
 
 /**
  * Everything before the first container: load and validate the file, read git, plan, resolve secrets.
@@ -30,7 +30,7 @@ export type PreparedRun = { ok: true; plan: Plan; git: GitContext; secrets: Reco
  * Problems come back as positioned issues; nothing has been started when it returns.
  */
 export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRun> {
-  const loaded = loadSpec(options.path, options.shownAs);
+  const loaded = loadPipeline(options.path, options.shownAs);
   if (!loaded.spec || loaded.issues.length > 0) return { ok: false, issues: loaded.issues };
   const given = options.git;
   const complete = given && (['sha', 'shortSha', 'branch', 'ref', 'tag', 'repo'] as const).every((key) => given[key] !== undefined);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { parseSpec, pipelineFileNames } from '@ferry/engine';
+import { parsePipeline, pipelineFileNames } from '@ferry/engine';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { redactUrl } from '../open-redis.js';
 import { GitCatFile } from './git-cat-file.js';
@@ -111,7 +111,7 @@ export class GitPipelineSource implements PipelineSource {
       for (const candidate of candidates) {
         const blob = await this.#catFile(mirror).get(`${sha}:${candidate}`);
         if (blob?.type !== 'blob') continue;
-        const parsed = parseSpec(blob.content.toString('utf8'), candidate);
+        const parsed = parsePipeline(blob.content.toString('utf8'), candidate);
         return { path: candidate, ...(parsed.spec ? { spec: parsed.spec } : {}), issues: parsed.issues };
       }
       return undefined;

@@ -1,4 +1,4 @@
-import type { PipelineSpec, SpecIssue } from '@ferry/engine';
+import type { PipelineSpec, PipelineIssue } from '@ferry/engine';
 
 /** A pipeline file as committed at one sha. */
 export interface PipelineAtCommit {
@@ -7,7 +7,7 @@ export interface PipelineAtCommit {
   /** Present when it validates. */
   spec?: PipelineSpec;
   /** Why it does not (compiler-style issues with file:line:col). */
-  issues: SpecIssue[];
+  issues: PipelineIssue[];
 }
 
 /**

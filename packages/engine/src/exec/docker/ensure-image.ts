@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import { EngineError } from '../../errors.js';
-import type { PullPolicy } from '../../spec/pipeline-schema.js';
+import type { PullPolicy } from '../../pipeline/pipeline-schema.js';
 import type { ExecIO } from '../executor.js';
 import { dockerReason, dockerStatus, isDockerUnreachable } from './docker-errors.js';
 

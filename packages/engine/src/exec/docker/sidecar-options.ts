@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
-import type { SidecarSpec } from '../../spec/pipeline-schema.js';
-import { parseDuration } from '../../spec/parse-duration.js';
+import type { SidecarSpec } from '../../pipeline/pipeline-schema.js';
+import { parseDuration } from '../../pipeline/parse-duration.js';
 
 /** Probes that need only a POSIX shell plus whichever of nc, wget, curl or bash the image has. */
 export function tcpProbe(port: number): string {

@@ -1,7 +1,7 @@
 import type Dockerode from 'dockerode';
 import { EngineError } from '../../errors.js';
 import type { Clock } from '../../clock.js';
-import type { SidecarSpec } from '../../spec/pipeline-schema.js';
+import type { SidecarSpec } from '../../pipeline/pipeline-schema.js';
 import type { ExecIO } from '../executor.js';
 import { ensureImage } from './ensure-image.js';
 import { buildSidecarOptions, sidecarHealth } from './sidecar-options.js';

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { didYouMean } from '../expr/suggest-name.js';
 import { Condition, Duration } from './pipeline-schema.js';
 import { allowedKeysAt, schemasAtPath } from './schemas-at-path.js';
-import type { PathSegment, PendingIssue } from './spec-issue.js';
+import type { PathSegment, PendingIssue } from './pipeline-issue.js';
 
 type Issue = z.core.$ZodIssue;
 

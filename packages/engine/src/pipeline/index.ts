@@ -12,12 +12,12 @@ export type {
   SidecarSpec,
   StepSpec,
 } from './pipeline-schema.js';
-export type { SpecIssue } from './spec-issue.js';
-export { parseSpec, type ParseSpecResult } from './parse-spec.js';
+export type { PipelineIssue } from './pipeline-issue.js';
+export { parsePipeline, type ParsePipelineResult } from './parse-pipeline.js';
 export type { SourcePosition } from './create-source-locator.js';
 export { formatIssue, formatIssues } from './format-issue.js';
 export { formatPath, parsePath } from './format-path.js';
-export { loadSpec } from './load-spec.js';
+export { loadPipeline } from './load-pipeline.js';
 export { findPipelineFile, pipelineFileNames } from './find-pipeline-file.js';
 export { parseDuration } from './parse-duration.js';
 export { knownContexts } from './check-expressions.js';

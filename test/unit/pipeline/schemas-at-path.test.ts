@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Duration, PipelineSchema } from '../../../packages/engine/src/spec/pipeline-schema.js';
-import { allowedKeysAt, schemasAtPath } from '../../../packages/engine/src/spec/schemas-at-path.js';
+import { Duration, PipelineSchema } from '../../../packages/engine/src/pipeline/pipeline-schema.js';
+import { allowedKeysAt, schemasAtPath } from '../../../packages/engine/src/pipeline/schemas-at-path.js';
 
 describe('allowedKeysAt', () => {
   it('walks objects, records and arrays of the schema', () => {

@@ -7,7 +7,7 @@ import { parseTemplate } from '../expr/parse-template.js';
 import { didYouMean } from '../expr/suggest-name.js';
 import { jobDependencies } from './job-dependencies.js';
 import type { JobSpec, PipelineSpec } from './pipeline-schema.js';
-import type { PathSegment, PendingIssue } from './spec-issue.js';
+import type { PathSegment, PendingIssue } from './pipeline-issue.js';
 
 /** The contexts a pipeline file may read. */
 export const knownContexts: readonly string[] = ['env', 'matrix', 'git', 'jobs', 'secrets', 'run'];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatIssue, formatIssues, formatPath, parsePath } from '../../../packages/engine/src/spec/index.js';
+import { formatIssue, formatIssues, formatPath, parsePath } from '../../../packages/engine/src/pipeline/index.js';
 
 describe('formatIssue', () => {
   it('prints like a compiler: file:line:col CODE path: message', () => {

@@ -1,5 +1,5 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
-import type { PathSegment, PendingIssue } from './spec-issue.js';
+import type { PathSegment, PendingIssue } from './pipeline-issue.js';
 
 export interface SourcePosition {
   line: number;

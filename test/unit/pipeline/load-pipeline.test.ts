@@ -2,27 +2,27 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findPipelineFile, formatIssues, loadSpec } from '../../../packages/engine/src/spec/index.js';
+import { findPipelineFile, formatIssues, loadPipeline } from '../../../packages/engine/src/pipeline/index.js';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'ferry-spec-'));
 
-describe('loadSpec', () => {
+describe('loadPipeline', () => {
   it('reads and parses the file, naming it as shown', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'ferry.yml'), 'jobs:\n  a:\n    steps: [{ run: make }]\n');
-    expect(formatIssues(loadSpec(join(dir, 'ferry.yml'), 'ferry.yml').issues)).toBe(
+    expect(formatIssues(loadPipeline(join(dir, 'ferry.yml'), 'ferry.yml').issues)).toBe(
       'ferry.yml:2:3 SPEC_INVALID jobs.a: a job with steps needs an image to run them in (add image: …)',
     );
   });
 
   it('reports a missing file as SPEC_NOT_FOUND instead of throwing', () => {
-    const result = loadSpec(join(tempDir(), 'nope.yml'), 'nope.yml');
+    const result = loadPipeline(join(tempDir(), 'nope.yml'), 'nope.yml');
     expect(result.spec).toBeUndefined();
     expect(formatIssues(result.issues)).toBe('nope.yml: SPEC_NOT_FOUND pipeline file not found');
   });
 
   it('reports a directory as unreadable', () => {
-    expect(loadSpec(tempDir(), 'dir').issues[0]).toMatchObject({ code: 'SPEC_NOT_FOUND', message: expect.stringContaining('EISDIR') });
+    expect(loadPipeline(tempDir(), 'dir').issues[0]).toMatchObject({ code: 'SPEC_NOT_FOUND', message: expect.stringContaining('EISDIR') });
   });
 });
 

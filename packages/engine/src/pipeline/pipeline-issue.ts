@@ -1,7 +1,7 @@
 import type { EngineErrorCode } from '../errors.js';
 
 /** One problem in a pipeline file, placed in the source like a compiler diagnostic. */
-export interface SpecIssue {
+export interface PipelineIssue {
   code: EngineErrorCode;
   file: string;
   /** 1-based. */

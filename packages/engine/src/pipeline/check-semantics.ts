@@ -1,5 +1,5 @@
 import { didYouMean } from '../expr/suggest-name.js';
-import type { PathSegment, PendingIssue } from './spec-issue.js';
+import type { PathSegment, PendingIssue } from './pipeline-issue.js';
 
 const kinds = ['steps', 'build', 'deploy'] as const;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from '../../../packages/engine/src/spec/index.js';
+import { parseDuration } from '../../../packages/engine/src/pipeline/index.js';
 
 describe('parseDuration', () => {
   it('reads a number as seconds', () => {

@@ -1,4 +1,4 @@
-import type { PathSegment } from './spec-issue.js';
+import type { PathSegment } from './pipeline-issue.js';
 
 /** `['jobs', 'test', 'steps', 2, 'run']` → `jobs.test.steps[2].run`; keys that are not plain names are quoted: `env["A.B"]`. */
 export function formatPath(path: readonly PathSegment[]): string {

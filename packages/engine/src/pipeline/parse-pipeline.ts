@@ -5,13 +5,13 @@ import { createSourceLocator, type SourcePosition } from './create-source-locato
 import { formatPath, parsePath } from './format-path.js';
 import { mapSchemaIssues } from './map-schema-issues.js';
 import { PipelineSchema, type PipelineSpec } from './pipeline-schema.js';
-import type { PendingIssue, SpecIssue } from './spec-issue.js';
+import type { PendingIssue, PipelineIssue } from './pipeline-issue.js';
 
-export interface ParseSpecResult {
+export interface ParsePipelineResult {
   /** Present only when there are no issues. */
   spec?: PipelineSpec;
   /** Every problem found, in file order. */
-  issues: SpecIssue[];
+  issues: PipelineIssue[];
   /** Places a path like `jobs.deploy.needs` in the file (at its key), e.g. for the planner's issues. */
   locate: (path: string) => SourcePosition;
 }
@@ -23,12 +23,12 @@ export interface ParseSpecResult {
  * own (needs, stages, expression syntax, …) run alongside the schema; those that need the whole pipeline
  * to be well-formed (matrix axes, job outputs, secrets) run once it passes. YAML errors stop everything.
  */
-export function parseSpec(text: string, file: string): ParseSpecResult {
+export function parsePipeline(text: string, file: string): ParsePipelineResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
   const locator = createSourceLocator(doc, lineCounter, text);
   const locate = (path: string): SourcePosition => locator({ code: 'SPEC_INVALID', path: parsePath(path), at: 'key', message: '' });
-  const done = (issues: SpecIssue[], spec?: PipelineSpec): ParseSpecResult => (spec && issues.length === 0 ? { spec, issues, locate } : { issues: sortIssues(issues), locate });
+  const done = (issues: PipelineIssue[], spec?: PipelineSpec): ParsePipelineResult => (spec && issues.length === 0 ? { spec, issues, locate } : { issues: sortIssues(issues), locate });
 
   if (doc.errors.length > 0) {
     return done(
@@ -51,7 +51,7 @@ export function parseSpec(text: string, file: string): ParseSpecResult {
     return done([{ code: 'SPEC_YAML', file, line: 1, col: 1, path: '', message: yamlMessage('', (error as Error).message, '') }]);
   }
 
-  const place = (issue: PendingIssue): SpecIssue => ({ code: issue.code, file, ...locator(issue), path: formatPath(issue.path), message: issue.message });
+  const place = (issue: PendingIssue): PipelineIssue => ({ code: issue.code, file, ...locator(issue), path: formatPath(issue.path), message: issue.message });
   const result = PipelineSchema.safeParse(data);
   const schemaIssues = result.success ? [] : result.error.issues;
   const jobsWithUnknownKeys = new Set(
@@ -73,7 +73,7 @@ function yamlMessage(code: string, message: string, rest: string): string {
 }
 
 /** File order; the same message at the same place is reported once. */
-function sortIssues(issues: SpecIssue[]): SpecIssue[] {
+function sortIssues(issues: PipelineIssue[]): PipelineIssue[] {
   const seen = new Set<string>();
   return issues
     .filter((issue) => {

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { formatIssues, parseSpec } from '../../../packages/engine/src/spec/index.js';
+import { formatIssues, parsePipeline } from '../../../packages/engine/src/pipeline/index.js';
 
-const issuesOf = (text: string) => formatIssues(parseSpec(text, 'f.yml').issues);
+const issuesOf = (text: string) => formatIssues(parsePipeline(text, 'f.yml').issues);
 
-describe('parseSpec', () => {
+describe('parsePipeline', () => {
   it('returns the typed spec and no issues for a valid file', () => {
-    const result = parseSpec('jobs:\n  a:\n    image: x\n    steps: [{ run: make }]\n', 'f.yml');
+    const result = parsePipeline('jobs:\n  a:\n    image: x\n    steps: [{ run: make }]\n', 'f.yml');
     expect(result.issues).toEqual([]);
     expect(result.spec?.jobs.a?.steps?.[0]?.run).toBe('make');
   });
 
   it('never throws, whatever the input', () => {
     for (const text of ['', '\0', ':::', '[', '{a: 1', 'jobs: !!binary x', '*undefined', '- - -', 'a: &a [*a]', '%YAML 9\n---\n']) {
-      expect(() => parseSpec(text, 'f.yml')).not.toThrow();
-      expect(parseSpec(text, 'f.yml').spec).toBeUndefined();
+      expect(() => parsePipeline(text, 'f.yml')).not.toThrow();
+      expect(parsePipeline(text, 'f.yml').spec).toBeUndefined();
     }
   });
 
@@ -158,7 +158,7 @@ jobs:
   });
 
   it('places a dotted path in the file for issues found later (by the planner)', () => {
-    const { locate } = parseSpec('jobs:\n  a:\n    image: x\n    needs: [b]\n    steps:\n      - run: make\n  b: {}\n', 'f.yml');
+    const { locate } = parsePipeline('jobs:\n  a:\n    image: x\n    needs: [b]\n    steps:\n      - run: make\n  b: {}\n', 'f.yml');
     expect(locate('jobs.a.needs')).toEqual({ line: 4, col: 5 });
     expect(locate('jobs.a.steps[0].run')).toEqual({ line: 6, col: 9 });
     expect(locate('jobs.b')).toEqual({ line: 7, col: 3 });

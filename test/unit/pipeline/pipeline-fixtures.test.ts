@@ -1,16 +1,16 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatIssues, loadSpec } from '../../../packages/engine/src/spec/index.js';
+import { formatIssues, loadPipeline } from '../../../packages/engine/src/pipeline/index.js';
 
-const root = join(import.meta.dirname, '../../fixtures/specs');
+const root = join(import.meta.dirname, '../../fixtures/pipelines');
 const fixtures = (kind: 'valid' | 'invalid') => readdirSync(join(root, kind)).filter((name) => name.endsWith('.yml'));
 /** Issues of one fixture as the CLI prints them, with the path relative to the fixtures folder. */
-const report = (name: string) => formatIssues(loadSpec(join(root, 'invalid', name), `invalid/${name}`).issues);
+const report = (name: string) => formatIssues(loadPipeline(join(root, 'invalid', name), `invalid/${name}`).issues);
 
 describe('valid fixtures', () => {
   it.each(fixtures('valid'))('%s parses without issues', (name) => {
-    const result = loadSpec(join(root, 'valid', name), name);
+    const result = loadPipeline(join(root, 'valid', name), name);
     expect(formatIssues(result.issues)).toBe('');
     expect(result.spec?.jobs).toBeDefined();
   });
@@ -20,7 +20,7 @@ describe('invalid fixtures', () => {
   const covered = new Set<string>();
   const check = (name: string) => {
     covered.add(name);
-    const result = loadSpec(join(root, 'invalid', name), `invalid/${name}`);
+    const result = loadPipeline(join(root, 'invalid', name), `invalid/${name}`);
     expect(result.spec).toBeUndefined();
     return report(name);
   };

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { PathSegment } from './spec-issue.js';
+import type { PathSegment } from './pipeline-issue.js';
 
 type Schema = z.core.$ZodType;
 
