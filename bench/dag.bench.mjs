@@ -3,7 +3,8 @@
 import { median, runPipelineText } from './run-pipeline.mjs';
 
 const rounds = Number(process.env.ROUNDS ?? 3);
-const job = (id, needs) => `  ${id}:\n    image: ferry/busybox:1\n${needs.length ? `    needs: [${needs.join(', ')}]\n` : ''}    steps:\n      - run: sleep 1\n`;
+const job = (id, needs) =>
+  `  ${id}:\n    image: ferry/busybox:1\n${needs.length ? `    needs: [${needs.join(', ')}]\n` : ''}    steps:\n      - run: sleep 1\n`;
 const middle1 = ['b1', 'b2', 'b3', 'b4', 'b5'];
 const middle2 = ['c1', 'c2', 'c3', 'c4', 'c5'];
 const pipeline = `jobs:\n${job('a', [])}${middle1.map((id) => job(id, ['a'])).join('')}${middle2.map((id, i) => job(id, [middle1[i]])).join('')}${job('z', middle2)}`;

@@ -18,8 +18,12 @@ import { now, runCleanups, seconds } from './deploy/util.mjs';
 const started = now();
 const log = (line) => console.error(`[${seconds(now() - started).padStart(5)}s] ${line}`);
 const runners = { ferry: runFerry, swarm: runSwarm };
-const systems = (process.env.SYSTEMS ?? 'ferry,swarm').split(',').map((s) => s.trim()).filter(Boolean);
-for (const system of systems) if (!runners[system]) throw new Error(`unknown system ${system}; expected ferry and/or swarm`);
+const systems = (process.env.SYSTEMS ?? 'ferry,swarm')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+for (const system of systems)
+  if (!runners[system]) throw new Error(`unknown system ${system}; expected ferry and/or swarm`);
 
 let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -69,7 +73,8 @@ function printReport() {
   ];
   const width = 14;
   console.log(`\n${''.padEnd(26)}${systems.map((s) => s.padEnd(width)).join('')}`);
-  for (const [label, value] of rows) console.log(`${label.padEnd(26)}${systems.map((s) => cell(s, value).padEnd(width)).join('')}`);
+  for (const [label, value] of rows)
+    console.log(`${label.padEnd(26)}${systems.map((s) => cell(s, value).padEnd(width)).join('')}`);
 
   console.log('');
   for (const system of systems) {
@@ -80,13 +85,22 @@ function printReport() {
     }
     for (const phase of ['good', 'bad']) {
       const { failures, failedAt, bodies } = r[phase].load;
-      const served = Object.entries(bodies).map(([body, n]) => `${body} ${n}`).join(', ');
-      const why = Object.entries(failures).map(([reason, n]) => `${reason} ×${n}`).join(', ');
-      console.log(`${system} ${phase}: served ${served}${why ? `; failed: ${why}; at ${when(failedAt)} after the update began` : ''}`);
+      const served = Object.entries(bodies)
+        .map(([body, n]) => `${body} ${n}`)
+        .join(', ');
+      const why = Object.entries(failures)
+        .map(([reason, n]) => `${reason} ×${n}`)
+        .join(', ');
+      console.log(
+        `${system} ${phase}: served ${served}${why ? `; failed: ${why}; at ${when(failedAt)} after the update began` : ''}`,
+      );
     }
     const timeline = [...r.bad.timeline].sort((a, b) => a[1] - b[1]).map(([what, ms]) => `${what} ${seconds(ms)}`);
     console.log(`${system} bad, timeline (s; container events are v3's): ${timeline.join(', ')}`);
-    if (r.forwarderErrors) console.log(`${system}: forwarder upstream connect errors: good ${r.forwarderErrors.good}, bad ${r.forwarderErrors.bad}`);
+    if (r.forwarderErrors)
+      console.log(
+        `${system}: forwarder upstream connect errors: good ${r.forwarderErrors.good}, bad ${r.forwarderErrors.bad}`,
+      );
     for (const check of r.checks) console.log(`${system}: CHECK FAILED: ${check}`);
   }
 

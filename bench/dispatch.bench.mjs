@@ -31,8 +31,12 @@ try {
   const server = new Redis(url);
   const info = (await server.info('server')).match(/redis_version:(\S+)/)?.[1];
   await server.quit();
-  console.log(`dispatch: ${RUNS} no-op runs through ${WORKERS} workers (concurrency 1 each), redis ${info}, node ${process.version}`);
-  console.log(`  checkout: ${GIT ? 'git mirror (file://), a --shared clone per run' : 'stub (writes the pipeline file)'}`);
+  console.log(
+    `dispatch: ${RUNS} no-op runs through ${WORKERS} workers (concurrency 1 each), redis ${info}, node ${process.version}`,
+  );
+  console.log(
+    `  checkout: ${GIT ? 'git mirror (file://), a --shared clone per run' : 'stub (writes the pipeline file)'}`,
+  );
   const floorBurst = await floor(RUNS, 0, 'floor-burst');
   const floorPaced = await floor(PACED, RATE, 'floor-paced');
   const ferryBurst = await ferry(RUNS, 0, 1);
@@ -41,14 +45,18 @@ try {
   print(`ferry: runners + engine, burst of ${RUNS}`, ferryBurst);
   print(`floor: bare BullMQ, ${PACED} at ${RATE}/s`, floorPaced);
   print(`ferry: runners + engine, ${PACED} at ${RATE}/s`, ferryPaced);
-  console.log(`  ferry/floor throughput: ${(ferryBurst.perSecond / floorBurst.perSecond).toFixed(2)}; paced p50 latency: ${ferryPaced.p50.toFixed(1)} ms vs ${floorPaced.p50.toFixed(1)} ms`);
+  console.log(
+    `  ferry/floor throughput: ${(ferryBurst.perSecond / floorBurst.perSecond).toFixed(2)}; paced p50 latency: ${ferryPaced.p50.toFixed(1)} ms vs ${floorPaced.p50.toFixed(1)} ms`,
+  );
 } finally {
   redisServer.stop();
   rmSync(tmp, { recursive: true, force: true });
 }
 
 function print(label, r) {
-  console.log(`  ${label.padEnd(40)} ${r.perSecond.toFixed(0).padStart(5)} runs/s   enqueue→start p50 ${r.p50.toFixed(1).padStart(7)} ms  p99 ${r.p99.toFixed(1).padStart(7)} ms   (enqueue ${r.enqueuePerSecond.toFixed(0)}/s)`);
+  console.log(
+    `  ${label.padEnd(40)} ${r.perSecond.toFixed(0).padStart(5)} runs/s   enqueue→start p50 ${r.p50.toFixed(1).padStart(7)} ms  p99 ${r.p99.toFixed(1).padStart(7)} ms   (enqueue ${r.enqueuePerSecond.toFixed(0)}/s)`,
+  );
 }
 
 /** The floor: BullMQ alone. Latency is job.timestamp (set by add) → the processor's first line. */
@@ -120,7 +128,13 @@ async function ferry(count, rate, db) {
             },
           };
       return startRunner(
-        { connect, checkout, createExecutor: () => new FakeExecutor(), secrets: { env: {} }, isProcessAlive: () => false },
+        {
+          connect,
+          checkout,
+          createExecutor: () => new FakeExecutor(),
+          secrets: { env: {} },
+          isProcessAlive: () => false,
+        },
         {
           id: `bench-${db}-${i}`,
           host: 'bench',
@@ -170,7 +184,12 @@ async function ferry(count, rate, db) {
 function summarize(latencies, count, started, lastDone, enqueued) {
   const sorted = [...latencies].sort((a, b) => a - b);
   const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return { perSecond: (count * 1000) / (lastDone - started), p50: at(0.5), p99: at(0.99), enqueuePerSecond: (count * 1000) / Math.max(1, enqueued - started) };
+  return {
+    perSecond: (count * 1000) / (lastDone - started),
+    p50: at(0.5),
+    p99: at(0.99),
+    enqueuePerSecond: (count * 1000) / Math.max(1, enqueued - started),
+  };
 }
 
 async function pace(started, i, rate) {
@@ -184,7 +203,19 @@ function makeRepo() {
   const dir = join(tmp, 'repo');
   mkdirSync(dir);
   writeFileSync(join(dir, 'ferry.yml'), pipeline);
-  const git = (...args) => execFileSync('git', args, { cwd: dir, env: { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' } }).toString().trim();
+  const git = (...args) =>
+    execFileSync('git', args, {
+      cwd: dir,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'b',
+        GIT_AUTHOR_EMAIL: 'b@b',
+        GIT_COMMITTER_NAME: 'b',
+        GIT_COMMITTER_EMAIL: 'b@b',
+      },
+    })
+      .toString()
+      .trim();
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-qm', 'bench');
@@ -199,7 +230,11 @@ async function startRedis() {
       probe.close(() => resolve(port));
     });
   });
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp], { stdio: 'ignore' });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmp],
+    { stdio: 'ignore' },
+  );
   for (let i = 0; i < 100; i += 1) {
     try {
       const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });

@@ -16,7 +16,9 @@ const engine = new URL('../packages/engine/dist/', import.meta.url).pathname;
 
 /** Starts `node -e script` and resolves with the first line it prints (the port) and the child. */
 async function child(script, args = []) {
-  const proc = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   for await (const chunk of proc.stdout) {
     out += chunk;
@@ -88,11 +90,16 @@ try {
   const floor = await load(direct, seconds * 1000);
   await load(proxied, 1000);
   const through = await load(proxied, seconds * 1000);
-  const row = (name, r) => `  ${name.padEnd(14)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(3)} ms   p99 ${r.p99.toFixed(3)} ms   failed ${r.failures}`;
-  console.log(`proxy bench: ${clients} keep-alive clients, ${seconds} s per run, ${bodyBytes}-byte responses, node ${process.version}`);
+  const row = (name, r) =>
+    `  ${name.padEnd(14)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(3)} ms   p99 ${r.p99.toFixed(3)} ms   failed ${r.failures}`;
+  console.log(
+    `proxy bench: ${clients} keep-alive clients, ${seconds} s per run, ${bodyBytes}-byte responses, node ${process.version}`,
+  );
   console.log(row('direct', floor));
   console.log(row('through proxy', through));
-  console.log(`  proxy adds     p50 +${(through.p50 - floor.p50).toFixed(3)} ms   p99 +${(through.p99 - floor.p99).toFixed(3)} ms   throughput ${((through.rps / floor.rps) * 100).toFixed(0)}% of direct`);
+  console.log(
+    `  proxy adds     p50 +${(through.p50 - floor.p50).toFixed(3)} ms   p99 +${(through.p99 - floor.p99).toFixed(3)} ms   throughput ${((through.rps / floor.rps) * 100).toFixed(0)}% of direct`,
+  );
 } finally {
   proxy.proc.kill('SIGTERM');
   backend.proc.kill('SIGTERM');

@@ -6,7 +6,14 @@ import Docker from 'dockerode';
 import { DockerExecutor, EventStream, parsePipeline, planPipeline, runPlan } from '@ferry/engine';
 
 export const docker = new Docker();
-const git = { sha: '0'.repeat(40), shortSha: '0000000', branch: 'bench', ref: 'refs/heads/bench', tag: '', repo: 'bench' };
+const git = {
+  sha: '0'.repeat(40),
+  shortSha: '0000000',
+  branch: 'bench',
+  ref: 'refs/heads/bench',
+  tag: '',
+  repo: 'bench',
+};
 
 /** Returns wall time in ms and the events. Throws when the run does not succeed. */
 export async function runPipelineText(text, { concurrency = 8 } = {}) {
@@ -20,7 +27,13 @@ export async function runPipelineText(text, { concurrency = 8 } = {}) {
   const stream = new EventStream(`bench-${Date.now().toString(36)}`, Date.now);
   stream.subscribe((e) => events.push(e));
   const started = performance.now();
-  const result = await runPlan(planned.plan, { executor: new DockerExecutor({ docker }), events: stream, workspace, git, concurrency });
+  const result = await runPlan(planned.plan, {
+    executor: new DockerExecutor({ docker }),
+    events: stream,
+    workspace,
+    git,
+    concurrency,
+  });
   const wallMs = performance.now() - started;
   rmSync(workspace, { recursive: true, force: true });
   if (result.status !== 'success') throw new Error(`bench run ${result.status}: ${JSON.stringify(result.jobs)}`);

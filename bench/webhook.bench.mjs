@@ -30,11 +30,19 @@ const url = `redis://127.0.0.1:${redisServer.port}`;
 let server;
 try {
   const repo = makeRepo(join(tmp, 'shop'), COMMITS);
-  writeFileSync(join(tmp, 'serve.yml'), `repositories:\n  - forge: github\n    name: acme/shop\n    clone: file://${repo.dir}\n`);
-  server = await startServe(['--port', '0', '--redis', url, '--config', join(tmp, 'serve.yml'), '--workdir', join(tmp, 'serve')], { FERRY_GITHUB_SECRET: secret });
+  writeFileSync(
+    join(tmp, 'serve.yml'),
+    `repositories:\n  - forge: github\n    name: acme/shop\n    clone: file://${repo.dir}\n`,
+  );
+  server = await startServe(
+    ['--port', '0', '--redis', url, '--config', join(tmp, 'serve.yml'), '--workdir', join(tmp, 'serve')],
+    { FERRY_GITHUB_SECRET: secret },
+  );
   const redis = new Redis(url);
   const version = (await redis.info('server')).match(/redis_version:(\S+)/)?.[1];
-  console.log(`webhook: signed GitHub push deliveries to ferry serve over loopback, ${CONNECTIONS} connections; redis ${version}, node ${process.version}`);
+  console.log(
+    `webhook: signed GitHub push deliveries to ferry serve over loopback, ${CONNECTIONS} connections; redis ${version}, node ${process.version}`,
+  );
 
   // Warm up: clone the mirror, read the head's pipeline once, open the queue.
   await post(server.url, repo.head, randomUUID());
@@ -45,15 +53,21 @@ try {
   const afterCached = await redis.zcard('ferry:runs');
 
   let next = 0;
-  const git = await cannon(server.url, { connections: Math.min(CONNECTIONS, 16), amount: repo.shas.length }, () => ({ sha: repo.shas[next++ % repo.shas.length] }));
+  const git = await cannon(server.url, { connections: Math.min(CONNECTIONS, 16), amount: repo.shas.length }, () => ({
+    sha: repo.shas[next++ % repo.shas.length],
+  }));
   const afterGit = await redis.zcard('ferry:runs');
 
   print('cached pipeline (same commit)', cached);
   print(`git read per delivery (${repo.shas.length} commits)`, git);
-  console.log(`  runs queued: ${afterCached - before} for ${cached.accepted} accepted cached deliveries, ${afterGit - afterCached} for ${git.accepted} git ones (warm-up: ${warm.accepted})`);
+  console.log(
+    `  runs queued: ${afterCached - before} for ${cached.accepted} accepted cached deliveries, ${afterGit - afterCached} for ${git.accepted} git ones (warm-up: ${warm.accepted})`,
+  );
   const lost = cached.accepted - (afterCached - before) + (git.accepted - (afterGit - afterCached));
   if (lost !== 0 || cached.failed + git.failed > 0) {
-    console.log(`  MISMATCH: ${lost} accepted deliveries without exactly one run; ${cached.failed + git.failed} failed requests`);
+    console.log(
+      `  MISMATCH: ${lost} accepted deliveries without exactly one run; ${cached.failed + git.failed} failed requests`,
+    );
     process.exitCode = 1;
   }
   await redis.quit();
@@ -103,7 +117,12 @@ async function cannon(base, options, pick) {
           return {
             ...request,
             body,
-            headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': signature },
+            headers: {
+              'content-type': 'application/json',
+              'x-github-event': 'push',
+              'x-github-delivery': randomUUID(),
+              'x-hub-signature-256': signature,
+            },
           };
         },
         onResponse: (status, body) => {
@@ -115,14 +134,26 @@ async function cannon(base, options, pick) {
     ],
   });
   const seconds = Number(lastAnswer - started) / 1e9;
-  return { accepted, failed: failed + result.errors + result.timeouts, perSecond: accepted / seconds, p50: result.latency.p50, p99: result.latency.p99, seconds };
+  return {
+    accepted,
+    failed: failed + result.errors + result.timeouts,
+    perSecond: accepted / seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    seconds,
+  };
 }
 
 async function post(base, sha, delivery) {
   const body = JSON.stringify(pushPayload(sha));
   const response = await fetch(`${base}/hooks/github`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': delivery, 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` },
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': delivery,
+      'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+    },
     body,
   });
   if (response.status !== 202) throw new Error(`warm-up delivery: ${response.status} ${await response.text()}`);
@@ -176,11 +207,21 @@ function makeRepo(dir, count) {
     execFileSync('git', args, {
       cwd: dir,
       encoding: 'utf8',
-      env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'b@ferry.invalid', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'b@ferry.invalid' },
+      env: {
+        ...process.env,
+        GIT_CONFIG_GLOBAL: '/dev/null',
+        GIT_AUTHOR_NAME: 'Bench',
+        GIT_AUTHOR_EMAIL: 'b@ferry.invalid',
+        GIT_COMMITTER_NAME: 'Bench',
+        GIT_COMMITTER_EMAIL: 'b@ferry.invalid',
+      },
     }).trim();
   execFileSync('mkdir', ['-p', dir]);
   git('init', '--quiet', '--initial-branch=main');
-  writeFileSync(join(dir, 'ferry.yml'), 'name: shop\non:\n  push: { branches: [main], pathsIgnore: ["docs/**"] }\njobs:\n  test:\n    image: ferry/busybox:1\n    steps:\n      - run: echo ok\n');
+  writeFileSync(
+    join(dir, 'ferry.yml'),
+    'name: shop\non:\n  push: { branches: [main], pathsIgnore: ["docs/**"] }\njobs:\n  test:\n    image: ferry/busybox:1\n    steps:\n      - run: echo ok\n',
+  );
   const shas = [];
   for (let i = 0; i < count; i += 1) {
     writeFileSync(join(dir, 'app.txt'), `${i}\n`);
@@ -200,8 +241,14 @@ async function startServe(args, env) {
     const program = new Command('ferry').exitOverride();
     registerServeCommand(program, { io: { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr }, getDocker: () => undefined, setExitCode: (code) => (process.exitCode = code) });
     await program.parseAsync(process.argv.slice(1), { from: 'user' });`;
-  const argv = registered ? [ferryBin, 'serve', ...args] : ['--input-type=module', '-e', launcher, '--', 'serve', ...args];
-  const child = spawn(process.execPath, argv, { cwd: tmp, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = registered
+    ? [ferryBin, 'serve', ...args]
+    : ['--input-type=module', '-e', launcher, '--', 'serve', ...args];
+  const child = spawn(process.execPath, argv, {
+    cwd: tmp,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let head = '';
   let serving;
   const listening = new Promise((resolve, reject) => {
@@ -231,10 +278,18 @@ async function startRedis() {
       probe.close(() => resolve(port));
     });
   });
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+    { stdio: 'ignore' },
+  );
   for (let i = 0; i < 100; i += 1) {
     try {
-      const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const probe = new Redis(`redis://127.0.0.1:${port}`, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
       probe.on('error', () => undefined);
       await probe.connect();
       await probe.quit();

@@ -4,7 +4,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { DockerProvider, ProxyClient, ServiceState, resolveService, rollOut, startProxyServer, systemClock } from '@ferry/engine';
+import {
+  DockerProvider,
+  ProxyClient,
+  ServiceState,
+  resolveService,
+  rollOut,
+  startProxyServer,
+  systemClock,
+} from '@ferry/engine';
 import { plainImage } from './images.mjs';
 import { underLoad } from './load.mjs';
 import { docker, freePort, now, onCleanup, recordContainerEvents, tryDocker, watchImageGone } from './util.mjs';
@@ -28,7 +36,8 @@ export async function runFerry({ log }) {
   let proxy;
   const cleanup = onCleanup(async () => {
     await proxy?.close();
-    for (const replica of await provider.list(name).catch(() => [])) await provider.remove(replica, 0).catch(() => undefined);
+    for (const replica of await provider.list(name).catch(() => []))
+      await provider.remove(replica, 0).catch(() => undefined);
     const leftovers = await docker(['ps', '-aq', '--filter', `label=ferry.service=${name}`]).catch(() => '');
     if (leftovers) await tryDocker(['rm', '-f', ...leftovers.split('\n')], log);
     rmSync(stateDir, { recursive: true, force: true });
@@ -41,10 +50,20 @@ export async function runFerry({ log }) {
       const image = plainImage(version);
       const service = resolveService(name, ferrySpec(image, publish), image);
       const state = new ServiceState(stateDir, name);
-      return rollOut(service, { provider, router, state, clock: systemClock, deployId: `bench-${version}`, job: 'deploy', log: () => undefined, emit });
+      return rollOut(service, {
+        provider,
+        router,
+        state,
+        clock: systemClock,
+        deployId: `bench-${version}`,
+        job: 'deploy',
+        log: () => undefined,
+        emit,
+      });
     };
     const expectStatus = (result, status) => {
-      if (result.status !== status) throw new Error(`ferry: expected ${status}, got ${result.status}: ${result.message}`);
+      if (result.status !== status)
+        throw new Error(`ferry: expected ${status}, got ${result.status}: ${result.message}`);
     };
 
     log('ferry: deploying v1');
@@ -70,8 +89,15 @@ export async function runFerry({ log }) {
         });
         mark('rollOut returned');
         expectStatus(result, 'rolled-back');
-        const [settledMs, rollbackMs] = ['rollOut returned', 'deploy.rollback'].map((what) => timeline.find(([w]) => w === what)?.[1]);
-        return { settledMs, rollbackMs, newGoneMs: await gone.stop(), timeline: [...timeline, ...(await events.stop())] };
+        const [settledMs, rollbackMs] = ['rollOut returned', 'deploy.rollback'].map(
+          (what) => timeline.find(([w]) => w === what)?.[1],
+        );
+        return {
+          settledMs,
+          rollbackMs,
+          newGoneMs: await gone.stop(),
+          timeline: [...timeline, ...(await events.stop())],
+        };
       } finally {
         await gone.stop();
         await events.stop();
@@ -80,7 +106,10 @@ export async function runFerry({ log }) {
 
     const replicas = await provider.list(name);
     const serving = replicas.filter((r) => r.running && r.revision === 2).length;
-    const checks = serving === 4 && replicas.length === 4 ? [] : [`after the rollback: ${serving} running replicas of v2 out of ${replicas.length}`];
+    const checks =
+      serving === 4 && replicas.length === 4
+        ? []
+        : [`after the rollback: ${serving} running replicas of v2 out of ${replicas.length}`];
     return { good, bad, checks };
   } finally {
     await cleanup();

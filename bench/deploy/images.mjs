@@ -17,13 +17,36 @@ export const swarmImage = (version) => `ferry-bench/versioned-hc:${version}`;
 export const forwarderImage = 'ferry-bench/forwarder:1';
 
 export async function buildImages() {
-  await Promise.all(variants.map(([version, behaviour]) => docker(['build', '-q', '-t', plainImage(version), '--build-arg', `VERSION=${version}`, '--build-arg', `BEHAVIOUR=${behaviour}`, fixture])));
+  await Promise.all(
+    variants.map(([version, behaviour]) =>
+      docker([
+        'build',
+        '-q',
+        '-t',
+        plainImage(version),
+        '--build-arg',
+        `VERSION=${version}`,
+        '--build-arg',
+        `BEHAVIOUR=${behaviour}`,
+        fixture,
+      ]),
+    ),
+  );
   const healthcheck = readFileSync(`${here}swarm-healthcheck.Dockerfile`, 'utf8');
-  await Promise.all(variants.map(([version]) => docker(['build', '-q', '-t', swarmImage(version), '--build-arg', `BASE=${plainImage(version)}`, '-'], { input: healthcheck })));
+  await Promise.all(
+    variants.map(([version]) =>
+      docker(['build', '-q', '-t', swarmImage(version), '--build-arg', `BASE=${plainImage(version)}`, '-'], {
+        input: healthcheck,
+      }),
+    ),
+  );
   await docker(['build', '-q', '-t', forwarderImage, `${here}forwarder`]);
 }
 
 export async function removeImages(warn = console.error) {
   const tags = [...variants.flatMap(([version]) => [swarmImage(version), plainImage(version)]), forwarderImage];
-  for (const tag of tags) await docker(['rmi', tag]).catch((error) => /No such image/.test(error.message) || warn(`cleanup: ${error.message}`));
+  for (const tag of tags)
+    await docker(['rmi', tag]).catch(
+      (error) => /No such image/.test(error.message) || warn(`cleanup: ${error.message}`),
+    );
 }

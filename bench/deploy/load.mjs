@@ -30,7 +30,9 @@ export function startLoad(url, { clients = 4, rate = 100, timeoutMs = 2000 } = {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => finish(res.statusCode < 200 || res.statusCode >= 300 ? `status ${res.statusCode}` : undefined, body.trim()));
+        res.on('end', () =>
+          finish(res.statusCode < 200 || res.statusCode >= 300 ? `status ${res.statusCode}` : undefined, body.trim()),
+        );
         res.on('error', (error) => finish(error.code ?? error.message));
       });
       const timer = setTimeout(() => {

@@ -21,7 +21,9 @@ export function docker(args, { input } = {}) {
 
 /** The same, for cleanup: never throws; reports what failed, except that it was gone already. */
 export const tryDocker = (args, warn = console.error) =>
-  docker(args).catch((error) => /No such|not found/i.test(error.message) || warn(`cleanup: ${error.message.split('\n')[0]}`));
+  docker(args).catch(
+    (error) => /No such|not found/i.test(error.message) || warn(`cleanup: ${error.message.split('\n')[0]}`),
+  );
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -57,7 +59,8 @@ export function onCleanup(fn) {
   return run;
 }
 export async function runCleanups() {
-  for (const run of [...cleanups].reverse()) await Promise.resolve(run()).catch((error) => console.error(`cleanup: ${error.message}`));
+  for (const run of [...cleanups].reverse())
+    await Promise.resolve(run()).catch((error) => console.error(`cleanup: ${error.message}`));
 }
 
 /** Whether GET `url` answers 2xx within `timeoutMs` (node:http; a timer keeps the process alive meanwhile). */
@@ -85,7 +88,7 @@ export function watchImageGone(api, label, image, t0) {
   const poll = async () => {
     const containers = await api.listContainers({ filters: { label: [label] } }).catch(() => undefined);
     if (!containers) return;
-    if (containers.some((c) => c.Image === image)) (seen = true), (goneMs = undefined);
+    if (containers.some((c) => c.Image === image)) ((seen = true), (goneMs = undefined));
     else if (seen && goneMs === undefined) goneMs = now() - t0;
   };
   const loop = (async () => {

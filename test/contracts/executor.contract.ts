@@ -74,9 +74,17 @@ export function describeExecutorContract(
         await subject.executor.teardown(job);
         await subject.cleanup?.(runId);
       });
-      await subject.executor.prepare(job, { runId, workspace: subject.workspace, env: { CONTAINER_VAR: 'from-container' } }, capture().io);
+      await subject.executor.prepare(
+        job,
+        { runId, workspace: subject.workspace, env: { CONTAINER_VAR: 'from-container' } },
+        capture().io,
+      );
       let index = 0;
-      const run = (script: string, io: ExecIO = capture().io, env: Record<string, string> = {}): Promise<StepResult> => {
+      const run = (
+        script: string,
+        io: ExecIO = capture().io,
+        env: Record<string, string> = {},
+      ): Promise<StepResult> => {
         const step: ExecStep = { index: index++, name: `step ${index}`, run: script, env };
         return subject.executor.runStep(job, step, io);
       };
@@ -210,7 +218,9 @@ export function describeExecutorContract(
       const runId = uniqueRunId();
       const job = buildJobRun({ id: `missing-${sequence}`, image: subject.missingImage });
       cleanups.push(() => subject.cleanup?.(runId) ?? Promise.resolve());
-      const error = await subject.executor.prepare(job, { runId, workspace: subject.workspace, env: {} }, capture().io).catch((caught: unknown) => caught);
+      const error = await subject.executor
+        .prepare(job, { runId, workspace: subject.workspace, env: {} }, capture().io)
+        .catch((caught: unknown) => caught);
       expect(isEngineError(error) && error.code).toBe('EXEC_IMAGE_MISSING');
       expect((error as Error).message).toContain(subject.missingImage);
       await subject.executor.teardown(job);

@@ -38,7 +38,8 @@ describe('ferry CLI', () => {
     expect(yaml.exitCode).toBe(2);
     expect(yaml.all).toMatch(/ferry\.yml:\d+:\d+ SPEC_YAML/);
     const cyclic = await tempRepo({
-      'ferry.yml': 'jobs:\n  a:\n    needs: [b]\n    image: x\n    steps: [{ run: a }]\n  b:\n    needs: [a]\n    image: x\n    steps: [{ run: b }]\n',
+      'ferry.yml':
+        'jobs:\n  a:\n    needs: [b]\n    image: x\n    steps: [{ run: a }]\n  b:\n    needs: [a]\n    image: x\n    steps: [{ run: b }]\n',
     });
     const cycle = await ferry(['plan'], cyclic);
     expect(cycle.exitCode).toBe(2);
@@ -48,7 +49,9 @@ describe('ferry CLI', () => {
   it('runs the demo pipeline green, records it, and prints its logs', async () => {
     const result = await ferry(['run', 'pipelines/demo.yml'], repoRoot);
     expect(result.exitCode, result.all).toBe(0);
-    expect(result.all).toMatch(/\[report\/1\] bundle is \d+ bytes \(\d+ restored from the build job.s artifacts\), image sha256:[0-9a-f]{64}/);
+    expect(result.all).toMatch(
+      /\[report\/1\] bundle is \d+ bytes \(\d+ restored from the build job.s artifacts\), image sha256:[0-9a-f]{64}/,
+    );
     const runs = await ferry(['runs', '--json'], repoRoot);
     const latest = JSON.parse(runs.stdout)[0];
     expect(latest).toMatchObject({ status: 'success', pipeline: 'demo' });
@@ -57,7 +60,9 @@ describe('ferry CLI', () => {
   });
 
   it('exits 1 on a failing step and shows which step failed', async () => {
-    const dir = await tempRepo({ 'ferry.yml': 'jobs:\n  t:\n    image: ferry/busybox:1\n    steps:\n      - run: echo about to fail; exit 7\n' });
+    const dir = await tempRepo({
+      'ferry.yml': 'jobs:\n  t:\n    image: ferry/busybox:1\n    steps:\n      - run: echo about to fail; exit 7\n',
+    });
     const result = await ferry(['run'], dir);
     expect(result.exitCode).toBe(1);
     expect(result.all).toContain('[t/1] about to fail');
@@ -66,7 +71,8 @@ describe('ferry CLI', () => {
 
   it.each(['SIGINT', 'SIGTERM'] as const)('cancels on %s and leaves no container', async (signal) => {
     const dir = await tempRepo({
-      'ferry.yml': 'jobs:\n  a:\n    image: ferry/busybox:1\n    steps: [{ run: sleep 60 }]\n  b:\n    image: ferry/busybox:1\n    steps: [{ run: sleep 60 }]\n',
+      'ferry.yml':
+        'jobs:\n  a:\n    image: ferry/busybox:1\n    steps: [{ run: sleep 60 }]\n  b:\n    image: ferry/busybox:1\n    steps: [{ run: sleep 60 }]\n',
     });
     const child = execa('node', [ferryBin, 'run', '--json'], { cwd: dir, reject: false });
     let runId = '';
@@ -87,31 +93,35 @@ describe('ferry CLI', () => {
     expect(await ferryContainers(docker, runId)).toEqual([]);
   });
 
-  it.each(['gc', 'run'] as const)('after SIGKILL of the CLI, the next ferry %s removes the run\'s containers and networks', async (next) => {
-    const dir = await tempRepo({
-      'ferry.yml': 'jobs:\n  a:\n    image: ferry/busybox:1\n    services:\n      side: { image: ferry/busybox:1, command: sleep 60 }\n    steps: [{ run: sleep 60 }]\n',
-      'quick.yml': 'jobs:\n  q:\n    image: ferry/busybox:1\n    steps: [{ run: "true" }]\n',
-    });
-    const child = execa('node', [ferryBin, 'run', '--json'], { cwd: dir, reject: false });
-    let runId = '';
-    await new Promise<void>((resolve) => {
-      child.stdout?.on('data', (chunk: Buffer) => {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) {
-          const event = JSON.parse(line);
-          runId = event.runId;
-          if (event.type === 'step.started') resolve();
-        }
+  it.each(['gc', 'run'] as const)(
+    "after SIGKILL of the CLI, the next ferry %s removes the run's containers and networks",
+    async (next) => {
+      const dir = await tempRepo({
+        'ferry.yml':
+          'jobs:\n  a:\n    image: ferry/busybox:1\n    services:\n      side: { image: ferry/busybox:1, command: sleep 60 }\n    steps: [{ run: sleep 60 }]\n',
+        'quick.yml': 'jobs:\n  q:\n    image: ferry/busybox:1\n    steps: [{ run: "true" }]\n',
       });
-    });
-    child.kill('SIGKILL');
-    await child;
-    const networks = () => docker.listNetworks({ filters: { label: [`ferry.run=${runId}`] } });
-    expect((await ferryContainers(docker, runId)).length).toBe(2);
-    expect((await networks()).length).toBe(2);
-    const after = next === 'gc' ? await ferry(['gc'], dir) : await ferry(['run', 'quick.yml'], dir);
-    expect(after.exitCode, after.all).toBe(0);
-    expect(await ferryContainers(docker, runId)).toEqual([]);
-    expect(await networks()).toEqual([]);
-    expect((await docker.listVolumes({ filters: { label: [`ferry.run=${runId}`] } })).Volumes ?? []).toEqual([]);
-  });
+      const child = execa('node', [ferryBin, 'run', '--json'], { cwd: dir, reject: false });
+      let runId = '';
+      await new Promise<void>((resolve) => {
+        child.stdout?.on('data', (chunk: Buffer) => {
+          for (const line of chunk.toString().split('\n').filter(Boolean)) {
+            const event = JSON.parse(line);
+            runId = event.runId;
+            if (event.type === 'step.started') resolve();
+          }
+        });
+      });
+      child.kill('SIGKILL');
+      await child;
+      const networks = () => docker.listNetworks({ filters: { label: [`ferry.run=${runId}`] } });
+      expect((await ferryContainers(docker, runId)).length).toBe(2);
+      expect((await networks()).length).toBe(2);
+      const after = next === 'gc' ? await ferry(['gc'], dir) : await ferry(['run', 'quick.yml'], dir);
+      expect(after.exitCode, after.all).toBe(0);
+      expect(await ferryContainers(docker, runId)).toEqual([]);
+      expect(await networks()).toEqual([]);
+      expect((await docker.listVolumes({ filters: { label: [`ferry.run=${runId}`] } })).Volumes ?? []).toEqual([]);
+    },
+  );
 });

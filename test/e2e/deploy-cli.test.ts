@@ -28,7 +28,11 @@ function get(path: string): Promise<string> {
 }
 
 const replicas = async (service = 'web') =>
-  (await docker.listContainers({ all: true, filters: { label: [`ferry.service=${service}`] } })).map((c) => ({ id: c.Id, revision: c.Labels['ferry.revision'], state: c.State }));
+  (await docker.listContainers({ all: true, filters: { label: [`ferry.service=${service}`] } })).map((c) => ({
+    id: c.Id,
+    revision: c.Labels['ferry.revision'],
+    state: c.State,
+  }));
 
 async function proxyBackends(): Promise<string[]> {
   const routes = JSON.parse(readFileSync(join(stateDir, 'proxy', 'routes.json'), 'utf8'));
@@ -87,7 +91,11 @@ afterAll(async () => {
   } catch {
     // no proxy was started, or it has exited
   }
-  for (const replica of [...(await replicas()), ...(await replicas('web2'))]) await docker.getContainer(replica.id).remove({ force: true }).catch(() => undefined);
+  for (const replica of [...(await replicas()), ...(await replicas('web2'))])
+    await docker
+      .getContainer(replica.id)
+      .remove({ force: true })
+      .catch(() => undefined);
 });
 
 describe('ferry deploy', () => {
@@ -97,7 +105,10 @@ describe('ferry deploy', () => {
     expect(await get('/version')).toBe('v1');
 
     for (const killAfterMs of [600, 1400, 2400]) {
-      const child = execa('node', [ferryBin, 'deploy', '--state-dir', stateDir, '--env', 'VERSION=v2'], { cwd: repo, reject: false });
+      const child = execa('node', [ferryBin, 'deploy', '--state-dir', stateDir, '--env', 'VERSION=v2'], {
+        cwd: repo,
+        reject: false,
+      });
       await new Promise((resolve) => setTimeout(resolve, killAfterMs));
       child.kill('SIGKILL');
       await child;
@@ -124,7 +135,9 @@ describe('ferry deploy', () => {
   it('fails with the reason and exit 1 when the new version is unhealthy, with v2 still serving', async () => {
     const bad = await ferry(['deploy', '--state-dir', stateDir, '--env', 'VERSION=v3'], repo);
     expect(bad.exitCode).toBe(1);
-    expect(bad.all).toMatch(/revision 3 \(ferry-test\/versioned:v3\) was rolled back to revision 2: replica ferry-web-r3-\w+ failed: 2 consecutive failed health checks/);
+    expect(bad.all).toMatch(
+      /revision 3 \(ferry-test\/versioned:v3\) was rolled back to revision 2: replica ferry-web-r3-\w+ failed: 2 consecutive failed health checks/,
+    );
     expect(await get('/version')).toBe('v2');
     const history = await ferry(['history', 'web', '--state-dir', stateDir], repo);
     expect(history.all).toMatch(/\*\s+2 .* deployed\s+ferry-test\/versioned:v2/);
@@ -152,7 +165,11 @@ describe('ferry deploy', () => {
   it('resumes a canary pause with the time that was left after the deployer is SIGKILLed', async () => {
     const first = await ferry(['deploy', 'canary.yml', '--state-dir', stateDir], repo);
     expect(first.exitCode, first.all).toBe(0);
-    const child = execa('node', [ferryBin, 'deploy', 'canary.yml', '--json', '--state-dir', stateDir, '--env', 'VERSION=v2'], { cwd: repo, reject: false });
+    const child = execa(
+      'node',
+      [ferryBin, 'deploy', 'canary.yml', '--json', '--state-dir', stateDir, '--env', 'VERSION=v2'],
+      { cwd: repo, reject: false },
+    );
     const stepStarted = await new Promise<number>((resolve) => {
       child.stdout?.on('data', (chunk: Buffer) => {
         for (const line of chunk.toString().split('\n').filter(Boolean)) {
@@ -166,9 +183,16 @@ describe('ferry deploy', () => {
     await child;
     const status = await ferry(['status', 'web2', '--state-dir', stateDir], repo);
     expect(status.all).toMatch(/canary: revision 2 at weight 30% \(step 1, \d+s left\)/);
-    const resumed = await ferry(['deploy', 'canary.yml', '--json', '--state-dir', stateDir, '--env', 'VERSION=v2'], repo);
+    const resumed = await ferry(
+      ['deploy', 'canary.yml', '--json', '--state-dir', stateDir, '--env', 'VERSION=v2'],
+      repo,
+    );
     expect(resumed.exitCode, resumed.all).toBe(0);
-    const canaryEvent = resumed.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line)).find((event) => event.type === 'deploy.canary');
+    const canaryEvent = resumed.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+      .find((event) => event.type === 'deploy.canary');
     const expectedLeft = 8000 - (canaryEvent.time - stepStarted);
     console.log(`canary pause left after the kill: expected ~${expectedLeft} ms, resumed with ${canaryEvent.pause} ms`);
     expect(Math.abs(canaryEvent.pause - expectedLeft)).toBeLessThanOrEqual(1000);

@@ -45,7 +45,9 @@ describe('secrets', () => {
     const dir = await tempRepo({ 'ferry.yml': pipeline.replace('; exit 1', '') });
     const missing = await ferry(['run'], dir);
     expect(missing.exitCode).toBe(2);
-    expect(missing.all).toMatch(/^ferry\.yml:1:1 RUN_SECRET_MISSING secrets: secret API_TOKEN \(needed by leak\) is not set/m);
+    expect(missing.all).toMatch(
+      /^ferry\.yml:1:1 RUN_SECRET_MISSING secrets: secret API_TOKEN \(needed by leak\) is not set/m,
+    );
     writeFileSync(join(dir, 'secrets.env'), `API_TOKEN="${secret}"\n`);
     const fromFile = await ferry(['run', '--secrets-file', 'secrets.env'], dir);
     expect(fromFile.exitCode, fromFile.all).toBe(0);

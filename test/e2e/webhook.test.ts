@@ -34,7 +34,10 @@ let serve: { child: ChildProcess; output: () => string; url: string } | undefine
 const runIds: string[] = [];
 
 /** `ferry serve` as a child process. Until main.ts registers the command, the same serveCommand runs under a two-line program. */
-async function startServe(args: string[], env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
+async function startServe(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
   const registered = execFileSync(process.execPath, [ferryBin, '--help'], { encoding: 'utf8' }).includes('serve ');
   const launcher = `
     const { Command, CommanderError } = await import(${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('commander')).href)});
@@ -49,8 +52,14 @@ async function startServe(args: string[], env: Record<string, string>): Promise<
       else { process.stderr.write('internal error: ' + (error?.stack ?? error) + '\\n'); code = 1; }
     }
     process.exitCode = code;`;
-  const argv = registered ? [ferryBin, 'serve', ...args] : ['--input-type=module', '-e', launcher, '--', 'serve', ...args];
-  const child = spawn(process.execPath, argv, { cwd: dir, env: { ...process.env, ...env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = registered
+    ? [ferryBin, 'serve', ...args]
+    : ['--input-type=module', '-e', launcher, '--', 'serve', ...args];
+  const child = spawn(process.execPath, argv, {
+    cwd: dir,
+    env: { ...process.env, ...env, FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -91,8 +100,14 @@ afterAll(async () => {
 
 describe('ferry serve end to end', () => {
   it('turns a signed push into a run that a runner executes, with its log streamed over SSE to success', async () => {
-    const started = await startServe(['--port', '0', '--redis', fx.url, '--config', 'serve.yml', '--workdir', path.join(dir, 'serve')], { FERRY_GITHUB_SECRET: secret });
-    const url = await waitFor('ferry serve to listen', () => /serving (http:\/\/127\.0\.0\.1:\d+)/.exec(started.output())?.[1]).catch((error: Error) => {
+    const started = await startServe(
+      ['--port', '0', '--redis', fx.url, '--config', 'serve.yml', '--workdir', path.join(dir, 'serve')],
+      { FERRY_GITHUB_SECRET: secret },
+    );
+    const url = await waitFor(
+      'ferry serve to listen',
+      () => /serving (http:\/\/127\.0\.0\.1:\d+)/.exec(started.output())?.[1],
+    ).catch((error: Error) => {
       throw new Error(`${error.message}; it printed:\n${started.output()}`);
     });
     serve = { ...started, url };
@@ -139,12 +154,31 @@ describe('ferry serve end to end', () => {
     const types = events.map((event) => event.data.type);
     expect(types[0]).toBe('attempt.started');
     expect(types).toContain('run.started');
-    expect(events.filter((event) => event.data.type === 'step.log').map((event) => event.data.line)).toContain('hello-from-webhook');
+    expect(events.filter((event) => event.data.type === 'step.log').map((event) => event.data.line)).toContain(
+      'hello-from-webhook',
+    );
     expect(events.at(-1)?.data).toMatchObject({ type: 'run.result', status: 'success' });
-    expect(await fx.queue.get(answer.runId)).toMatchObject({ status: 'success', sha, trigger: 'push', ref: 'refs/heads/main', runner: 'webhook-e2e' });
+    expect(await fx.queue.get(answer.runId)).toMatchObject({
+      status: 'success',
+      sha,
+      trigger: 'push',
+      ref: 'refs/heads/main',
+      runner: 'webhook-e2e',
+    });
 
     // A redelivery answers with the same run, which does not run again.
-    const again = await fetch(`${url}/hooks/github`, { method: 'POST', headers: Object.fromEntries(Object.entries({ 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': delivery, 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` })), body });
+    const again = await fetch(`${url}/hooks/github`, {
+      method: 'POST',
+      headers: Object.fromEntries(
+        Object.entries({
+          'content-type': 'application/json',
+          'x-github-event': 'push',
+          'x-github-delivery': delivery,
+          'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+        }),
+      ),
+      body,
+    });
     expect(await again.json()).toMatchObject({ runId: answer.runId, duplicate: true, status: 'success' });
 
     serve.child.kill('SIGTERM');

@@ -7,7 +7,11 @@ import type { ResultPromise } from 'execa';
 export const ferryBin = new URL('../../packages/cli/dist/main.js', import.meta.url).pathname;
 
 /** Runs the built `ferry` binary; never throws on a non-zero exit. */
-export function ferry(args: string[], cwd: string, env: Record<string, string> = {}): ResultPromise<{ reject: false; all: true }> {
+export function ferry(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): ResultPromise<{ reject: false; all: true }> {
   return execa('node', [ferryBin, ...args], { cwd, reject: false, all: true, env: { ...env, FORCE_COLOR: '0' } });
 }
 

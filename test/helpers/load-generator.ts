@@ -15,7 +15,10 @@ export interface LoadReport {
  * Constant load on a URL: `clients` keep-alive clients each in a tight loop, plus `rate` requests per second
  * on fresh connections. A request fails when it is not 2xx, is reset, or takes longer than `timeoutMs`.
  */
-export function startLoad(url: string, options: { clients?: number; rate?: number; timeoutMs?: number } = {}): { stop: () => Promise<LoadReport>; requests: () => number } {
+export function startLoad(
+  url: string,
+  options: { clients?: number; rate?: number; timeoutMs?: number } = {},
+): { stop: () => Promise<LoadReport>; requests: () => number } {
   const { clients = 4, rate = 100, timeoutMs = 2000 } = options;
   const report: LoadReport = { requests: 0, failed: 0, failures: {}, bodies: {}, timeline: [] };
   let running = true;
@@ -37,8 +40,7 @@ export function startLoad(url: string, options: { clients?: number; rate?: numbe
           if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300) {
             fail(`status ${res.statusCode}`);
             report.timeline.push({ at: Date.now(), body, ok: false });
-          }
-          else if (Date.now() - started > timeoutMs) fail('slow');
+          } else if (Date.now() - started > timeoutMs) fail('slow');
           else {
             report.bodies[body] = (report.bodies[body] ?? 0) + 1;
             report.timeline.push({ at: Date.now(), body, ok: true });

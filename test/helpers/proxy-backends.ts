@@ -20,7 +20,10 @@ export interface TestBackend {
  * Default behaviour: 200 with body `<id>`; `?delay=ms` waits first; `?status=n` answers n; `?echo` answers
  * the request body. A custom handler replaces all of it.
  */
-export async function startBackend(id: string, handler?: (req: IncomingMessage, res: ServerResponse) => void): Promise<TestBackend> {
+export async function startBackend(
+  id: string,
+  handler?: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<TestBackend> {
   const backend = { id, hits: 0 } as TestBackend;
   const server = createServer((req, res) => {
     backend.hits += 1;
@@ -63,15 +66,29 @@ export interface Reply {
 }
 
 /** One HTTP request; rejects on a connection error. */
-export function send(url: string, options: { method?: string; headers?: Record<string, string>; body?: string; agent?: Agent; timeoutMs?: number } = {}): Promise<Reply> {
+export function send(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string; agent?: Agent; timeoutMs?: number } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? 'GET', headers: options.headers, agent: options.agent ?? new Agent({ keepAlive: false }) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    if (options.timeoutMs) req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
+    const req = request(
+      url,
+      {
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        agent: options.agent ?? new Agent({ keepAlive: false }),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
+    if (options.timeoutMs)
+      req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
     req.on('error', reject);
     req.end(options.body);
   });

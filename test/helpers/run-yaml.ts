@@ -11,7 +11,14 @@ import type { Plan } from '../../packages/engine/src/plan/plan-types.js';
 import { parsePipeline } from '../../packages/engine/src/pipeline/index.js';
 import type { Executor } from '../../packages/engine/src/exec/executor.js';
 
-export const testGit = { sha: 'a'.repeat(40), shortSha: 'aaaaaaa', branch: 'main', ref: 'refs/heads/main', tag: '', repo: 'test' };
+export const testGit = {
+  sha: 'a'.repeat(40),
+  shortSha: 'aaaaaaa',
+  branch: 'main',
+  ref: 'refs/heads/main',
+  tag: '',
+  repo: 'test',
+};
 
 export function planYaml(text: string): Plan {
   const { spec, issues } = parsePipeline(text, 'test.yml');
@@ -34,7 +41,14 @@ export function tempWorkspace(files: Record<string, string> = { 'hello.txt': 'he
 export async function runYaml(
   text: string,
   executor: Executor,
-  options: { runId?: string; concurrency?: number; signal?: AbortSignal; workspace?: string; onEvent?: (event: RunEvent) => void; deps?: Partial<RunDeps> } = {},
+  options: {
+    runId?: string;
+    concurrency?: number;
+    signal?: AbortSignal;
+    workspace?: string;
+    onEvent?: (event: RunEvent) => void;
+    deps?: Partial<RunDeps>;
+  } = {},
 ): Promise<{ result: RunResult; events: RunEvent[] }> {
   const events: RunEvent[] = [];
   const stream = new EventStream(options.runId ?? uniqueRunId('t'), Date.now);

@@ -44,7 +44,10 @@ async function startOnce(options: StartRegistryOptions): Promise<TestRegistry> {
   const dir = await mkdtemp(path.join(tmpdir(), 'ferry-registry-'));
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
-  const auth = options.htpasswd === undefined ? '' : `auth:\n  htpasswd:\n    realm: ferry-test\n    path: ${path.join(dir, 'htpasswd')}\n`;
+  const auth =
+    options.htpasswd === undefined
+      ? ''
+      : `auth:\n  htpasswd:\n    realm: ferry-test\n    path: ${path.join(dir, 'htpasswd')}\n`;
   if (options.htpasswd !== undefined) await writeFile(path.join(dir, 'htpasswd'), options.htpasswd);
   const config = [
     'version: 0.1',
@@ -63,7 +66,12 @@ async function startOnce(options: StartRegistryOptions): Promise<TestRegistry> {
   ].join('\n');
   await writeFile(path.join(dir, 'config.yml'), config);
 
-  const child = execa(BINARY, ['serve', path.join(dir, 'config.yml')], { reject: false, stdin: 'ignore', all: true, buffer: { all: true } });
+  const child = execa(BINARY, ['serve', path.join(dir, 'config.yml')], {
+    reject: false,
+    stdin: 'ignore',
+    all: true,
+    buffer: { all: true },
+  });
   let exited = false;
   const exit = child.then((result) => {
     exited = true;
@@ -85,7 +93,9 @@ async function startOnce(options: StartRegistryOptions): Promise<TestRegistry> {
   } catch (error) {
     await stop();
     const result = exited ? await exit : undefined;
-    throw new Error(`docker-registry did not start on ${host}: ${(error as Error).message}${result?.all ? `\n${String(result.all)}` : ''}`);
+    throw new Error(
+      `docker-registry did not start on ${host}: ${(error as Error).message}${result?.all ? `\n${String(result.all)}` : ''}`,
+    );
   }
   return { host, port, dir, stop };
 }
@@ -104,4 +114,3 @@ async function waitUntilReady(host: string, child: ResultPromise, hasExited: () 
   }
   throw new Error(`no answer from http://${host}/v2/ within ${READY_TIMEOUT_MS} ms`);
 }
-

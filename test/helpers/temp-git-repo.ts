@@ -26,7 +26,10 @@ const gitEnv = {
 };
 
 /** A fresh `git init` in a temp directory, with `files` written and, unless commit is false, committed. */
-export async function createTempGitRepo(files: Record<string, TempFile> = {}, options: { commit?: boolean } = {}): Promise<TempGitRepo> {
+export async function createTempGitRepo(
+  files: Record<string, TempFile> = {},
+  options: { commit?: boolean } = {},
+): Promise<TempGitRepo> {
   const dir = await mkdtemp(path.join(tmpdir(), 'ferry-repo-'));
   const repo: TempGitRepo = {
     dir,
@@ -51,7 +54,9 @@ export async function createTempGitRepo(files: Record<string, TempFile> = {}, op
 }
 
 /** A temp directory that is not a git repository. */
-export async function createTempDir(files: Record<string, TempFile> = {}): Promise<{ dir: string; cleanup(): Promise<void> }> {
+export async function createTempDir(
+  files: Record<string, TempFile> = {},
+): Promise<{ dir: string; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'ferry-dir-'));
   await writeTempFiles(dir, files);
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };

@@ -14,6 +14,18 @@ export async function buildVersionedImages(): Promise<void> {
     ['v6', 'slow'],
   ];
   await Promise.all(
-    variants.map(([version, behaviour]) => execa('docker', ['build', '-q', '-t', serviceImage(version), '--build-arg', `VERSION=${version}`, '--build-arg', `BEHAVIOUR=${behaviour}`, context])),
+    variants.map(([version, behaviour]) =>
+      execa('docker', [
+        'build',
+        '-q',
+        '-t',
+        serviceImage(version),
+        '--build-arg',
+        `VERSION=${version}`,
+        '--build-arg',
+        `BEHAVIOUR=${behaviour}`,
+        context,
+      ]),
+    ),
   );
 }

@@ -49,7 +49,7 @@ afterAll(async () => {
 describe('canary deploys behind the Ferry proxy', () => {
   it('takes a good canary through weights 25 and 50 within ±3 points, with zero failed requests', async () => {
     const name = 'good';
-      const port = await freePort();
+    const port = await freePort();
     expect((await deploy(name, 'v1', base('v1', port))).status).toBe('deployed');
     const load = startLoad(`http://127.0.0.1:${port}/version`, { clients: 4, rate: 50 });
     const events: Timed[] = [];
@@ -57,7 +57,14 @@ describe('canary deploys behind the Ferry proxy', () => {
       ...base('v2', port),
       strategy: {
         rolling: { maxSurge: 1, maxUnavailable: 0, monitor: 0 },
-        canary: { replicas: '50%', steps: [{ weight: 25, pause: '7s' }, { weight: 50, pause: '7s' }], analysis: { interval: '1s', window: '2s', minRequests: 10, maxErrorRate: 0.01 } },
+        canary: {
+          replicas: '50%',
+          steps: [
+            { weight: 25, pause: '7s' },
+            { weight: 50, pause: '7s' },
+          ],
+          analysis: { interval: '1s', window: '2s', minRequests: 10, maxErrorRate: 0.01 },
+        },
       },
     };
     const result = await deploy(name, 'v2', spec, events);
@@ -68,13 +75,17 @@ describe('canary deploys behind the Ferry proxy', () => {
     expect(report.failed, JSON.stringify(report.failures)).toBe(0);
     const steps = events.filter((e) => e.type === 'deploy.canary') as (Timed & { type: 'deploy.canary' })[];
     expect(steps.map((s) => s.weight)).toEqual([25, 50]);
-    const promotedAt = events.find((e) => e.type === 'deploy.replica' && e.state === 'started' && e.at > (steps[1]?.at ?? 0))?.at ?? doneAt;
+    const promotedAt =
+      events.find((e) => e.type === 'deploy.replica' && e.state === 'started' && e.at > (steps[1]?.at ?? 0))?.at ??
+      doneAt;
     for (const [i, step] of steps.entries()) {
       const from = step.at + 200;
       const to = (steps[i + 1]?.at ?? promotedAt) - 50;
       const inStep = report.timeline.filter((entry) => entry.at >= from && entry.at < to);
       const share = (100 * inStep.filter((entry) => entry.body === 'v2').length) / inStep.length;
-      console.log(`canary step weight ${step.weight}: ${inStep.length} responses, ${share.toFixed(1)}% from the canary`);
+      console.log(
+        `canary step weight ${step.weight}: ${inStep.length} responses, ${share.toFixed(1)}% from the canary`,
+      );
       expect(inStep.length).toBeGreaterThanOrEqual(1000);
       expect(Math.abs(share - step.weight)).toBeLessThanOrEqual(3);
     }
@@ -88,7 +99,13 @@ describe('canary deploys behind the Ferry proxy', () => {
     const events: Timed[] = [];
     const spec: ServiceSpec = {
       ...base('v5', port, 2),
-      strategy: { canary: { replicas: 1, steps: [{ weight: 20, pause: '30s' }], analysis: { interval: '1s', window: '2s', minRequests: 10, maxErrorRate: 0.05 } } },
+      strategy: {
+        canary: {
+          replicas: 1,
+          steps: [{ weight: 20, pause: '30s' }],
+          analysis: { interval: '1s', window: '2s', minRequests: 10, maxErrorRate: 0.05 },
+        },
+      },
     };
     const result = await deploy('errors', 'v5', spec, events);
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -101,7 +118,9 @@ describe('canary deploys behind the Ferry proxy', () => {
     expect(decided - weighted).toBeLessThanOrEqual(3 * 1000 + 500);
     expect(rolledBack - decided).toBeLessThan(1000);
     const errorRate = report.failed / report.requests;
-    console.log(`bad canary: decided ${decided - weighted} ms after the weight change; users saw ${(errorRate * 100).toFixed(2)}% errors over ${report.requests} requests`);
+    console.log(
+      `bad canary: decided ${decided - weighted} ms after the weight change; users saw ${(errorRate * 100).toFixed(2)}% errors over ${report.requests} requests`,
+    );
     expect(errorRate).toBeLessThan(0.2 * 0.2 + 0.01);
     expect((await provider.list('errors')).map((r) => r.revision)).toEqual([1, 1]);
   });
@@ -111,7 +130,13 @@ describe('canary deploys behind the Ferry proxy', () => {
     const load = startLoad(`http://127.0.0.1:${port}/cgi-bin/app`, { clients: 2, rate: 30 });
     const spec: ServiceSpec = {
       ...base('v6', port, 2),
-      strategy: { canary: { replicas: 1, steps: [{ weight: 30, pause: '30s' }], analysis: { interval: '1s', window: '3s', minRequests: 5, maxLatencyRatio: 2 } } },
+      strategy: {
+        canary: {
+          replicas: 1,
+          steps: [{ weight: 30, pause: '30s' }],
+          analysis: { interval: '1s', window: '3s', minRequests: 5, maxLatencyRatio: 2 },
+        },
+      },
     };
     const result = await deploy('slow', 'v6', spec);
     const report = await load.stop();
@@ -126,7 +151,12 @@ describe('canary deploys behind the Ferry proxy', () => {
     const spec: ServiceSpec = {
       ...base('v1', port, 1),
       progressDeadline: '3s',
-      strategy: { canary: { steps: [{ weight: 50, pause: '1s' }], analysis: { interval: '500ms', window: '2s', minRequests: 10, maxErrorRate: 0.1, noData: 'hold' } } },
+      strategy: {
+        canary: {
+          steps: [{ weight: 50, pause: '1s' }],
+          analysis: { interval: '500ms', window: '2s', minRequests: 10, maxErrorRate: 0.1, noData: 'hold' },
+        },
+      },
     };
     const result = await deploy('quiet', 'v1', spec);
     expect(result.status).toBe('rolled-back');
@@ -148,7 +178,10 @@ describe('canary deploys behind the Ferry proxy', () => {
       while (!replaced && Date.now() - killedAt < 20_000) {
         await new Promise((resolve) => setTimeout(resolve, 100));
         const now = await provider.list('heal');
-        replaced = now.filter((r) => r.running).length === 3 && !now.some((r) => r.id === victim!.id) && (await client.backends('heal')).length === 3;
+        replaced =
+          now.filter((r) => r.running).length === 3 &&
+          !now.some((r) => r.id === victim!.id) &&
+          (await client.backends('heal')).length === 3;
       }
       const healedIn = Date.now() - killedAt;
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -156,7 +189,9 @@ describe('canary deploys behind the Ferry proxy', () => {
       console.log(`self-healing: replaced in ${healedIn} ms; ${report.failed} failed of ${report.requests}`);
       expect(replaced).toBe(true);
       expect(report.failed, JSON.stringify(report.failures)).toBeLessThanOrEqual(4);
-      expect(new ServiceState(stateDir, 'heal').journal()?.lastHeal?.message).toMatch(/replaced unhealthy replica ferry-heal-r1-\w+ \(exited with code \d+\) with ferry-heal-r1-\w+/);
+      expect(new ServiceState(stateDir, 'heal').journal()?.lastHeal?.message).toMatch(
+        /replaced unhealthy replica ferry-heal-r1-\w+ \(exited with code \d+\) with ferry-heal-r1-\w+/,
+      );
     } finally {
       await healer.stop();
     }
@@ -165,10 +200,14 @@ describe('canary deploys behind the Ferry proxy', () => {
   it('waits at a pause: {} step until ferry promote, and aborts on ferry abort', async () => {
     const port = await stableService('manual', 1);
     const state = new ServiceState(stateDir, 'manual');
-    const spec = (version: string): ServiceSpec => ({ ...base(version, port, 1), strategy: { rolling: { monitor: 0 }, canary: { steps: [{ weight: 20, pause: {} }] } } });
+    const spec = (version: string): ServiceSpec => ({
+      ...base(version, port, 1),
+      strategy: { rolling: { monitor: 0 }, canary: { steps: [{ weight: 20, pause: {} }] } },
+    });
     const waiting = deploy('manual', 'v1', spec('v1'));
     const started = Date.now();
-    while (state.journal()?.phase !== 'canary' || state.journal()?.canary?.weight !== 20) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (state.journal()?.phase !== 'canary' || state.journal()?.canary?.weight !== 20)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(state.journal()?.phase).toBe('canary');
     state.request('promote');
@@ -177,7 +216,8 @@ describe('canary deploys behind the Ferry proxy', () => {
     expect(Date.now() - started).toBeGreaterThan(1500);
 
     const aborting = deploy('manual', 'v2', { ...spec('v2'), env: { AGAIN: '1' } });
-    while (state.journal()?.phase !== 'canary' || state.journal()?.canary?.weight !== 20) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (state.journal()?.phase !== 'canary' || state.journal()?.canary?.weight !== 20)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     state.request('abort');
     const aborted = await aborting;
     expect(aborted.status).toBe('rolled-back');

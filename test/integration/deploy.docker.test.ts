@@ -31,7 +31,13 @@ function spec(version: string, publish: number, extra: Partial<ServiceSpec> = {}
   };
 }
 
-function deploy(name: string, version: string, publish: number, extra: Partial<ServiceSpec> = {}, events: TimedEvent[] = []): Promise<RolloutResult> {
+function deploy(
+  name: string,
+  version: string,
+  publish: number,
+  extra: Partial<ServiceSpec> = {},
+  events: TimedEvent[] = [],
+): Promise<RolloutResult> {
   return harness.deploy(name, spec(version, publish, extra), events);
 }
 
@@ -94,7 +100,8 @@ describe('rolling deploys on the Docker engine behind the Ferry proxy', () => {
     const sampled = await bounds.stop();
     const finishedAt = Date.now();
     // Keep the load on until it has made at least 3,000 requests (a busy machine serves fewer per second).
-    for (let waited = 0; (waited < 300 || load.requests() < 3000) && waited < 20_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let waited = 0; (waited < 300 || load.requests() < 3000) && waited < 20_000; waited += 100)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     const report = await load.stop();
 
     expect(result).toMatchObject({ status: 'deployed', revision: 2 });
@@ -102,10 +109,14 @@ describe('rolling deploys on the Docker engine behind the Ferry proxy', () => {
     expect(report.requests).toBeGreaterThanOrEqual(3000);
     expect(sampled.maxContainers).toBeLessThanOrEqual(5);
     expect(sampled.minAdmitted).toBeGreaterThanOrEqual(4);
-    expect(report.timeline.filter((entry) => entry.at > finishedAt + 50).every((entry) => entry.body === 'v2')).toBe(true);
+    expect(report.timeline.filter((entry) => entry.at > finishedAt + 50).every((entry) => entry.body === 'v2')).toBe(
+      true,
+    );
     const replicas = await provider.list(name);
     expect(replicas.map((r) => r.revision)).toEqual([2, 2, 2, 2]);
-    console.log(`rolling v1→v2: ${report.requests} requests, ${report.failed} failed, max containers ${sampled.maxContainers}, min admitted ${sampled.minAdmitted}`);
+    console.log(
+      `rolling v1→v2: ${report.requests} requests, ${report.failed} failed, max containers ${sampled.maxContainers}, min admitted ${sampled.minAdmitted}`,
+    );
   });
 
   it.each([
@@ -148,15 +159,32 @@ describe('rolling deploys on the Docker engine behind the Ferry proxy', () => {
     const name = 'history';
     const port = await freePort();
     for (let i = 1; i <= 12; i++) {
-      const result = await deploy(name, 'v1', port, { replicas: 1, env: { DEPLOY: String(i) }, strategy: { rolling: { monitor: 0 } } });
+      const result = await deploy(name, 'v1', port, {
+        replicas: 1,
+        env: { DEPLOY: String(i) },
+        strategy: { rolling: { monitor: 0 } },
+      });
       expect(result).toMatchObject({ status: 'deployed', revision: i });
     }
     const state = new ServiceState(stateDir, name);
     expect(state.revisions().map((r) => r.number)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-    const again = await deploy(name, 'v1', port, { replicas: 1, env: { DEPLOY: '12' }, strategy: { rolling: { monitor: 0 } } });
+    const again = await deploy(name, 'v1', port, {
+      replicas: 1,
+      env: { DEPLOY: '12' },
+      strategy: { rolling: { monitor: 0 } },
+    });
     expect(again.status).toBe('unchanged');
     const revision5 = state.revisions().find((r) => r.number === 5);
-    const back = await rollOut(revision5!.service, { provider, router: client, state, clock: systemClock, deployId: 'rb', job: 'rollback', log: () => undefined, emit: () => undefined });
+    const back = await rollOut(revision5!.service, {
+      provider,
+      router: client,
+      state,
+      clock: systemClock,
+      deployId: 'rb',
+      job: 'rollback',
+      log: () => undefined,
+      emit: () => undefined,
+    });
     expect(back).toMatchObject({ status: 'deployed', revision: 5 });
     const replicas = await provider.list(name);
     expect(replicas.map((r) => r.revision)).toEqual([5]);

@@ -103,12 +103,21 @@ describe('DockerExecutor', () => {
 
   it('gives the workspace to the job user', async () => {
     const { output } = await prepare({ user: '1000:1000', workdir: '/home/ferry/src' });
-    expect(await output('id -u; pwd; stat -c %u README.md; touch new-file && echo writable')).toEqual(['1000', '/home/ferry/src', '1000', 'writable']);
+    expect(await output('id -u; pwd; stat -c %u README.md; touch new-file && echo writable')).toEqual([
+      '1000',
+      '/home/ferry/src',
+      '1000',
+      'writable',
+    ]);
   });
 
   it("gives the workspace to the image's user when the job names none", async () => {
     const tag = `ferry-test/busybox-user:${uniqueRunId('img')}`;
-    const base = await docker.createContainer({ Image: IMAGE, Cmd: ['true'], Labels: { 'ferry.test': 'docker-executor' } });
+    const base = await docker.createContainer({
+      Image: IMAGE,
+      Cmd: ['true'],
+      Labels: { 'ferry.test': 'docker-executor' },
+    });
     try {
       const [repository = '', version = ''] = tag.split(':');
       await base.commit({ repo: repository, tag: version, changes: ['USER ferry'] });
@@ -117,7 +126,12 @@ describe('DockerExecutor', () => {
     }
     try {
       const { output, job, runId } = await prepare({ image: tag });
-      expect(await output('id -un; stat -c %U:%G README.md .; touch new-file && echo writable')).toEqual(['ferry', 'ferry:ferry', 'ferry:ferry', 'writable']);
+      expect(await output('id -un; stat -c %U:%G README.md .; touch new-file && echo writable')).toEqual([
+        'ferry',
+        'ferry:ferry',
+        'ferry:ferry',
+        'writable',
+      ]);
       await executor.teardown(job);
       await reapResources(docker, { runId });
     } finally {
@@ -126,7 +140,11 @@ describe('DockerExecutor', () => {
   });
 
   it('labels the container and runs it with no-new-privileges, limits and no binds', async () => {
-    const { runId, output } = await prepare({ id: 'test (node=20)', jobId: 'test', resources: { memoryBytes: 128 * 1024 * 1024, pids: 100, cpus: 0.5 } });
+    const { runId, output } = await prepare({
+      id: 'test (node=20)',
+      jobId: 'test',
+      resources: { memoryBytes: 128 * 1024 * 1024, pids: 100, cpus: 0.5 },
+    });
     const [info] = await containersOf(runId);
     expect(info).toBeDefined();
     const inspect = await docker.getContainer(info?.Id ?? '').inspect();
@@ -145,17 +163,18 @@ describe('DockerExecutor', () => {
     expect(inspect.Mounts).toEqual([]);
     expect(inspect.HostConfig).toMatchObject({ Memory: 128 * 1024 * 1024, PidsLimit: 100, NanoCpus: 500_000_000 });
     expect(inspect.Config.WorkingDir).toBe('/workspace');
-    expect(await output('grep NoNewPrivs /proc/self/status; ls /var/run/docker.sock 2>/dev/null || echo no-socket')).toEqual([
-      'NoNewPrivs:\t1',
-      'no-socket',
-    ]);
+    expect(
+      await output('grep NoNewPrivs /proc/self/status; ls /var/run/docker.sock 2>/dev/null || echo no-socket'),
+    ).toEqual(['NoNewPrivs:\t1', 'no-socket']);
   });
 
   it('fails with EXEC_IMAGE_MISSING naming the image, and leaves no container', async () => {
     for (const pull of ['if-not-present', 'never', 'always'] as const) {
       const runId = uniqueRunId('missing');
       const job = buildJobRun({ image: MISSING_IMAGE, pull });
-      const error = await executor.prepare(job, { runId, workspace: repo.dir, env: {} }, capture().io).catch((caught: unknown) => caught);
+      const error = await executor
+        .prepare(job, { runId, workspace: repo.dir, env: {} }, capture().io)
+        .catch((caught: unknown) => caught);
       expect(isEngineError(error) && error.code, `pull: ${pull}`).toBe('EXEC_IMAGE_MISSING');
       expect((error as Error).message).toContain(`image "${MISSING_IMAGE}" is not present and could not be pulled: `);
       expect(await containersOf(runId)).toEqual([]);
@@ -166,23 +185,31 @@ describe('DockerExecutor', () => {
   it('fails a pull: always job when the pull fails, even with a local copy', async () => {
     const runId = uniqueRunId('always');
     const job = buildJobRun({ image: IMAGE, pull: 'always' });
-    const error = await executor.prepare(job, { runId, workspace: repo.dir, env: {} }, capture().io).catch((caught: unknown) => caught);
+    const error = await executor
+      .prepare(job, { runId, workspace: repo.dir, env: {} }, capture().io)
+      .catch((caught: unknown) => caught);
     expect(isEngineError(error) && error.code).toBe('EXEC_IMAGE_MISSING');
-    expect((error as Error).message).toMatch(/^image "ferry\/busybox:1" could not be pulled \(pull policy "always"\): .+; a local copy exists, set pull: if-not-present/);
+    expect((error as Error).message).toMatch(
+      /^image "ferry\/busybox:1" could not be pulled \(pull policy "always"\): .+; a local copy exists, set pull: if-not-present/,
+    );
     expect(await containersOf(runId)).toEqual([]);
   });
 
   it('refuses a privileged job unless allowed, creating nothing', async () => {
     const runId = uniqueRunId('priv');
     const job = buildJobRun({ image: IMAGE, privileged: true });
-    await expect(executor.prepare(job, { runId, workspace: repo.dir, env: {} }, capture().io)).rejects.toMatchObject({ code: 'EXEC_CONTAINER' });
+    await expect(executor.prepare(job, { runId, workspace: repo.dir, env: {} }, capture().io)).rejects.toMatchObject({
+      code: 'EXEC_CONTAINER',
+    });
     expect(await containersOf(runId)).toEqual([]);
   });
 
   it('fails with EXEC_WORKSPACE for a missing workspace and removes the container', async () => {
     const runId = uniqueRunId('ws');
     const job = buildJobRun({ image: IMAGE });
-    await expect(executor.prepare(job, { runId, workspace: '/nonexistent/ferry-ws', env: {} }, capture().io)).rejects.toMatchObject({
+    await expect(
+      executor.prepare(job, { runId, workspace: '/nonexistent/ferry-ws', env: {} }, capture().io),
+    ).rejects.toMatchObject({
       code: 'EXEC_WORKSPACE',
     });
     expect(await containersOf(runId)).toEqual([]);
@@ -192,7 +219,9 @@ describe('DockerExecutor', () => {
     const nowhere = new Docker({ socketPath: '/nonexistent/docker.sock' });
     const offline = new DockerExecutor({ docker: nowhere });
     const job = buildJobRun({ image: IMAGE });
-    await expect(offline.prepare(job, { runId: uniqueRunId('offline'), workspace: repo.dir, env: {} }, capture().io)).rejects.toMatchObject({
+    await expect(
+      offline.prepare(job, { runId: uniqueRunId('offline'), workspace: repo.dir, env: {} }, capture().io),
+    ).rejects.toMatchObject({
       code: 'EXEC_DOCKER_UNAVAILABLE',
       message: expect.stringContaining('/nonexistent/docker.sock'),
     });
@@ -265,7 +294,9 @@ describe('DockerExecutor', () => {
   it('removes the container when teardown races a prepare', async () => {
     const runId = uniqueRunId('race');
     const job = buildJobRun({ image: IMAGE });
-    const preparing = executor.prepare(job, { runId, workspace: repo.dir, env: {} }, capture().io).catch((caught: unknown) => caught);
+    const preparing = executor
+      .prepare(job, { runId, workspace: repo.dir, env: {} }, capture().io)
+      .catch((caught: unknown) => caught);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await executor.teardown(job);
     await preparing;
@@ -321,11 +352,19 @@ describe('reapResources', () => {
     await createLabelled(`${host.hostname}:${process.pid}`, 'live');
     await createLabelled('another-host:1', 'foreign');
 
-    expect(await reapResources(docker, { runId, orphanedOnly: true }, host)).toEqual({ containers: 1, networks: 1, volumes: 1 });
+    expect(await reapResources(docker, { runId, orphanedOnly: true }, host)).toEqual({
+      containers: 1,
+      networks: 1,
+      volumes: 1,
+    });
     const left = await containersOf(runId);
     expect(left.flatMap((c) => c.Names).sort()).toEqual([`/ferry-${runId}-foreign`, `/ferry-${runId}-live`]);
 
-    expect(await reapResources(docker, { runId, orphanedOnly: true }, host)).toEqual({ containers: 0, networks: 0, volumes: 0 });
+    expect(await reapResources(docker, { runId, orphanedOnly: true }, host)).toEqual({
+      containers: 0,
+      networks: 0,
+      volumes: 0,
+    });
     expect(await reapResources(docker, { runId })).toEqual({ containers: 2, networks: 2, volumes: 2 });
     expect(await containersOf(runId)).toEqual([]);
   });

@@ -31,7 +31,10 @@ const danglingCandidates = new Set<string>();
 const timings: Record<string, number> = {};
 
 beforeAll(async () => {
-  [registry, authRegistry] = await Promise.all([startRegistry(), startRegistry({ htpasswd: await readFile(path.join(fixtures, 'htpasswd'), 'utf8') })]);
+  [registry, authRegistry] = await Promise.all([
+    startRegistry(),
+    startRegistry({ htpasswd: await readFile(path.join(fixtures, 'htpasswd'), 'utf8') }),
+  ]);
   repo = await createTempGitRepo({
     ...(await readTree(path.join(fixtures, 'app'), 'app/')),
     ...(await readTree(path.join(fixtures, 'failing'), 'failing/')),
@@ -53,14 +56,19 @@ afterAll(async () => {
   // Step images left without a tag (before a failing step, or of a stage the target skipped over): children
   // first, untagged ones only, so a base image is never touched.
   for (const id of [...danglingCandidates].reverse()) {
-    const info = await docker.getImage(id).inspect().catch(() => undefined);
-    if (info && (info.RepoTags ?? []).filter((tag) => tag !== '<none>:<none>').length === 0) await attempt(() => docker.getImage(id).remove().catch(ignoreMissing));
+    const info = await docker
+      .getImage(id)
+      .inspect()
+      .catch(() => undefined);
+    if (info && (info.RepoTags ?? []).filter((tag) => tag !== '<none>:<none>').length === 0)
+      await attempt(() => docker.getImage(id).remove().catch(ignoreMissing));
   }
   await attempt(async () => registry?.stop());
   await attempt(async () => authRegistry?.stop());
   await attempt(async () => repo?.cleanup());
   if (scratch) await attempt(() => rm(scratch, { recursive: true, force: true }));
-  if (timings.first !== undefined) console.log(`image build times: first ${timings.first} ms, second (unchanged context) ${timings.second} ms`);
+  if (timings.first !== undefined)
+    console.log(`image build times: first ${timings.first} ms, second (unchanged context) ${timings.second} ms`);
   if (problems.length > 0) throw new AggregateError(problems, 'cleanup of the image builder tests failed');
 });
 
@@ -73,11 +81,27 @@ interface BuildRun {
 
 async function runBuild(
   build: BuildSpec,
-  options: { secrets?: Record<string, string>; dockerConfigPath?: string; signal?: AbortSignal; onLine?: (line: string) => void } = {},
+  options: {
+    secrets?: Record<string, string>;
+    dockerConfigPath?: string;
+    signal?: AbortSignal;
+    onLine?: (line: string) => void;
+  } = {},
 ): Promise<BuildRun> {
   const secrets = options.secrets ?? {};
-  const builder = new ImageBuilder({ docker, dockerConfigPath: options.dockerConfigPath ?? path.join(scratch, 'no-such-config.json') });
-  const job = buildJobRun({ id: 'image', jobId: 'image', name: 'image', kind: 'build', stage: 'containerize', build, secrets: Object.keys(secrets) });
+  const builder = new ImageBuilder({
+    docker,
+    dockerConfigPath: options.dockerConfigPath ?? path.join(scratch, 'no-such-config.json'),
+  });
+  const job = buildJobRun({
+    id: 'image',
+    jobId: 'image',
+    name: 'image',
+    kind: 'build',
+    stage: 'containerize',
+    build,
+    secrets: Object.keys(secrets),
+  });
   const lines: BuildRun['lines'] = [];
   const ctx: JobHandlerContext = {
     runId: `image-${unique}`,
@@ -164,7 +188,12 @@ describe('ImageBuilder on the Docker engine', () => {
 
   it('pushes every tag to a real registry, and the digest output pulls back the same image', async () => {
     const repository = `${registry.host}/${NAME}`;
-    const { result, log } = await runBuild(appBuild({ tags: [`${repository}:\${{ git.shortSha }}`, `${repository}:latest`, `${NAME}:local-only`], push: true }));
+    const { result, log } = await runBuild(
+      appBuild({
+        tags: [`${repository}:\${{ git.shortSha }}`, `${repository}:latest`, `${NAME}:local-only`],
+        push: true,
+      }),
+    );
     expect(result.error).toBeUndefined();
     expect(result.status).toBe('success');
     const { digest, imageId, image } = result.outputs;
@@ -201,7 +230,11 @@ describe('ImageBuilder on the Docker engine', () => {
     expect(error).toContain('  something broke');
     expect(lines).toContainEqual({ stream: 'stderr', line: 'something broke' });
     expect(lines.map(({ line }) => line)).not.toContain('never reached');
-    expect(await docker.listContainers({ all: true, filters: { status: ['exited', 'created'], ancestor: ['ferry/busybox:1'] } }).then((list) => list.filter((c) => c.Command.includes('about to fail')))).toEqual([]);
+    expect(
+      await docker
+        .listContainers({ all: true, filters: { status: ['exited', 'created'], ancestor: ['ferry/busybox:1'] } })
+        .then((list) => list.filter((c) => c.Command.includes('about to fail'))),
+    ).toEqual([]);
   });
 
   it('fails a push to a stopped registry with a clear error', async () => {
@@ -210,7 +243,9 @@ describe('ImageBuilder on the Docker engine', () => {
     const { result } = await runBuild(appBuild({ tags: [`${stopped.host}/${NAME}:\${{ git.shortSha }}`], push: true }));
     expect(result.status).toBe('failed');
     expect(result.error).toMatch(
-      new RegExp(`^push of ${escape(stopped.host)}/${escape(NAME)}:${git.shortSha} failed: registry ${escape(stopped.host)} is unreachable \\(connection refused\\); is it running at that address\\?`),
+      new RegExp(
+        `^push of ${escape(stopped.host)}/${escape(NAME)}:${git.shortSha} failed: registry ${escape(stopped.host)} is unreachable \\(connection refused\\); is it running at that address\\?`,
+      ),
     );
     expect(result.outputs.imageId).toMatch(/^sha256:/);
     expect(result.outputs.digest).toBeUndefined();
@@ -219,11 +254,15 @@ describe('ImageBuilder on the Docker engine', () => {
   it('fails a Dockerfile the engine cannot parse, and a tag that is not a reference, as job failures', async () => {
     await repo.write({ 'bad/Dockerfile': 'FROM ferry/busybox:1\nFOO bar\n' });
     const unparsable = await runBuild({ context: 'bad', tags: [`${NAME}:bad`] });
-    expect(unparsable.result).toMatchObject({ status: 'failed', error: 'docker build of bad/Dockerfile failed: dockerfile parse error line 2: unknown instruction: FOO' });
+    expect(unparsable.result).toMatchObject({
+      status: 'failed',
+      error: 'docker build of bad/Dockerfile failed: dockerfile parse error line 2: unknown instruction: FOO',
+    });
     const invalid = await runBuild(appBuild({ tags: ['${{ git.branch }}/App:1'] }));
     expect(invalid.result).toMatchObject({
       status: 'failed',
-      error: 'tag "main/App:1" (from ${{ git.branch }}/App:1) is not a valid image reference: "App" is not a valid repository name component (repository names must be lowercase)',
+      error:
+        'tag "main/App:1" (from ${{ git.branch }}/App:1) is not a valid image reference: "App" is not a valid repository name component (repository names must be lowercase)',
     });
   });
 
@@ -231,11 +270,17 @@ describe('ImageBuilder on the Docker engine', () => {
     const tags = [`${authRegistry.host}/${NAME}:auth`];
     const none = await runBuild(appBuild({ tags, push: true }));
     expect(none.result.status).toBe('failed');
-    expect(none.result.error).toContain(`no credentials were found for ${authRegistry.host}: declare the secrets FERRY_REGISTRY_USER and FERRY_REGISTRY_PASSWORD`);
+    expect(none.result.error).toContain(
+      `no credentials were found for ${authRegistry.host}: declare the secrets FERRY_REGISTRY_USER and FERRY_REGISTRY_PASSWORD`,
+    );
 
-    const refused = await runBuild(appBuild({ tags, push: true }), { secrets: { FERRY_REGISTRY_USER: 'ferry', FERRY_REGISTRY_PASSWORD: 'wrong' } });
+    const refused = await runBuild(appBuild({ tags, push: true }), {
+      secrets: { FERRY_REGISTRY_USER: 'ferry', FERRY_REGISTRY_PASSWORD: 'wrong' },
+    });
     expect(refused.result.status).toBe('failed');
-    expect(refused.result.error).toContain("the registry refused the credentials from the job's secrets FERRY_REGISTRY_USER / FERRY_REGISTRY_PASSWORD");
+    expect(refused.result.error).toContain(
+      "the registry refused the credentials from the job's secrets FERRY_REGISTRY_USER / FERRY_REGISTRY_PASSWORD",
+    );
     expect(refused.log).not.toContain('wrong');
 
     const configPath = path.join(scratch, 'config.json');
@@ -243,7 +288,9 @@ describe('ImageBuilder on the Docker engine', () => {
     await writeFile(configPath, JSON.stringify({ auths: { [`http://${authRegistry.host}`]: { auth } } }));
     const fromConfig = await runBuild(appBuild({ tags, push: true }), { dockerConfigPath: configPath });
     expect(fromConfig.result.error).toBeUndefined();
-    expect(fromConfig.result.outputs.digest).toMatch(new RegExp(`^${escape(authRegistry.host)}/${escape(NAME)}@sha256:`));
+    expect(fromConfig.result.outputs.digest).toMatch(
+      new RegExp(`^${escape(authRegistry.host)}/${escape(NAME)}@sha256:`),
+    );
     expect(fromConfig.log).toContain(`with the credentials from ${configPath}`);
   });
 
@@ -256,11 +303,21 @@ describe('ImageBuilder on the Docker engine', () => {
     );
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(result).toMatchObject({ status: 'failed', error: 'docker build of slow/Dockerfile was stopped' });
-    await expect.poll(async () => (await docker.listContainers({ all: true })).filter((c) => c.Command.includes('not cancelled')), { timeout: 10_000 }).toEqual([]);
+    await expect
+      .poll(
+        async () => (await docker.listContainers({ all: true })).filter((c) => c.Command.includes('not cancelled')),
+        { timeout: 10_000 },
+      )
+      .toEqual([]);
   });
 
   it('builds a target stage of a Dockerfile outside the context, which COPY . does not see', async () => {
-    const { result } = await runBuild({ context: 'app', dockerfile: 'docker/release.Dockerfile', target: 'release', tags: [`${NAME}:release`] });
+    const { result } = await runBuild({
+      context: 'app',
+      dockerfile: 'docker/release.Dockerfile',
+      target: 'release',
+      tags: [`${NAME}:release`],
+    });
     expect(result.error).toBeUndefined();
     expect(await runIn(`${NAME}:release`, ['cat', '/stage/name.txt'])).toBe('release');
     const copied = (await runIn(`${NAME}:release`, ['ls', '-a', '/ctx'])).split(/\s+/);
@@ -287,11 +344,19 @@ describe('a build job in a run', () => {
       '      - run: echo "deploying ${{ jobs.image.outputs.digest }}"',
     ].join('\n');
     try {
-      const { result, events } = await runYaml(yaml, new DockerExecutor({ docker, labels: { 'ferry.test': 'image-builder' } }), {
-        runId,
-        workspace: repo.dir,
-        deps: { handlers: { build: new ImageBuilder({ docker, dockerConfigPath: path.join(scratch, 'no-such-config.json') }) } },
-      });
+      const { result, events } = await runYaml(
+        yaml,
+        new DockerExecutor({ docker, labels: { 'ferry.test': 'image-builder' } }),
+        {
+          runId,
+          workspace: repo.dir,
+          deps: {
+            handlers: {
+              build: new ImageBuilder({ docker, dockerConfigPath: path.join(scratch, 'no-such-config.json') }),
+            },
+          },
+        },
+      );
       const image = result.jobs.find((job) => job.id === 'image');
       for (const key of ['imageId', 'image'] as const) if (image?.outputs[key]) images.add(image.outputs[key]);
       expect(result.status).toBe('success');
@@ -300,7 +365,9 @@ describe('a build job in a run', () => {
       expect(image?.outputs.image).toBe(`${repository}:${testGit.shortSha}`);
       const steps = events.filter((event) => event.type === 'step.started' && event.job === 'image');
       expect(steps).toMatchObject([{ name: 'docker build app && docker push' }]);
-      const logged = events.flatMap((event) => (event.type === 'step.log' && event.job === 'deploy' ? [event.line] : []));
+      const logged = events.flatMap((event) =>
+        event.type === 'step.log' && event.job === 'deploy' ? [event.line] : [],
+      );
       expect(logged).toContain(`deploying ${digest}`);
     } finally {
       await reapResources(docker, { runId });
@@ -309,7 +376,12 @@ describe('a build job in a run', () => {
 });
 
 async function runIn(image: string, cmd: string[]): Promise<string> {
-  const container = await docker.createContainer({ Image: image, Cmd: cmd, Tty: true, Labels: { 'ferry.test': 'image-builder' } });
+  const container = await docker.createContainer({
+    Image: image,
+    Cmd: cmd,
+    Tty: true,
+    Labels: { 'ferry.test': 'image-builder' },
+  });
   try {
     await container.start();
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
@@ -323,7 +395,9 @@ async function runIn(image: string, cmd: string[]): Promise<string> {
 
 async function pull(reference: string): Promise<void> {
   const stream = (await docker.pull(reference)) as NodeJS.ReadableStream;
-  await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())),
+  );
 }
 
 async function readTree(dir: string, prefix: string): Promise<Record<string, TempFile>> {
@@ -331,7 +405,11 @@ async function readTree(dir: string, prefix: string): Promise<Record<string, Tem
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const absolute = path.join(dir, entry.name);
     if (entry.isDirectory()) Object.assign(files, await readTree(absolute, `${prefix}${entry.name}/`));
-    else files[`${prefix}${entry.name}`] = { content: await readFile(absolute, 'utf8'), mode: (await stat(absolute)).mode & 0o777 };
+    else
+      files[`${prefix}${entry.name}`] = {
+        content: await readFile(absolute, 'utf8'),
+        mode: (await stat(absolute)).mode & 0o777,
+      };
   }
   return files;
 }

@@ -16,7 +16,8 @@ const newRunId = () => {
   runIds.push(id);
   return id;
 };
-const logs = (events: RunEvent[], job: string) => events.flatMap((e) => ((e.type === 'step.log' || e.type === 'job.log') && e.job === job ? [e.line] : []));
+const logs = (events: RunEvent[], job: string) =>
+  events.flatMap((e) => ((e.type === 'step.log' || e.type === 'job.log') && e.job === job ? [e.line] : []));
 
 afterAll(async () => {
   for (const id of runIds) {
@@ -44,10 +45,12 @@ jobs:
       { runId: newRunId() },
     );
     expect(result.status, JSON.stringify(result.jobs)).toBe('success');
-    expect(logs(events, 'client')).toEqual(expect.arrayContaining(['pong', expect.stringMatching(/^service web is ready/)]));
+    expect(logs(events, 'client')).toEqual(
+      expect.arrayContaining(['pong', expect.stringMatching(/^service web is ready/)]),
+    );
   });
 
-  it('fails with the sidecar\'s last log lines when it never becomes healthy', async () => {
+  it("fails with the sidecar's last log lines when it never becomes healthy", async () => {
     const { result } = await runYaml(
       `
 jobs:
@@ -65,7 +68,9 @@ jobs:
       { runId: newRunId() },
     );
     expect(result.jobs[0]?.status).toBe('failed');
-    expect(result.jobs[0]?.reason).toMatch(/service "db" \(image ferry\/busybox:1\) exited with code 3; its last log lines:\n\s+db: cannot open data dir/);
+    expect(result.jobs[0]?.reason).toMatch(
+      /service "db" \(image ferry\/busybox:1\) exited with code 3; its last log lines:\n\s+db: cannot open data dir/,
+    );
   });
 
   it('passes an artifact from one job to the job that needs it', async () => {
@@ -109,8 +114,16 @@ jobs:
     const first = await runYaml(pipeline, executor, { runId: newRunId(), workspace, deps: { cache } });
     const second = await runYaml(pipeline, executor, { runId: newRunId(), workspace, deps: { cache } });
     expect(first.result.status).toBe('success');
-    expect(logs(first.events, 'install')).toEqual(expect.arrayContaining([expect.stringMatching(/^cache: miss deps-[0-9a-f]{64}$/), 'installed', expect.stringMatching(/^cache: saved deps-/)]));
-    expect(logs(second.events, 'install')).toEqual(expect.arrayContaining([expect.stringMatching(/^cache: hit deps-[0-9a-f]{64}/), 'reused']));
+    expect(logs(first.events, 'install')).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^cache: miss deps-[0-9a-f]{64}$/),
+        'installed',
+        expect.stringMatching(/^cache: saved deps-/),
+      ]),
+    );
+    expect(logs(second.events, 'install')).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^cache: hit deps-[0-9a-f]{64}/), 'reused']),
+    );
     console.log(`cache: first run ${first.result.durationMs} ms, second run ${second.result.durationMs} ms`);
   });
 
@@ -128,12 +141,18 @@ jobs:
       { runId: newRunId() },
     );
     expect(result.jobs[0]?.status).toBe('failed');
-    expect(result.jobs[0]?.reason).toContain('was killed for running out of memory (the job\'s memory limit of 64.0 MiB');
+    expect(result.jobs[0]?.reason).toContain(
+      "was killed for running out of memory (the job's memory limit of 64.0 MiB",
+    );
     expect(events.find((e) => e.type === 'step.finished')).toMatchObject({ exitCode: 137 });
   });
 
   it('refuses privileged jobs unless the runner allows them', async () => {
-    const { result } = await runYaml('jobs:\n  root:\n    image: ferry/busybox:1\n    privileged: true\n    steps: [{ run: echo never }]\n', executor, { runId: newRunId() });
+    const { result } = await runYaml(
+      'jobs:\n  root:\n    image: ferry/busybox:1\n    privileged: true\n    steps: [{ run: echo never }]\n',
+      executor,
+      { runId: newRunId() },
+    );
     expect(result.jobs[0]?.status).toBe('failed');
     expect(result.jobs[0]?.reason).toContain('privileged: true, which this runner does not allow');
   });
@@ -154,6 +173,8 @@ jobs:
       { runId: newRunId() },
     );
     expect(result.status, JSON.stringify(result.jobs)).toBe('success');
-    expect(logs(events, 'inspect')).toEqual(expect.arrayContaining(['1000', '/src', expect.stringMatching(/NoNewPrivs:\s+1/), '64', 'writable']));
+    expect(logs(events, 'inspect')).toEqual(
+      expect.arrayContaining(['1000', '/src', expect.stringMatching(/NoNewPrivs:\s+1/), '64', 'writable']),
+    );
   });
 });

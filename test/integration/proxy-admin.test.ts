@@ -30,10 +30,17 @@ async function start(stateDir = mkdtempSync(join(tmpdir(), 'ferry-proxy-'))) {
   return { proxy, stateDir, client: new ProxyClient({ url: proxy.adminUrl, token: proxy.token }) };
 }
 
-const admin = (proxy: ProxyServer, path: string, init: { method?: string; token?: string | null; body?: string } = {}) =>
+const admin = (
+  proxy: ProxyServer,
+  path: string,
+  init: { method?: string; token?: string | null; body?: string } = {},
+) =>
   send(`${proxy.adminUrl}${path}`, {
     method: init.method ?? 'GET',
-    headers: init.token === null ? {} : { authorization: `Bearer ${init.token ?? proxy.token}`, 'content-type': 'application/json' },
+    headers:
+      init.token === null
+        ? {}
+        : { authorization: `Bearer ${init.token ?? proxy.token}`, 'content-type': 'application/json' },
     ...(init.body !== undefined ? { body: init.body } : {}),
   });
 
@@ -46,7 +53,10 @@ describe('proxy admin API', () => {
     expect(wrong.headers['www-authenticate']).toMatch(/^Bearer/);
     expect(JSON.parse(wrong.body).error.message).toMatch(/token/);
     expect((await admin(proxy, '/v1/services')).status).toBe(200);
-    expect(JSON.parse((await admin(proxy, '/healthz', { token: null })).body)).toMatchObject({ ok: true, pid: process.pid });
+    expect(JSON.parse((await admin(proxy, '/healthz', { token: null })).body)).toMatchObject({
+      ok: true,
+      pid: process.pid,
+    });
     expect((await admin(proxy, '/metrics', { token: null })).status).toBe(200);
   });
 
@@ -97,10 +107,14 @@ describe('proxy admin API', () => {
     expect(await client.getService('busy')).toBeUndefined();
     holder.close();
 
-    const missing = await client.addBackend('ghost', { id: 'a', address: '127.0.0.1:1' }).catch((error: unknown) => error);
+    const missing = await client
+      .addBackend('ghost', { id: 'a', address: '127.0.0.1:1' })
+      .catch((error: unknown) => error);
     expect(proxyRequestStatus(missing)).toBe(404);
     expect((missing as Error).message).toMatch(/no service "ghost"/);
-    const down = await new ProxyClient({ url: 'http://127.0.0.1:1', token: 'x' }).listServices().catch((error: unknown) => error);
+    const down = await new ProxyClient({ url: 'http://127.0.0.1:1', token: 'x' })
+      .listServices()
+      .catch((error: unknown) => error);
     expect((down as EngineError).code).toBe('PROXY_UNAVAILABLE');
   });
 
@@ -123,7 +137,13 @@ describe('proxy admin API', () => {
     const second = await start(first.stateDir);
     expect(second.proxy.token).toBe(first.proxy.token);
     const restored = await second.client.getService('web');
-    expect(restored).toMatchObject({ listen: view.listen, listening: true, drainTimeoutMs: 1234, sticky: { cookie: 'cn' }, weights: { stable: 50, canary: 50 } });
+    expect(restored).toMatchObject({
+      listen: view.listen,
+      listening: true,
+      drainTimeoutMs: 1234,
+      sticky: { cookie: 'cn' },
+      weights: { stable: 50, canary: 50 },
+    });
     expect(restored?.backends.map((b) => [b.id, b.pool])).toEqual([
       ['re-s', 'stable'],
       ['re-c', 'canary'],
@@ -139,24 +159,31 @@ describe('proxy admin API', () => {
 
   it('refuses a second proxy on a state dir in use', async () => {
     const { stateDir } = await start();
-    await expect(startProxyServer({ stateDir, adminPort: 0 })).rejects.toThrow(/another proxy \(pid \d+\) already serves/);
+    await expect(startProxyServer({ stateDir, adminPort: 0 })).rejects.toThrow(
+      /another proxy \(pid \d+\) already serves/,
+    );
   });
 
   it('reads a slow backend in the windowed p99, per pool, and exports Prometheus metrics', async () => {
     const { proxy, client } = await start();
-    const [fast, slow] = await Promise.all([startBackend('p-fast'), startBackend('p-slow', (_req, res) => setTimeout(() => res.end('slow'), 250))]);
+    const [fast, slow] = await Promise.all([
+      startBackend('p-fast'),
+      startBackend('p-slow', (_req, res) => setTimeout(() => res.end('slow'), 250)),
+    ]);
     backends.push(fast, slow);
     const view = await client.putService('lat', { listen: 0 });
     await client.addBackend('lat', { id: 'p-fast', address: fast.address, pool: 'stable' });
     await client.addBackend('lat', { id: 'p-slow', address: slow.address, pool: 'canary' });
     await client.setCanaryWeight('lat', 20);
     let stable5xx = 0;
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      for (let i = 0; i < 25; i++) {
-        const reply = await send(`http://127.0.0.1:${view.listen}/?status=${i % 5 === 0 ? 500 : 200}`);
-        if (reply.status === 500 && reply.headers['x-ferry-pool'] === 'stable') stable5xx += 1;
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let i = 0; i < 25; i++) {
+          const reply = await send(`http://127.0.0.1:${view.listen}/?status=${i % 5 === 0 ? 500 : 200}`);
+          if (reply.status === 500 && reply.headers['x-ferry-pool'] === 'stable') stable5xx += 1;
+        }
+      }),
+    );
     expect(stable5xx).toBeGreaterThan(0);
     const stats = await client.stats('lat', 30);
     expect(stats.windowSeconds).toBe(30);

@@ -33,11 +33,13 @@ async function replicas(prefix: string, count: number): Promise<TestBackend[]> {
 
 async function service(name: string, members: TestBackend[], drainTimeoutMs = 30_000): Promise<string> {
   const view = await client.putService(name, { listen: 0, drainTimeoutMs });
-  for (const member of members) await client.addBackend(name, { id: member.id, address: member.address, pool: 'stable' });
+  for (const member of members)
+    await client.addBackend(name, { id: member.id, address: member.address, pool: 'stable' });
   return `http://127.0.0.1:${view.listen}`;
 }
 
-const inFlight = async (name: string, id: string) => (await client.getService(name))?.backends.find((b) => b.id === id)?.inFlight ?? 0;
+const inFlight = async (name: string, id: string) =>
+  (await client.getService(name))?.backends.find((b) => b.id === id)?.inFlight ?? 0;
 
 describe('proxy drain', () => {
   it('lets a slow in-flight request finish while new requests go elsewhere, and returns after it', async () => {
@@ -56,7 +58,9 @@ describe('proxy drain', () => {
       drainDoneAt = performance.now();
       return result;
     });
-    await expect.poll(async () => (await client.getService('slow'))?.backends.find((x) => x.id === 'slow-1')?.state).toBe('draining');
+    await expect
+      .poll(async () => (await client.getService('slow'))?.backends.find((x) => x.id === 'slow-1')?.state)
+      .toBe('draining');
     const during = await Promise.all(Array.from({ length: 10 }, () => send(url)));
     expect(during.map((reply) => reply.headers['x-ferry-backend'])).toEqual(Array(10).fill('slow-2'));
 

@@ -28,7 +28,8 @@ async function stop(pid: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(serverModule)) await execa('npx', ['tsc', '-b', 'packages/engine'], { cwd: new URL('../..', import.meta.url).pathname });
+  if (!existsSync(serverModule))
+    await execa('npx', ['tsc', '-b', 'packages/engine'], { cwd: new URL('../..', import.meta.url).pathname });
   backend = await startBackend('ens-1');
 }, 120_000);
 
@@ -69,7 +70,11 @@ describe('ensureProxy', () => {
 
   it('fails with PROXY_UNAVAILABLE and the log tail when the proxy does not come up', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ferry-proxy-'));
-    const failure = await ensureProxy({ stateDir: dir, command: ['node', '-e', 'console.error("boom: cannot bind"); process.exit(3)'], startTimeoutMs: 5000 }).catch((error: unknown) => error);
+    const failure = await ensureProxy({
+      stateDir: dir,
+      command: ['node', '-e', 'console.error("boom: cannot bind"); process.exit(3)'],
+      startTimeoutMs: 5000,
+    }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(EngineError);
     expect((failure as EngineError).code).toBe('PROXY_UNAVAILABLE');
     expect((failure as EngineError).message).toMatch(/exited \(code 3\)/);

@@ -35,7 +35,11 @@ async function backend(id: string, handler?: Parameters<typeof startBackend>[1])
 }
 
 /** A service on a free port with the given backends; returns its base URL. */
-async function service(name: string, members: Array<[TestBackend, 'stable' | 'canary']>, options: { upstreamTimeoutMs?: number; sticky?: { cookie: string } } = {}): Promise<string> {
+async function service(
+  name: string,
+  members: Array<[TestBackend, 'stable' | 'canary']>,
+  options: { upstreamTimeoutMs?: number; sticky?: { cookie: string } } = {},
+): Promise<string> {
   const view = await client.putService(name, { listen: 0, ...options });
   for (const [member, pool] of members) await client.addBackend(name, { id: member.id, address: member.address, pool });
   return `http://127.0.0.1:${view.listen}`;
@@ -94,7 +98,11 @@ describe('proxy routing', () => {
     ]);
     await dead.kill();
     // Round-robin starts at the first backend admitted: the dead one gets the first request.
-    const post = await send(`${url}/orders`, { method: 'POST', body: '{"n":1}', headers: { 'content-type': 'application/json' } });
+    const post = await send(`${url}/orders`, {
+      method: 'POST',
+      body: '{"n":1}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(post.status).toBe(502);
     expect(post.headers['x-ferry-backend']).toBe('r-dead');
     expect(post.body).toMatch(/ECONNREFUSED/);
@@ -133,11 +141,16 @@ describe('proxy routing', () => {
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         res.writeHead(201, [
-          'Set-Cookie', 'a=1',
-          'Set-Cookie', 'b=2',
-          'X-Method', req.method ?? '',
-          'X-Forwarded', String(req.headers['x-forwarded-for']),
-          'Connection', 'close',
+          'Set-Cookie',
+          'a=1',
+          'Set-Cookie',
+          'b=2',
+          'X-Method',
+          req.method ?? '',
+          'X-Forwarded',
+          String(req.headers['x-forwarded-for']),
+          'Connection',
+          'close',
         ]);
         res.end(Buffer.concat(chunks));
       });
@@ -154,10 +167,14 @@ describe('proxy routing', () => {
 
   it('routes by the sticky cookie: the same value always reaches the same pool', async () => {
     const [s, c] = await Promise.all([backend('st-s'), backend('st-c')]);
-    const url = await service('sticky', [
-      [s, 'stable'],
-      [c, 'canary'],
-    ], { sticky: { cookie: 'ferry-canary' } });
+    const url = await service(
+      'sticky',
+      [
+        [s, 'stable'],
+        [c, 'canary'],
+      ],
+      { sticky: { cookie: 'ferry-canary' } },
+    );
     await client.setCanaryWeight('sticky', 50);
     const pools = new Map<string, Set<string>>();
     for (let user = 0; user < 40; user++) {

@@ -40,12 +40,21 @@ jobs:
       { runId: newRunId() },
     );
     expect(result.status).toBe('success');
-    const seqOf = (type: string, job: string) => events.find((e) => e.type === type && 'job' in e && e.job === job)?.seq ?? -1;
+    const seqOf = (type: string, job: string) =>
+      events.find((e) => e.type === type && 'job' in e && e.job === job)?.seq ?? -1;
     // Both started before either finished: they overlapped.
-    expect(Math.max(seqOf('job.started', 'left'), seqOf('job.started', 'right'))).toBeLessThan(Math.min(seqOf('job.finished', 'left'), seqOf('job.finished', 'right')));
-    expect(seqOf('job.started', 'join')).toBeGreaterThan(Math.max(seqOf('job.finished', 'left'), seqOf('job.finished', 'right')));
-    const logs = events.filter((e) => e.type === 'step.log').map((e) => (e.type === 'step.log' ? `${e.job}:${e.stream}:${e.line}` : ''));
-    expect(logs).toEqual(expect.arrayContaining(['left:stdout:left-done', 'right:stderr:right-done', 'join:stdout:joined left']));
+    expect(Math.max(seqOf('job.started', 'left'), seqOf('job.started', 'right'))).toBeLessThan(
+      Math.min(seqOf('job.finished', 'left'), seqOf('job.finished', 'right')),
+    );
+    expect(seqOf('job.started', 'join')).toBeGreaterThan(
+      Math.max(seqOf('job.finished', 'left'), seqOf('job.finished', 'right')),
+    );
+    const logs = events
+      .filter((e) => e.type === 'step.log')
+      .map((e) => (e.type === 'step.log' ? `${e.job}:${e.stream}:${e.line}` : ''));
+    expect(logs).toEqual(
+      expect.arrayContaining(['left:stdout:left-done', 'right:stderr:right-done', 'join:stdout:joined left']),
+    );
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
   });
 
@@ -83,8 +92,13 @@ jobs:
     expect(byId.tolerated).toMatchObject({ status: 'failed', allowedFailure: true });
     expect(byId['after-broken']).toMatchObject({ status: 'skipped', reason: 'needs "broken", which failed' });
     expect(byId['after-tolerated']?.status).toBe('success');
-    expect(events.find((e) => e.type === 'step.finished' && e.job === 'broken')).toMatchObject({ exitCode: 1, status: 'failed' });
-    expect(events.find((e) => e.type === 'step.skipped' && e.job === 'broken')).toMatchObject({ reason: 'an earlier step failed' });
+    expect(events.find((e) => e.type === 'step.finished' && e.job === 'broken')).toMatchObject({
+      exitCode: 1,
+      status: 'failed',
+    });
+    expect(events.find((e) => e.type === 'step.skipped' && e.job === 'broken')).toMatchObject({
+      reason: 'an earlier step failed',
+    });
   });
 
   it('stops a step at its timeout and retries the job', async () => {
@@ -102,7 +116,9 @@ jobs:
       { runId: newRunId() },
     );
     expect(result.jobs[0]).toMatchObject({ status: 'timed-out', reason: 'step "sleep 30" timed out after 1s' });
-    expect(events.filter((e) => e.type === 'job.started').map((e) => (e.type === 'job.started' ? e.attempt : 0))).toEqual([1, 2]);
+    expect(
+      events.filter((e) => e.type === 'job.started').map((e) => (e.type === 'job.started' ? e.attempt : 0)),
+    ).toEqual([1, 2]);
     expect(result.jobs[0]!.durationMs).toBeLessThan(15_000);
   });
 

@@ -30,16 +30,25 @@ function kill(name: string): Promise<unknown> {
 
 /** Waits until the run's current attempt is inside its first step, i.e. a container is up and busy. */
 async function waitUntilStepRunning(runId: string, attempt: number): Promise<string> {
-  const record = await fx.waitForRun(runId, { until: (r) => r.status === 'running' && r.attempt === attempt, timeoutMs: 30_000 });
-  await eventually(async () => (await fx.entries(runId)).some((entry) => entry.attempt === attempt && entry.event.type === 'step.started'), `attempt ${attempt} of ${runId} to start its step`);
+  const record = await fx.waitForRun(runId, {
+    until: (r) => r.status === 'running' && r.attempt === attempt,
+    timeoutMs: 30_000,
+  });
+  await eventually(
+    async () =>
+      (await fx.entries(runId)).some((entry) => entry.attempt === attempt && entry.event.type === 'step.started'),
+    `attempt ${attempt} of ${runId} to start its step`,
+  );
   return record.runner as string;
 }
 
 beforeAll(async () => {
   fx = await openQueueFixture(redisUrlFor(3));
   repo = await createTempGitRepo({
-    'ferry.yml': 'name: naps\njobs:\n  nap:\n    image: ferry/busybox:1\n    steps:\n      - run: echo start; sleep 3; echo done\n',
-    'long.yml': 'name: long\njobs:\n  nap:\n    image: ferry/busybox:1\n    steps:\n      - run: echo start; sleep 60; echo never\n',
+    'ferry.yml':
+      'name: naps\njobs:\n  nap:\n    image: ferry/busybox:1\n    steps:\n      - run: echo start; sleep 3; echo done\n',
+    'long.yml':
+      'name: long\njobs:\n  nap:\n    image: ferry/busybox:1\n    steps:\n      - run: echo start; sleep 60; echo never\n',
   });
   sha = await repo.git('rev-parse', 'HEAD');
   await Promise.all([addRunner(), addRunner(), addRunner()]);
@@ -67,7 +76,11 @@ describe('runner failure semantics', () => {
     expect(record).toMatchObject({ status: 'success', attempt: 2, lost: 1 });
     expect(record.runner).not.toBe(victim);
     const entries = await fx.entries(runId);
-    expect(entries.find((entry) => entry.event.type === 'attempt.lost')?.event).toMatchObject({ runner: victim, attempt: 1, retrying: true });
+    expect(entries.find((entry) => entry.event.type === 'attempt.lost')?.event).toMatchObject({
+      runner: victim,
+      attempt: 1,
+      retrying: true,
+    });
     expect(entries.filter((entry) => entry.event.type === 'run.finished').map((entry) => entry.attempt)).toEqual([2]);
     expect(await fx.containersOf(runId)).toEqual([]);
     await addRunner();
@@ -82,7 +95,9 @@ describe('runner failure semantics', () => {
     const record = await fx.waitForRun(runId, { timeoutMs: 40_000 });
     expect(record).toMatchObject({ status: 'runner-lost', lost: 2 });
     expect(record.reason).toMatch(/was lost/);
-    const lost = (await fx.entries(runId)).filter((entry) => entry.event.type === 'attempt.lost').map((entry) => entry.event);
+    const lost = (await fx.entries(runId))
+      .filter((entry) => entry.event.type === 'attempt.lost')
+      .map((entry) => entry.event);
     expect(lost).toMatchObject([{ retrying: true }, { retrying: false }]);
     expect((await fx.entries(runId)).at(-1)?.event).toMatchObject({ type: 'run.result', status: 'runner-lost' });
     await eventually(async () => (await fx.containersOf(runId)).length === 0, 'the lost runs containers to be reaped');
@@ -114,7 +129,11 @@ describe('runner failure semantics', () => {
     await waitUntilStepRunning(runId, 1);
     brief.child.kill('SIGTERM');
     expect(await brief.exited).toEqual({ code: 0, signal: null });
-    expect(await fx.queue.get(runId)).toMatchObject({ status: 'cancelled', runner: 'brief', reason: 'runner brief shut down before the run finished' });
+    expect(await fx.queue.get(runId)).toMatchObject({
+      status: 'cancelled',
+      runner: 'brief',
+      reason: 'runner brief shut down before the run finished',
+    });
     expect(await fx.containersOf(runId)).toEqual([]);
     expect(brief.output()).toMatch(/cancelling 1 run\(s\) still going after the grace period/);
   });
@@ -138,12 +157,20 @@ describe('runner failure semantics', () => {
     const record = await fx.waitForRun(runId, { timeoutMs: 20_000 });
     expect(record).toMatchObject({ status: 'error', attempt: 3 });
     expect(record.reason).toMatch(/^RUNNER_CLONE_FAILED: cannot clone .* \(gave up after 3 attempts\)$/);
-    const failed = (await fx.entries(runId)).filter((entry) => entry.event.type === 'attempt.failed').map((entry) => entry.event as { retryInMs?: number });
+    const failed = (await fx.entries(runId))
+      .filter((entry) => entry.event.type === 'attempt.failed')
+      .map((entry) => entry.event as { retryInMs?: number });
     expect(failed.map((event) => event.retryInMs)).toEqual([200, 400, undefined]);
   });
 
   it('retries when the Docker engine is unreachable, then ends in error', async () => {
-    await spawnRunner({ redisUrl: fx.url, name: 'no-docker', labels: 'no-docker', lease, env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    await spawnRunner({
+      redisUrl: fx.url,
+      name: 'no-docker',
+      labels: 'no-docker',
+      lease,
+      env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+    });
     const { runId } = await fx.queue.enqueue({ repo: repoUrl(), sha, labels: ['no-docker'] });
     const record = await fx.waitForRun(runId, { timeoutMs: 20_000 });
     expect(record).toMatchObject({ status: 'error', attempt: 3, runner: 'no-docker' });

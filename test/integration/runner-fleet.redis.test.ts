@@ -16,17 +16,32 @@ const runIds: string[] = [];
 beforeAll(async () => {
   fx = await openQueueFixture(redisUrlFor(2));
   repo = await createTempGitRepo({
-    'ferry.yml': 'name: fleet\njobs:\n  hello:\n    image: ferry/busybox:1\n    steps:\n      - run: echo "hello $FERRY_RUN_ID"\n',
-    'fail.yml': 'name: fails\njobs:\n  broken:\n    image: ferry/busybox:1\n    steps:\n      - run: echo about to fail; exit 3\n',
+    'ferry.yml':
+      'name: fleet\njobs:\n  hello:\n    image: ferry/busybox:1\n    steps:\n      - run: echo "hello $FERRY_RUN_ID"\n',
+    'fail.yml':
+      'name: fails\njobs:\n  broken:\n    image: ferry/busybox:1\n    steps:\n      - run: echo about to fail; exit 3\n',
     'secret.yml':
       'name: secret\njobs:\n  uses-secret:\n    image: ferry/busybox:1\n    secrets: [FERRY_TEST_TOKEN]\n    steps:\n      - run: echo "token=$FERRY_TEST_TOKEN len=${#FERRY_TEST_TOKEN}"\n',
-    'slow.yml': 'name: slow\njobs:\n  nap:\n    image: ferry/busybox:1\n    steps:\n      - run: sleep 2; echo rested\n',
+    'slow.yml':
+      'name: slow\njobs:\n  nap:\n    image: ferry/busybox:1\n    steps:\n      - run: sleep 2; echo rested\n',
   });
   sha = await repo.git('rev-parse', 'HEAD');
   // alpha alone has the label "alpha": runs needing it can only go there.
   [alpha, beta] = await Promise.all([
-    spawnRunner({ redisUrl: fx.url, name: 'alpha', labels: 'docker,linux,alpha', concurrency: 3, env: { FERRY_TEST_TOKEN: secret } }),
-    spawnRunner({ redisUrl: fx.url, name: 'beta', labels: 'docker,linux', concurrency: 3, env: { FERRY_TEST_TOKEN: secret } }),
+    spawnRunner({
+      redisUrl: fx.url,
+      name: 'alpha',
+      labels: 'docker,linux,alpha',
+      concurrency: 3,
+      env: { FERRY_TEST_TOKEN: secret },
+    }),
+    spawnRunner({
+      redisUrl: fx.url,
+      name: 'beta',
+      labels: 'docker,linux',
+      concurrency: 3,
+      env: { FERRY_TEST_TOKEN: secret },
+    }),
   ]);
 });
 
@@ -43,14 +58,20 @@ describe('a fleet of runners on one queue', () => {
   it('shares 40 queued runs between two runners, and runs each exactly once', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 40; i += 1) {
-      const result = await fx.queue.enqueue({ repo: repoUrl(), sha, ref: 'refs/heads/main', labels: ['docker'] }, { key: `fleet-${i}` });
+      const result = await fx.queue.enqueue(
+        { repo: repoUrl(), sha, ref: 'refs/heads/main', labels: ['docker'] },
+        { key: `fleet-${i}` },
+      );
       ids.push(result.runId);
     }
     runIds.push(...ids);
     const records = await Promise.all(ids.map((id) => fx.waitForRun(id, { timeoutMs: 120_000 })));
     expect(records.map((record) => record.status)).toEqual(ids.map(() => 'success'));
     expect(records.every((record) => record.attempt === 1 && record.lost === 0)).toBe(true);
-    const byRunner = { alpha: records.filter((r) => r.runner === 'alpha').length, beta: records.filter((r) => r.runner === 'beta').length };
+    const byRunner = {
+      alpha: records.filter((r) => r.runner === 'alpha').length,
+      beta: records.filter((r) => r.runner === 'beta').length,
+    };
     expect(byRunner.alpha + byRunner.beta).toBe(40);
     expect(byRunner.alpha).toBeGreaterThan(0);
     expect(byRunner.beta).toBeGreaterThan(0);
@@ -69,7 +90,10 @@ describe('a fleet of runners on one queue', () => {
   it('queues a request once however often it is enqueued with the same key', async () => {
     const first = await fx.queue.enqueue({ repo: repoUrl(), sha, labels: ['docker'] }, { key: 'delivery-7f3a' });
     const again = await fx.queue.enqueue({ repo: repoUrl(), sha, labels: ['docker'] }, { key: 'delivery-7f3a' });
-    const cli = await ferry(['enqueue', '--redis', fx.url, '--repo', repoUrl(), '--sha', sha, '--labels', 'docker', '--key', 'delivery-7f3a'], repo.dir);
+    const cli = await ferry(
+      ['enqueue', '--redis', fx.url, '--repo', repoUrl(), '--sha', sha, '--labels', 'docker', '--key', 'delivery-7f3a'],
+      repo.dir,
+    );
     runIds.push(first.runId);
     expect(first.created).toBe(true);
     expect(again).toMatchObject({ runId: first.runId, created: false });
@@ -81,13 +105,32 @@ describe('a fleet of runners on one queue', () => {
   });
 
   it('ferry enqueue --wait follows the run and exits 0 on success, 1 on a failing pipeline (a result, not retried)', async () => {
-    const ok = await ferry(['enqueue', '--redis', fx.url, '--repo', repoUrl(), '--sha', sha, '--ref', 'refs/heads/main', '--labels', 'docker', '--wait'], repo.dir);
+    const ok = await ferry(
+      [
+        'enqueue',
+        '--redis',
+        fx.url,
+        '--repo',
+        repoUrl(),
+        '--sha',
+        sha,
+        '--ref',
+        'refs/heads/main',
+        '--labels',
+        'docker',
+        '--wait',
+      ],
+      repo.dir,
+    );
     expect(ok.exitCode, ok.all).toBe(0);
     expect(ok.stdout).toMatch(/\[hello\/1\] hello \S+/);
     expect(ok.stdout).toMatch(/run \S+ success$/m);
     runIds.push(ok.stdout.split('\n')[0] as string);
 
-    const bad = await ferry(['enqueue', '--redis', fx.url, '--repo', repoUrl(), '--sha', sha, '--pipeline', 'fail.yml', '--wait'], repo.dir);
+    const bad = await ferry(
+      ['enqueue', '--redis', fx.url, '--repo', repoUrl(), '--sha', sha, '--pipeline', 'fail.yml', '--wait'],
+      repo.dir,
+    );
     expect(bad.exitCode, bad.all).toBe(1);
     const badId = bad.stdout.split('\n')[0] as string;
     runIds.push(badId);
@@ -98,11 +141,18 @@ describe('a fleet of runners on one queue', () => {
 
   it('masks secrets in everything it writes to Redis, and withholds them from runs that may not have them', async () => {
     const trusted = await fx.queue.enqueue({ repo: repoUrl(), sha, pipeline: 'secret.yml' });
-    const untrusted = await fx.queue.enqueue({ repo: repoUrl(), sha, pipeline: 'secret.yml', trigger: 'pull_request', secrets: false });
+    const untrusted = await fx.queue.enqueue({
+      repo: repoUrl(),
+      sha,
+      pipeline: 'secret.yml',
+      trigger: 'pull_request',
+      secrets: false,
+    });
     runIds.push(trusted.runId, untrusted.runId);
     expect((await fx.waitForRun(trusted.runId)).status).toBe('success');
     expect((await fx.waitForRun(untrusted.runId)).status).toBe('success');
-    const lines = async (id: string) => (await fx.entries(id)).flatMap((entry) => (entry.event.type === 'step.log' ? [entry.event.line] : []));
+    const lines = async (id: string) =>
+      (await fx.entries(id)).flatMap((entry) => (entry.event.type === 'step.log' ? [entry.event.line] : []));
     expect(await lines(trusted.runId)).toContain(`token=*** len=${secret.length}`);
     expect(await lines(untrusted.runId)).toContain('token= len=0');
 
@@ -121,7 +171,12 @@ describe('a fleet of runners on one queue', () => {
   it('lists live runners with their labels, and serves /healthz and Prometheus /metrics', async () => {
     const listed = await ferry(['runners', '--redis', fx.url, '--json'], repo.dir);
     expect(listed.exitCode, listed.all).toBe(0);
-    const runners = JSON.parse(listed.stdout) as { id: string; labels: string[]; concurrency: number; httpUrl: string }[];
+    const runners = JSON.parse(listed.stdout) as {
+      id: string;
+      labels: string[];
+      concurrency: number;
+      httpUrl: string;
+    }[];
     expect(runners.map((runner) => [runner.id, runner.labels, runner.concurrency])).toEqual([
       ['alpha', ['alpha', 'docker', 'linux'], 3],
       ['beta', ['docker', 'linux'], 3],
@@ -153,7 +208,12 @@ describe('a fleet of runners on one queue', () => {
     expect(await alpha.exited).toEqual({ code: 0, signal: null });
     expect(await fx.queue.get(current.runId)).toMatchObject({ status: 'success', runner: 'alpha' });
     expect(await fx.queue.get(later.runId)).toMatchObject({ status: 'queued' });
-    expect(await eventually(async () => (await fx.queue.runners()).map((runner) => runner.id).join(',') === 'beta', 'alpha to leave the runner list')).toBe(true);
+    expect(
+      await eventually(
+        async () => (await fx.queue.runners()).map((runner) => runner.id).join(',') === 'beta',
+        'alpha to leave the runner list',
+      ),
+    ).toBe(true);
     expect(await fx.queue.cancel(later.runId)).toEqual({ outcome: 'cancelled' });
   });
 });

@@ -18,14 +18,16 @@ beforeAll(async () => {
   fx = await openQueueFixture(server.url);
   fx.redis.on('error', () => undefined);
   repo = await createTempGitRepo({
-    'ferry.yml': 'name: outage\njobs:\n  nap:\n    image: ferry/busybox:1\n    steps:\n      - run: echo start; sleep 4; echo done after the outage\n      - run: echo second step\n',
+    'ferry.yml':
+      'name: outage\njobs:\n  nap:\n    image: ferry/busybox:1\n    steps:\n      - run: echo start; sleep 4; echo done after the outage\n      - run: echo second step\n',
   });
   runner = await spawnRunner({ redisUrl: server.url, name: 'steady', lease: '10s' });
 });
 
 afterAll(async () => {
   await killAllRunners();
-  if (fx) expect(await fx.leftoversOf([runId, volatileRunId].filter((id): id is string => id !== undefined))).toEqual([]);
+  if (fx)
+    expect(await fx.leftoversOf([runId, volatileRunId].filter((id): id is string => id !== undefined))).toEqual([]);
   await fx?.close();
   await server?.destroy();
   await repo?.cleanup();
@@ -36,7 +38,10 @@ describe('a Redis restart in the middle of a run', () => {
     const sha = await repo.git('rev-parse', 'HEAD');
     ({ runId } = await fx.queue.enqueue({ repo: `file://${repo.dir}`, sha, labels: ['docker'] }));
     const id = runId;
-    await eventually(async () => (await fx.entries(id)).some((entry) => entry.event.type === 'step.started'), 'the first step to start');
+    await eventually(
+      async () => (await fx.entries(id)).some((entry) => entry.event.type === 'step.started'),
+      'the first step to start',
+    );
 
     await server.stop();
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -46,10 +51,16 @@ describe('a Redis restart in the middle of a run', () => {
     const record = await fx.waitForRun(id, { timeoutMs: 30_000 });
     expect(record).toMatchObject({ status: 'success', attempt: 1, lost: 0, runner: 'steady' });
     const entries = await fx.entries(id);
-    const engineEvents = entries.map((entry) => entry.event).filter((event): event is typeof event & { seq: number } => 'seq' in event);
+    const engineEvents = entries
+      .map((entry) => entry.event)
+      .filter((event): event is typeof event & { seq: number } => 'seq' in event);
     // Every event of the attempt arrived, in order, none twice: the outage delayed them, nothing more.
     expect(engineEvents.map((event) => event.seq)).toEqual(engineEvents.map((_, i) => i + 1));
-    expect(engineEvents.flatMap((event) => (event.type === 'step.log' ? [event.line] : []))).toEqual(['start', 'done after the outage', 'second step']);
+    expect(engineEvents.flatMap((event) => (event.type === 'step.log' ? [event.line] : []))).toEqual([
+      'start',
+      'done after the outage',
+      'second step',
+    ]);
     expect(entries.at(-1)?.event).toMatchObject({ type: 'run.result', status: 'success' });
     expect(runner.output()).toMatch(/redis: connection lost/);
   });
@@ -63,7 +74,10 @@ describe('a Redis restart in the middle of a run', () => {
       const sha = await repo.git('rev-parse', 'HEAD');
       const { runId: id } = await vfx.queue.enqueue({ repo: `file://${repo.dir}`, sha, labels: ['docker'] });
       volatileRunId = id;
-      await eventually(async () => (await vfx.entries(id)).some((entry) => entry.event.type === 'step.started'), 'the first step to start');
+      await eventually(
+        async () => (await vfx.entries(id)).some((entry) => entry.event.type === 'step.started'),
+        'the first step to start',
+      );
       await volatile.stop();
       await volatile.start();
       await steady.waitForLine(/redis: connected again/);

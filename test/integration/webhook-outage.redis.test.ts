@@ -32,7 +32,9 @@ beforeAll(async () => {
   redis = openServeRedis(redisServer.url);
   redis.on('error', () => undefined);
   queue = new RunQueue(redis);
-  repo = await createTempGitRepo({ 'ferry.yml': 'jobs:\n  a:\n    image: ferry/busybox:1\n    steps:\n      - run: "true"\n' });
+  repo = await createTempGitRepo({
+    'ferry.yml': 'jobs:\n  a:\n    image: ferry/busybox:1\n    steps:\n      - run: "true"\n',
+  });
   sha = await repo.git('rev-parse', 'HEAD');
   workdir = await mkdtemp(path.join(tmpdir(), 'ferry-serve-outage-'));
   pipelines = new GitPipelineSource(path.join(workdir, 'mirrors'));
@@ -45,7 +47,15 @@ beforeAll(async () => {
       metrics: new ServeMetrics(),
       log: () => undefined,
     },
-    { bodyLimit: 1024 * 1024, api: { protect: 'writes' }, settings: { defaultSecrets: {}, labels: [], repositories: [{ forge: 'github', name: 'acme/shop', secret, clone: `file://${repo.dir}` }] } },
+    {
+      bodyLimit: 1024 * 1024,
+      api: { protect: 'writes' },
+      settings: {
+        defaultSecrets: {},
+        labels: [],
+        repositories: [{ forge: 'github', name: 'acme/shop', secret, clone: `file://${repo.dir}` }],
+      },
+    },
   );
   base = await app.listen({ host: '127.0.0.1', port: 0 });
 });
@@ -61,14 +71,20 @@ afterAll(async () => {
 });
 
 const post = async (delivery: { headers: Record<string, string>; body: string }) => {
-  const response = await fetch(`${base}/hooks/github`, { method: 'POST', headers: delivery.headers, body: delivery.body });
+  const response = await fetch(`${base}/hooks/github`, {
+    method: 'POST',
+    headers: delivery.headers,
+    body: delivery.body,
+  });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 };
 
 describe('a Redis outage under ferry serve', () => {
   it('answers 503 at once while Redis is away, and queues the redelivery once it is back', async () => {
     const delivery = deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha }), secret);
-    expect((await post(deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha }), secret))).status).toBe(202);
+    expect((await post(deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha }), secret))).status).toBe(
+      202,
+    );
 
     await redisServer.stop();
     const started = Date.now();

@@ -100,8 +100,15 @@ afterAll(async () => {
   if (workdir) await rm(workdir, { recursive: true, force: true });
 });
 
-async function post(forge: string, delivery: Pick<Delivery, 'headers' | 'body'>): Promise<{ status: number; body: Record<string, any> }> {
-  const response = await fetch(`${base}/hooks/${forge}`, { method: 'POST', headers: delivery.headers, body: delivery.body });
+async function post(
+  forge: string,
+  delivery: Pick<Delivery, 'headers' | 'body'>,
+): Promise<{ status: number; body: Record<string, any> }> {
+  const response = await fetch(`${base}/hooks/${forge}`, {
+    method: 'POST',
+    headers: delivery.headers,
+    body: delivery.body,
+  });
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as Record<string, any>) : {} };
 }
@@ -110,20 +117,68 @@ const runCount = async () => (await fx.queue.list({ limit: 1000 })).length;
 
 describe('POST /hooks/github', () => {
   it('queues a run at the pushed sha for a push to a matching branch', async () => {
-    const delivery = deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha: sha.main, paths: ['src/app.txt'] }), secrets.github);
+    const delivery = deliveryOf(
+      'github',
+      'push',
+      githubPush({ ref: 'refs/heads/main', sha: sha.main, paths: ['src/app.txt'] }),
+      secrets.github,
+    );
     const { status, body } = await post('github', delivery);
     expect(status).toBe(202);
-    expect(body).toMatchObject({ runId: `github-${delivery.id}`, status: 'queued', duplicate: false, trigger: 'push', sha: sha.main });
+    expect(body).toMatchObject({
+      runId: `github-${delivery.id}`,
+      status: 'queued',
+      duplicate: false,
+      trigger: 'push',
+      sha: sha.main,
+    });
     const record = await fx.queue.get(body.runId);
-    expect(record).toMatchObject({ status: 'queued', sha: sha.main, ref: 'refs/heads/main', repo: `file://${repo.dir}`, trigger: 'push', pipeline: 'ferry.yml', secrets: true, key: `github-${delivery.id}` });
+    expect(record).toMatchObject({
+      status: 'queued',
+      sha: sha.main,
+      ref: 'refs/heads/main',
+      repo: `file://${repo.dir}`,
+      trigger: 'push',
+      pipeline: 'ferry.yml',
+      secrets: true,
+      key: `github-${delivery.id}`,
+    });
   });
 
   it('queues nothing for a push to an excluded branch, nor for one that only touches ignored paths', async () => {
     const before = await runCount();
-    const feature = await post('github', deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/feature/x', sha: sha.feature, paths: ['src/app.txt'] }), secrets.github));
-    expect(feature).toEqual({ status: 202, body: { ignored: true, reason: 'ferry.yml: branch "feature/x" matches none of on.push.branches [main, release/*]' } });
-    const docs = await post('github', deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha: sha.docs, paths: ['docs/guide.md'] }), secrets.github));
-    expect(docs).toMatchObject({ status: 202, body: { ignored: true, reason: expect.stringContaining('every changed path matches on.push.pathsIgnore [docs/**]') } });
+    const feature = await post(
+      'github',
+      deliveryOf(
+        'github',
+        'push',
+        githubPush({ ref: 'refs/heads/feature/x', sha: sha.feature, paths: ['src/app.txt'] }),
+        secrets.github,
+      ),
+    );
+    expect(feature).toEqual({
+      status: 202,
+      body: {
+        ignored: true,
+        reason: 'ferry.yml: branch "feature/x" matches none of on.push.branches [main, release/*]',
+      },
+    });
+    const docs = await post(
+      'github',
+      deliveryOf(
+        'github',
+        'push',
+        githubPush({ ref: 'refs/heads/main', sha: sha.docs, paths: ['docs/guide.md'] }),
+        secrets.github,
+      ),
+    );
+    expect(docs).toMatchObject({
+      status: 202,
+      body: {
+        ignored: true,
+        reason: expect.stringContaining('every changed path matches on.push.pathsIgnore [docs/**]'),
+      },
+    });
     expect(await runCount()).toBe(before);
   });
 
@@ -136,17 +191,42 @@ describe('POST /hooks/github', () => {
 
   it('answers 401 to a bad signature and queues nothing', async () => {
     const before = await runCount();
-    const delivery = deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha: sha.main }), 'not-the-secret');
+    const delivery = deliveryOf(
+      'github',
+      'push',
+      githubPush({ ref: 'refs/heads/main', sha: sha.main }),
+      'not-the-secret',
+    );
     expect(await post('github', delivery)).toMatchObject({ status: 401, body: { error: 'WEBHOOK_UNAUTHORIZED' } });
-    const tampered = deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha: sha.main }), secrets.github);
-    expect(await post('github', { ...tampered, body: tampered.body.replace('"main"', '"mian"') })).toMatchObject({ status: 401 });
-    const unknown = deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha: sha.main, repo: 'acme/unknown' }), secrets.github);
-    expect(await post('github', unknown)).toMatchObject({ status: 401, body: { message: expect.stringContaining('acme/unknown') } });
+    const tampered = deliveryOf(
+      'github',
+      'push',
+      githubPush({ ref: 'refs/heads/main', sha: sha.main }),
+      secrets.github,
+    );
+    expect(await post('github', { ...tampered, body: tampered.body.replace('"main"', '"mian"') })).toMatchObject({
+      status: 401,
+    });
+    const unknown = deliveryOf(
+      'github',
+      'push',
+      githubPush({ ref: 'refs/heads/main', sha: sha.main, repo: 'acme/unknown' }),
+      secrets.github,
+    );
+    expect(await post('github', unknown)).toMatchObject({
+      status: 401,
+      body: { message: expect.stringContaining('acme/unknown') },
+    });
     expect(await runCount()).toBe(before);
   });
 
   it('answers a redelivery with the same run id and queues one run', async () => {
-    const delivery = deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/release/2.0', sha: sha.main, paths: ['src/app.txt'] }), secrets.github);
+    const delivery = deliveryOf(
+      'github',
+      'push',
+      githubPush({ ref: 'refs/heads/release/2.0', sha: sha.main, paths: ['src/app.txt'] }),
+      secrets.github,
+    );
     const answers = await Promise.all([post('github', delivery), post('github', delivery), post('github', delivery)]);
     const again = await post('github', delivery);
     const ids = new Set([...answers, again].map((answer) => answer.body.runId));
@@ -156,7 +236,9 @@ describe('POST /hooks/github', () => {
     expect(runs).toHaveLength(1);
     // One BullMQ job, under the run id.
     expect(await fx.redis.exists(`ferry:q:runs:github-${delivery.id}`)).toBe(1);
-    expect((await fx.redis.lrange('ferry:q:runs:wait', 0, -1)).filter((id) => id === `github-${delivery.id}`)).toHaveLength(1);
+    expect(
+      (await fx.redis.lrange('ferry:q:runs:wait', 0, -1)).filter((id) => id === `github-${delivery.id}`),
+    ).toHaveLength(1);
   });
 
   it('runs a pull request from a fork without secrets, at its head commit', async () => {
@@ -166,21 +248,35 @@ describe('POST /hooks/github', () => {
     const { status, body } = await post('github', deliveryOf('github', 'pull_request', payload, secrets.github));
     expect(status).toBe(202);
     expect(body).toMatchObject({ trigger: 'pull_request', secrets: false, sha: sha.fork, ref: 'refs/pull/7/head' });
-    expect(await fx.queue.get(body.runId)).toMatchObject({ secrets: false, sha: sha.fork, trigger: 'pull_request', ref: 'refs/pull/7/head' });
+    expect(await fx.queue.get(body.runId)).toMatchObject({
+      secrets: false,
+      sha: sha.fork,
+      trigger: 'pull_request',
+      ref: 'refs/pull/7/head',
+    });
   });
 
   it('runs a tag push as a tag', async () => {
-    const { body } = await post('github', deliveryOf('github', 'push', githubPush({ ref: 'refs/tags/v1.4.0', sha: sha.main }), secrets.github));
+    const { body } = await post(
+      'github',
+      deliveryOf('github', 'push', githubPush({ ref: 'refs/tags/v1.4.0', sha: sha.main }), secrets.github),
+    );
     expect(body).toMatchObject({ trigger: 'tag', ref: 'refs/tags/v1.4.0' });
   });
 
   it('answers a ping, ignores an unsupported event with the reason, and refuses malformed JSON', async () => {
-    expect(await post('github', deliveryOf('github', 'ping', loadFixture('github', 'ping'), secrets.github))).toMatchObject({ status: 200, body: { pong: true } });
-    expect(await post('github', deliveryOf('github', 'issues', loadFixture('github', 'issues-opened'), secrets.github))).toEqual({
+    expect(
+      await post('github', deliveryOf('github', 'ping', loadFixture('github', 'ping'), secrets.github)),
+    ).toMatchObject({ status: 200, body: { pong: true } });
+    expect(
+      await post('github', deliveryOf('github', 'issues', loadFixture('github', 'issues-opened'), secrets.github)),
+    ).toEqual({
       status: 202,
       body: { ignored: true, reason: 'GitHub event "issues" does not start runs (push and pull_request do)' },
     });
-    expect(await post('github', deliveryOf('github', 'push', '{"repository": {"full_name": "acme/shop"', secrets.github))).toMatchObject({ status: 400, body: { error: 'WEBHOOK_MALFORMED' } });
+    expect(
+      await post('github', deliveryOf('github', 'push', '{"repository": {"full_name": "acme/shop"', secrets.github)),
+    ).toMatchObject({ status: 400, body: { error: 'WEBHOOK_MALFORMED' } });
   });
 
   it('answers 413 to a 30 MB body before the client has finished sending it', async () => {
@@ -208,17 +304,27 @@ describe('POST /hooks/gitlab and /hooks/gitea', () => {
     const { status, body } = await post('gitlab', delivery);
     expect(status).toBe(202);
     expect(body).toMatchObject({ runId: `gitlab-${delivery.id}`, trigger: 'push', sha: sha.main });
-    expect(await post('gitlab', { ...delivery, headers: { ...delivery.headers, 'x-gitlab-token': 'guess' } })).toMatchObject({ status: 401 });
+    expect(
+      await post('gitlab', { ...delivery, headers: { ...delivery.headers, 'x-gitlab-token': 'guess' } }),
+    ).toMatchObject({ status: 401 });
   });
 
   it('queues a GitLab Tag Push Hook as a tag, and a merge request from a fork project without secrets', async () => {
     const tag = loadFixture('gitlab', 'tag-push-hook');
     tag.checkout_sha = sha.main;
-    expect((await post('gitlab', deliveryOf('gitlab', 'Tag Push Hook', tag, secrets.gitlab))).body).toMatchObject({ trigger: 'tag', sha: sha.main });
+    expect((await post('gitlab', deliveryOf('gitlab', 'Tag Push Hook', tag, secrets.gitlab))).body).toMatchObject({
+      trigger: 'tag',
+      sha: sha.main,
+    });
     const mr = loadFixture('gitlab', 'merge-request-hook');
     mr.object_attributes.last_commit.id = sha.fork;
     const { body } = await post('gitlab', deliveryOf('gitlab', 'Merge Request Hook', mr, secrets.gitlab));
-    expect(body).toMatchObject({ trigger: 'pull_request', secrets: false, sha: sha.fork, ref: 'refs/merge-requests/1/head' });
+    expect(body).toMatchObject({
+      trigger: 'pull_request',
+      secrets: false,
+      sha: sha.fork,
+      ref: 'refs/merge-requests/1/head',
+    });
   });
 
   it('queues a Gitea push with a valid X-Gitea-Signature, and refuses a wrong one', async () => {
@@ -227,7 +333,10 @@ describe('POST /hooks/gitlab and /hooks/gitea', () => {
     payload.head_commit.id = sha.main;
     payload.commits[0].id = sha.main;
     const delivery = deliveryOf('gitea', 'push', payload, secrets.gitea);
-    expect(await post('gitea', delivery)).toMatchObject({ status: 202, body: { runId: `gitea-${delivery.id}`, sha: sha.main } });
+    expect(await post('gitea', delivery)).toMatchObject({
+      status: 202,
+      body: { runId: `gitea-${delivery.id}`, sha: sha.main },
+    });
     const forged = deliveryOf('gitea', 'push', payload, 'another');
     expect(await post('gitea', forged)).toMatchObject({ status: 401 });
   });
@@ -237,7 +346,9 @@ describe('the runs API', () => {
   const auth = { authorization: `Bearer ${secrets.api}`, 'content-type': 'application/json' };
 
   it('lists runs by repository and status, and shows one run', async () => {
-    const listed = await (await fetch(`${base}/api/runs?repo=${encodeURIComponent(`file://${repo.dir}`)}&status=queued&limit=500`)).json();
+    const listed = await (
+      await fetch(`${base}/api/runs?repo=${encodeURIComponent(`file://${repo.dir}`)}&status=queued&limit=500`)
+    ).json();
     expect(listed.runs.length).toBeGreaterThan(3);
     expect(listed.runs.every((run: { status: string }) => run.status === 'queued')).toBe(true);
     const first = listed.runs[0];
@@ -250,24 +361,61 @@ describe('the runs API', () => {
 
   it('queues a manual run of a branch with the bearer token only', async () => {
     const body = JSON.stringify({ repo: 'acme/shop', ref: 'main', key: 'deploy-7' });
-    expect((await fetch(`${base}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status).toBe(401);
-    expect((await fetch(`${base}/api/runs`, { method: 'POST', headers: { ...auth, authorization: 'Bearer nope' }, body })).status).toBe(401);
+    expect(
+      (await fetch(`${base}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }))
+        .status,
+    ).toBe(401);
+    expect(
+      (await fetch(`${base}/api/runs`, { method: 'POST', headers: { ...auth, authorization: 'Bearer nope' }, body }))
+        .status,
+    ).toBe(401);
     const created = await fetch(`${base}/api/runs`, { method: 'POST', headers: auth, body });
     expect(created.status).toBe(202);
     const answer = await created.json();
     expect(answer).toMatchObject({ runId: 'manual-deploy-7', sha: sha.docs, ref: 'refs/heads/main', duplicate: false });
     expect(await fx.queue.get(answer.runId)).toMatchObject({ trigger: 'manual', sha: sha.docs });
-    const bad = await fetch(`${base}/api/runs`, { method: 'POST', headers: auth, body: JSON.stringify({ repo: 'acme/shop', ref: 'no-such-branch' }) });
+    const bad = await fetch(`${base}/api/runs`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ repo: 'acme/shop', ref: 'no-such-branch' }),
+    });
     expect(bad.status).toBe(400);
   });
 
-  it('streams a run\'s events as SSE: replays, follows live, ends with the result, and resumes from Last-Event-ID', async () => {
-    const { body: queued } = await post('github', deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha: sha.main }), secrets.github));
+  it("streams a run's events as SSE: replays, follows live, ends with the result, and resumes from Last-Event-ID", async () => {
+    const { body: queued } = await post(
+      'github',
+      deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha: sha.main }), secrets.github),
+    );
     const runId: string = queued.runId;
     const stream = redisKeys.events(runId);
     // What a runner would have written so far.
-    await fx.redis.xadd(stream, '*', ...encodeStreamEntry(1, { type: 'attempt.started', attempt: 1, runner: 'r1', waitedMs: 5, time: Date.now(), runId }));
-    await fx.redis.xadd(stream, '*', ...encodeStreamEntry(1, { type: 'step.log', job: 'hello', step: 0, stream: 'stdout', line: 'hello', seq: 1, time: Date.now(), runId }));
+    await fx.redis.xadd(
+      stream,
+      '*',
+      ...encodeStreamEntry(1, {
+        type: 'attempt.started',
+        attempt: 1,
+        runner: 'r1',
+        waitedMs: 5,
+        time: Date.now(),
+        runId,
+      }),
+    );
+    await fx.redis.xadd(
+      stream,
+      '*',
+      ...encodeStreamEntry(1, {
+        type: 'step.log',
+        job: 'hello',
+        step: 0,
+        stream: 'stdout',
+        line: 'hello',
+        seq: 1,
+        time: Date.now(),
+        runId,
+      }),
+    );
     const sse = openEventStream(`${base}/api/runs/${runId}/events`);
     await sse.waitFor((events) => events.length >= 2);
     // Live: the cancel writes the run's result, which ends the stream.
@@ -279,9 +427,12 @@ describe('the runs API', () => {
     expect(events[1]?.data).toMatchObject({ attempt: 1, line: 'hello' });
     expect(events.at(-1)?.data).toMatchObject({ status: 'cancelled' });
     expect(events.every((event) => /^\d+-\d+$/.test(event.id))).toBe(true);
-    const resumed = await openEventStream(`${base}/api/runs/${runId}/events`, { 'last-event-id': events[0]?.id ?? '' }).done;
+    const resumed = await openEventStream(`${base}/api/runs/${runId}/events`, { 'last-event-id': events[0]?.id ?? '' })
+      .done;
     expect(resumed.events.map((event) => event.data.type)).toEqual(['step.log', 'run.result']);
-    const finished = await fetch(`${base}/api/runs/${runId}/events`, { headers: { 'last-event-id': events.at(-1)?.id ?? '' } });
+    const finished = await fetch(`${base}/api/runs/${runId}/events`, {
+      headers: { 'last-event-id': events.at(-1)?.id ?? '' },
+    });
     expect(finished.status).toBe(204);
   });
 
@@ -302,11 +453,19 @@ describe('the runs API', () => {
 });
 
 /** Streams `size` bytes (with or without Content-Length) and notes how much was sent when the answer arrived. */
-function sendLarge(url: string, size: number, chunked: boolean): Promise<{ status: number; body: unknown; sentWhenAnswered: number; ms: number }> {
+function sendLarge(
+  url: string,
+  size: number,
+  chunked: boolean,
+): Promise<{ status: number; body: unknown; sentWhenAnswered: number; ms: number }> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const { hostname, port, pathname } = new URL(url);
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'large-1' };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': 'large-1',
+    };
     if (!chunked) headers['content-length'] = String(size);
     const request = httpRequest({ hostname, port, path: pathname, method: 'POST', headers });
     let sent = 0;
@@ -319,7 +478,12 @@ function sendLarge(url: string, size: number, chunked: boolean): Promise<{ statu
       response.on('data', (data: Buffer) => (text += data.toString()));
       response.on('end', () => {
         request.destroy();
-        resolve({ status: response.statusCode ?? 0, body: text ? JSON.parse(text) : undefined, sentWhenAnswered, ms: Date.now() - started });
+        resolve({
+          status: response.statusCode ?? 0,
+          body: text ? JSON.parse(text) : undefined,
+          sentWhenAnswered,
+          ms: Date.now() - started,
+        });
       });
     });
     // The server closes the connection once it has answered: writes after that fail, as they should.
@@ -375,7 +539,10 @@ function openEventStream(url: string, headers: Record<string, string> = {}) {
     done,
     waitFor: (check: (events: SseEvent[]) => boolean, timeoutMs = 10_000) =>
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`SSE: condition not met; got ${JSON.stringify(events)}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`SSE: condition not met; got ${JSON.stringify(events)}`)),
+          timeoutMs,
+        );
         const wake = () => {
           if (!check(events)) return;
           clearTimeout(timer);

@@ -20,7 +20,10 @@ export interface QueueFixture {
   /** Every event entry of a run, in order. */
   entries(runId: string): Promise<StreamEntry[]>;
   /** Polls the record until `until` holds (default: a final status). */
-  waitForRun(runId: string, options?: { timeoutMs?: number; until?: (record: RunRecord) => boolean }): Promise<RunRecord>;
+  waitForRun(
+    runId: string,
+    options?: { timeoutMs?: number; until?: (record: RunRecord) => boolean },
+  ): Promise<RunRecord>;
   /** Containers (running or not) labelled with the run. */
   containersOf(runId: string): Promise<string[]>;
   /** The containers these runs left, which it then removes (so a failed test leaves nothing behind either). */
@@ -40,10 +43,14 @@ export async function openQueueFixture(url: string): Promise<QueueFixture> {
     docker,
     async entries(runId) {
       const raw = (await redis.xrange(redisKeys.events(runId), '-', '+')) as [string, string[]][];
-      return raw.map(([id, fields]) => decodeStreamEntry(id, fields)).filter((entry): entry is StreamEntry => entry !== undefined);
+      return raw
+        .map(([id, fields]) => decodeStreamEntry(id, fields))
+        .filter((entry): entry is StreamEntry => entry !== undefined);
     },
     async waitForRun(runId, options = {}) {
-      const until = options.until ?? ((record) => ['success', 'failed', 'cancelled', 'error', 'runner-lost'].includes(record.status));
+      const until =
+        options.until ??
+        ((record) => ['success', 'failed', 'cancelled', 'error', 'runner-lost'].includes(record.status));
       const deadline = Date.now() + (options.timeoutMs ?? 30_000);
       let last: RunRecord | undefined;
       while (Date.now() < deadline) {
@@ -75,7 +82,11 @@ export async function openQueueFixture(url: string): Promise<QueueFixture> {
 }
 
 /** Waits until `check` returns something truthy. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -27,13 +27,19 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   let port = 0;
   let child: ChildProcess | undefined;
   const args = () => [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', dir,
-    '--save', '',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
     ...(options.persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
-    '--daemonize', 'no',
-    '--loglevel', 'warning',
+    '--daemonize',
+    'no',
+    '--loglevel',
+    'warning',
   ];
   const start = async () => {
     let stderr = '';
@@ -42,7 +48,10 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       const proc = spawn('redis-server', args(), { stdio: ['ignore', 'ignore', 'pipe'] });
       child = proc;
       proc.once('error', (error: NodeJS.ErrnoException) => {
-        stderr += error.code === 'ENOENT' ? 'redis-server is not installed (Debian: apt-get install redis-server)' : error.message;
+        stderr +=
+          error.code === 'ENOENT'
+            ? 'redis-server is not installed (Debian: apt-get install redis-server)'
+            : error.message;
       });
       proc.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       if (await answersPing(port, proc, 5000)) return;
@@ -78,7 +87,6 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     },
   };
 }
-
 
 /** Polls with a raw PING until +PONG (not -LOADING) comes back, the process exits, or the time is up. */
 async function answersPing(port: number, proc: ChildProcess, timeoutMs: number): Promise<boolean> {

@@ -38,19 +38,33 @@ const spawned: RunnerProcess[] = [];
 export async function spawnRunner(options: RunnerProcessOptions): Promise<RunnerProcess> {
   const workdir = await mkdtemp(path.join(tmpdir(), `ferry-runner-${options.name}-`));
   const args = [
-    ferryBin, 'runner',
-    '--redis', options.redisUrl,
-    '--name', options.name,
-    '--labels', options.labels ?? 'docker,linux',
-    '--concurrency', String(options.concurrency ?? 2),
-    '--workdir', workdir,
-    '--listen', '127.0.0.1:0',
-    '--poll', '200ms',
-    '--lease', options.lease ?? '30s',
-    '--grace', options.grace ?? '30s',
-    '--retry-backoff', options.retryBackoff ?? '200ms',
+    ferryBin,
+    'runner',
+    '--redis',
+    options.redisUrl,
+    '--name',
+    options.name,
+    '--labels',
+    options.labels ?? 'docker,linux',
+    '--concurrency',
+    String(options.concurrency ?? 2),
+    '--workdir',
+    workdir,
+    '--listen',
+    '127.0.0.1:0',
+    '--poll',
+    '200ms',
+    '--lease',
+    options.lease ?? '30s',
+    '--grace',
+    options.grace ?? '30s',
+    '--retry-backoff',
+    options.retryBackoff ?? '200ms',
   ];
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...options.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...options.env, FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text = '';
   const waiters = new Set<() => void>();
   const append = (chunk: Buffer) => {
@@ -59,7 +73,9 @@ export async function spawnRunner(options: RunnerProcessOptions): Promise<Runner
   };
   child.stdout?.on('data', append);
   child.stderr?.on('data', append);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const waitForLine = (pattern: RegExp, timeoutMs = 20_000) =>
     new Promise<string>((resolve, reject) => {
       const check = () => {
@@ -71,7 +87,11 @@ export async function spawnRunner(options: RunnerProcessOptions): Promise<Runner
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`runner ${options.name} printed no line matching ${pattern} within ${timeoutMs}ms; it printed:\n${text}`));
+        reject(
+          new Error(
+            `runner ${options.name} printed no line matching ${pattern} within ${timeoutMs}ms; it printed:\n${text}`,
+          ),
+        );
       }, timeoutMs);
       const onExit = () => {
         if (!check()) {

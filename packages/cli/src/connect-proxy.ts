@@ -8,5 +8,8 @@ import type { CliIO } from './cli-io.js';
 export async function connectProxy(_io: CliIO, stateDir: string): Promise<TrafficRouter> {
   const proxyDir = join(stateDir, 'proxy');
   const main = fileURLToPath(new URL('./main.js', import.meta.url));
-  return ensureProxy({ stateDir: proxyDir, command: [process.execPath, main, 'proxy', '--state-dir', proxyDir, '--deploy-state', stateDir] });
+  return ensureProxy({
+    stateDir: proxyDir,
+    command: [process.execPath, main, 'proxy', '--state-dir', proxyDir, '--deploy-state', stateDir],
+  });
 }

@@ -25,7 +25,11 @@ export interface LoadPlanOptions {
 export async function loadPlan(io: CliIO, file: string | undefined, options: LoadPlanOptions): Promise<LoadedPlan> {
   const path = file ? resolve(io.cwd, file) : findPipelineFile(io.cwd);
   if (!path || !existsSync(path)) {
-    throw new CliError(file ? `${file}: no such pipeline file` : `no pipeline file found in ${io.cwd} (looked for ferry.yml, .ferry.yml, pipelines/ferry.yml)`);
+    throw new CliError(
+      file
+        ? `${file}: no such pipeline file`
+        : `no pipeline file found in ${io.cwd} (looked for ferry.yml, .ferry.yml, pipelines/ferry.yml)`,
+    );
   }
   const shown = relative(io.cwd, path) || path;
   const prepared = await prepareRun({
@@ -34,7 +38,11 @@ export async function loadPlan(io: CliIO, file: string | undefined, options: Loa
     workspace: options.workspace,
     ...(options.env ? { env: options.env } : {}),
     ...(options.only ? { only: options.only } : {}),
-    secrets: { env: io.env, ...(options.secretsFile ? { file: readSecretsFile(options.secretsFile) } : {}), ...(options.withoutSecrets ? { withhold: true } : {}) },
+    secrets: {
+      env: io.env,
+      ...(options.secretsFile ? { file: readSecretsFile(options.secretsFile) } : {}),
+      ...(options.withoutSecrets ? { withhold: true } : {}),
+    },
   });
   if (!prepared.ok) throw new CliError(formatIssues(prepared.issues));
   return { plan: prepared.plan, file: shown, git: prepared.git, secrets: prepared.secrets };
@@ -44,7 +52,9 @@ function readSecretsFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new CliError(`--secrets-file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new CliError(
+      `--secrets-file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
   }
 }
 

@@ -5,7 +5,15 @@ import { isEngineError } from '@ferry/engine';
 import type { CliIO } from './cli-io.js';
 import { CliError, exitCodes } from './cli-io.js';
 import { artifactsCommand } from './commands/artifacts.js';
-import { canaryActionCommand, deployCommand, historyCommand, removeServiceCommand, rollbackCommand, scaleCommand, statusCommand } from './commands/deploy.js';
+import {
+  canaryActionCommand,
+  deployCommand,
+  historyCommand,
+  removeServiceCommand,
+  rollbackCommand,
+  scaleCommand,
+  statusCommand,
+} from './commands/deploy.js';
 import { gcCommand } from './commands/gc.js';
 import { proxyCommand } from './commands/proxy.js';
 import { planCommand, validateCommand } from './commands/plan.js';
@@ -46,17 +54,19 @@ async function main(argv: string[]): Promise<number> {
       .option('--allow-privileged', 'let jobs ask for privileged: true')
       .option('--cache-dir <dir>', 'where caches are kept (default .ferry/cache)')
       .option('--cache-max-size <size>', 'evict least recently used caches past this size', '5g')
-      .option('--state-dir <dir>', 'deploy state: revisions, journals, the proxy (default $FERRY_STATE_DIR or ~/.ferry)');
+      .option(
+        '--state-dir <dir>',
+        'deploy state: revisions, journals, the proxy (default $FERRY_STATE_DIR or ~/.ferry)',
+      );
 
   withRunOptions(
     program
       .command('run [file]')
       .description('run a pipeline on the local Docker engine (default: ferry.yml, .ferry.yml, pipelines/ferry.yml)')
       .option('-j, --job <id>', 'run only this job and what it needs (repeatable)', collect),
-  )
-    .action(async (file: string | undefined, options) => {
-      exitCode = await runCommand(io, getDocker(), file, { ...options, workspace: workspace() });
-    });
+  ).action(async (file: string | undefined, options) => {
+    exitCode = await runCommand(io, getDocker(), file, { ...options, workspace: workspace() });
+  });
 
   program
     .command('plan [file]')
@@ -80,16 +90,27 @@ async function main(argv: string[]): Promise<number> {
     .command('runs')
     .description('list the runs recorded in this directory (with --redis: the runs in the queue)')
     .option('--json', 'as JSON')
-    .option('--redis [url]', 'list the queue\'s runs instead (default: $FERRY_REDIS_URL, then redis://127.0.0.1:6379)')
+    .option('--redis [url]', "list the queue's runs instead (default: $FERRY_REDIS_URL, then redis://127.0.0.1:6379)")
     .option('--limit <n>', 'with --redis: at most this many, newest first', '50')
     .action(async (options) => {
-      if (options.redis !== undefined) exitCode = await queueRunsCommand(io, { ...options, redis: options.redis === true ? undefined : options.redis });
+      if (options.redis !== undefined)
+        exitCode = await queueRunsCommand(io, {
+          ...options,
+          redis: options.redis === true ? undefined : options.redis,
+        });
       else exitCode = runsCommand(io, { ...options, workspace: workspace() });
     });
 
   // Queue commands (each takes --redis <url>): defined beside their implementations.
   const queueCli = { io, getDocker, setExitCode: (code: number) => void (exitCode = code) };
-  for (const register of [registerEnqueueCommand, registerRunnerCommand, registerCancelCommand, registerRunnersCommand, registerServeCommand]) register(program, queueCli);
+  for (const register of [
+    registerEnqueueCommand,
+    registerRunnerCommand,
+    registerCancelCommand,
+    registerRunnersCommand,
+    registerServeCommand,
+  ])
+    register(program, queueCli);
 
   program
     .command('logs <run> [job]')
@@ -102,7 +123,7 @@ async function main(argv: string[]): Promise<number> {
     .command('artifacts <run>')
     .description('list the artifacts of a run, or extract them')
     .option('-x, --extract <dir>', 'extract every archive into this directory')
-    .option('-j, --job <id>', 'only this job\'s artifacts')
+    .option('-j, --job <id>', "only this job's artifacts")
     .action(async (run: string, options) => {
       exitCode = await artifactsCommand(io, run, { ...options, workspace: workspace() });
     });
@@ -128,7 +149,11 @@ async function main(argv: string[]): Promise<number> {
   for (const action of ['promote', 'abort'] as const) {
     program
       .command(`${action} <service>`)
-      .description(action === 'promote' ? 'end the current canary step now (and a pause: {} step)' : 'abort the canary: weight 0 at once, canary replicas removed')
+      .description(
+        action === 'promote'
+          ? 'end the current canary step now (and a pause: {} step)'
+          : 'abort the canary: weight 0 at once, canary replicas removed',
+      )
       .option('--state-dir <dir>', 'deploy state (default $FERRY_STATE_DIR or ~/.ferry)')
       .action((service: string, options) => {
         exitCode = canaryActionCommand(io, action, service, options);
@@ -197,9 +222,16 @@ async function main(argv: string[]): Promise<number> {
     }
     if (isEngineError(error)) {
       io.stderr.write(`${error.code}: ${error.message}\n`);
-      return error.code.startsWith('SPEC') || error.code.startsWith('PLAN') || error.code === 'STORE_NOT_FOUND' || error.code === 'DEPLOY_NOT_FOUND' ? exitCodes.invalid : exitCodes.failed;
+      return error.code.startsWith('SPEC') ||
+        error.code.startsWith('PLAN') ||
+        error.code === 'STORE_NOT_FOUND' ||
+        error.code === 'DEPLOY_NOT_FOUND'
+        ? exitCodes.invalid
+        : exitCodes.failed;
     }
-    io.stderr.write(`internal error (please report): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.stderr.write(
+      `internal error (please report): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return exitCodes.failed;
   }
 }

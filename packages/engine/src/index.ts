@@ -53,7 +53,15 @@ export { ProxyClient, proxyRequestStatus } from './proxy/proxy-client.js';
 export type { ProxyClientOptions, ProxyRequestFailure } from './proxy/proxy-client.js';
 export { readProxyInfo } from './proxy/state-dir.js';
 export type { ProxyInfo } from './proxy/state-dir.js';
-export type { PoolName, ServiceView, BackendView, ServiceStats, PoolStats, StatusClass, DrainResult } from './proxy/proxy-types.js';
+export type {
+  PoolName,
+  ServiceView,
+  BackendView,
+  ServiceStats,
+  PoolStats,
+  StatusClass,
+  DrainResult,
+} from './proxy/proxy-types.js';
 export { ensureProxy } from './proxy/ensure-proxy.js';
 export type { EnsureProxyOptions } from './proxy/ensure-proxy.js';
 export { startHealer } from './deploy/heal-services.js';

@@ -11,7 +11,11 @@ export type RunnerErrorCode =
   | 'RUNNER_CONFIG_INVALID';
 
 /** Infrastructure failures: the run did not get a fair chance, so it is retried with backoff. */
-const retriable: ReadonlySet<RunnerErrorCode> = new Set(['RUNNER_CLONE_FAILED', 'RUNNER_COMMIT_MISSING', 'RUNNER_DOCKER_UNAVAILABLE']);
+const retriable: ReadonlySet<RunnerErrorCode> = new Set([
+  'RUNNER_CLONE_FAILED',
+  'RUNNER_COMMIT_MISSING',
+  'RUNNER_DOCKER_UNAVAILABLE',
+]);
 
 export class RunnerError extends Error {
   override readonly name = 'RunnerError';

@@ -21,7 +21,14 @@ export { finalStatuses, isFinalStatus } from './queue/run-record.js';
 export type { RunRecord, RunRecordStatus } from './queue/run-record.js';
 export { isQueueEvent } from './queue/stream-entry.js';
 export type { QueueEvent, QueueEventBody, StreamEntry } from './queue/stream-entry.js';
-export { keys as redisKeys, channels as redisChannels, queueNameFor, normalizeLabels, coversLabels, labelPattern } from './queue/names.js';
+export {
+  keys as redisKeys,
+  channels as redisChannels,
+  queueNameFor,
+  normalizeLabels,
+  coversLabels,
+  labelPattern,
+} from './queue/names.js';
 export { runIdFor } from './queue/run-id.js';
 
 export { startRunner } from './worker/start-runner.js';

@@ -47,7 +47,9 @@ export async function waitForRedis(redis: Redis, shownAs: string, timeoutMs = 50
   } catch (error) {
     // The connection's own error (ECONNREFUSED, auth) says more than the command's (retries exhausted).
     const reason = connectionError?.message ?? (error as Error).message;
-    throw new RunnerError('QUEUE_REDIS_UNAVAILABLE', `cannot reach Redis at ${redactUrl(shownAs)}: ${reason}`, { cause: error });
+    throw new RunnerError('QUEUE_REDIS_UNAVAILABLE', `cannot reach Redis at ${redactUrl(shownAs)}: ${reason}`, {
+      cause: error,
+    });
   } finally {
     clearTimeout(timer);
     redis.off('error', onError);

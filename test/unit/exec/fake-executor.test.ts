@@ -6,12 +6,16 @@ import { parseFakeScript } from '../../../packages/engine/src/exec/fake-shell.js
 import { describeExecutorContract, capture } from '../../contracts/executor.contract.js';
 import { buildJobRun } from '../../helpers/build-job-run.js';
 
-describeExecutorContract('FakeExecutor', () => ({
-  executor: new FakeExecutor({ images: ['ferry/busybox:1'] }),
-  image: 'ferry/busybox:1',
-  missingImage: 'ferry/missing:1',
-  workspace: '/nonexistent/workspace',
-}), { abortWithinMs: 200, abortAfterMs: 20 });
+describeExecutorContract(
+  'FakeExecutor',
+  () => ({
+    executor: new FakeExecutor({ images: ['ferry/busybox:1'] }),
+    image: 'ferry/busybox:1',
+    missingImage: 'ferry/missing:1',
+    workspace: '/nonexistent/workspace',
+  }),
+  { abortWithinMs: 200, abortAfterMs: 20 },
+);
 
 const options = { runId: 'r1', workspace: '/w', env: { FROM_JOB: 'job' } };
 
@@ -33,7 +37,9 @@ describe('FakeExecutor', () => {
   it('refuses runStep before prepare and a second prepare of the same job', async () => {
     const executor = new FakeExecutor();
     const job = buildJobRun({ id: 'a' });
-    await expect(executor.runStep(job, { index: 0, name: 's', run: 'true', env: {} }, capture().io)).rejects.toMatchObject({ code: 'EXEC_CONTAINER' });
+    await expect(
+      executor.runStep(job, { index: 0, name: 's', run: 'true', env: {} }, capture().io),
+    ).rejects.toMatchObject({ code: 'EXEC_CONTAINER' });
     await executor.prepare(job, options, capture().io);
     await expect(executor.prepare(job, options, capture().io)).rejects.toMatchObject({ code: 'EXEC_CONTAINER' });
   });
@@ -54,7 +60,11 @@ describe('FakeExecutor', () => {
     await executor.prepare(job, options, capture().io);
     const out = capture();
     const first = await executor.runStep(job, { index: 0, name: 's', run: 'npm test -- --shard=1/3', env: {} }, out.io);
-    const second = await executor.runStep(job, { index: 1, name: 's', run: 'npm test -- --shard=2/3', env: {} }, out.io);
+    const second = await executor.runStep(
+      job,
+      { index: 1, name: 's', run: 'npm test -- --shard=2/3', env: {} },
+      out.io,
+    );
     expect([first.exitCode, second.exitCode]).toEqual([0, 1]);
     expect(out.of('stdout')).toEqual(['shard 1 ok', 'shard 2 ok']);
   });
@@ -76,7 +86,9 @@ describe('FakeExecutor', () => {
       },
     });
     const job = buildJobRun();
-    await expect(executor.prepare(job, options, capture().io)).rejects.toMatchObject({ code: 'EXEC_DOCKER_UNAVAILABLE' });
+    await expect(executor.prepare(job, options, capture().io)).rejects.toMatchObject({
+      code: 'EXEC_DOCKER_UNAVAILABLE',
+    });
     expect(executor.preparedJobs).toEqual([]);
   });
 
@@ -93,7 +105,11 @@ describe('FakeExecutor', () => {
     const executor = new FakeExecutor({ clock });
     const job = buildJobRun();
     await executor.prepare(job, options, capture().io);
-    const result = await executor.runStep(job, { index: 0, name: 's', run: 'sleep 2; sleep 0.5', env: {} }, capture().io);
+    const result = await executor.runStep(
+      job,
+      { index: 0, name: 's', run: 'sleep 2; sleep 0.5', env: {} },
+      capture().io,
+    );
     expect(slept).toEqual([2000, 500]);
     expect(result.durationMs).toBe(2500);
   });
@@ -103,7 +119,11 @@ describe('FakeExecutor', () => {
     const job = buildJobRun();
     await executor.prepare(job, options, capture().io);
     const out = capture();
-    const result = await executor.runStep(job, { index: 0, name: 's', run: 'echo oops >> $FERRY_OUTPUT; echo ok=1 >> $FERRY_OUTPUT', env: {} }, out.io);
+    const result = await executor.runStep(
+      job,
+      { index: 0, name: 's', run: 'echo oops >> $FERRY_OUTPUT; echo ok=1 >> $FERRY_OUTPUT', env: {} },
+      out.io,
+    );
     expect(result.outputs).toEqual({ ok: '1' });
     expect(out.of('stderr')).toEqual(['ferry: $FERRY_OUTPUT line 1: expected name=value or name<<DELIMITER']);
   });
@@ -112,7 +132,11 @@ describe('FakeExecutor', () => {
 describe('parseFakeScript', () => {
   it('splits commands, removes quotes and expands variables', () => {
     const commands = parseFakeScript(`echo "a  $X" 'b $X' c\${X}d $UNSET; exit 2 # comment\n\necho done`, { X: 'x' });
-    expect(commands.map((c) => c.words)).toEqual([['echo', 'a  x', 'b $X', 'cxd'], ['exit', '2'], ['echo', 'done']]);
+    expect(commands.map((c) => c.words)).toEqual([
+      ['echo', 'a  x', 'b $X', 'cxd'],
+      ['exit', '2'],
+      ['echo', 'done'],
+    ]);
   });
 
   it('understands redirections', () => {

@@ -13,7 +13,10 @@ describe('parseOutputFile', () => {
 
   it('reads the name<<DELIMITER multi-line form', () => {
     const text = 'before=1\nnotes<<EOF\nline one\n\nline=three\nEOF\nafter=2\n';
-    expect(parseOutputFile(text)).toEqual({ outputs: { before: '1', notes: 'line one\n\nline=three', after: '2' }, issues: [] });
+    expect(parseOutputFile(text)).toEqual({
+      outputs: { before: '1', notes: 'line one\n\nline=three', after: '2' },
+      issues: [],
+    });
   });
 
   it('treats a line with = before << as name=value', () => {

@@ -16,7 +16,12 @@ describe('listWorkspaceFiles', () => {
       'gone.txt': 'deleted later\n',
     });
     cleanups.push(repo.cleanup);
-    await repo.write({ 'notes.txt': 'untracked\n', 'debug.log': 'ignored\n', 'build/out.js': 'ignored\n', 'src/new.js': 'untracked\n' });
+    await repo.write({
+      'notes.txt': 'untracked\n',
+      'debug.log': 'ignored\n',
+      'build/out.js': 'ignored\n',
+      'src/new.js': 'untracked\n',
+    });
     await repo.remove('gone.txt');
     const listed = await listWorkspaceFiles(repo.dir);
     expect(listed.source).toBe('git');
@@ -39,9 +44,18 @@ describe('listWorkspaceFiles', () => {
   });
 
   it('lists every file but .git and .ferry when the directory is not a repo', async () => {
-    const dir = await createTempDir({ 'a.txt': 'a', 'nested/b.txt': 'b', '.ferry/runs/x': 'x', 'nested/.git/config': 'c', 'debug.log': 'kept' });
+    const dir = await createTempDir({
+      'a.txt': 'a',
+      'nested/b.txt': 'b',
+      '.ferry/runs/x': 'x',
+      'nested/.git/config': 'c',
+      'debug.log': 'kept',
+    });
     cleanups.push(dir.cleanup);
-    expect(await listWorkspaceFiles(dir.dir)).toEqual({ paths: ['a.txt', 'debug.log', 'nested/b.txt'], source: 'walk' });
+    expect(await listWorkspaceFiles(dir.dir)).toEqual({
+      paths: ['a.txt', 'debug.log', 'nested/b.txt'],
+      source: 'walk',
+    });
   });
 
   it('fails with EXEC_WORKSPACE for a missing directory', async () => {

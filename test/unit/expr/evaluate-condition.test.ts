@@ -28,11 +28,17 @@ describe('evaluateCondition', () => {
   });
 
   it('refuses a condition only partly wrapped, which would always be true', () => {
-    expect(() => evaluateCondition('${{ git.tag }} && ${{ git.sha }}', ctx)).toThrow(/a condition must be one expression/);
-    expect(() => evaluateCondition("${{ git.tag }} == 'v1'", ctx)).toThrow(expect.objectContaining({ code: 'EXPR_SYNTAX' }));
+    expect(() => evaluateCondition('${{ git.tag }} && ${{ git.sha }}', ctx)).toThrow(
+      /a condition must be one expression/,
+    );
+    expect(() => evaluateCondition("${{ git.tag }} == 'v1'", ctx)).toThrow(
+      expect.objectContaining({ code: 'EXPR_SYNTAX' }),
+    );
   });
 
   it('throws EXPR_EVAL for an unknown context', () => {
-    expect(() => evaluateCondition('gti.branch', ctx)).toThrow(expect.objectContaining({ code: 'EXPR_EVAL', message: expect.stringContaining('did you mean "git"?') }));
+    expect(() => evaluateCondition('gti.branch', ctx)).toThrow(
+      expect.objectContaining({ code: 'EXPR_EVAL', message: expect.stringContaining('did you mean "git"?') }),
+    );
   });
 });

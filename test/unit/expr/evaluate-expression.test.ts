@@ -35,8 +35,12 @@ describe('evaluateExpression', () => {
   });
 
   it('names a missing context with a suggestion', () => {
-    expect(failure('matrx.os')).toMatchInlineSnapshot(`"EXPR_EVAL unknown context "matrx" (did you mean "matrix"?) in "matrx.os""`);
-    expect(failure('nothing.here')).toMatchInlineSnapshot(`"EXPR_EVAL unknown context "nothing" (contexts: env, matrix, git, jobs, secrets, run) in "nothing.here""`);
+    expect(failure('matrx.os')).toMatchInlineSnapshot(
+      `"EXPR_EVAL unknown context "matrx" (did you mean "matrix"?) in "matrx.os""`,
+    );
+    expect(failure('nothing.here')).toMatchInlineSnapshot(
+      `"EXPR_EVAL unknown context "nothing" (contexts: env, matrix, git, jobs, secrets, run) in "nothing.here""`,
+    );
   });
 
   it('returns operands from && and ||, and short-circuits', () => {
@@ -45,7 +49,7 @@ describe('evaluateExpression', () => {
     expect(run("git.tag && 'tagged'")).toBe('');
     expect(run("git.branch && 'yes'")).toBe('yes');
     expect(run('0 || null')).toBeNull();
-    expect(run('true || hashFiles(\'x\')')).toBe(true);
+    expect(run("true || hashFiles('x')")).toBe(true);
     expect(run("false && hashFiles('x')")).toBe(false);
     expect(run("git.branch == 'main' && 'deploy' || 'skip'")).toBe('deploy');
   });
@@ -108,15 +112,23 @@ describe('evaluateExpression', () => {
   });
 
   it('explains function failures', () => {
-    expect(failure("format('{0} {1}', 'a')")).toMatchInlineSnapshot(`"EXPR_EVAL format: placeholder {1} has no argument (1 given) in "format('{0} {1}', 'a')""`);
-    expect(failure("format('{x}', 'a')")).toMatchInlineSnapshot(`"EXPR_EVAL format: "{" must start a placeholder like {0} (write "{{" for a literal "{") in "format('{x}', 'a')""`);
-    expect(failure("format('a }', 'a')")).toMatchInlineSnapshot(`"EXPR_EVAL format: unmatched "}" (write "}}" for a literal "}") in "format('a }', 'a')""`);
+    expect(failure("format('{0} {1}', 'a')")).toMatchInlineSnapshot(
+      `"EXPR_EVAL format: placeholder {1} has no argument (1 given) in "format('{0} {1}', 'a')""`,
+    );
+    expect(failure("format('{x}', 'a')")).toMatchInlineSnapshot(
+      `"EXPR_EVAL format: "{" must start a placeholder like {0} (write "{{" for a literal "{") in "format('{x}', 'a')""`,
+    );
+    expect(failure("format('a }', 'a')")).toMatchInlineSnapshot(
+      `"EXPR_EVAL format: unmatched "}" (write "}}" for a literal "}") in "format('a }', 'a')""`,
+    );
     expect(failure("fromJSON('{bad')")).toMatch(/^EXPR_EVAL fromJSON: invalid JSON \(.+\) in "fromJSON\('\{bad'\)"$/);
   });
 
   it('reads the status for success(), failure() and cancelled(); always() is true', () => {
     const statuses = (status?: string) =>
-      ['success()', 'failure()', 'cancelled()', 'always()'].map((src) => run(src, status === undefined ? {} : { status }));
+      ['success()', 'failure()', 'cancelled()', 'always()'].map((src) =>
+        run(src, status === undefined ? {} : { status }),
+      );
     expect(statuses()).toEqual([true, false, false, true]);
     expect(statuses('success')).toEqual([true, false, false, true]);
     expect(statuses('failure')).toEqual([false, true, false, true]);
@@ -129,13 +141,19 @@ describe('evaluateExpression', () => {
       seen.push(globs);
       return 'h4sh';
     };
-    expect(evaluateExpression("format('npm-{0}', hashFiles('package-lock.json', '**/*.ts'))", ctx, { hashFiles })).toBe('npm-h4sh');
+    expect(evaluateExpression("format('npm-{0}', hashFiles('package-lock.json', '**/*.ts'))", ctx, { hashFiles })).toBe(
+      'npm-h4sh',
+    );
     expect(seen).toEqual([['package-lock.json', '**/*.ts']]);
-    expect(failure("hashFiles('x')")).toMatchInlineSnapshot(`"EXPR_EVAL hashFiles is not available here in "hashFiles('x')""`);
+    expect(failure("hashFiles('x')")).toMatchInlineSnapshot(
+      `"EXPR_EVAL hashFiles is not available here in "hashFiles('x')""`,
+    );
   });
 
   it('throws EXPR_SYNTAX for a malformed expression', () => {
-    expect(failure('git.branch ==')).toMatchInlineSnapshot(`"EXPR_SYNTAX expected a value after "==", got end of expression in "git.branch ==" at column 14"`);
+    expect(failure('git.branch ==')).toMatchInlineSnapshot(
+      `"EXPR_SYNTAX expected a value after "==", got end of expression in "git.branch ==" at column 14"`,
+    );
   });
 });
 
@@ -164,7 +182,7 @@ describe('safety', () => {
   });
 
   it('keeps an own __proto__ key of parsed JSON as plain data', () => {
-    expect(run("fromJSON('{\"__proto__\": {\"polluted\": 1}}').polluted")).toBeNull();
+    expect(run('fromJSON(\'{"__proto__": {"polluted": 1}}\').polluted')).toBeNull();
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 

@@ -3,8 +3,10 @@ import { isTruthy, stringifyValue, suggestName } from '../../../packages/engine/
 
 describe('isTruthy', () => {
   it("follows GitHub's falsiness", () => {
-    for (const value of [false, 0, -0, '', null, undefined, NaN]) expect([value, isTruthy(value)]).toEqual([value, false]);
-    for (const value of [true, 1, -1, 'false', '0', ' ', [], {}, Infinity]) expect([value, isTruthy(value)]).toEqual([value, true]);
+    for (const value of [false, 0, -0, '', null, undefined, NaN])
+      expect([value, isTruthy(value)]).toEqual([value, false]);
+    for (const value of [true, 1, -1, 'false', '0', ' ', [], {}, Infinity])
+      expect([value, isTruthy(value)]).toEqual([value, true]);
   });
 });
 

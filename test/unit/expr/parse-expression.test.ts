@@ -67,7 +67,9 @@ describe('parseExpression', () => {
 
   it('reports syntax errors with the offset of the problem', () => {
     expect(
-      ['', 'a ==', 'a = b', 'a & b', '"x"', "'open", 'a.', 'a[1', '(a', 'a b', 'a.1', 'f(', 'contains(a,)', '#'].map(error),
+      ['', 'a ==', 'a = b', 'a & b', '"x"', "'open", 'a.', 'a[1', '(a', 'a b', 'a.1', 'f(', 'contains(a,)', '#'].map(
+        error,
+      ),
     ).toMatchInlineSnapshot(`
       [
         "0: empty expression",
@@ -89,8 +91,12 @@ describe('parseExpression', () => {
   });
 
   it('names unknown functions with a suggestion, and checks arity', () => {
-    expect(error("contians(a, 'b')")).toMatchInlineSnapshot(`"0: unknown function "contians" (did you mean "contains"?)"`);
-    expect(error('frobnicate()')).toMatchInlineSnapshot(`"0: unknown function "frobnicate" (known: contains, startsWith, endsWith, format, join, toJSON, fromJSON, success, failure, cancelled, always, hashFiles)"`);
+    expect(error("contians(a, 'b')")).toMatchInlineSnapshot(
+      `"0: unknown function "contians" (did you mean "contains"?)"`,
+    );
+    expect(error('frobnicate()')).toMatchInlineSnapshot(
+      `"0: unknown function "frobnicate" (known: contains, startsWith, endsWith, format, join, toJSON, fromJSON, success, failure, cancelled, always, hashFiles)"`,
+    );
     expect(error('success(1)')).toMatchInlineSnapshot(`"0: success() takes 0 arguments, got 1"`);
     expect(error('contains(a)')).toMatchInlineSnapshot(`"0: contains() takes 2 arguments, got 1"`);
     expect(error('join()')).toMatchInlineSnapshot(`"0: join() takes 1 or 2 arguments, got 0"`);
@@ -104,6 +110,12 @@ describe('parseExpression', () => {
 
   it('records where each node starts and ends', () => {
     const result = parseExpression("  a.b == 'x'");
-    expect('ast' in result && result.ast).toMatchObject({ kind: 'compare', start: 2, end: 12, left: { start: 2, end: 5 }, right: { start: 9, end: 12 } });
+    expect('ast' in result && result.ast).toMatchObject({
+      kind: 'compare',
+      start: 2,
+      end: 12,
+      left: { start: 2, end: 5 },
+      right: { start: 9, end: 12 },
+    });
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { isEngineError } from '../../../packages/engine/src/errors.js';
-import { ExpressionSyntaxError, evaluateTemplate, findTemplateExpressions, renderTemplate } from '../../../packages/engine/src/expr/index.js';
+import {
+  ExpressionSyntaxError,
+  evaluateTemplate,
+  findTemplateExpressions,
+  renderTemplate,
+} from '../../../packages/engine/src/expr/index.js';
 import { ctx } from './expr-test-context.js';
 
 describe('findTemplateExpressions', () => {
@@ -14,7 +19,9 @@ describe('findTemplateExpressions', () => {
   });
 
   it('does not end an expression at a }} inside a string literal', () => {
-    expect(findTemplateExpressions("${{ format('{{0}}', 'x') }}!")).toEqual([{ src: " format('{{0}}', 'x') ", start: 0, end: 27 }]);
+    expect(findTemplateExpressions("${{ format('{{0}}', 'x') }}!")).toEqual([
+      { src: " format('{{0}}', 'x') ", start: 0, end: 27 },
+    ]);
   });
 
   it('reports an unterminated ${{ with its offset', () => {
@@ -32,13 +39,15 @@ describe('findTemplateExpressions', () => {
 
 describe('renderTemplate', () => {
   it('replaces each expression with its value as text', () => {
-    expect(renderTemplate('npm test -- --shard=${{ matrix.os }}/3 on ${{ git.branch }}', ctx)).toBe('npm test -- --shard=linux/3 on main');
+    expect(renderTemplate('npm test -- --shard=${{ matrix.os }}/3 on ${{ git.branch }}', ctx)).toBe(
+      'npm test -- --shard=linux/3 on main',
+    );
   });
 
   it('renders null as nothing, booleans and numbers as written, lists and objects as JSON', () => {
-    expect(renderTemplate('[${{ git.nope }}] ${{ true }} ${{ 1.5 }} ${{ matrix.list }} ${{ jobs.build.outputs }}', ctx)).toBe(
-      '[] true 1.5 ["a","b","c"] {"digest":"sha256:abc"}',
-    );
+    expect(
+      renderTemplate('[${{ git.nope }}] ${{ true }} ${{ 1.5 }} ${{ matrix.list }} ${{ jobs.build.outputs }}', ctx),
+    ).toBe('[] true 1.5 ["a","b","c"] {"digest":"sha256:abc"}');
   });
 
   it('leaves text without expressions alone', () => {
@@ -46,7 +55,9 @@ describe('renderTemplate', () => {
   });
 
   it('passes hashFiles through', () => {
-    expect(renderTemplate("npm-${{ hashFiles('package-lock.json') }}", ctx, { hashFiles: () => 'abc' })).toBe('npm-abc');
+    expect(renderTemplate("npm-${{ hashFiles('package-lock.json') }}", ctx, { hashFiles: () => 'abc' })).toBe(
+      'npm-abc',
+    );
   });
 
   it('throws EXPR_SYNTAX with the offset in the whole text, and EXPR_EVAL naming the expression', () => {
@@ -59,9 +70,13 @@ describe('renderTemplate', () => {
       }
       return 'no error';
     };
-    expect(thrown('echo ${{ git.sha == }}')).toMatchInlineSnapshot(`"EXPR_SYNTAX @20 expected a value after "==", got end of expression"`);
+    expect(thrown('echo ${{ git.sha == }}')).toMatchInlineSnapshot(
+      `"EXPR_SYNTAX @20 expected a value after "==", got end of expression"`,
+    );
     expect(thrown('echo ${{ }}')).toMatchInlineSnapshot(`"EXPR_SYNTAX @5 empty expression"`);
-    expect(thrown('echo ${{ matrx.os }}')).toMatchInlineSnapshot(`"EXPR_EVAL unknown context "matrx" (did you mean "matrix"?) in "matrx.os""`);
+    expect(thrown('echo ${{ matrx.os }}')).toMatchInlineSnapshot(
+      `"EXPR_EVAL unknown context "matrx" (did you mean "matrix"?) in "matrx.os""`,
+    );
   });
 });
 

@@ -16,7 +16,11 @@ function collect() {
 describe('BuildOutput', () => {
   it('passes the build output on line by line, RUN stderr as stderr without its colour codes', async () => {
     const { output, lines } = collect();
-    await followProgress(Readable.from([captured.subarray(0, 100), captured.subarray(100)]), (message) => output.handle(message), new AbortController().signal);
+    await followProgress(
+      Readable.from([captured.subarray(0, 100), captured.subarray(100)]),
+      (message) => output.handle(message),
+      new AbortController().signal,
+    );
     output.end();
     expect(lines).toEqual([
       ['stdout', 'Step 1/4 : FROM ferry/busybox:1'],
@@ -56,13 +60,20 @@ describe('BuildOutput', () => {
     const messages: ProgressMessage[] = [
       { stream: 'Step 2/2 : COPY missing.txt /' },
       { stream: '\n' },
-      { errorDetail: { message: 'COPY failed: file not found in build context or excluded by .dockerignore: stat missing.txt: file does not exist' } },
+      {
+        errorDetail: {
+          message:
+            'COPY failed: file not found in build context or excluded by .dockerignore: stat missing.txt: file does not exist',
+        },
+      },
     ];
     for (const message of messages) output.handle(message);
     expect(describeBuildFailure(output.failure!, 'Dockerfile')).toBe(
       'Dockerfile step 2/2 failed: COPY missing.txt /\nCOPY failed: file not found in build context or excluded by .dockerignore: stat missing.txt: file does not exist',
     );
-    expect(describeBuildFailure({ message: 'no build stage in current context', output: [] }, 'Dockerfile')).toBe('docker build of Dockerfile failed: no build stage in current context');
+    expect(describeBuildFailure({ message: 'no build stage in current context', output: [] }, 'Dockerfile')).toBe(
+      'docker build of Dockerfile failed: no build stage in current context',
+    );
   });
 
   it('keeps the image id and counts the steps taken from the cache', () => {
@@ -86,7 +97,13 @@ describe('BuildOutput', () => {
   });
 
   it('cuts a very long instruction in the error', () => {
-    const failure = { step: { number: 1, total: 1, instruction: `RUN ${'x'.repeat(500)}` }, message: 'failed', output: [] };
-    expect(describeBuildFailure(failure, 'Dockerfile').split('\n')[0]).toHaveLength('Dockerfile step 1/1 failed: '.length + 201);
+    const failure = {
+      step: { number: 1, total: 1, instruction: `RUN ${'x'.repeat(500)}` },
+      message: 'failed',
+      output: [],
+    };
+    expect(describeBuildFailure(failure, 'Dockerfile').split('\n')[0]).toHaveLength(
+      'Dockerfile step 1/1 failed: '.length + 201,
+    );
   });
 });

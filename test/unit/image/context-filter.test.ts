@@ -3,7 +3,9 @@ import { createContextFilter, parseDockerignore } from '../../../packages/engine
 
 describe('parseDockerignore', () => {
   it('keeps one trimmed pattern a line, without comments, blank lines or a BOM', () => {
-    expect(parseDockerignore('\uFEFF# comment\n\n  *.log  \r\n!keep.log\n   # indented comment\nnode_modules/\n')).toEqual(['*.log', '!keep.log', 'node_modules/']);
+    expect(
+      parseDockerignore('\uFEFF# comment\n\n  *.log  \r\n!keep.log\n   # indented comment\nnode_modules/\n'),
+    ).toEqual(['*.log', '!keep.log', 'node_modules/']);
   });
 });
 
@@ -14,11 +16,15 @@ describe('createContextFilter', () => {
   };
 
   it('leaves out what a pattern matches, and everything below a matched directory', () => {
-    expect(sent(['*.log', 'build', 'tmp/'], ['a.log', 'src/a.log', 'build', 'build/out.js', 'tmp/x', 'src/app.js'])).toEqual(['src/a.log', 'src/app.js']);
+    expect(
+      sent(['*.log', 'build', 'tmp/'], ['a.log', 'src/a.log', 'build', 'build/out.js', 'tmp/x', 'src/app.js']),
+    ).toEqual(['src/a.log', 'src/app.js']);
   });
 
   it('matches at the root only unless the pattern says **, as Docker does (not like .gitignore)', () => {
-    expect(sent(['secret.env', '**/*.map'], ['secret.env', 'config/secret.env', 'dist/app.js.map', 'app.js.map'])).toEqual(['config/secret.env']);
+    expect(
+      sent(['secret.env', '**/*.map'], ['secret.env', 'config/secret.env', 'dist/app.js.map', 'app.js.map']),
+    ).toEqual(['config/secret.env']);
   });
 
   it('re-includes with !, the last matching pattern winning', () => {
@@ -31,14 +37,20 @@ describe('createContextFilter', () => {
   });
 
   it('always sends the kept files (Dockerfile, .dockerignore), even under an ignored directory or with glob characters', () => {
-    expect(sent(['*', 'docker'], ['Dockerfile', '.dockerignore', 'docker/app[1].Dockerfile', 'docker/other', 'x'], ['.dockerignore', 'docker/app[1].Dockerfile'])).toEqual([
-      '.dockerignore',
-      'docker/app[1].Dockerfile',
-    ]);
+    expect(
+      sent(
+        ['*', 'docker'],
+        ['Dockerfile', '.dockerignore', 'docker/app[1].Dockerfile', 'docker/other', 'x'],
+        ['.dockerignore', 'docker/app[1].Dockerfile'],
+      ),
+    ).toEqual(['.dockerignore', 'docker/app[1].Dockerfile']);
   });
 
   it('lets the walk skip an ignored directory unless an exception can match inside it', () => {
-    const filter = createContextFilter(['node_modules', 'docs', '!docs/keep.md', 'assets', '!*/logo.png', 'cache', '!**/keep'], []);
+    const filter = createContextFilter(
+      ['node_modules', 'docs', '!docs/keep.md', 'assets', '!*/logo.png', 'cache', '!**/keep'],
+      [],
+    );
     expect(filter.mayIncludeBelow('node_modules')).toBe(true); // `!**/keep` spans any depth
     const plain = createContextFilter(['node_modules', 'docs', '!docs/keep.md', 'assets', '!*/logo.png'], []);
     expect(plain.mayIncludeBelow('node_modules')).toBe(true); // `*/logo.png` could be node_modules/logo.png

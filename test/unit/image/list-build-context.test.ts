@@ -15,7 +15,8 @@ async function tempDir(files: Parameters<typeof createTempDir>[0]) {
   return dir.dir;
 }
 
-const names = (context: { entries: Array<{ name: string; type: string }> }) => context.entries.map((entry) => (entry.type === 'directory' ? `${entry.name}/` : entry.name));
+const names = (context: { entries: Array<{ name: string; type: string }> }) =>
+  context.entries.map((entry) => (entry.type === 'directory' ? `${entry.name}/` : entry.name));
 
 describe('listBuildContext', () => {
   it('sends what .dockerignore does not exclude, always with the Dockerfile and .dockerignore', async () => {
@@ -35,17 +36,41 @@ describe('listBuildContext', () => {
     });
     await mkdir(path.join(dir, 'empty'));
     const context = await listBuildContext({ directory: dir, dockerfile: path.join(dir, 'Dockerfile') });
-    expect(names(context)).toEqual(['.dockerignore', 'Dockerfile', 'docs/', 'docs/keep.md', 'empty/', 'hello.txt', 'link.txt', 'src/', 'src/app.sh', 'src/nested/', 'src/nested/deep.log']);
+    expect(names(context)).toEqual([
+      '.dockerignore',
+      'Dockerfile',
+      'docs/',
+      'docs/keep.md',
+      'empty/',
+      'hello.txt',
+      'link.txt',
+      'src/',
+      'src/app.sh',
+      'src/nested/',
+      'src/nested/deep.log',
+    ]);
     expect(context.dockerfile).toBe('Dockerfile');
     expect(context.ignoreFile).toBe(path.join(dir, '.dockerignore'));
     expect(context.files).toBe(7);
     expect(context.entries.find((entry) => entry.name === 'src/app.sh')?.mode).toBe(0o755);
-    expect(context.entries.find((entry) => entry.name === 'link.txt')).toMatchObject({ type: 'symlink', linkname: 'hello.txt' });
+    expect(context.entries.find((entry) => entry.name === 'link.txt')).toMatchObject({
+      type: 'symlink',
+      linkname: 'hello.txt',
+    });
   });
 
   it('leaves out the omitted paths whatever the ignore file says', async () => {
-    const dir = await tempDir({ Dockerfile: 'FROM x\n', '.ferry/runs/1/events.jsonl': '{}\n', 'app/.ferry/kept': 'k\n', '.dockerignore': '!.ferry\n' });
-    const context = await listBuildContext({ directory: dir, dockerfile: path.join(dir, 'Dockerfile'), omit: ['.ferry'] });
+    const dir = await tempDir({
+      Dockerfile: 'FROM x\n',
+      '.ferry/runs/1/events.jsonl': '{}\n',
+      'app/.ferry/kept': 'k\n',
+      '.dockerignore': '!.ferry\n',
+    });
+    const context = await listBuildContext({
+      directory: dir,
+      dockerfile: path.join(dir, 'Dockerfile'),
+      omit: ['.ferry'],
+    });
     expect(names(context)).toEqual(['.dockerignore', 'Dockerfile', 'app/', 'app/.ferry/', 'app/.ferry/kept']);
   });
 
@@ -65,19 +90,36 @@ describe('listBuildContext', () => {
   });
 
   it('adds a Dockerfile from outside the context under a content-derived name that .dockerignore hides from COPY', async () => {
-    const dir = await tempDir({ 'ci/release.Dockerfile': 'FROM ferry/busybox:1\n', 'app/.dockerignore': '*.log\n', 'app/main.sh': 'echo\n' });
-    const first = await listBuildContext({ directory: path.join(dir, 'app'), dockerfile: path.join(dir, 'ci/release.Dockerfile') });
-    const again = await listBuildContext({ directory: path.join(dir, 'app'), dockerfile: path.join(dir, 'ci/release.Dockerfile') });
+    const dir = await tempDir({
+      'ci/release.Dockerfile': 'FROM ferry/busybox:1\n',
+      'app/.dockerignore': '*.log\n',
+      'app/main.sh': 'echo\n',
+    });
+    const first = await listBuildContext({
+      directory: path.join(dir, 'app'),
+      dockerfile: path.join(dir, 'ci/release.Dockerfile'),
+    });
+    const again = await listBuildContext({
+      directory: path.join(dir, 'app'),
+      dockerfile: path.join(dir, 'ci/release.Dockerfile'),
+    });
     expect(first.dockerfile).toMatch(/^\.dockerfile\.[0-9a-f]{20}$/);
     expect(again.dockerfile).toBe(first.dockerfile);
     expect(names(first)).toEqual(['.dockerignore', 'main.sh', first.dockerfile]);
     const ignore = first.entries.find((entry) => entry.name === '.dockerignore');
     expect(ignore?.content?.toString()).toBe(`*.log\n${first.dockerfile}\n`);
-    expect(first.entries.find((entry) => entry.name === first.dockerfile)?.content?.toString()).toBe('FROM ferry/busybox:1\n');
+    expect(first.entries.find((entry) => entry.name === first.dockerfile)?.content?.toString()).toBe(
+      'FROM ferry/busybox:1\n',
+    );
   });
 
   it('fails with IMAGE_CONTEXT when the context cannot be read', async () => {
-    await expect(listBuildContext({ directory: '/nonexistent/ferry-context', dockerfile: '/nonexistent/ferry-context/Dockerfile' })).rejects.toMatchObject({
+    await expect(
+      listBuildContext({
+        directory: '/nonexistent/ferry-context',
+        dockerfile: '/nonexistent/ferry-context/Dockerfile',
+      }),
+    ).rejects.toMatchObject({
       code: 'IMAGE_CONTEXT',
     });
   });

@@ -3,7 +3,9 @@ import { ociLabels, sourceUrl } from '../../../packages/engine/src/image/oci-lab
 
 describe('ociLabels', () => {
   it('labels revision, source and created from git', () => {
-    expect(ociLabels({ sha: 'a'.repeat(40), repo: 'git@github.com:acme/shop.git' }, new Date('2026-01-02T03:04:05.678Z'))).toEqual({
+    expect(
+      ociLabels({ sha: 'a'.repeat(40), repo: 'git@github.com:acme/shop.git' }, new Date('2026-01-02T03:04:05.678Z')),
+    ).toEqual({
       'org.opencontainers.image.revision': 'a'.repeat(40),
       'org.opencontainers.image.source': 'https://github.com/acme/shop',
       'org.opencontainers.image.created': '2026-01-02T03:04:05Z',

@@ -13,20 +13,41 @@ afterEach(async () => {
 
 async function unpack(stream: Readable) {
   const extract = tar.extract();
-  const entries: Array<{ name: string; type: string; mode: number; uid: number; gid: number; linkname?: string | null; body: string }> = [];
+  const entries: Array<{
+    name: string;
+    type: string;
+    mode: number;
+    uid: number;
+    gid: number;
+    linkname?: string | null;
+    body: string;
+  }> = [];
   stream.pipe(extract as unknown as NodeJS.WritableStream);
   for await (const source of extract) {
     const chunks: Buffer[] = [];
     for await (const chunk of source) chunks.push(chunk as Buffer);
     const { name, type, mode, uid, gid, linkname } = source.header;
-    entries.push({ name, type: String(type), mode: mode ?? 0, uid: uid ?? -1, gid: gid ?? -1, linkname, body: Buffer.concat(chunks).toString() });
+    entries.push({
+      name,
+      type: String(type),
+      mode: mode ?? 0,
+      uid: uid ?? -1,
+      gid: gid ?? -1,
+      linkname,
+      body: Buffer.concat(chunks).toString(),
+    });
   }
   return entries;
 }
 
 describe('packBuildContext', () => {
   it('packs files, directories and symlinks owned by root, with their modes', async () => {
-    const dir = await createTempDir({ Dockerfile: 'FROM x\n', 'bin/run.sh': { content: '#!/bin/sh\n', mode: 0o750 }, 'link': { symlink: 'Dockerfile' }, 'big.bin': 'x'.repeat(2 * 1024 * 1024) });
+    const dir = await createTempDir({
+      Dockerfile: 'FROM x\n',
+      'bin/run.sh': { content: '#!/bin/sh\n', mode: 0o750 },
+      link: { symlink: 'Dockerfile' },
+      'big.bin': 'x'.repeat(2 * 1024 * 1024),
+    });
     cleanups.push(dir.cleanup);
     const context = await listBuildContext({ directory: dir.dir, dockerfile: path.join(dir.dir, 'Dockerfile') });
     const packed = packBuildContext(context);
@@ -52,7 +73,10 @@ describe('packBuildContext', () => {
     await dir.cleanup();
     const packed = packBuildContext(context);
     packed.stream.resume();
-    await expect(packed.done).rejects.toMatchObject({ code: 'IMAGE_CONTEXT', message: expect.stringContaining('cannot pack the build context') });
+    await expect(packed.done).rejects.toMatchObject({
+      code: 'IMAGE_CONTEXT',
+      message: expect.stringContaining('cannot pack the build context'),
+    });
     expect(packed.failure?.code).toBe('IMAGE_CONTEXT');
   });
 });

@@ -14,7 +14,8 @@ describe('PushOutput', () => {
     at(0, { status: 'The push refers to repository [127.0.0.1:5000/shop/api]' });
     at(0, { status: 'Preparing', id: 'f33ffd33ece1', progressDetail: {} });
     at(10, { status: 'Pushing', id: 'f33ffd33ece1', progressDetail: { current: 19_968, total: 1_985_658 } });
-    for (let ms = 20; ms < 1000; ms += 10) at(ms, { status: 'Pushing', id: 'f33ffd33ece1', progressDetail: { current: ms * 1000, total: 1_985_658 } });
+    for (let ms = 20; ms < 1000; ms += 10)
+      at(ms, { status: 'Pushing', id: 'f33ffd33ece1', progressDetail: { current: ms * 1000, total: 1_985_658 } });
     at(1010, { status: 'Pushing', id: 'f33ffd33ece1', progressDetail: { current: 1_500_000, total: 1_985_658 } });
     at(1020, { status: 'Pushing', id: 'f4fce6f97c9b', progressDetail: { current: 2048, total: 3 } });
     at(1100, { status: 'Pushed', id: 'f33ffd33ece1', progressDetail: {} });
@@ -57,12 +58,20 @@ describe('describePushError', () => {
     expect(describePushError(image, '127.0.0.1:5798', 'no basic auth credentials', 'none')).toBe(
       `push of ${image} failed: no credentials were found for 127.0.0.1:5798: declare the secrets FERRY_REGISTRY_USER and FERRY_REGISTRY_PASSWORD on the job, or log in so the Docker config file has auths["127.0.0.1:5798"] (engine: no basic auth credentials)`,
     );
-    expect(describePushError(image, '127.0.0.1:5798', 'unauthorized: authentication required', 'secrets')).toContain('refused the credentials from the job\'s secrets');
-    expect(describePushError(image, '127.0.0.1:5798', 'unauthorized: authentication required', 'docker-config')).toContain('from the Docker config file');
-    expect(describePushError(image, 'ghcr.io', 'denied: permission_denied: write_package', 'secrets')).toContain('denied access to the repository');
+    expect(describePushError(image, '127.0.0.1:5798', 'unauthorized: authentication required', 'secrets')).toContain(
+      "refused the credentials from the job's secrets",
+    );
+    expect(
+      describePushError(image, '127.0.0.1:5798', 'unauthorized: authentication required', 'docker-config'),
+    ).toContain('from the Docker config file');
+    expect(describePushError(image, 'ghcr.io', 'denied: permission_denied: write_package', 'secrets')).toContain(
+      'denied access to the repository',
+    );
   });
 
   it('passes other reasons on as they are', () => {
-    expect(describePushError(image, '127.0.0.1:5798', 'blob upload unknown', 'none')).toBe(`push of ${image} failed: blob upload unknown`);
+    expect(describePushError(image, '127.0.0.1:5798', 'blob upload unknown', 'none')).toBe(
+      `push of ${image} failed: blob upload unknown`,
+    );
   });
 });

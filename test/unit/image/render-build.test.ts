@@ -33,7 +33,13 @@ describe('renderBuild', () => {
   });
 
   it('defaults the context to . and push to false', () => {
-    expect(renderBuild({ tags: ['app'] }, ctx)).toMatchObject({ context: '.', push: false, args: {}, labels: {}, cacheFrom: [] });
+    expect(renderBuild({ tags: ['app'] }, ctx)).toMatchObject({
+      context: '.',
+      push: false,
+      args: {},
+      labels: {},
+      cacheFrom: [],
+    });
   });
 
   it('names the key of an expression that does not evaluate', () => {

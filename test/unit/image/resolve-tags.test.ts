@@ -15,7 +15,12 @@ describe('resolveTags', () => {
         ['shop/web:${{ git.branch }}', 'shop/web:release/1.2'],
       ),
     );
-    expect(result.tags.map((tag) => tag.name)).toEqual(['127.0.0.1:5000/shop/api:abc1234', '127.0.0.1:5000/shop/api:feature-login', '127.0.0.1:5000/shop/api:latest', 'shop/web:release-1.2']);
+    expect(result.tags.map((tag) => tag.name)).toEqual([
+      '127.0.0.1:5000/shop/api:abc1234',
+      '127.0.0.1:5000/shop/api:feature-login',
+      '127.0.0.1:5000/shop/api:latest',
+      'shop/web:release-1.2',
+    ]);
     expect(result.tags[0]?.reference).toEqual({ registry: '127.0.0.1:5000', path: 'shop/api', tag: 'abc1234' });
     expect(result.notes).toEqual([
       'tag 127.0.0.1:5000/shop/api:feature/login written as 127.0.0.1:5000/shop/api:feature-login (a tag holds only letters, digits, _ . and -)',
@@ -27,7 +32,11 @@ describe('resolveTags', () => {
 
   it('reports a tag that cannot be a reference, naming its template', () => {
     const result = resolveTags(
-      rendered(['${{ env.REPO }}:1', 'Shop/API:1'], ['app@sha256:' + 'a'.repeat(64), 'app@sha256:' + 'a'.repeat(64)], ['${{ git.repo }}:1', 'https://bot@git.example.com/shop.git:1']),
+      rendered(
+        ['${{ env.REPO }}:1', 'Shop/API:1'],
+        ['app@sha256:' + 'a'.repeat(64), 'app@sha256:' + 'a'.repeat(64)],
+        ['${{ git.repo }}:1', 'https://bot@git.example.com/shop.git:1'],
+      ),
     );
     expect(result.tags).toEqual([]);
     expect(result.problems).toEqual([

@@ -4,20 +4,38 @@ import { formatIssue, formatIssues, formatPath, parsePath } from '../../../packa
 describe('formatIssue', () => {
   it('prints like a compiler: file:line:col CODE path: message', () => {
     expect(
-      formatIssue({ code: 'SPEC_INVALID', file: 'pipelines/web.yml', line: 7, col: 12, path: 'jobs.build.steps[1].run', message: 'expected string, got number' }),
+      formatIssue({
+        code: 'SPEC_INVALID',
+        file: 'pipelines/web.yml',
+        line: 7,
+        col: 12,
+        path: 'jobs.build.steps[1].run',
+        message: 'expected string, got number',
+      }),
     ).toBe('pipelines/web.yml:7:12 SPEC_INVALID jobs.build.steps[1].run: expected string, got number');
   });
 
   it('leaves out an empty path, and the position of an issue about the whole file', () => {
-    expect(formatIssue({ code: 'SPEC_YAML', file: 'f.yml', line: 3, col: 1, path: '', message: 'bad' })).toBe('f.yml:3:1 SPEC_YAML bad');
-    expect(formatIssue({ code: 'SPEC_NOT_FOUND', file: 'f.yml', line: 0, col: 0, path: '', message: 'pipeline file not found' })).toBe(
-      'f.yml: SPEC_NOT_FOUND pipeline file not found',
+    expect(formatIssue({ code: 'SPEC_YAML', file: 'f.yml', line: 3, col: 1, path: '', message: 'bad' })).toBe(
+      'f.yml:3:1 SPEC_YAML bad',
     );
+    expect(
+      formatIssue({
+        code: 'SPEC_NOT_FOUND',
+        file: 'f.yml',
+        line: 0,
+        col: 0,
+        path: '',
+        message: 'pipeline file not found',
+      }),
+    ).toBe('f.yml: SPEC_NOT_FOUND pipeline file not found');
   });
 
   it('prints one issue per line', () => {
     const issue = { code: 'SPEC_INVALID' as const, file: 'f.yml', line: 1, col: 2, path: 'a', message: 'm' };
-    expect(formatIssues([issue, { ...issue, line: 2 }])).toBe('f.yml:1:2 SPEC_INVALID a: m\nf.yml:2:2 SPEC_INVALID a: m');
+    expect(formatIssues([issue, { ...issue, line: 2 }])).toBe(
+      'f.yml:1:2 SPEC_INVALID a: m\nf.yml:2:2 SPEC_INVALID a: m',
+    );
     expect(formatIssues([])).toBe('');
   });
 });
@@ -30,7 +48,12 @@ describe('formatPath and parsePath', () => {
   });
 
   it('read back what they write', () => {
-    for (const path of [['jobs', 'test', 'steps', 2, 'run'], ['env', 'A.B'], ['on', 'push', 'branches', 0], ['services', 'api', 'env', 'x"y']]) {
+    for (const path of [
+      ['jobs', 'test', 'steps', 2, 'run'],
+      ['env', 'A.B'],
+      ['on', 'push', 'branches', 0],
+      ['services', 'api', 'env', 'x"y'],
+    ]) {
       expect(parsePath(formatPath(path))).toEqual(path);
     }
   });

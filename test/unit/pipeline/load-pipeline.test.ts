@@ -22,7 +22,10 @@ describe('loadPipeline', () => {
   });
 
   it('reports a directory as unreadable', () => {
-    expect(loadPipeline(tempDir(), 'dir').issues[0]).toMatchObject({ code: 'SPEC_NOT_FOUND', message: expect.stringContaining('EISDIR') });
+    expect(loadPipeline(tempDir(), 'dir').issues[0]).toMatchObject({
+      code: 'SPEC_NOT_FOUND',
+      message: expect.stringContaining('EISDIR'),
+    });
   });
 });
 

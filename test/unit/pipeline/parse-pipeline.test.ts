@@ -11,7 +11,18 @@ describe('parsePipeline', () => {
   });
 
   it('never throws, whatever the input', () => {
-    for (const text of ['', '\0', ':::', '[', '{a: 1', 'jobs: !!binary x', '*undefined', '- - -', 'a: &a [*a]', '%YAML 9\n---\n']) {
+    for (const text of [
+      '',
+      '\0',
+      ':::',
+      '[',
+      '{a: 1',
+      'jobs: !!binary x',
+      '*undefined',
+      '- - -',
+      'a: &a [*a]',
+      '%YAML 9\n---\n',
+    ]) {
       expect(() => parsePipeline(text, 'f.yml')).not.toThrow();
       expect(parsePipeline(text, 'f.yml').spec).toBeUndefined();
     }
@@ -19,7 +30,13 @@ describe('parsePipeline', () => {
 
   it('refuses alias bombs', () => {
     const levels = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]'];
-    for (const [prev, name] of [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['e', 'f']] as const) {
+    for (const [prev, name] of [
+      ['a', 'b'],
+      ['b', 'c'],
+      ['c', 'd'],
+      ['d', 'e'],
+      ['e', 'f'],
+    ] as const) {
       levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
     }
     expect(issuesOf(`${levels.join('\n')}\njobs: {}\n`)).toMatch(/^f\.yml:1:1 SPEC_YAML .*alias/i);
@@ -34,7 +51,9 @@ describe('parsePipeline', () => {
   });
 
   it('rejects a file of several documents', () => {
-    expect(issuesOf('jobs: {}\n---\njobs: {}\n')).toMatchInlineSnapshot(`"f.yml:2:1 SPEC_YAML a pipeline file holds one YAML document; remove the "---" separator"`);
+    expect(issuesOf('jobs: {}\n---\njobs: {}\n')).toMatchInlineSnapshot(
+      `"f.yml:2:1 SPEC_YAML a pipeline file holds one YAML document; remove the "---" separator"`,
+    );
   });
 
   it('points into quoted strings and block scalars at the expression', () => {
@@ -58,7 +77,17 @@ describe('parsePipeline', () => {
   });
 
   it('points at the anchor when the problem comes through a merge key', () => {
-    const text = ['jobs:', '  a: &base', '    image: x', '    steps: [{ run: make }]', '    timeout: soon', '  b:', '    <<: *base', '    needs: a', ''].join('\n');
+    const text = [
+      'jobs:',
+      '  a: &base',
+      '    image: x',
+      '    steps: [{ run: make }]',
+      '    timeout: soon',
+      '  b:',
+      '    <<: *base',
+      '    needs: a',
+      '',
+    ].join('\n');
     expect(issuesOf(text)).toMatchInlineSnapshot(`
       "f.yml:5:14 SPEC_INVALID jobs.a.timeout: expected a duration like 30s, 10m or 1h30m
       f.yml:5:14 SPEC_INVALID jobs.b.timeout: expected a duration like 30s, 10m or 1h30m"
@@ -66,12 +95,16 @@ describe('parsePipeline', () => {
   });
 
   it('points at the key of the mapping that misses a required key', () => {
-    expect(issuesOf('jobs:\n  a:\n    image: x\n    steps:\n      - name: build\n        env: {}\n')).toMatchInlineSnapshot(`"f.yml:5:9 SPEC_INVALID jobs.a.steps[0].run: required"`);
+    expect(
+      issuesOf('jobs:\n  a:\n    image: x\n    steps:\n      - name: build\n        env: {}\n'),
+    ).toMatchInlineSnapshot(`"f.yml:5:9 SPEC_INVALID jobs.a.steps[0].run: required"`);
     expect(issuesOf('name: x\n')).toMatchInlineSnapshot(`"f.yml:1:1 SPEC_INVALID jobs: required"`);
   });
 
   it('points at the key when a value is left empty', () => {
-    expect(issuesOf('jobs:\n  a:\n    image:\n    steps: [{ run: make }]\n')).toMatchInlineSnapshot(`"f.yml:3:5 SPEC_INVALID jobs.a.image: expected string, got null"`);
+    expect(issuesOf('jobs:\n  a:\n    image:\n    steps: [{ run: make }]\n')).toMatchInlineSnapshot(
+      `"f.yml:3:5 SPEC_INVALID jobs.a.image: expected string, got null"`,
+    );
   });
 
   it('accepts bare, wrapped and boolean conditions but not half-wrapped ones', () => {
@@ -79,7 +112,9 @@ describe('parsePipeline', () => {
     expect(issuesOf(job("git.branch == 'main'"))).toBe('');
     expect(issuesOf(job("${{ git.branch == 'main' }}"))).toBe('');
     expect(issuesOf(job('false'))).toBe('');
-    expect(issuesOf(job("${{ git.tag }} && ${{ git.sha }}"))).toMatchInlineSnapshot(`"f.yml:4:9 EXPR_SYNTAX jobs.a.if: a condition must be one expression: wrap all of it in a single \${{ }}, or none of it"`);
+    expect(issuesOf(job('${{ git.tag }} && ${{ git.sha }}'))).toMatchInlineSnapshot(
+      `"f.yml:4:9 EXPR_SYNTAX jobs.a.if: a condition must be one expression: wrap all of it in a single \${{ }}, or none of it"`,
+    );
   });
 
   it('lets a job read outputs of jobs it needs through stage order', () => {
@@ -91,7 +126,9 @@ jobs:
   d: { stage: three, needs: [b], image: x, steps: [{ run: "echo \${{ jobs.a.outputs.v }}" }] }
   e: { image: x, steps: [{ run: "echo \${{ jobs.a.outputs.v }}" }] }
 `;
-    expect(issuesOf(text)).toMatchInlineSnapshot(`"f.yml:7:43 SPEC_INVALID jobs.e.steps[0].run: job "e" reads jobs.a.outputs but does not need "a" (add it to needs)"`);
+    expect(issuesOf(text)).toMatchInlineSnapshot(
+      `"f.yml:7:43 SPEC_INVALID jobs.e.steps[0].run: job "e" reads jobs.a.outputs but does not need "a" (add it to needs)"`,
+    );
   });
 
   it('knows matrix axes that only include entries add', () => {
@@ -147,7 +184,11 @@ jobs:
   });
 
   it('quotes keys that are not plain names in paths', () => {
-    expect(issuesOf('jobs:\n  a:\n    image: x\n    steps: [{ run: make }]\n    env: { "A.B": 1 }\n')).toMatchInlineSnapshot(`"f.yml:5:12 SPEC_INVALID jobs.a.env["A.B"]: invalid name "A.B": expected an environment variable name (letters, digits, _; not starting with a digit)"`);
+    expect(
+      issuesOf('jobs:\n  a:\n    image: x\n    steps: [{ run: make }]\n    env: { "A.B": 1 }\n'),
+    ).toMatchInlineSnapshot(
+      `"f.yml:5:12 SPEC_INVALID jobs.a.env["A.B"]: invalid name "A.B": expected an environment variable name (letters, digits, _; not starting with a digit)"`,
+    );
   });
 
   it('requires at least one job and distinct stages', () => {
@@ -158,7 +199,10 @@ jobs:
   });
 
   it('places a dotted path in the file for issues found later (by the planner)', () => {
-    const { locate } = parsePipeline('jobs:\n  a:\n    image: x\n    needs: [b]\n    steps:\n      - run: make\n  b: {}\n', 'f.yml');
+    const { locate } = parsePipeline(
+      'jobs:\n  a:\n    image: x\n    needs: [b]\n    steps:\n      - run: make\n  b: {}\n',
+      'f.yml',
+    );
     expect(locate('jobs.a.needs')).toEqual({ line: 4, col: 5 });
     expect(locate('jobs.a.steps[0].run')).toEqual({ line: 6, col: 9 });
     expect(locate('jobs.b')).toEqual({ line: 7, col: 3 });

@@ -26,7 +26,9 @@ describe('invalid fixtures', () => {
   };
 
   it('reports a value of the wrong type at the value', () => {
-    expect(check('bad-type.yml')).toMatchInlineSnapshot(`"invalid/bad-type.yml:6:14 SPEC_INVALID jobs.build.steps[1].run: expected string, got number"`);
+    expect(check('bad-type.yml')).toMatchInlineSnapshot(
+      `"invalid/bad-type.yml:6:14 SPEC_INVALID jobs.build.steps[1].run: expected string, got number"`,
+    );
   });
 
   it('reports each unknown key at the key, with a suggestion', () => {
@@ -38,7 +40,9 @@ describe('invalid fixtures', () => {
   });
 
   it('reports a need of an unknown job with a suggestion', () => {
-    expect(check('unknown-need.yml')).toMatchInlineSnapshot(`"invalid/unknown-need.yml:7:13 PLAN_UNKNOWN_NEED jobs.deploy.needs[0]: job "deploy" needs unknown job "tests" (did you mean "test"?)"`);
+    expect(check('unknown-need.yml')).toMatchInlineSnapshot(
+      `"invalid/unknown-need.yml:7:13 PLAN_UNKNOWN_NEED jobs.deploy.needs[0]: job "deploy" needs unknown job "tests" (did you mean "test"?)"`,
+    );
   });
 
   it('reports malformed expressions at the column of the problem', () => {
@@ -51,11 +55,15 @@ describe('invalid fixtures', () => {
   });
 
   it('reports YAML syntax errors where yaml finds them', () => {
-    expect(check('yaml-syntax.yml')).toMatchInlineSnapshot(`"invalid/yaml-syntax.yml:5:3 SPEC_YAML flow sequence in block collection must be sufficiently indented and end with a ]"`);
+    expect(check('yaml-syntax.yml')).toMatchInlineSnapshot(
+      `"invalid/yaml-syntax.yml:5:3 SPEC_YAML flow sequence in block collection must be sufficiently indented and end with a ]"`,
+    );
   });
 
   it('reports a duplicate key as a YAML error naming the key', () => {
-    expect(check('duplicate-key.yml')).toMatchInlineSnapshot(`"invalid/duplicate-key.yml:4:5 SPEC_YAML duplicate key "image""`);
+    expect(check('duplicate-key.yml')).toMatchInlineSnapshot(
+      `"invalid/duplicate-key.yml:4:5 SPEC_YAML duplicate key "image""`,
+    );
   });
 
   it('reports every problem of a file at once, in file order', () => {
@@ -74,11 +82,15 @@ describe('invalid fixtures', () => {
   });
 
   it('reports a steps job without an image', () => {
-    expect(check('missing-image.yml')).toMatchInlineSnapshot(`"invalid/missing-image.yml:2:3 SPEC_INVALID jobs.test: a job with steps needs an image to run them in (add image: …)"`);
+    expect(check('missing-image.yml')).toMatchInlineSnapshot(
+      `"invalid/missing-image.yml:2:3 SPEC_INVALID jobs.test: a job with steps needs an image to run them in (add image: …)"`,
+    );
   });
 
   it('reports a stage that is not in stages, with a suggestion', () => {
-    expect(check('stage-not-in-stages.yml')).toMatchInlineSnapshot(`"invalid/stage-not-in-stages.yml:4:12 SPEC_INVALID jobs.unit.stage: stage "tset" is not one of the stages (build, test, deploy) (did you mean "test"?)"`);
+    expect(check('stage-not-in-stages.yml')).toMatchInlineSnapshot(
+      `"invalid/stage-not-in-stages.yml:4:12 SPEC_INVALID jobs.unit.stage: stage "tset" is not one of the stages (build, test, deploy) (did you mean "test"?)"`,
+    );
   });
 
   it('reports jobs with no kind or two kinds', () => {
@@ -138,8 +150,12 @@ describe('invalid fixtures', () => {
   });
 
   it('reports an empty file and a file that is not a mapping', () => {
-    expect(check('empty.yml')).toMatchInlineSnapshot(`"invalid/empty.yml:1:1 SPEC_INVALID the file is empty; a pipeline needs at least jobs:"`);
-    expect(check('not-a-mapping.yml')).toMatchInlineSnapshot(`"invalid/not-a-mapping.yml:1:1 SPEC_INVALID expected mapping, got list"`);
+    expect(check('empty.yml')).toMatchInlineSnapshot(
+      `"invalid/empty.yml:1:1 SPEC_INVALID the file is empty; a pipeline needs at least jobs:"`,
+    );
+    expect(check('not-a-mapping.yml')).toMatchInlineSnapshot(
+      `"invalid/not-a-mapping.yml:1:1 SPEC_INVALID expected mapping, got list"`,
+    );
   });
 
   it('has a test for every invalid fixture', () => {

@@ -6,11 +6,21 @@ describe('allowedKeysAt', () => {
   it('walks objects, records and arrays of the schema', () => {
     expect(allowedKeysAt(PipelineSchema, [])).toEqual(['name', 'on', 'env', 'secrets', 'stages', 'jobs', 'services']);
     expect(allowedKeysAt(PipelineSchema, ['jobs', 'any'])).toContain('image');
-    expect(allowedKeysAt(PipelineSchema, ['jobs', 'any', 'steps', 3])).toEqual(['name', 'run', 'env', 'timeout', 'if', 'allowFailure']);
+    expect(allowedKeysAt(PipelineSchema, ['jobs', 'any', 'steps', 3])).toEqual([
+      'name',
+      'run',
+      'env',
+      'timeout',
+      'if',
+      'allowFailure',
+    ]);
   });
 
   it('collects the keys of every object option of a union', () => {
-    expect(allowedKeysAt(PipelineSchema, ['services', 'api', 'strategy', 'canary', 'steps', 0])).toEqual(['weight', 'pause']);
+    expect(allowedKeysAt(PipelineSchema, ['services', 'api', 'strategy', 'canary', 'steps', 0])).toEqual([
+      'weight',
+      'pause',
+    ]);
     expect(allowedKeysAt(PipelineSchema, ['jobs', 'a', 'artifacts'])).toEqual(['paths', 'when', 'expireIn']);
   });
 

@@ -3,7 +3,9 @@ import { planPipeline } from '../../../packages/engine/src/plan/plan-pipeline.js
 import type { PlanContext } from '../../../packages/engine/src/plan/plan-pipeline.js';
 import type { PipelineSpec } from '../../../packages/engine/src/pipeline/pipeline-schema.js';
 
-const ctx: PlanContext = { git: { sha: 'abcdef1234567', shortSha: 'abcdef1', branch: 'main', ref: 'refs/heads/main', tag: '', repo: 'r' } };
+const ctx: PlanContext = {
+  git: { sha: 'abcdef1234567', shortSha: 'abcdef1', branch: 'main', ref: 'refs/heads/main', tag: '', repo: 'r' },
+};
 const step = (run: string) => ({ run });
 
 function plan(spec: PipelineSpec, context: Partial<PlanContext> = {}) {
@@ -45,7 +47,11 @@ describe('planPipeline', () => {
   it('expands a matrix into one JobRun per cell with the values rendered, and dependents wait for all cells', () => {
     const p = plan({
       jobs: {
-        test: { image: 'node:${{ matrix.node }}', matrix: { node: [18, 20], os: ['linux'] }, steps: [step('echo ${{ matrix.node }}-${{ matrix.os }}')] },
+        test: {
+          image: 'node:${{ matrix.node }}',
+          matrix: { node: [18, 20], os: ['linux'] },
+          steps: [step('echo ${{ matrix.node }}-${{ matrix.os }}')],
+        },
         after: { needs: 'test', image: 'x', steps: [step('done')] },
       },
     });
@@ -60,7 +66,15 @@ describe('planPipeline', () => {
       jobs: {
         t: {
           image: 'x',
-          matrix: { os: ['linux', 'mac'], node: [18, 20], exclude: [{ os: 'mac', node: 18 }], include: [{ os: 'linux', node: 20, extra: 'yes' }, { os: 'bsd', node: 22 }] },
+          matrix: {
+            os: ['linux', 'mac'],
+            node: [18, 20],
+            exclude: [{ os: 'mac', node: 18 }],
+            include: [
+              { os: 'linux', node: 20, extra: 'yes' },
+              { os: 'bsd', node: 22 },
+            ],
+          },
           steps: [step('x')],
         },
       },
@@ -84,24 +98,54 @@ describe('planPipeline', () => {
     expect(p.jobs.map((j) => j.id)).toEqual(['test']);
     expect(p.skipped).toEqual([
       { id: 'deploy', jobId: 'deploy', reason: `if "git.branch == 'release'" was false` },
-      { id: 'notify', jobId: 'notify', reason: `needs "deploy", which is skipped (if "git.branch == 'release'" was false)` },
+      {
+        id: 'notify',
+        jobId: 'notify',
+        reason: `needs "deploy", which is skipped (if "git.branch == 'release'" was false)`,
+      },
     ]);
   });
 
   it('keeps conditions that need run-time context for the scheduler', () => {
-    const p = plan({ jobs: { a: { image: 'x', steps: [step('a')] }, b: { needs: 'a', if: "jobs.a.outputs.go == 'yes'", image: 'x', steps: [step('b')] } } });
+    const p = plan({
+      jobs: {
+        a: { image: 'x', steps: [step('a')] },
+        b: { needs: 'a', if: "jobs.a.outputs.go == 'yes'", image: 'x', steps: [step('b')] },
+      },
+    });
     expect(p.jobs[1]?.if).toBe("jobs.a.outputs.go == 'yes'");
   });
 
   it('reports a cycle with its path and unknown needs', () => {
-    const cyc = planPipeline({ jobs: { a: { needs: 'c', image: 'x', steps: [step('a')] }, b: { needs: 'a', image: 'x', steps: [step('b')] }, c: { needs: 'b', image: 'x', steps: [step('c')] } } }, 'f.yml', ctx);
-    expect(cyc.issues).toEqual([{ code: 'PLAN_CYCLE', path: 'jobs.a.needs', message: 'jobs form a cycle: a → c → b → a' }]);
+    const cyc = planPipeline(
+      {
+        jobs: {
+          a: { needs: 'c', image: 'x', steps: [step('a')] },
+          b: { needs: 'a', image: 'x', steps: [step('b')] },
+          c: { needs: 'b', image: 'x', steps: [step('c')] },
+        },
+      },
+      'f.yml',
+      ctx,
+    );
+    expect(cyc.issues).toEqual([
+      { code: 'PLAN_CYCLE', path: 'jobs.a.needs', message: 'jobs form a cycle: a → c → b → a' },
+    ]);
     const unknown = planPipeline({ jobs: { a: { needs: ['tests'], image: 'x', steps: [step('a')] } } }, 'f.yml', ctx);
     expect(unknown.issues[0]).toMatchObject({ code: 'PLAN_UNKNOWN_NEED', path: 'jobs.a.needs' });
   });
 
   it('selects a job and what it needs with only', () => {
-    const p = plan({ jobs: { a: { image: 'x', steps: [step('a')] }, b: { needs: 'a', image: 'x', steps: [step('b')] }, c: { image: 'x', steps: [step('c')] } } }, { only: ['b'] });
+    const p = plan(
+      {
+        jobs: {
+          a: { image: 'x', steps: [step('a')] },
+          b: { needs: 'a', image: 'x', steps: [step('b')] },
+          c: { image: 'x', steps: [step('c')] },
+        },
+      },
+      { only: ['b'] },
+    );
     expect(p.jobs.map((j) => j.id)).toEqual(['a', 'b']);
     expect(p.skipped).toEqual([{ id: 'c', jobId: 'c', reason: 'not selected by --job' }]);
   });
@@ -114,7 +158,9 @@ describe('planPipeline', () => {
   });
 
   it('converts durations and sizes', () => {
-    const p = plan({ jobs: { a: { image: 'x', timeout: '1m30s', resources: { memory: '512m' }, steps: [{ run: 'x', timeout: 5 }] } } });
+    const p = plan({
+      jobs: { a: { image: 'x', timeout: '1m30s', resources: { memory: '512m' }, steps: [{ run: 'x', timeout: 5 }] } },
+    });
     expect(p.jobs[0]?.timeoutMs).toBe(90_000);
     expect(p.jobs[0]?.steps[0]?.timeoutMs).toBe(5_000);
     expect(p.jobs[0]?.resources.memoryBytes).toBe(512 * 1024 * 1024);

@@ -18,7 +18,17 @@ afterEach(() => {
 
 const table: RouteTable = {
   version: 1,
-  services: [{ name: 'web', listen: 8080, drainTimeoutMs: 30_000, upstreamTimeoutMs: 30_000, sticky: null, canaryWeight: 10, backends: [{ id: 'web-1', address: '127.0.0.1:32768', pool: 'stable' }] }],
+  services: [
+    {
+      name: 'web',
+      listen: 8080,
+      drainTimeoutMs: 30_000,
+      upstreamTimeoutMs: 30_000,
+      sticky: null,
+      canaryWeight: 10,
+      backends: [{ id: 'web-1', address: '127.0.0.1:32768', pool: 'stable' }],
+    },
+  ],
 };
 
 describe('RouteStore', () => {

@@ -3,7 +3,13 @@ import { fnv1a } from '../../../packages/engine/src/proxy/fnv1a.js';
 import type { Candidate } from '../../../packages/engine/src/proxy/select-backend.js';
 import { BackendSelector } from '../../../packages/engine/src/proxy/select-backend.js';
 
-const backend = (id: string, pool: 'stable' | 'canary', state: Partial<Candidate> = {}): Candidate => ({ id, pool, draining: false, ejected: false, ...state });
+const backend = (id: string, pool: 'stable' | 'canary', state: Partial<Candidate> = {}): Candidate => ({
+  id,
+  pool,
+  draining: false,
+  ejected: false,
+  ...state,
+});
 
 describe('BackendSelector', () => {
   it('splits pools exactly by weight with smooth weighted round-robin, evenly spread', () => {
@@ -13,7 +19,9 @@ describe('BackendSelector', () => {
       expect(pools.filter((pool) => pool === 'canary').length, `weight ${weight}`).toBe(weight);
     }
     const selector = new BackendSelector(25);
-    expect(Array.from({ length: 8 }, () => selector.nextPool()).join(' ')).toBe('stable stable canary stable stable stable canary stable');
+    expect(Array.from({ length: 8 }, () => selector.nextPool()).join(' ')).toBe(
+      'stable stable canary stable stable stable canary stable',
+    );
   });
 
   it('round-robins inside the chosen pool and skips draining backends', () => {
@@ -24,7 +32,12 @@ describe('BackendSelector', () => {
 
   it('falls back to the other pool when the chosen one is empty, and returns undefined when both are', () => {
     const selector = new BackendSelector(50);
-    expect(Array.from({ length: 4 }, () => selector.select([backend('s', 'stable')])?.id)).toEqual(['s', 's', 's', 's']);
+    expect(Array.from({ length: 4 }, () => selector.select([backend('s', 'stable')])?.id)).toEqual([
+      's',
+      's',
+      's',
+      's',
+    ]);
     expect(Array.from({ length: 2 }, () => selector.select([backend('c', 'canary')])?.id)).toEqual(['c', 'c']);
     expect(selector.select([backend('d', 'stable', { draining: true })])).toBeUndefined();
   });
@@ -53,7 +66,11 @@ describe('BackendSelector', () => {
     const backends = [backend('s', 'stable'), backend('c', 'canary')];
     for (const key of ['alice', 'bob', 'carol', 'dave', 'user-17']) {
       const expected = fnv1a(key) % 100 < 30 ? 'c' : 's';
-      expect(Array.from({ length: 3 }, () => selector.select(backends, { stickyKey: key })?.id)).toEqual([expected, expected, expected]);
+      expect(Array.from({ length: 3 }, () => selector.select(backends, { stickyKey: key })?.id)).toEqual([
+        expected,
+        expected,
+        expected,
+      ]);
     }
     expect(new BackendSelector(0).stickyPool('alice')).toBe('stable');
     expect(new BackendSelector(100).stickyPool('alice')).toBe('canary');

@@ -24,6 +24,10 @@ describe('createMasker', () => {
   });
 
   it('masks every string inside an event', () => {
-    expect(maskDeep({ line: 'hunter2-secret', outputs: { x: 'a hunter2-secret b' }, n: 1 }, mask)).toEqual({ line: '***', outputs: { x: 'a *** b' }, n: 1 });
+    expect(maskDeep({ line: 'hunter2-secret', outputs: { x: 'a hunter2-secret b' }, n: 1 }, mask)).toEqual({
+      line: '***',
+      outputs: { x: 'a *** b' },
+      n: 1,
+    });
   });
 });

@@ -4,7 +4,15 @@ import type { RunEvent } from '../../../packages/engine/src/run/events.js';
 import { runYaml } from '../../helpers/run-yaml.js';
 
 const jobStatuses = (events: RunEvent[]) =>
-  Object.fromEntries(events.flatMap((e) => (e.type === 'job.finished' ? [[e.job, e.status]] : e.type === 'job.skipped' ? [[e.job, `skipped: ${e.reason}`]] : [])));
+  Object.fromEntries(
+    events.flatMap((e) =>
+      e.type === 'job.finished'
+        ? [[e.job, e.status]]
+        : e.type === 'job.skipped'
+          ? [[e.job, `skipped: ${e.reason}`]]
+          : [],
+    ),
+  );
 
 describe('runPlan', () => {
   it('never runs more jobs at once than the concurrency limit, and says why a job waits', async () => {
@@ -21,17 +29,35 @@ describe('runPlan', () => {
       if (executor.preparedJobs.includes(job.id)) running -= 1;
       return teardown(job);
     };
-    const jobs = Array.from({ length: 5 }, (_, i) => `  j${i}:\n    image: x\n    steps: [{ run: sleep 0.05 }]\n`).join('');
+    const jobs = Array.from({ length: 5 }, (_, i) => `  j${i}:\n    image: x\n    steps: [{ run: sleep 0.05 }]\n`).join(
+      '',
+    );
     const { result, events } = await runYaml(`jobs:\n${jobs}`, executor, { concurrency: 2 });
     expect(result.status).toBe('success');
     expect(peak).toBe(2);
-    expect(events.filter((e) => e.type === 'job.waiting').map((e) => (e.type === 'job.waiting' ? e.reason : ''))).toContain('concurrency limit of 2 reached');
+    expect(
+      events.filter((e) => e.type === 'job.waiting').map((e) => (e.type === 'job.waiting' ? e.reason : '')),
+    ).toContain('concurrency limit of 2 reached');
   });
 
   it('numbers events without gaps', async () => {
-    const { events } = await runYaml('jobs:\n  a:\n    image: x\n    steps: [{ run: echo one }, { run: echo two }]\n', new FakeExecutor());
+    const { events } = await runYaml(
+      'jobs:\n  a:\n    image: x\n    steps: [{ run: echo one }, { run: echo two }]\n',
+      new FakeExecutor(),
+    );
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-    expect(events.map((e) => e.type)).toEqual(['run.started', 'job.started', 'step.started', 'step.log', 'step.finished', 'step.started', 'step.log', 'step.finished', 'job.finished', 'run.finished']);
+    expect(events.map((e) => e.type)).toEqual([
+      'run.started',
+      'job.started',
+      'step.started',
+      'step.log',
+      'step.finished',
+      'step.started',
+      'step.log',
+      'step.finished',
+      'job.finished',
+      'run.finished',
+    ]);
   });
 
   it('runs failure() and always() jobs and steps after a failure, and skips the rest with the reason', async () => {
@@ -63,7 +89,12 @@ jobs:
       new FakeExecutor(),
     );
     expect(result.status).toBe('failed');
-    expect(jobStatuses(events)).toEqual({ build: 'failed', report: 'success', ship: 'skipped: needs "build", which failed', notify: 'success' });
+    expect(jobStatuses(events)).toEqual({
+      build: 'failed',
+      report: 'success',
+      ship: 'skipped: needs "build", which failed',
+      notify: 'success',
+    });
     const logs = events.flatMap((e) => (e.type === 'step.log' ? [e.line] : []));
     expect(logs).toEqual(['cleanup', 'reporting', 'notified']);
   });
@@ -83,20 +114,31 @@ jobs:
 `,
       new FakeExecutor(),
     );
-    expect(jobStatuses(events)).toEqual({ check: 'success', deploy: `skipped: if "jobs.check.outputs.changed == 'yes'" was false` });
+    expect(jobStatuses(events)).toEqual({
+      check: 'success',
+      deploy: `skipped: if "jobs.check.outputs.changed == 'yes'" was false`,
+    });
   });
 
   it('retries a failed job up to retry times and reports each attempt', async () => {
     let attempts = 0;
     const executor = new FakeExecutor({ commands: [{ match: /^flaky$/, run: () => (++attempts < 3 ? 1 : 0) }] });
-    const { result, events } = await runYaml('jobs:\n  a:\n    image: x\n    retry: 2\n    steps: [{ run: flaky }]\n', executor);
+    const { result, events } = await runYaml(
+      'jobs:\n  a:\n    image: x\n    retry: 2\n    steps: [{ run: flaky }]\n',
+      executor,
+    );
     expect(result.status).toBe('success');
-    expect(events.filter((e) => e.type === 'job.retrying').map((e) => (e.type === 'job.retrying' ? e.attempt : 0))).toEqual([2, 3]);
+    expect(
+      events.filter((e) => e.type === 'job.retrying').map((e) => (e.type === 'job.retrying' ? e.attempt : 0)),
+    ).toEqual([2, 3]);
     expect(executor.calls.filter((c) => c.kind === 'teardown')).toHaveLength(3);
   });
 
   it('times out a job as a whole', async () => {
-    const { result } = await runYaml('jobs:\n  a:\n    image: x\n    timeout: 100ms\n    steps: [{ run: sleep 0.05 }, { run: sleep 10 }]\n', new FakeExecutor());
+    const { result } = await runYaml(
+      'jobs:\n  a:\n    image: x\n    timeout: 100ms\n    steps: [{ run: sleep 0.05 }, { run: sleep 10 }]\n',
+      new FakeExecutor(),
+    );
     expect(result.jobs[0]).toMatchObject({ status: 'timed-out', reason: 'job timed out after 100ms' });
   });
 
@@ -111,29 +153,36 @@ jobs:
   it('on cancellation stops running jobs, skips pending ones and tears everything down', async () => {
     const controller = new AbortController();
     const executor = new FakeExecutor();
-    const { result, events } = await runYaml('jobs:\n  a:\n    image: x\n    steps: [{ run: sleep 10 }]\n  b:\n    needs: a\n    image: x\n    steps: [{ run: echo b }]\n', executor, {
-      signal: controller.signal,
-      onEvent: (e) => {
-        if (e.type === 'step.started') controller.abort();
+    const { result, events } = await runYaml(
+      'jobs:\n  a:\n    image: x\n    steps: [{ run: sleep 10 }]\n  b:\n    needs: a\n    image: x\n    steps: [{ run: echo b }]\n',
+      executor,
+      {
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === 'step.started') controller.abort();
+        },
       },
-    });
+    );
     expect(result.status).toBe('cancelled');
     expect(jobStatuses(events)).toEqual({ a: 'cancelled', b: 'skipped: run cancelled' });
     expect(executor.preparedJobs).toEqual([]);
   });
 
   it('lets an allowFailure step fail without failing the job', async () => {
-    const { result, events } = await runYaml('jobs:\n  a:\n    image: x\n    steps:\n      - run: exit 1\n        allowFailure: true\n      - run: echo after\n', new FakeExecutor());
+    const { result, events } = await runYaml(
+      'jobs:\n  a:\n    image: x\n    steps:\n      - run: exit 1\n        allowFailure: true\n      - run: echo after\n',
+      new FakeExecutor(),
+    );
     expect(result.status).toBe('success');
     expect(events.find((e) => e.type === 'step.finished')).toMatchObject({ status: 'failed', allowedFailure: true });
   });
 });
 
 describe('runPlan warm containers', () => {
-  it('prepares a dependent\'s container while its need runs, and discards it when the dependent is skipped', async () => {
+  it("prepares a dependent's container while its need runs, and discards it when the dependent is skipped", async () => {
     const executor = new FakeExecutor();
     const { events } = await runYaml(
-      'jobs:\n  a:\n    image: x\n    steps: [{ run: sleep 0.1 }]\n  b:\n    needs: a\n    image: x\n    steps: [{ run: echo b }]\n  c:\n    needs: a\n    if: jobs.a.outputs.go == \'yes\'\n    image: x\n    steps: [{ run: echo c }]\n',
+      "jobs:\n  a:\n    image: x\n    steps: [{ run: sleep 0.1 }]\n  b:\n    needs: a\n    image: x\n    steps: [{ run: echo b }]\n  c:\n    needs: a\n    if: jobs.a.outputs.go == 'yes'\n    image: x\n    steps: [{ run: echo c }]\n",
       executor,
     );
     const order = executor.calls.map((call) => `${call.kind}${'job' in call ? ` ${call.job}` : ''}`);

@@ -21,6 +21,8 @@ describe('the git context of a queued run', () => {
   });
 
   it('never shows credentials from the repository URL', () => {
-    expect(gitContextFor({ repo: 'https://bot:t0ken@git.example/acme/shop.git', ref: '' }, sha).repo).toBe('https://bot:***@git.example/acme/shop.git');
+    expect(gitContextFor({ repo: 'https://bot:t0ken@git.example/acme/shop.git', ref: '' }, sha).repo).toBe(
+      'https://bot:***@git.example/acme/shop.git',
+    );
   });
 });

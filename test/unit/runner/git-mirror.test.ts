@@ -25,14 +25,26 @@ describe('checkouts from a mirror cache', () => {
     const first = await repo.git('rev-parse', 'HEAD');
     const url = `file://${repo.dir}`;
 
-    expect(await checkout.checkout({ repo: url, sha: first }, path.join(work, 'a'), signal)).toEqual({ sha: first, cloned: true, fetched: false });
+    expect(await checkout.checkout({ repo: url, sha: first }, path.join(work, 'a'), signal)).toEqual({
+      sha: first,
+      cloned: true,
+      fetched: false,
+    });
     expect(await readFile(path.join(work, 'a', 'README.md'), 'utf8')).toBe('one\n');
-    expect(await checkout.checkout({ repo: url, sha: first.slice(0, 10) }, path.join(work, 'b'), signal)).toEqual({ sha: first, cloned: false, fetched: false });
+    expect(await checkout.checkout({ repo: url, sha: first.slice(0, 10) }, path.join(work, 'b'), signal)).toEqual({
+      sha: first,
+      cloned: false,
+      fetched: false,
+    });
 
     await repo.write({ 'README.md': 'two\n' });
     await repo.commit('second');
     const second = await repo.git('rev-parse', 'HEAD');
-    expect(await checkout.checkout({ repo: url, sha: second }, path.join(work, 'c'), signal)).toEqual({ sha: second, cloned: false, fetched: true });
+    expect(await checkout.checkout({ repo: url, sha: second }, path.join(work, 'c'), signal)).toEqual({
+      sha: second,
+      cloned: false,
+      fetched: true,
+    });
     expect(await readFile(path.join(work, 'c', 'README.md'), 'utf8')).toBe('two\n');
     // The older checkout is untouched; each is detached at its own commit.
     expect(await readFile(path.join(work, 'a', 'README.md'), 'utf8')).toBe('one\n');
@@ -41,7 +53,11 @@ describe('checkouts from a mirror cache', () => {
   it('fails with RUNNER_COMMIT_MISSING for a commit the repository does not have, and RUNNER_CLONE_FAILED for a repository it cannot clone', async () => {
     const checkout = new GitMirrorCheckout(path.join(work, 'mirrors'));
     const signal = new AbortController().signal;
-    await expect(checkout.checkout({ repo: `file://${repo.dir}`, sha: 'f'.repeat(40) }, path.join(work, 'd'), signal)).rejects.toMatchObject({ code: 'RUNNER_COMMIT_MISSING', retriable: true });
-    await expect(checkout.checkout({ repo: `file://${work}/nowhere.git`, sha: 'f'.repeat(40) }, path.join(work, 'e'), signal)).rejects.toMatchObject({ code: 'RUNNER_CLONE_FAILED', retriable: true });
+    await expect(
+      checkout.checkout({ repo: `file://${repo.dir}`, sha: 'f'.repeat(40) }, path.join(work, 'd'), signal),
+    ).rejects.toMatchObject({ code: 'RUNNER_COMMIT_MISSING', retriable: true });
+    await expect(
+      checkout.checkout({ repo: `file://${work}/nowhere.git`, sha: 'f'.repeat(40) }, path.join(work, 'e'), signal),
+    ).rejects.toMatchObject({ code: 'RUNNER_CLONE_FAILED', retriable: true });
   });
 });

@@ -16,7 +16,10 @@ function fakeRunner(health: Partial<RunnerHealth>): Runner {
   };
 }
 
-async function get(runner: Runner | undefined, url: string): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+async function get(
+  runner: Runner | undefined,
+  url: string,
+): Promise<{ status: number; headers: Record<string, string>; body: string }> {
   return new Promise((resolve) => {
     let status = 0;
     let headers: Record<string, string> = {};

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { coversLabels, labelsOfQueue, normalizeLabels, queueNameFor } from '../../../packages/runner/src/queue/names.js';
+import {
+  coversLabels,
+  labelsOfQueue,
+  normalizeLabels,
+  queueNameFor,
+} from '../../../packages/runner/src/queue/names.js';
 
 describe('queue names', () => {
   it('gives each label set one queue, whatever the order or case of its labels', () => {

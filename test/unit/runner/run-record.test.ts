@@ -1,10 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRunRecord, encodeRunRecord, isFinalStatus, newRunRecord } from '../../../packages/runner/src/queue/run-record.js';
+import {
+  decodeRunRecord,
+  encodeRunRecord,
+  isFinalStatus,
+  newRunRecord,
+} from '../../../packages/runner/src/queue/run-record.js';
 
 describe('run records', () => {
   it('survive the trip through a Redis hash', () => {
     const record = {
-      ...newRunRecord('r1', { repo: 'file:///r', sha: 'abc1234', ref: 'refs/heads/main', trigger: 'push', labels: ['docker'], secrets: false }, 'runs.docker', 1000, 'k1'),
+      ...newRunRecord(
+        'r1',
+        {
+          repo: 'file:///r',
+          sha: 'abc1234',
+          ref: 'refs/heads/main',
+          trigger: 'push',
+          labels: ['docker'],
+          secrets: false,
+        },
+        'runs.docker',
+        1000,
+        'k1',
+      ),
       status: 'success' as const,
       startedAt: 1100,
       finishedAt: 1900,

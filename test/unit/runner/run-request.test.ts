@@ -3,15 +3,32 @@ import { parseRunRequest } from '../../../packages/runner/src/queue/run-request.
 
 describe('run requests', () => {
   it('fills in defaults and normalizes the sha and labels', () => {
-    const parsed = parseRunRequest({ repo: 'https://git.example/acme/shop.git', sha: 'ABCDEF1', labels: ['Linux', 'docker', 'linux'] });
+    const parsed = parseRunRequest({
+      repo: 'https://git.example/acme/shop.git',
+      sha: 'ABCDEF1',
+      labels: ['Linux', 'docker', 'linux'],
+    });
     expect(parsed).toEqual({
       ok: true,
-      request: { repo: 'https://git.example/acme/shop.git', sha: 'abcdef1', ref: '', trigger: 'manual', labels: ['docker', 'linux'], secrets: true },
+      request: {
+        repo: 'https://git.example/acme/shop.git',
+        sha: 'abcdef1',
+        ref: '',
+        trigger: 'manual',
+        labels: ['docker', 'linux'],
+        secrets: true,
+      },
     });
   });
 
   it('reports every problem with its field', () => {
-    const parsed = parseRunRequest({ repo: '', sha: 'main', pipeline: '../../etc/passwd', labels: ['no spaces'], trigger: 'cron' });
+    const parsed = parseRunRequest({
+      repo: '',
+      sha: 'main',
+      pipeline: '../../etc/passwd',
+      labels: ['no spaces'],
+      trigger: 'cron',
+    });
     expect(parsed.ok).toBe(false);
     if (parsed.ok) return;
     expect(parsed.problems).toEqual([

@@ -9,7 +9,16 @@ describe('stream entries', () => {
   });
 
   it('tell engine events from queue events', () => {
-    const event = { type: 'step.log' as const, job: 'build', step: 0, stream: 'stdout' as const, line: 'hi', seq: 3, time: 1, runId: 'r1' };
+    const event = {
+      type: 'step.log' as const,
+      job: 'build',
+      step: 0,
+      stream: 'stdout' as const,
+      line: 'hi',
+      seq: 3,
+      time: 1,
+      runId: 'r1',
+    };
     const entry = decodeStreamEntry('2-0', encodeStreamEntry(1, event));
     expect(entry?.event).toEqual(event);
     expect(entry && isQueueEvent(entry.event)).toBe(false);

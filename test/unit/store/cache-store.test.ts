@@ -36,14 +36,19 @@ describe('CacheStore', () => {
     now += 1;
     const { evicted } = store.save('c', archive(dir, 100));
     expect(evicted).toEqual(['b']);
-    expect(store.entries().map((e) => e.key).sort()).toEqual(['a', 'c']);
+    expect(
+      store
+        .entries()
+        .map((e) => e.key)
+        .sort(),
+    ).toEqual(['a', 'c']);
     expect(store.save('huge', archive(dir, 1000)).evicted.sort()).toEqual(['a', 'c']);
     expect(store.entries().map((e) => e.key)).toEqual(['huge']);
   });
 });
 
 describe('hashFiles', () => {
-  it('changes with a matching file\'s content and is empty when nothing matches', () => {
+  it("changes with a matching file's content and is empty when nothing matches", () => {
     const dir = mkdtempSync(join(tmpdir(), 'ferry-hash-'));
     writeFileSync(join(dir, 'package-lock.json'), '{"a":1}');
     const first = hashFiles(dir, ['package-lock.json']);

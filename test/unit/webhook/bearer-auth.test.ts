@@ -6,7 +6,9 @@ describe('checkBearer', () => {
 
   it('lets reads through unless every call is protected', () => {
     expect(checkBearer(auth, {}, false)).toBeUndefined();
-    expect(checkBearer({ ...auth, protect: 'all' }, {}, false)).toBe('expected an Authorization: Bearer <token> header');
+    expect(checkBearer({ ...auth, protect: 'all' }, {}, false)).toBe(
+      'expected an Authorization: Bearer <token> header',
+    );
     expect(checkBearer({ ...auth, protect: 'all' }, { authorization: 'Bearer tok-123' }, false)).toBeUndefined();
   });
 
@@ -19,6 +21,8 @@ describe('checkBearer', () => {
   });
 
   it('refuses every write when the server has no token', () => {
-    expect(checkBearer({ protect: 'writes' }, { authorization: 'Bearer anything' }, true)).toContain('has no API token');
+    expect(checkBearer({ protect: 'writes' }, { authorization: 'Bearer anything' }, true)).toContain(
+      'has no API token',
+    );
   });
 });

@@ -37,7 +37,10 @@ describe('GitPipelineSource', () => {
     await repo.write({ 'ferry.yml': `name: top\non:\n  push: { branches: [main] }\n${jobs}` });
     await repo.commit('top-level pipeline');
     const sha = await repo.git('rev-parse', 'HEAD');
-    expect(await source.read(url(), sha)).toMatchObject({ path: 'ferry.yml', spec: { name: 'top', on: { push: { branches: ['main'] } } } });
+    expect(await source.read(url(), sha)).toMatchObject({
+      path: 'ferry.yml',
+      spec: { name: 'top', on: { push: { branches: ['main'] } } },
+    });
     await repo.write({ 'ferry.yml': 'jobs: [' });
     await repo.commit('broken');
     const broken = await source.read(url(), await repo.git('rev-parse', 'HEAD'));
@@ -55,8 +58,14 @@ describe('GitPipelineSource', () => {
   });
 
   it('refuses a commit the repository does not have with WEBHOOK_PIPELINE_UNREADABLE', async () => {
-    await expect(source.read(url(), 'deadbeef'.repeat(5))).rejects.toMatchObject({ code: 'WEBHOOK_PIPELINE_UNREADABLE', message: expect.stringContaining('is not in') });
-    await expect(source.read('file:///nonexistent/repo.git', 'deadbeef'.repeat(5))).rejects.toMatchObject({ code: 'WEBHOOK_PIPELINE_UNREADABLE', message: expect.stringContaining('cannot clone') });
+    await expect(source.read(url(), 'deadbeef'.repeat(5))).rejects.toMatchObject({
+      code: 'WEBHOOK_PIPELINE_UNREADABLE',
+      message: expect.stringContaining('is not in'),
+    });
+    await expect(source.read('file:///nonexistent/repo.git', 'deadbeef'.repeat(5))).rejects.toMatchObject({
+      code: 'WEBHOOK_PIPELINE_UNREADABLE',
+      message: expect.stringContaining('cannot clone'),
+    });
   });
 
   it('tells the paths changed between two commits, and since a merge base', async () => {
@@ -68,7 +77,10 @@ describe('GitPipelineSource', () => {
   });
 
   it('resolves a branch name to its commit and full ref', async () => {
-    expect(await source.resolveRef(url(), 'main')).toEqual({ sha: await repo.git('rev-parse', 'HEAD'), ref: 'refs/heads/main' });
+    expect(await source.resolveRef(url(), 'main')).toEqual({
+      sha: await repo.git('rev-parse', 'HEAD'),
+      ref: 'refs/heads/main',
+    });
     expect(await source.resolveRef(url(), 'nope')).toBeUndefined();
   });
 });

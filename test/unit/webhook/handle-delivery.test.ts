@@ -36,11 +36,20 @@ class FakePipelines implements PipelineSource {
   }
 }
 
-function setup(text: string | undefined, settings: Partial<WebhookSettings> = {}, options: { fail?: boolean; changed?: string[]; enqueueFails?: boolean } = {}) {
+function setup(
+  text: string | undefined,
+  settings: Partial<WebhookSettings> = {},
+  options: { fail?: boolean; changed?: string[]; enqueueFails?: boolean } = {},
+) {
   const queued: { request: RunRequestInput; key: string }[] = [];
   const pipelines = new FakePipelines(text, options);
   const deps: DeliveryDeps = {
-    settings: { defaultSecrets: { github: 'gh-secret', gitlab: 'gl-token', gitea: 'gt-secret' }, repositories: [], labels: ['docker'], ...settings },
+    settings: {
+      defaultSecrets: { github: 'gh-secret', gitlab: 'gl-token', gitea: 'gt-secret' },
+      repositories: [],
+      labels: ['docker'],
+      ...settings,
+    },
     pipelines,
     async enqueue(request, key): Promise<EnqueueResult> {
       if (options.enqueueFails) throw new Error('Connection is closed.');
@@ -55,15 +64,39 @@ function setup(text: string | undefined, settings: Partial<WebhookSettings> = {}
 }
 
 describe('handleDelivery', () => {
-  it('queues a signed push at its sha, keyed by the delivery id, with the repository\'s labels', async () => {
+  it("queues a signed push at its sha, keyed by the delivery id, with the repository's labels", async () => {
     const { post, queued } = setup(jobs);
-    const delivery = deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha }), 'gh-secret', '72d3162e-cc78-11e3-81ab-4c9367dc0958');
+    const delivery = deliveryOf(
+      'github',
+      'push',
+      githubPush({ ref: 'refs/heads/main', sha }),
+      'gh-secret',
+      '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+    );
     const answer = await post('github', delivery.headers, delivery.body);
-    expect(answer).toMatchObject({ statusCode: 202, outcome: 'queued', body: { runId: 'github-72d3162e-cc78-11e3-81ab-4c9367dc0958', duplicate: false, trigger: 'push', sha, secrets: true } });
+    expect(answer).toMatchObject({
+      statusCode: 202,
+      outcome: 'queued',
+      body: {
+        runId: 'github-72d3162e-cc78-11e3-81ab-4c9367dc0958',
+        duplicate: false,
+        trigger: 'push',
+        sha,
+        secrets: true,
+      },
+    });
     expect(queued).toEqual([
       {
         key: 'github-72d3162e-cc78-11e3-81ab-4c9367dc0958',
-        request: { repo: 'https://github.com/acme/shop.git', sha, ref: 'refs/heads/main', pipeline: 'ferry.yml', trigger: 'push', labels: ['docker'], secrets: true },
+        request: {
+          repo: 'https://github.com/acme/shop.git',
+          sha,
+          ref: 'refs/heads/main',
+          pipeline: 'ferry.yml',
+          trigger: 'push',
+          labels: ['docker'],
+          secrets: true,
+        },
       },
     ]);
   });
@@ -73,52 +106,103 @@ describe('handleDelivery', () => {
     const delivery = deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha }), 'gh-secret');
     const first = await post('github', delivery.headers, delivery.body);
     const again = await post('github', delivery.headers, delivery.body);
-    expect(again).toMatchObject({ statusCode: 202, outcome: 'duplicate', body: { runId: first.body.runId, duplicate: true } });
+    expect(again).toMatchObject({
+      statusCode: 202,
+      outcome: 'duplicate',
+      body: { runId: first.body.runId, duplicate: true },
+    });
     expect(queued).toHaveLength(1);
   });
 
   it('refuses a bad signature, a missing one, and a repository without a secret with 401', async () => {
-    const { post, queued } = setup(jobs, { defaultSecrets: {}, repositories: [{ forge: 'github', name: 'acme/shop', secret: 'right' }] });
+    const { post, queued } = setup(jobs, {
+      defaultSecrets: {},
+      repositories: [{ forge: 'github', name: 'acme/shop', secret: 'right' }],
+    });
     const wrong = deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha }), 'wrong');
     expect(await post('github', wrong.headers, wrong.body)).toMatchObject({
       statusCode: 401,
       outcome: 'unauthorized',
-      body: { error: 'WEBHOOK_UNAUTHORIZED', message: 'the x-hub-signature-256 header does not match the body and the secret for "acme/shop"' },
+      body: {
+        error: 'WEBHOOK_UNAUTHORIZED',
+        message: 'the x-hub-signature-256 header does not match the body and the secret for "acme/shop"',
+      },
     });
     const { 'x-hub-signature-256': _, ...unsigned } = wrong.headers;
-    expect((await post('github', unsigned, wrong.body)).body).toMatchObject({ message: 'the x-hub-signature-256 header is missing' });
-    const other = deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha, repo: 'acme/other' }), 'right');
-    expect(await post('github', other.headers, other.body)).toMatchObject({ statusCode: 401, body: { message: expect.stringContaining('no github secret for repository "acme/other"') } });
+    expect((await post('github', unsigned, wrong.body)).body).toMatchObject({
+      message: 'the x-hub-signature-256 header is missing',
+    });
+    const other = deliveryOf(
+      'github',
+      'push',
+      githubPush({ ref: 'refs/heads/main', sha, repo: 'acme/other' }),
+      'right',
+    );
+    expect(await post('github', other.headers, other.body)).toMatchObject({
+      statusCode: 401,
+      body: { message: expect.stringContaining('no github secret for repository "acme/other"') },
+    });
     expect(queued).toEqual([]);
   });
 
-  it('takes a repository\'s own secret, clone URL and pipeline path over the defaults', async () => {
+  it("takes a repository's own secret, clone URL and pipeline path over the defaults", async () => {
     const { post, queued, pipelines } = setup(jobs, {
-      repositories: [{ forge: 'github', name: 'ACME/Shop', secret: 'own', clone: 'file:///srv/shop.git', pipeline: 'ci/ferry.yml', labels: ['gpu'] }],
+      repositories: [
+        {
+          forge: 'github',
+          name: 'ACME/Shop',
+          secret: 'own',
+          clone: 'file:///srv/shop.git',
+          pipeline: 'ci/ferry.yml',
+          labels: ['gpu'],
+        },
+      ],
     });
     const withDefault = deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha }), 'gh-secret');
     expect((await post('github', withDefault.headers, withDefault.body)).statusCode).toBe(401);
     const own = deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha }), 'own');
     expect((await post('github', own.headers, own.body)).statusCode).toBe(202);
     expect(pipelines.reads).toEqual([`file:///srv/shop.git@${sha}:ci/ferry.yml`]);
-    expect(queued[0]?.request).toMatchObject({ repo: 'file:///srv/shop.git', pipeline: 'ci/ferry.yml', labels: ['gpu'] });
+    expect(queued[0]?.request).toMatchObject({
+      repo: 'file:///srv/shop.git',
+      pipeline: 'ci/ferry.yml',
+      labels: ['gpu'],
+    });
   });
 
   it('answers 400 for an empty body, a body that is not JSON, and a payload without its fields', async () => {
     const { post } = setup(jobs);
     const empty = deliveryOf('github', 'push', '', 'gh-secret');
-    expect(await post('github', empty.headers, '')).toMatchObject({ statusCode: 400, body: { error: 'WEBHOOK_MALFORMED', message: expect.stringContaining('empty') } });
+    expect(await post('github', empty.headers, '')).toMatchObject({
+      statusCode: 400,
+      body: { error: 'WEBHOOK_MALFORMED', message: expect.stringContaining('empty') },
+    });
     const garbage = deliveryOf('github', 'push', '{"ref": "refs/heads/main",', 'gh-secret');
-    expect(await post('github', garbage.headers, garbage.body)).toMatchObject({ statusCode: 400, body: { error: 'WEBHOOK_MALFORMED', message: 'the body is not JSON' } });
-    const partial = deliveryOf('github', 'push', { ref: 'refs/heads/main', repository: { full_name: 'acme/shop' } }, 'gh-secret');
-    expect(await post('github', partial.headers, partial.body)).toMatchObject({ statusCode: 400, body: { message: expect.stringContaining('repository.clone_url') } });
+    expect(await post('github', garbage.headers, garbage.body)).toMatchObject({
+      statusCode: 400,
+      body: { error: 'WEBHOOK_MALFORMED', message: 'the body is not JSON' },
+    });
+    const partial = deliveryOf(
+      'github',
+      'push',
+      { ref: 'refs/heads/main', repository: { full_name: 'acme/shop' } },
+      'gh-secret',
+    );
+    expect(await post('github', partial.headers, partial.body)).toMatchObject({
+      statusCode: 400,
+      body: { message: expect.stringContaining('repository.clone_url') },
+    });
   });
 
-  it('reads GitHub\'s form-encoded deliveries (payload=…) and checks the signature over the form', async () => {
+  it("reads GitHub's form-encoded deliveries (payload=…) and checks the signature over the form", async () => {
     const { post, queued } = setup(jobs);
     const form = `payload=${encodeURIComponent(JSON.stringify(githubPush({ ref: 'refs/heads/main', sha })))}`;
     const delivery = deliveryOf('github', 'push', form, 'gh-secret');
-    const answer = await post('github', { ...delivery.headers, 'content-type': 'application/x-www-form-urlencoded' }, delivery.body);
+    const answer = await post(
+      'github',
+      { ...delivery.headers, 'content-type': 'application/x-www-form-urlencoded' },
+      delivery.body,
+    );
     expect(answer.statusCode).toBe(202);
     expect(queued).toHaveLength(1);
   });
@@ -126,16 +210,27 @@ describe('handleDelivery', () => {
   it('answers a ping, and ignores events that do not start runs with 202 and the reason', async () => {
     const { post, queued } = setup(jobs);
     const ping = deliveryOf('github', 'ping', loadFixture('github', 'ping'), 'gh-secret');
-    expect(await post('github', ping.headers, ping.body)).toMatchObject({ statusCode: 200, outcome: 'ping', body: { ok: true, pong: true } });
+    expect(await post('github', ping.headers, ping.body)).toMatchObject({
+      statusCode: 200,
+      outcome: 'ping',
+      body: { ok: true, pong: true },
+    });
     const issue = deliveryOf('github', 'issues', loadFixture('github', 'issues-opened'), 'gh-secret');
-    expect(await post('github', issue.headers, issue.body)).toMatchObject({ statusCode: 202, outcome: 'ignored', body: { ignored: true, reason: expect.stringContaining('"issues"') } });
+    expect(await post('github', issue.headers, issue.body)).toMatchObject({
+      statusCode: 202,
+      outcome: 'ignored',
+      body: { ignored: true, reason: expect.stringContaining('"issues"') },
+    });
     expect(queued).toEqual([]);
   });
 
   it('ignores a commit without a pipeline file, and one whose on: does not want it', async () => {
     const none = setup(undefined);
     const delivery = deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha }), 'gh-secret');
-    expect(await none.post('github', delivery.headers, delivery.body)).toMatchObject({ statusCode: 202, body: { ignored: true, reason: expect.stringContaining('no pipeline file') } });
+    expect(await none.post('github', delivery.headers, delivery.body)).toMatchObject({
+      statusCode: 202,
+      body: { ignored: true, reason: expect.stringContaining('no pipeline file') },
+    });
     const filtered = setup(`on:\n  push: { branches: [release] }\n${jobs}`);
     expect(await filtered.post('github', delivery.headers, delivery.body)).toMatchObject({
       statusCode: 202,
@@ -147,33 +242,62 @@ describe('handleDelivery', () => {
   it('asks git for the changed paths when a path filter needs them and the payload does not list them all', async () => {
     const gitlab = loadFixture('gitlab', 'push-hook');
     gitlab.total_commits_count = 40;
-    const { post, pipelines, queued } = setup(`on:\n  push: { paths: ["docs/**"] }\n${jobs}`, {}, { changed: ['src/app.ts'] });
+    const { post, pipelines, queued } = setup(
+      `on:\n  push: { paths: ["docs/**"] }\n${jobs}`,
+      {},
+      { changed: ['src/app.ts'] },
+    );
     const delivery = deliveryOf('gitlab', 'Push Hook', gitlab, 'gl-token');
-    expect(await post('gitlab', delivery.headers, delivery.body)).toMatchObject({ statusCode: 202, body: { ignored: true, reason: expect.stringContaining('no changed path matches on.push.paths') } });
+    expect(await post('gitlab', delivery.headers, delivery.body)).toMatchObject({
+      statusCode: 202,
+      body: { ignored: true, reason: expect.stringContaining('no changed path matches on.push.paths') },
+    });
     expect(pipelines.diffs).toEqual([`${gitlab.before}..${gitlab.checkout_sha}`]);
     expect(queued).toEqual([]);
   });
 
   it('runs a pull request from a fork without secrets', async () => {
     const { post, queued } = setup(`on:\n  pull_request: { branches: [main] }\n${jobs}`);
-    const delivery = deliveryOf('github', 'pull_request', loadFixture('github', 'pull_request-opened-fork'), 'gh-secret');
-    expect(await post('github', delivery.headers, delivery.body)).toMatchObject({ statusCode: 202, body: { trigger: 'pull_request', secrets: false, ref: 'refs/pull/7/head' } });
-    expect(queued[0]?.request).toMatchObject({ secrets: false, trigger: 'pull_request', sha: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821' });
+    const delivery = deliveryOf(
+      'github',
+      'pull_request',
+      loadFixture('github', 'pull_request-opened-fork'),
+      'gh-secret',
+    );
+    expect(await post('github', delivery.headers, delivery.body)).toMatchObject({
+      statusCode: 202,
+      body: { trigger: 'pull_request', secrets: false, ref: 'refs/pull/7/head' },
+    });
+    expect(queued[0]?.request).toMatchObject({
+      secrets: false,
+      trigger: 'pull_request',
+      sha: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821',
+    });
   });
 
   it('queues a commit whose pipeline does not validate, so that the run reports why', async () => {
     const { post, queued } = setup('jobs: [');
     const delivery = deliveryOf('gitea', 'push', loadFixture('gitea', 'push'), 'gt-secret');
-    expect(await post('gitea', delivery.headers, delivery.body)).toMatchObject({ statusCode: 202, body: { note: expect.stringContaining('does not validate') } });
+    expect(await post('gitea', delivery.headers, delivery.body)).toMatchObject({
+      statusCode: 202,
+      body: { note: expect.stringContaining('does not validate') },
+    });
     expect(queued).toHaveLength(1);
   });
 
   it('answers 503 when git or the queue cannot be reached, queueing nothing', async () => {
     const delivery = deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha }), 'gh-secret');
     const git = setup(jobs, {}, { fail: true });
-    expect(await git.post('github', delivery.headers, delivery.body)).toMatchObject({ statusCode: 503, outcome: 'unavailable', body: { error: 'WEBHOOK_PIPELINE_UNREADABLE' } });
+    expect(await git.post('github', delivery.headers, delivery.body)).toMatchObject({
+      statusCode: 503,
+      outcome: 'unavailable',
+      body: { error: 'WEBHOOK_PIPELINE_UNREADABLE' },
+    });
     const redis = setup(jobs, {}, { enqueueFails: true });
-    expect(await redis.post('github', delivery.headers, delivery.body)).toMatchObject({ statusCode: 503, body: { error: 'WEBHOOK_QUEUE_UNAVAILABLE' } });
+    expect(await redis.post('github', delivery.headers, delivery.body)).toMatchObject({
+      statusCode: 503,
+      body: { error: 'WEBHOOK_QUEUE_UNAVAILABLE' },
+    });
   });
 
   it('keys a delivery without an id by its body, so that its redelivery is still one run', async () => {
@@ -189,7 +313,12 @@ describe('handleDelivery', () => {
 
   it('prints an unverified repository name on one line', async () => {
     const { post } = setup(jobs);
-    const delivery = deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha, repo: 'acme/shop\n2026-01-01 forged log line' }), 'wrong');
+    const delivery = deliveryOf(
+      'github',
+      'push',
+      githubPush({ ref: 'refs/heads/main', sha, repo: 'acme/shop\n2026-01-01 forged log line' }),
+      'wrong',
+    );
     const answer = await post('github', delivery.headers, delivery.body);
     expect(answer.statusCode).toBe(401);
     expect(answer.summary).not.toContain('\n');
@@ -200,7 +329,10 @@ describe('handleDelivery', () => {
     const { post, pipelines } = setup(jobs, { defaultSecrets: { generic: 'generic-secret' } });
     const payload = { ...loadFixture('generic', 'push'), cloneUrl: '--upload-pack=touch /tmp/pwned' };
     const delivery = deliveryOf('generic', 'push', payload, 'generic-secret');
-    expect(await post('generic', delivery.headers, delivery.body)).toMatchObject({ statusCode: 400, body: { error: 'WEBHOOK_MALFORMED', message: expect.stringContaining('starts with "-"') } });
+    expect(await post('generic', delivery.headers, delivery.body)).toMatchObject({
+      statusCode: 400,
+      body: { error: 'WEBHOOK_MALFORMED', message: expect.stringContaining('starts with "-"') },
+    });
     expect(pipelines.reads).toEqual([]);
   });
 

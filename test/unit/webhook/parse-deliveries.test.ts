@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { forgeAdapters } from '../../../packages/runner/src/webhook/forge-adapters.js';
 import { loadFixture } from './deliveries.js';
 
-const parse = (forge: keyof typeof forgeAdapters, event: string, payload: unknown) => forgeAdapters[forge].parse(event, payload);
+const parse = (forge: keyof typeof forgeAdapters, event: string, payload: unknown) =>
+  forgeAdapters[forge].parse(event, payload);
 
 describe('GitHub deliveries', () => {
   it('turns a branch push into a push trigger with the changed paths', () => {
@@ -27,7 +28,15 @@ describe('GitHub deliveries', () => {
 
   it('turns a new tag into a tag trigger at the tagged commit, without a before', () => {
     const result = parse('github', 'push', loadFixture('github', 'push-tag'));
-    expect(result).toMatchObject({ kind: 'trigger', trigger: { event: 'tag', tag: 'v1.4.0', ref: 'refs/tags/v1.4.0', sha: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c' } });
+    expect(result).toMatchObject({
+      kind: 'trigger',
+      trigger: {
+        event: 'tag',
+        tag: 'v1.4.0',
+        ref: 'refs/tags/v1.4.0',
+        sha: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c',
+      },
+    });
     expect(result.kind === 'trigger' && result.trigger.before).toBeUndefined();
     // No commits listed: the changed paths are unknown, not empty.
     expect(result.kind === 'trigger' && result.trigger.paths).toBeUndefined();
@@ -44,7 +53,12 @@ describe('GitHub deliveries', () => {
         sha: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821',
         ref: 'refs/pull/7/head',
         branch: 'faster-checkout',
-        pullRequest: { number: 7, action: 'opened', baseBranch: 'main', baseSha: 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e' },
+        pullRequest: {
+          number: 7,
+          action: 'opened',
+          baseBranch: 'main',
+          baseSha: 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e',
+        },
         author: 'stranger',
         fork: true,
       },
@@ -55,20 +69,37 @@ describe('GitHub deliveries', () => {
     const payload = loadFixture('github', 'pull_request-opened-fork');
     payload.pull_request.head.repo = payload.pull_request.base.repo;
     payload.action = 'synchronize';
-    expect(parse('github', 'pull_request', payload)).toMatchObject({ kind: 'trigger', trigger: { fork: false, pullRequest: { action: 'synchronize' } } });
+    expect(parse('github', 'pull_request', payload)).toMatchObject({
+      kind: 'trigger',
+      trigger: { fork: false, pullRequest: { action: 'synchronize' } },
+    });
   });
 
   it('ignores closed pull requests, deleted branches, create events and other events, saying why', () => {
     const closed = { ...loadFixture('github', 'pull_request-opened-fork'), action: 'closed' };
-    expect(parse('github', 'pull_request', closed)).toEqual({ kind: 'ignored', reason: expect.stringContaining('"closed"') });
-    const deleted = { ...loadFixture('github', 'push'), deleted: true, after: '0000000000000000000000000000000000000000', head_commit: null };
+    expect(parse('github', 'pull_request', closed)).toEqual({
+      kind: 'ignored',
+      reason: expect.stringContaining('"closed"'),
+    });
+    const deleted = {
+      ...loadFixture('github', 'push'),
+      deleted: true,
+      after: '0000000000000000000000000000000000000000',
+      head_commit: null,
+    };
     expect(parse('github', 'push', deleted)).toEqual({ kind: 'ignored', reason: 'refs/heads/main was deleted' });
     expect(parse('github', 'create', {})).toMatchObject({ kind: 'ignored' });
-    expect(parse('github', 'issues', loadFixture('github', 'issues-opened'))).toEqual({ kind: 'ignored', reason: expect.stringContaining('"issues"') });
+    expect(parse('github', 'issues', loadFixture('github', 'issues-opened'))).toEqual({
+      kind: 'ignored',
+      reason: expect.stringContaining('"issues"'),
+    });
   });
 
-  it('answers a ping with GitHub\'s zen', () => {
-    expect(parse('github', 'ping', loadFixture('github', 'ping'))).toEqual({ kind: 'ping', message: 'Responsive is better than fast.' });
+  it("answers a ping with GitHub's zen", () => {
+    expect(parse('github', 'ping', loadFixture('github', 'ping'))).toEqual({
+      kind: 'ping',
+      message: 'Responsive is better than fast.',
+    });
   });
 
   it('reports the fields a malformed push lacks', () => {
@@ -138,13 +169,19 @@ describe('GitLab deliveries', () => {
     payload.object_attributes.action = 'update';
     expect(parse('gitlab', 'Merge Request Hook', payload)).toMatchObject({ kind: 'ignored' });
     payload.object_attributes.oldrev = '95790bf891e76fee5e1747ab589903a6a1f80f22';
-    expect(parse('gitlab', 'Merge Request Hook', payload)).toMatchObject({ kind: 'trigger', trigger: { pullRequest: { action: 'synchronize' } } });
+    expect(parse('gitlab', 'Merge Request Hook', payload)).toMatchObject({
+      kind: 'trigger',
+      trigger: { pullRequest: { action: 'synchronize' } },
+    });
     payload.object_attributes.action = 'merge';
     expect(parse('gitlab', 'Merge Request Hook', payload)).toMatchObject({ kind: 'ignored' });
   });
 
   it('reads system hooks by their object_kind', () => {
-    expect(parse('gitlab', 'System Hook', loadFixture('gitlab', 'push-hook'))).toMatchObject({ kind: 'trigger', trigger: { event: 'push' } });
+    expect(parse('gitlab', 'System Hook', loadFixture('gitlab', 'push-hook'))).toMatchObject({
+      kind: 'trigger',
+      trigger: { event: 'push' },
+    });
   });
 });
 
@@ -171,7 +208,12 @@ describe('Gitea deliveries', () => {
   it('maps Gitea\'s "synchronized" onto synchronize', () => {
     expect(parse('gitea', 'pull_request', loadFixture('gitea', 'pull_request-synchronized'))).toMatchObject({
       kind: 'trigger',
-      trigger: { event: 'pull_request', ref: 'refs/pull/12/head', fork: false, pullRequest: { number: 12, action: 'synchronize', baseBranch: 'main' } },
+      trigger: {
+        event: 'pull_request',
+        ref: 'refs/pull/12/head',
+        fork: false,
+        pullRequest: { number: 12, action: 'synchronize', baseBranch: 'main' },
+      },
     });
   });
 
@@ -183,10 +225,16 @@ describe('Gitea deliveries', () => {
 });
 
 describe('generic deliveries', () => {
-  it('takes Ferry\'s own format', () => {
+  it("takes Ferry's own format", () => {
     expect(parse('generic', 'push', loadFixture('generic', 'push'))).toMatchObject({
       kind: 'trigger',
-      trigger: { forge: 'generic', event: 'push', branch: 'main', cloneUrl: 'https://git.acme.example/acme/shop.git', paths: ['src/checkout.ts'] },
+      trigger: {
+        forge: 'generic',
+        event: 'push',
+        branch: 'main',
+        cloneUrl: 'https://git.acme.example/acme/shop.git',
+        paths: ['src/checkout.ts'],
+      },
     });
   });
 

@@ -37,7 +37,14 @@ describe('the ferry serve config file', () => {
     expect(loaded.defaultSecrets).toEqual({ github: 'gh' });
     expect(loaded.apiToken).toBe('tok');
     expect(loaded.repositories).toEqual([
-      { forge: 'github', name: 'acme/shop', secret: 'shop-secret', clone: 'file:///srv/git/shop.git', pipeline: 'ci/ferry.yml', labels: ['docker', 'linux'] },
+      {
+        forge: 'github',
+        name: 'acme/shop',
+        secret: 'shop-secret',
+        clone: 'file:///srv/git/shop.git',
+        pipeline: 'ci/ferry.yml',
+        labels: ['docker', 'linux'],
+      },
       { name: 'acme/docs' },
     ]);
   });
@@ -48,11 +55,15 @@ describe('the ferry serve config file', () => {
   });
 
   it('names an unknown field at its key', () => {
-    expect(problemOf('port: 80\nrepositories:\n  - name: a/b\n    secrte: x\n')).toBe('serve.yml:4:5 SERVE_CONFIG_INVALID repositories[0].secrte: unknown field (see docs/webhooks.md)');
+    expect(problemOf('port: 80\nrepositories:\n  - name: a/b\n    secrte: x\n')).toBe(
+      'serve.yml:4:5 SERVE_CONFIG_INVALID repositories[0].secrte: unknown field (see docs/webhooks.md)',
+    );
   });
 
   it('names a missing field at the mapping that lacks it', () => {
-    expect(problemOf('repositories:\n  - forge: github\n')).toMatch(/^serve\.yml:2:5 SERVE_CONFIG_INVALID repositories\[0\]\.name: /);
+    expect(problemOf('repositories:\n  - forge: github\n')).toMatch(
+      /^serve\.yml:2:5 SERVE_CONFIG_INVALID repositories\[0\]\.name: /,
+    );
   });
 
   it('points at a YAML syntax error', () => {
@@ -60,11 +71,15 @@ describe('the ferry serve config file', () => {
   });
 
   it('reports an unset secretEnv without any secret in the message', () => {
-    expect(problemOf(example, { SHOP_API_TOKEN: 'tok' })).toBe('serve.yml:8:24 SERVE_CONFIG_INVALID forges.github.secretEnv: $GH_SECRET is not set (or is empty)');
+    expect(problemOf(example, { SHOP_API_TOKEN: 'tok' })).toBe(
+      'serve.yml:8:24 SERVE_CONFIG_INVALID forges.github.secretEnv: $GH_SECRET is not set (or is empty)',
+    );
   });
 
   it('refuses a repository configured twice', () => {
-    expect(problemOf('repositories:\n  - { name: acme/shop }\n  - { name: ACME/shop }\n')).toContain('serve.yml:3:13 SERVE_CONFIG_INVALID repositories[1].name: "ACME/shop" is already configured at repositories[0]');
+    expect(problemOf('repositories:\n  - { name: acme/shop }\n  - { name: ACME/shop }\n')).toContain(
+      'serve.yml:3:13 SERVE_CONFIG_INVALID repositories[1].name: "ACME/shop" is already configured at repositories[0]',
+    );
   });
 
   it('takes an empty file as no configuration', () => {
@@ -78,17 +93,28 @@ describe('resolveServeConfig', () => {
     const env = { FERRY_GITHUB_SECRET: 'from-env', FERRY_GITEA_SECRET: 'gitea-env', FERRY_REDIS_URL: 'redis://r:1/2' };
     const resolved = resolveServeConfig({ gitlabToken: 'from-flag', githubSecret: 'gh-flag' }, loaded, env);
     expect(resolved.settings.defaultSecrets).toEqual({ github: 'gh-flag', gitlab: 'from-flag', gitea: 'gitea-env' });
-    expect(resolved).toMatchObject({ port: 9090, bodyLimit: 10 * 1024 * 1024, redisUrl: 'redis://r:1/2', host: '127.0.0.1', api: { token: 'tok', protect: 'writes' } });
+    expect(resolved).toMatchObject({
+      port: 9090,
+      bodyLimit: 10 * 1024 * 1024,
+      redisUrl: 'redis://r:1/2',
+      host: '127.0.0.1',
+      api: { token: 'tok', protect: 'writes' },
+    });
     expect(resolved.settings.labels).toEqual(['docker']);
   });
 
   it('defaults to 25 MB, port 8080, no secrets', () => {
     const resolved = resolveServeConfig({}, undefined, {});
-    expect(resolved).toMatchObject({ port: 8080, bodyLimit: 25 * 1024 * 1024, settings: { defaultSecrets: {}, repositories: [], labels: [] }, api: { protect: 'writes' } });
+    expect(resolved).toMatchObject({
+      port: 8080,
+      bodyLimit: 25 * 1024 * 1024,
+      settings: { defaultSecrets: {}, repositories: [], labels: [] },
+      api: { protect: 'writes' },
+    });
     expect(resolved.api.token).toBeUndefined();
   });
 
-  it('refuses malformed flags with the flag\'s name', () => {
+  it("refuses malformed flags with the flag's name", () => {
     expect(() => resolveServeConfig({ port: 'eighty' }, undefined, {})).toThrow('--port "eighty"');
     expect(() => resolveServeConfig({ bodyLimit: 'lots' }, undefined, {})).toThrow('--body-limit "lots"');
     expect(() => resolveServeConfig({ labels: 'Docker,no way' }, undefined, {})).toThrow('--labels: "no way"');

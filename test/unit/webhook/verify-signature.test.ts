@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { constantTimeEqual, hmacSha256Hex, verifySignature } from '../../../packages/runner/src/webhook/verify-signature.js';
+import {
+  constantTimeEqual,
+  hmacSha256Hex,
+  verifySignature,
+} from '../../../packages/runner/src/webhook/verify-signature.js';
 
 describe('verifySignature', () => {
   // The test vector of GitHub's "Validating webhook deliveries".
@@ -7,7 +11,7 @@ describe('verifySignature', () => {
   const body = Buffer.from('Hello, World!');
   const expected = '757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17';
 
-  it('computes GitHub\'s documented HMAC-SHA256 for its test vector', () => {
+  it("computes GitHub's documented HMAC-SHA256 for its test vector", () => {
     expect(hmacSha256Hex(secret, body)).toBe(expected);
   });
 
@@ -16,7 +20,9 @@ describe('verifySignature', () => {
     expect(verifySignature('hmac-sha256-prefixed', body, `sha256=${expected.toUpperCase()}`, secret)).toBe(true);
     expect(verifySignature('hmac-sha256-prefixed', body, expected, secret)).toBe(false);
     expect(verifySignature('hmac-sha256-prefixed', body, `sha1=${expected}`, secret)).toBe(false);
-    expect(verifySignature('hmac-sha256-prefixed', Buffer.from('Hello, World?'), `sha256=${expected}`, secret)).toBe(false);
+    expect(verifySignature('hmac-sha256-prefixed', Buffer.from('Hello, World?'), `sha256=${expected}`, secret)).toBe(
+      false,
+    );
     expect(verifySignature('hmac-sha256-prefixed', body, `sha256=${expected}`, 'another secret')).toBe(false);
     expect(verifySignature('hmac-sha256-prefixed', body, undefined, secret)).toBe(false);
   });

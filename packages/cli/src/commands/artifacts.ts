@@ -8,12 +8,17 @@ import type { CliIO } from '../cli-io.js';
 import { CliError } from '../cli-io.js';
 
 /** `ferry artifacts <run> [--job id] [--extract dir]`: what each job of a run saved, or those files on disk. */
-export async function artifactsCommand(io: CliIO, runArg: string, options: { extract?: string; job?: string; workspace: string }): Promise<number> {
+export async function artifactsCommand(
+  io: CliIO,
+  runArg: string,
+  options: { extract?: string; job?: string; workspace: string },
+): Promise<number> {
   const store = new RunStore(join(options.workspace, '.ferry', 'runs'));
   const id = store.resolve(runArg);
   const dir = join(store.root, id, 'artifacts');
   const archives = existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.tar')) : [];
-  const selected = options.job === undefined ? archives : archives.filter((name) => name === `${safeName(options.job as string)}.tar`);
+  const selected =
+    options.job === undefined ? archives : archives.filter((name) => name === `${safeName(options.job as string)}.tar`);
   if (selected.length === 0) {
     if (options.job !== undefined) throw new CliError(`run ${id} has no artifacts of job "${options.job}"`);
     io.stdout.write(`run ${id} has no artifacts\n`);

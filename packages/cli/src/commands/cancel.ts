@@ -8,7 +8,11 @@ import { withQueue, type QueueCli } from './queue-runs.js';
  * `ferry cancel <run>`: a queued run is removed at once; a running one is stopped by its runner (containers
  * removed), which this waits for unless --no-wait. Exit 0 once the run is not running any more.
  */
-export async function cancelCommand(io: CliIO, runId: string, options: { redis?: string; wait: boolean; timeout?: string }): Promise<number> {
+export async function cancelCommand(
+  io: CliIO,
+  runId: string,
+  options: { redis?: string; wait: boolean; timeout?: string },
+): Promise<number> {
   const timeoutMs = Number(options.timeout ?? '60') * 1000;
   return withQueue(io, options.redis, async ({ queue }) => {
     const result = await queue.cancel(runId);
@@ -26,10 +30,14 @@ export async function cancelCommand(io: CliIO, runId: string, options: { redis?:
     }
     const record = await queue.waitForFinal(runId, { timeoutMs });
     if (record && isFinalStatus(record.status)) {
-      io.stdout.write(`run ${runId} ${record.status === 'cancelled' ? 'cancelled' : `finished before it could be cancelled: ${record.status}`}\n`);
+      io.stdout.write(
+        `run ${runId} ${record.status === 'cancelled' ? 'cancelled' : `finished before it could be cancelled: ${record.status}`}\n`,
+      );
       return exitCodes.ok;
     }
-    io.stderr.write(`run ${runId} is still ${record?.status ?? 'unknown'} after ${Math.round(timeoutMs / 1000)}s; its runner will cancel it once it hears of it\n`);
+    io.stderr.write(
+      `run ${runId} is still ${record?.status ?? 'unknown'} after ${Math.round(timeoutMs / 1000)}s; its runner will cancel it once it hears of it\n`,
+    );
     return exitCodes.failed;
   });
 }

@@ -16,33 +16,68 @@ export function stateDirOf(io: CliIO, option: string | undefined): string {
 }
 
 export function createDeployHandler(io: CliIO, docker: Docker, stateDir: string, only?: string[]): DeployHandler {
-  return new DeployHandler({ provider: new DockerProvider(docker), router: () => connectProxy(io, stateDir), stateDir, ...(only ? { only } : {}) });
+  return new DeployHandler({
+    provider: new DockerProvider(docker),
+    router: () => connectProxy(io, stateDir),
+    stateDir,
+    ...(only ? { only } : {}),
+  });
 }
 
 /** `ferry deploy [file] [--service s]`: the pipeline's deploy jobs and what they need, nothing else. */
-export async function deployCommand(io: CliIO, docker: Docker, file: string | undefined, options: RunOptions & { service?: string[] }): Promise<number> {
+export async function deployCommand(
+  io: CliIO,
+  docker: Docker,
+  file: string | undefined,
+  options: RunOptions & { service?: string[] },
+): Promise<number> {
   const { plan } = await loadPlan(io, file, { workspace: options.workspace, withoutSecrets: true });
-  const deployJobs = plan.jobs.filter((job) => job.kind === 'deploy' && (!options.service || job.deploy?.services.some((name) => options.service?.includes(name))));
+  const deployJobs = plan.jobs.filter(
+    (job) =>
+      job.kind === 'deploy' &&
+      (!options.service || job.deploy?.services.some((name) => options.service?.includes(name))),
+  );
   if (deployJobs.length === 0) {
-    throw new CliError(options.service ? `no deploy job of ${plan.file} deploys ${options.service.join(', ')}` : `${plan.file} has no deploy job`);
+    throw new CliError(
+      options.service
+        ? `no deploy job of ${plan.file} deploys ${options.service.join(', ')}`
+        : `${plan.file} has no deploy job`,
+    );
   }
-  return runCommand(io, docker, file, { ...options, job: [...new Set(deployJobs.map((job) => job.jobId))], deployOnly: options.service });
+  return runCommand(io, docker, file, {
+    ...options,
+    job: [...new Set(deployJobs.map((job) => job.jobId))],
+    deployOnly: options.service,
+  });
 }
 
 /** `ferry rollback <service> [--to N]`: back to revision N (default: the one before the active one), health-gated. */
-export async function rollbackCommand(io: CliIO, docker: Docker, name: string, options: { to?: string; stateDir?: string }): Promise<number> {
+export async function rollbackCommand(
+  io: CliIO,
+  docker: Docker,
+  name: string,
+  options: { to?: string; stateDir?: string },
+): Promise<number> {
   const stateDir = stateDirOf(io, options.stateDir);
   const state = new ServiceState(stateDir, name);
   const revisions = state.revisions();
-  if (revisions.length === 0) throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has never been deployed (state in ${stateDir})`);
+  if (revisions.length === 0)
+    throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has never been deployed (state in ${stateDir})`);
   const active = state.journal()?.active;
   let target;
   if (options.to !== undefined) {
     target = revisions.find((r) => r.number === Number(options.to));
-    if (!target) throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has no revision ${options.to} (kept: ${revisions.map((r) => r.number).join(', ')})`);
+    if (!target)
+      throw new EngineError(
+        'DEPLOY_NOT_FOUND',
+        `service "${name}" has no revision ${options.to} (kept: ${revisions.map((r) => r.number).join(', ')})`,
+      );
   } else {
-    target = [...revisions].filter((r) => r.number !== active && r.outcome !== 'failed').sort((a, b) => b.number - a.number)[0];
-    if (!target) throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has no earlier good revision to roll back to`);
+    target = [...revisions]
+      .filter((r) => r.number !== active && r.outcome !== 'failed')
+      .sort((a, b) => b.number - a.number)[0];
+    if (!target)
+      throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has no earlier good revision to roll back to`);
   }
   // A rollback is fast-tracked, as in Argo Rollouts: back to a known revision without canary steps.
   const { canary: _canary, ...service } = target.service;
@@ -61,7 +96,12 @@ export async function rollbackCommand(io: CliIO, docker: Docker, name: string, o
 }
 
 /** `ferry status [service]`: replicas, revisions, health as the proxy sees it, and the last outcome. */
-export async function statusCommand(io: CliIO, docker: Docker, name: string | undefined, options: { stateDir?: string; json?: boolean }): Promise<number> {
+export async function statusCommand(
+  io: CliIO,
+  docker: Docker,
+  name: string | undefined,
+  options: { stateDir?: string; json?: boolean },
+): Promise<number> {
   const stateDir = stateDirOf(io, options.stateDir);
   const names = name ? [name] : ServiceState.services(stateDir);
   if (names.length === 0) {
@@ -73,12 +113,19 @@ export async function statusCommand(io: CliIO, docker: Docker, name: string | un
   for (const service of names) {
     const state = new ServiceState(stateDir, service);
     const journal = state.journal();
-    if (!journal) throw new EngineError('DEPLOY_NOT_FOUND', `service "${service}" has never been deployed (state in ${stateDir})`);
+    if (!journal)
+      throw new EngineError('DEPLOY_NOT_FOUND', `service "${service}" has never been deployed (state in ${stateDir})`);
     const revision = state.revisions().find((r) => r.number === journal.active);
     const replicas = await provider.list(service);
     let routed: string[] = [];
-    if (revision?.service.publish !== undefined) routed = await (await connectProxy(io, stateDir)).backends(service).catch(() => []);
-    statuses.push({ service, journal, revision, replicas: replicas.map((r) => ({ ...r, admitted: routed.includes(r.id) })) });
+    if (revision?.service.publish !== undefined)
+      routed = await (await connectProxy(io, stateDir)).backends(service).catch(() => []);
+    statuses.push({
+      service,
+      journal,
+      revision,
+      replicas: replicas.map((r) => ({ ...r, admitted: routed.includes(r.id) })),
+    });
   }
   if (options.json) {
     io.stdout.write(`${JSON.stringify(statuses, null, 2)}\n`);
@@ -86,16 +133,29 @@ export async function statusCommand(io: CliIO, docker: Docker, name: string | un
   }
   for (const { service, journal, revision, replicas } of statuses) {
     const publish = revision?.service.publish !== undefined ? ` · 127.0.0.1:${revision.service.publish}` : '';
-    io.stdout.write(`${service}${publish} · ${journal.phase} · revision ${journal.active ?? '-'}${revision ? ` (${revision.image})` : ''}\n`);
+    io.stdout.write(
+      `${service}${publish} · ${journal.phase} · revision ${journal.active ?? '-'}${revision ? ` (${revision.image})` : ''}\n`,
+    );
     if (journal.phase === 'canary' && journal.canary) {
-      const left = journal.canary.deadline !== undefined ? `, ${Math.max(0, Math.round((journal.canary.deadline - Date.now()) / 1000))}s left` : ', waiting for ferry promote';
-      io.stdout.write(`  canary: revision ${journal.target} at weight ${journal.canary.weight}% (step ${journal.canary.step + 1}${left})\n`);
+      const left =
+        journal.canary.deadline !== undefined
+          ? `, ${Math.max(0, Math.round((journal.canary.deadline - Date.now()) / 1000))}s left`
+          : ', waiting for ferry promote';
+      io.stdout.write(
+        `  canary: revision ${journal.target} at weight ${journal.canary.weight}% (step ${journal.canary.step + 1}${left})\n`,
+      );
     }
     for (const replica of replicas) {
-      io.stdout.write(`  ${replica.name}  r${replica.revision}  ${replica.running ? 'running' : 'stopped'}${replica.admitted ? ', in rotation' : ''}  ${replica.address}\n`);
+      io.stdout.write(
+        `  ${replica.name}  r${replica.revision}  ${replica.running ? 'running' : 'stopped'}${replica.admitted ? ', in rotation' : ''}  ${replica.address}\n`,
+      );
     }
-    if (journal.lastHeal) io.stdout.write(`  healed ${formatMs(Date.now() - journal.lastHeal.at)} ago: ${journal.lastHeal.message}\n`);
-    if (journal.outcome) io.stdout.write(`  last: ${journal.outcome.status} ${formatMs(Date.now() - journal.outcome.at)} ago: ${journal.outcome.message}\n`);
+    if (journal.lastHeal)
+      io.stdout.write(`  healed ${formatMs(Date.now() - journal.lastHeal.at)} ago: ${journal.lastHeal.message}\n`);
+    if (journal.outcome)
+      io.stdout.write(
+        `  last: ${journal.outcome.status} ${formatMs(Date.now() - journal.outcome.at)} ago: ${journal.outcome.message}\n`,
+      );
   }
   return 0;
 }
@@ -105,11 +165,14 @@ export function historyCommand(io: CliIO, name: string, options: { stateDir?: st
   const stateDir = stateDirOf(io, options.stateDir);
   const state = new ServiceState(stateDir, name);
   const revisions = state.revisions();
-  if (revisions.length === 0) throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has never been deployed (state in ${stateDir})`);
+  if (revisions.length === 0)
+    throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has never been deployed (state in ${stateDir})`);
   const active = state.journal()?.active;
   for (const revision of revisions) {
     const when = new Date(revision.createdAt).toISOString().replace('T', ' ').slice(0, 19);
-    io.stdout.write(`${revision.number === active ? '*' : ' '} ${String(revision.number).padStart(3)}  ${when}  ${(revision.outcome ?? '').padEnd(11)} ${revision.image}\n`);
+    io.stdout.write(
+      `${revision.number === active ? '*' : ' '} ${String(revision.number).padStart(3)}  ${when}  ${(revision.outcome ?? '').padEnd(11)} ${revision.image}\n`,
+    );
   }
   return 0;
 }
@@ -122,26 +185,46 @@ const idleRouter: TrafficRouter = {
 };
 
 /** `ferry promote <service>` / `ferry abort <service>`: a request the running canary picks up within ~50 ms. */
-export function canaryActionCommand(io: CliIO, action: 'promote' | 'abort', name: string, options: { stateDir?: string }): number {
+export function canaryActionCommand(
+  io: CliIO,
+  action: 'promote' | 'abort',
+  name: string,
+  options: { stateDir?: string },
+): number {
   const stateDir = stateDirOf(io, options.stateDir);
   const state = new ServiceState(stateDir, name);
   const journal = state.journal();
-  if (!journal) throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has never been deployed (state in ${stateDir})`);
-  if (journal.phase !== 'canary') throw new CliError(`service "${name}" has no canary in progress (it is ${journal.phase}); nothing to ${action}`);
+  if (!journal)
+    throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has never been deployed (state in ${stateDir})`);
+  if (journal.phase !== 'canary')
+    throw new CliError(`service "${name}" has no canary in progress (it is ${journal.phase}); nothing to ${action}`);
   state.request(action);
-  io.stdout.write(`${action} requested for the canary of ${name} (revision ${journal.target}, step ${(journal.canary?.step ?? 0) + 1})\n`);
+  io.stdout.write(
+    `${action} requested for the canary of ${name} (revision ${journal.target}, step ${(journal.canary?.step ?? 0) + 1})\n`,
+  );
   return 0;
 }
 
 /** `ferry scale <service> <n>`: the active revision at another replica count, health-gated, no new revision. */
-export async function scaleCommand(io: CliIO, docker: Docker, name: string, count: string, options: { stateDir?: string }): Promise<number> {
+export async function scaleCommand(
+  io: CliIO,
+  docker: Docker,
+  name: string,
+  count: string,
+  options: { stateDir?: string },
+): Promise<number> {
   const replicas = Number(count);
-  if (!Number.isInteger(replicas) || replicas < 0) throw new CliError(`ferry scale ${name} ${count}: expected a whole number of replicas`);
+  if (!Number.isInteger(replicas) || replicas < 0)
+    throw new CliError(`ferry scale ${name} ${count}: expected a whole number of replicas`);
   const stateDir = stateDirOf(io, options.stateDir);
   const state = new ServiceState(stateDir, name);
   const active = state.journal()?.active;
   const revision = state.revisions().find((r) => r.number === active);
-  if (!revision) throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has no active revision to scale (state in ${stateDir})`);
+  if (!revision)
+    throw new EngineError(
+      'DEPLOY_NOT_FOUND',
+      `service "${name}" has no active revision to scale (state in ${stateDir})`,
+    );
   const { canary: _canary, ...current } = revision.service;
   const service = { ...current, replicas, rolling: { ...current.rolling, monitorMs: 0 } };
   const result = await rollOut(service, {
@@ -154,22 +237,31 @@ export async function scaleCommand(io: CliIO, docker: Docker, name: string, coun
     log: (line) => io.stdout.write(`${line}\n`),
     emit: () => undefined,
   });
-  io.stdout.write(`${name}: ${result.status === 'deployed' || result.status === 'unchanged' ? `${replicas} replicas of revision ${revision.number}` : result.message}\n`);
+  io.stdout.write(
+    `${name}: ${result.status === 'deployed' || result.status === 'unchanged' ? `${replicas} replicas of revision ${revision.number}` : result.message}\n`,
+  );
   return result.status === 'deployed' || result.status === 'unchanged' ? exitCodes.ok : exitCodes.failed;
 }
 
 /** `ferry remove <service>`: takes the service out of the proxy, removes its replicas and forgets its state. */
-export async function removeServiceCommand(io: CliIO, docker: Docker, name: string, options: { stateDir?: string }): Promise<number> {
+export async function removeServiceCommand(
+  io: CliIO,
+  docker: Docker,
+  name: string,
+  options: { stateDir?: string },
+): Promise<number> {
   const stateDir = stateDirOf(io, options.stateDir);
   const state = new ServiceState(stateDir, name);
   const journal = state.journal();
-  if (!journal) throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has never been deployed (state in ${stateDir})`);
+  if (!journal)
+    throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has never been deployed (state in ${stateDir})`);
   const release = state.lock();
   try {
     const revision = state.revisions().find((r) => r.number === journal.active);
     if (revision?.service.publish !== undefined) {
       const proxy = await connectProxy(io, stateDir);
-      if ('deleteService' in proxy) await (proxy as { deleteService(service: string): Promise<boolean> }).deleteService(name);
+      if ('deleteService' in proxy)
+        await (proxy as { deleteService(service: string): Promise<boolean> }).deleteService(name);
     }
     const provider = new DockerProvider(docker);
     const replicas = await provider.list(name);

@@ -40,7 +40,8 @@ export async function enqueueCommand(io: CliIO, options: EnqueueCommandOptions):
     );
     if (!options.json) io.stdout.write(`${result.runId}\n`);
     else if (!options.wait) io.stdout.write(`${JSON.stringify(result)}\n`);
-    if (!result.created) io.stderr.write(`run ${result.runId} was already queued (key ${options.key}); it is ${result.status}\n`);
+    if (!result.created)
+      io.stderr.write(`run ${result.runId} was already queued (key ${options.key}); it is ${result.status}\n`);
     if (!options.wait) return exitCodes.ok;
     return followToEnd(io, open, result.runId, options.json ?? false);
   });
@@ -94,7 +95,10 @@ export function registerEnqueueCommand(program: Command, cli: QueueCli): void {
     .requiredOption('--repo <url>', 'repository to clone (https://, ssh://, file://)')
     .requiredOption('--sha <sha>', 'commit to run')
     .option('--ref <ref>', 'ref the commit belongs to (refs/heads/main, refs/tags/v1)')
-    .option('--pipeline <path>', 'pipeline file in the repository (default: ferry.yml, .ferry.yml, pipelines/ferry.yml)')
+    .option(
+      '--pipeline <path>',
+      'pipeline file in the repository (default: ferry.yml, .ferry.yml, pipelines/ferry.yml)',
+    )
     .option('--trigger <trigger>', 'push, pull_request, tag or manual', 'manual')
     .option('--labels <list>', 'labels a runner needs to take the run (comma-separated)')
     .option('--no-secrets', 'run with every secret withheld (untrusted code)')

@@ -12,7 +12,12 @@ export interface PlanOptions {
 
 /** `ferry plan`: the DAG as text, JSON or Mermaid, with the plan hash. */
 export async function planCommand(io: CliIO, file: string | undefined, options: PlanOptions): Promise<number> {
-  const { plan } = await loadPlan(io, file, { env: parseEnvPairs(options.env), ...(options.job ? { only: options.job } : {}), workspace: options.workspace, withoutSecrets: true });
+  const { plan } = await loadPlan(io, file, {
+    env: parseEnvPairs(options.env),
+    ...(options.job ? { only: options.job } : {}),
+    workspace: options.workspace,
+    withoutSecrets: true,
+  });
   if (options.json) io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
   else if (options.mermaid) io.stdout.write(`${formatPlanMermaid(plan)}\n`);
   else io.stdout.write(`${formatPlanText(plan)}\n`);
@@ -20,7 +25,11 @@ export async function planCommand(io: CliIO, file: string | undefined, options: 
 }
 
 /** `ferry validate`: parse, validate and plan without running anything. */
-export async function validateCommand(io: CliIO, file: string | undefined, options: { workspace: string }): Promise<number> {
+export async function validateCommand(
+  io: CliIO,
+  file: string | undefined,
+  options: { workspace: string },
+): Promise<number> {
   const { plan, file: shown } = await loadPlan(io, file, { workspace: options.workspace, withoutSecrets: true });
   io.stdout.write(`${shown}: valid · ${plan.jobs.length} jobs · plan ${plan.hash.slice(0, 12)}\n`);
   return 0;

@@ -16,7 +16,11 @@ export interface ProxyCommandOptions {
  * Serves routes.json at once, then runs until SIGTERM or SIGINT, which stop it gracefully: listeners close,
  * running requests finish (up to each service's drain timeout); a second signal exits at once.
  */
-export async function proxyCommand(io: CliIO, options: ProxyCommandOptions, docker: () => Dockerode = () => new Dockerode()): Promise<number> {
+export async function proxyCommand(
+  io: CliIO,
+  options: ProxyCommandOptions,
+  docker: () => Dockerode = () => new Dockerode(),
+): Promise<number> {
   const stateDir = path.resolve(io.cwd, options.stateDir);
   const adminPort = options.adminPort === undefined ? undefined : Number(options.adminPort);
   if (adminPort !== undefined && (!Number.isInteger(adminPort) || adminPort < 0 || adminPort > 65535)) {

@@ -29,7 +29,11 @@ export interface OpenQueue {
  * Connects to the queue for one command (failing fast when Redis is unreachable) and runs `task` with it.
  * Runner and queue errors become one-line messages: exit 2 for what the user asked wrong, 1 otherwise.
  */
-export async function withQueue(io: CliIO, redisOption: string | undefined, task: (open: OpenQueue) => Promise<number>): Promise<number> {
+export async function withQueue(
+  io: CliIO,
+  redisOption: string | undefined,
+  task: (open: OpenQueue) => Promise<number>,
+): Promise<number> {
   const url = redisUrlOf(io, redisOption);
   let redis: Redis;
   try {
@@ -55,14 +59,21 @@ export async function withQueue(io: CliIO, redisOption: string | undefined, task
 
 export function asCliError(error: unknown): unknown {
   if (!isRunnerError(error)) return error;
-  const userError = error.code === 'QUEUE_REQUEST_INVALID' || error.code === 'QUEUE_RUN_NOT_FOUND' || error.code === 'RUNNER_CONFIG_INVALID';
+  const userError =
+    error.code === 'QUEUE_REQUEST_INVALID' ||
+    error.code === 'QUEUE_RUN_NOT_FOUND' ||
+    error.code === 'RUNNER_CONFIG_INVALID';
   return new CliError(`${error.code}: ${error.message}`, userError ? exitCodes.invalid : exitCodes.failed);
 }
 
 /** `ferry runs --redis`: the queue's runs, newest first, with status, runner and timing. */
-export async function queueRunsCommand(io: CliIO, options: { redis?: string; json?: boolean; limit?: string }): Promise<number> {
+export async function queueRunsCommand(
+  io: CliIO,
+  options: { redis?: string; json?: boolean; limit?: string },
+): Promise<number> {
   const limit = Number(options.limit ?? '50');
-  if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit "${options.limit}": expected a whole number of at least 1`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new CliError(`--limit "${options.limit}": expected a whole number of at least 1`);
   return withQueue(io, options.redis, async ({ queue }) => {
     const [runs, runners] = await Promise.all([queue.list({ limit }), queue.runners()]);
     if (options.json) {
@@ -96,7 +107,8 @@ function formatWait(run: RunRecord, now: number): string {
 }
 
 function formatDuration(run: RunRecord, now: number): string {
-  if (run.finishedAt !== undefined && run.startedAt !== undefined) return formatMs(Math.max(0, run.finishedAt - run.startedAt));
+  if (run.finishedAt !== undefined && run.startedAt !== undefined)
+    return formatMs(Math.max(0, run.finishedAt - run.startedAt));
   if (run.status === 'running' && run.startedAt !== undefined) return `${formatMs(now - run.startedAt)}…`;
   return '-';
 }
@@ -105,23 +117,39 @@ function formatDuration(run: RunRecord, now: number): string {
 function note(run: RunRecord, runners: RunnerInfo[], now: number): string {
   const parts: string[] = [];
   if (run.attempt > 1) parts.push(`attempt ${run.attempt}`);
-  if (run.status === 'queued' && !runners.some((runner) => !runner.draining && coversLabels(runner.labels, run.labels))) {
+  if (
+    run.status === 'queued' &&
+    !runners.some((runner) => !runner.draining && coversLabels(runner.labels, run.labels))
+  ) {
     parts.push(`no live runner has labels [${run.labels.join(', ')}]`);
   }
   if (run.status === 'running' && run.runner && !runners.some((runner) => runner.id === run.runner)) {
     parts.push(`runner ${run.runner} not seen for a while (lost? the stalled check will tell)`);
   }
-  if (run.status === 'running' && run.cancelRequestedAt !== undefined) parts.push(`cancelling since ${formatMs(now - run.cancelRequestedAt)}`);
+  if (run.status === 'running' && run.cancelRequestedAt !== undefined)
+    parts.push(`cancelling since ${formatMs(now - run.cancelRequestedAt)}`);
   if (run.reason) parts.push(run.reason.split('\n')[0] as string);
   return parts.join('; ');
 }
 
 function shortRepo(repo: string): string {
-  return repo.replace(/\.git$/, '').split(/[/:]/).slice(-2).join('/');
+  return repo
+    .replace(/\.git$/, '')
+    .split(/[/:]/)
+    .slice(-2)
+    .join('/');
 }
 
 export function formatTable(rows: string[][]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => `${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd()}\n`).join('');
+  return rows
+    .map(
+      (row) =>
+        `${row
+          .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+          .join('  ')
+          .trimEnd()}\n`,
+    )
+    .join('');
 }

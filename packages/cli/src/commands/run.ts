@@ -1,6 +1,16 @@
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { CacheStore, createMasker, DockerExecutor, ImageBuilder, parseSize, EventStream, reapResources, RunStore, runPlan } from '@ferry/engine';
+import {
+  CacheStore,
+  createMasker,
+  DockerExecutor,
+  ImageBuilder,
+  parseSize,
+  EventStream,
+  reapResources,
+  RunStore,
+  runPlan,
+} from '@ferry/engine';
 import type { RunEvent } from '@ferry/engine';
 import type { CliIO } from '../cli-io.js';
 import { CliError, exitCodes } from '../cli-io.js';
@@ -28,13 +38,25 @@ export interface RunOptions {
 }
 
 /** `ferry run`: plan, reap what crashed runs left, run on the local engine, record, exit 0/1 (2 for bad input). */
-export async function runCommand(io: CliIO, docker: Docker, file: string | undefined, options: RunOptions): Promise<number> {
+export async function runCommand(
+  io: CliIO,
+  docker: Docker,
+  file: string | undefined,
+  options: RunOptions,
+): Promise<number> {
   const concurrency = Number(options.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new CliError(`--concurrency "${options.concurrency}": expected a whole number of at least 1`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new CliError(`--concurrency "${options.concurrency}": expected a whole number of at least 1`);
   const resources = parseResources(options);
   const cacheMaxBytes = parseSize(options.cacheMaxSize);
-  if (!Number.isFinite(cacheMaxBytes)) throw new CliError(`--cache-max-size "${options.cacheMaxSize}": expected a size like 512m or 5g`);
-  const { plan, file: shown, git, secrets } = await loadPlan(io, file, {
+  if (!Number.isFinite(cacheMaxBytes))
+    throw new CliError(`--cache-max-size "${options.cacheMaxSize}": expected a size like 512m or 5g`);
+  const {
+    plan,
+    file: shown,
+    git,
+    secrets,
+  } = await loadPlan(io, file, {
     env: parseEnvPairs(options.env),
     ...(options.job ? { only: options.job } : {}),
     workspace: options.workspace,
@@ -83,7 +105,11 @@ export async function runCommand(io: CliIO, docker: Docker, file: string | undef
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const executor = new DockerExecutor({ docker, defaultResources: resources, allowPrivileged: options.allowPrivileged ?? false });
+    const executor = new DockerExecutor({
+      docker,
+      defaultResources: resources,
+      allowPrivileged: options.allowPrivileged ?? false,
+    });
     const result = await runPlan(plan, {
       executor,
       events,
@@ -96,7 +122,10 @@ export async function runCommand(io: CliIO, docker: Docker, file: string | undef
       artifactsDir: join(recorder.dir, 'artifacts'),
       cache: new CacheStore(options.cacheDir ?? join(options.workspace, '.ferry', 'cache'), cacheMaxBytes),
       handlers: {
-        build: new ImageBuilder({ docker, ...(io.env.DOCKER_CONFIG ? { dockerConfigPath: join(io.env.DOCKER_CONFIG, 'config.json') } : {}) }),
+        build: new ImageBuilder({
+          docker,
+          ...(io.env.DOCKER_CONFIG ? { dockerConfigPath: join(io.env.DOCKER_CONFIG, 'config.json') } : {}),
+        }),
         deploy: createDeployHandler(io, docker, stateDirOf(io, options.stateDir), options.deployOnly),
       },
     });
@@ -110,13 +139,13 @@ export async function runCommand(io: CliIO, docker: Docker, file: string | undef
   }
 }
 
-
 /** Default limits for jobs that set none (`--memory 2g --cpus 1.5 --pids 512`). */
 function parseResources(options: RunOptions): { memoryBytes?: number; cpus?: number; pids?: number } {
   const resources: { memoryBytes?: number; cpus?: number; pids?: number } = {};
   if (options.memory !== undefined) {
     const bytes = parseSize(options.memory);
-    if (!Number.isFinite(bytes) || bytes <= 0) throw new CliError(`--memory "${options.memory}": expected a size like 512m or 2g`);
+    if (!Number.isFinite(bytes) || bytes <= 0)
+      throw new CliError(`--memory "${options.memory}": expected a size like 512m or 2g`);
     resources.memoryBytes = bytes;
   }
   if (options.cpus !== undefined) {
@@ -126,7 +155,8 @@ function parseResources(options: RunOptions): { memoryBytes?: number; cpus?: num
   }
   if (options.pids !== undefined) {
     const pids = Number(options.pids);
-    if (!Number.isInteger(pids) || pids <= 0) throw new CliError(`--pids "${options.pids}": expected a positive whole number`);
+    if (!Number.isInteger(pids) || pids <= 0)
+      throw new CliError(`--pids "${options.pids}": expected a positive whole number`);
     resources.pids = pids;
   }
   return resources;

@@ -5,7 +5,17 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { DockerExecutor, parseDuration, reapResources } from '@ferry/engine';
-import { createHealthHandler, GitMirrorCheckout, labelPattern, normalizeLabels, openRedis, redactUrl, RunnerMetrics, startRunner, waitForRedis } from '@ferry/runner';
+import {
+  createHealthHandler,
+  GitMirrorCheckout,
+  labelPattern,
+  normalizeLabels,
+  openRedis,
+  redactUrl,
+  RunnerMetrics,
+  startRunner,
+  waitForRedis,
+} from '@ferry/runner';
 import type { Runner } from '@ferry/runner';
 import type { CliIO } from '../cli-io.js';
 import { CliError, exitCodes } from '../cli-io.js';
@@ -31,12 +41,17 @@ export interface RunnerCommandOptions {
  * hands them to startRunner. SIGTERM or SIGINT drains it (no new runs; current ones finish, or are cancelled
  * after --grace), a second signal cancels at once; exit 0 once it has stopped.
  */
-export async function runnerCommand(io: CliIO, getDocker: () => Docker, options: RunnerCommandOptions): Promise<number> {
+export async function runnerCommand(
+  io: CliIO,
+  getDocker: () => Docker,
+  options: RunnerCommandOptions,
+): Promise<number> {
   const concurrency = wholeNumber('--concurrency', options.concurrency);
   const jobConcurrency = wholeNumber('--job-concurrency', options.jobConcurrency);
   const labels = normalizeLabels(options.labels.split(','));
   const badLabel = labels.find((label) => !labelPattern.test(label));
-  if (badLabel !== undefined) throw new CliError(`--labels: "${badLabel}" is not a label (letters, digits, ".", "_", "-")`);
+  if (badLabel !== undefined)
+    throw new CliError(`--labels: "${badLabel}" is not a label (letters, digits, ".", "_", "-")`);
   const leaseMs = duration('--lease', options.lease);
   if (leaseMs < 1000) throw new CliError(`--lease ${options.lease}: at least 1s`);
   const graceMs = duration('--grace', options.grace);
@@ -79,7 +94,9 @@ export async function runnerCommand(io: CliIO, getDocker: () => Docker, options:
     const [host, port] = splitHostPort(options.listen);
     server = createServer(createHealthHandler(() => runner));
     httpUrl = await new Promise<string>((resolve, reject) => {
-      server?.once('error', (error) => reject(new CliError(`--listen ${options.listen}: ${(error as Error).message}`, exitCodes.failed)));
+      server?.once('error', (error) =>
+        reject(new CliError(`--listen ${options.listen}: ${(error as Error).message}`, exitCodes.failed)),
+      );
       server?.listen(port, host, () => {
         const address = server?.address();
         resolve(`http://${host}:${typeof address === 'object' && address ? address.port : port}`);
@@ -137,7 +154,9 @@ export async function runnerCommand(io: CliIO, getDocker: () => Docker, options:
     const onSignal = (signal: NodeJS.Signals) => {
       signals += 1;
       if (signals === 1) {
-        log(`${signal}: draining (no new runs; cancelling what still runs after ${Math.round(graceMs / 1000)}s; send it again to cancel now)`);
+        log(
+          `${signal}: draining (no new runs; cancelling what still runs after ${Math.round(graceMs / 1000)}s; send it again to cancel now)`,
+        );
         void started.stop({ graceMs }).then(resolve);
       } else {
         log(`${signal}: cancelling the current runs now`);
@@ -153,7 +172,8 @@ export async function runnerCommand(io: CliIO, getDocker: () => Docker, options:
 
 function wholeNumber(flag: string, text: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new CliError(`${flag} "${text}": expected a whole number of at least 1`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new CliError(`${flag} "${text}": expected a whole number of at least 1`);
   return value;
 }
 
@@ -175,7 +195,9 @@ function readSecrets(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new CliError(`--secrets-file ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new CliError(
+      `--secrets-file ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
   }
 }
 

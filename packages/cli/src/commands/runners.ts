@@ -27,7 +27,9 @@ export async function runnersCommand(io: CliIO, options: { redis?: string; json?
       runner.draining ? 'draining' : 'ready',
       runner.httpUrl ?? '',
     ]);
-    io.stdout.write(formatTable([['RUNNER', 'PROCESS', 'LABELS', 'BUSY', 'RUNS', 'HEARTBEAT', 'STATE', 'HTTP'], ...rows]));
+    io.stdout.write(
+      formatTable([['RUNNER', 'PROCESS', 'LABELS', 'BUSY', 'RUNS', 'HEARTBEAT', 'STATE', 'HTTP'], ...rows]),
+    );
     return exitCodes.ok;
   });
 }

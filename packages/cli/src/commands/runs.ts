@@ -16,18 +16,26 @@ export function runsCommand(io: CliIO, options: { json?: boolean; workspace: str
   for (const run of runs) {
     const status = run.status === 'running' && !isAlive(run.pid) ? 'lost' : run.status;
     const duration = run.durationMs !== undefined ? formatMs(run.durationMs) : '';
-    io.stdout.write(`${run.id}  ${status.padEnd(9)} ${duration.padEnd(8)} ${run.pipeline}  ${run.sha.slice(0, 7)} ${run.branch}\n`);
+    io.stdout.write(
+      `${run.id}  ${status.padEnd(9)} ${duration.padEnd(8)} ${run.pipeline}  ${run.sha.slice(0, 7)} ${run.branch}\n`,
+    );
   }
   return 0;
 }
 
 /** `ferry logs <run> [job]`: every step's log of a run, or of one job. */
-export function logsCommand(io: CliIO, runArg: string, job: string | undefined, options: { workspace: string }): number {
+export function logsCommand(
+  io: CliIO,
+  runArg: string,
+  job: string | undefined,
+  options: { workspace: string },
+): number {
   const store = new RunStore(join(options.workspace, '.ferry', 'runs'));
   const id = store.resolve(runArg);
   const events = store.events(id);
   const jobs = [...new Set(events.filter((e) => e.type === 'step.started').map((e) => (e as { job: string }).job))];
-  const selected = job === undefined ? jobs : jobs.filter((j) => j === job || j.startsWith(`${job} (`) || safeName(j) === job);
+  const selected =
+    job === undefined ? jobs : jobs.filter((j) => j === job || j.startsWith(`${job} (`) || safeName(j) === job);
   if (job !== undefined && selected.length === 0) {
     io.stderr.write(`run ${id} has no job "${job}" with steps (jobs: ${jobs.join(', ') || 'none'})\n`);
     return 2;

@@ -2,7 +2,15 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { redactUrl, RunQueue, waitForRedis } from '@ferry/runner';
 import type { RedisClient as Redis } from '@ferry/runner';
-import { createServeApp, GitPipelineSource, isWebhookError, loadServeConfig, openServeRedis, resolveServeConfig, ServeMetrics } from '@ferry/runner/serve';
+import {
+  createServeApp,
+  GitPipelineSource,
+  isWebhookError,
+  loadServeConfig,
+  openServeRedis,
+  resolveServeConfig,
+  ServeMetrics,
+} from '@ferry/runner/serve';
 import type { ResolvedServeConfig, ServeOptions } from '@ferry/runner/serve';
 import type { CliIO } from '../cli-io.js';
 import { CliError, exitCodes } from '../cli-io.js';
@@ -21,10 +29,15 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
   const log = (line: string) => io.stdout.write(`${new Date().toISOString()} ${line}\n`);
   let config: ResolvedServeConfig;
   try {
-    const loaded = options.config !== undefined ? await loadServeConfig(path.resolve(io.cwd, options.config), io.env) : undefined;
+    const loaded =
+      options.config !== undefined ? await loadServeConfig(path.resolve(io.cwd, options.config), io.env) : undefined;
     config = resolveServeConfig(options, loaded, io.env);
   } catch (error) {
-    if (isWebhookError(error)) throw new CliError(error.message.startsWith('--') ? `SERVE_CONFIG_INVALID: ${error.message}` : error.message, exitCodes.invalid);
+    if (isWebhookError(error))
+      throw new CliError(
+        error.message.startsWith('--') ? `SERVE_CONFIG_INVALID: ${error.message}` : error.message,
+        exitCodes.invalid,
+      );
     throw error;
   }
   const secured = Object.keys(config.settings.defaultSecrets);
@@ -52,7 +65,9 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
     redisUp = true;
   });
   if (secured.length === 0 && config.settings.repositories.every((repository) => repository.secret === undefined)) {
-    io.stderr.write('warning: no webhook secret is configured (--github-secret, $FERRY_GITHUB_SECRET, a config file…): every delivery will be refused with 401\n');
+    io.stderr.write(
+      'warning: no webhook secret is configured (--github-secret, $FERRY_GITHUB_SECRET, a config file…): every delivery will be refused with 401\n',
+    );
   }
 
   // git must fail, not prompt, when a repository wants credentials it was not given. (Set on the process's
@@ -89,7 +104,9 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
     throw new CliError(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`, exitCodes.failed);
   }
   const repositories = config.settings.repositories.length;
-  log(`serving ${address}: POST /hooks/github, /hooks/gitlab, /hooks/gitea, /hooks/generic; /api/runs; /healthz; /metrics`);
+  log(
+    `serving ${address}: POST /hooks/github, /hooks/gitlab, /hooks/gitea, /hooks/generic; /api/runs; /healthz; /metrics`,
+  );
   log(
     `queue ${redactUrl(config.redisUrl)}; ${repositories} configured repositor${repositories === 1 ? 'y' : 'ies'}; default secrets: ${secured.length > 0 ? secured.join(', ') : 'none'}; ` +
       `API token: ${config.api.token !== undefined ? 'set' : 'none (writes refused)'}; body limit ${config.bodyLimit} bytes; labels [${config.settings.labels.join(', ')}]`,
@@ -117,7 +134,9 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
 export function registerServeCommand(program: Command, cli: QueueCli): void {
   program
     .command('serve')
-    .description('serve forge webhooks (GitHub, GitLab, Gitea) and the runs API: verified pushes and pull requests become queued runs')
+    .description(
+      'serve forge webhooks (GitHub, GitLab, Gitea) and the runs API: verified pushes and pull requests become queued runs',
+    )
     .option('--port <port>', 'port to listen on (0 picks a free one; default 8080)')
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--redis <url>', 'Redis of the queue (default: $FERRY_REDIS_URL, then redis://127.0.0.1:6379)')
@@ -125,9 +144,18 @@ export function registerServeCommand(program: Command, cli: QueueCli): void {
     .option('--workdir <dir>', 'where the bare mirrors that pipelines are read from live (default .ferry/serve)')
     .option('--body-limit <size>', 'largest delivery accepted (default 25mb)')
     .option('--labels <list>', 'labels a runner needs to take the runs (comma-separated)')
-    .option('--github-secret <secret>', 'webhook secret of every GitHub repository that has none of its own ($FERRY_GITHUB_SECRET)')
-    .option('--gitlab-token <token>', 'secret token of every GitLab project that has none of its own ($FERRY_GITLAB_TOKEN)')
-    .option('--gitea-secret <secret>', 'webhook secret of every Gitea repository that has none of its own ($FERRY_GITEA_SECRET)')
+    .option(
+      '--github-secret <secret>',
+      'webhook secret of every GitHub repository that has none of its own ($FERRY_GITHUB_SECRET)',
+    )
+    .option(
+      '--gitlab-token <token>',
+      'secret token of every GitLab project that has none of its own ($FERRY_GITLAB_TOKEN)',
+    )
+    .option(
+      '--gitea-secret <secret>',
+      'webhook secret of every Gitea repository that has none of its own ($FERRY_GITEA_SECRET)',
+    )
     .option('--webhook-secret <secret>', 'secret of /hooks/generic deliveries ($FERRY_WEBHOOK_SECRET)')
     .option('--api-token <token>', 'bearer token for POST /api/runs and cancel ($FERRY_API_TOKEN)')
     .action(async (options: ServeCommandOptions) => {

@@ -7,7 +7,9 @@ export function createPlainView(write: (text: string) => void): (event: RunEvent
   return (event) => {
     switch (event.type) {
       case 'run.started':
-        write(`run ${event.runId} · ${event.pipeline} · plan ${event.planHash.slice(0, 12)} · ${event.jobs.length} jobs\n`);
+        write(
+          `run ${event.runId} · ${event.pipeline} · plan ${event.planHash.slice(0, 12)} · ${event.jobs.length} jobs\n`,
+        );
         break;
       case 'job.started':
         write(`[${event.job}] started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''} · ${event.image}\n`);
@@ -35,11 +37,15 @@ export function createPlainView(write: (text: string) => void): (event: RunEvent
         break;
       case 'step.finished':
         if (event.status !== 'success') {
-          write(`[${event.job}/${event.step + 1}] ${event.status}${event.exitCode >= 0 ? ` (exit ${event.exitCode})` : ''}${event.allowedFailure ? ', allowed to fail' : ''} after ${formatMs(event.durationMs)}\n`);
+          write(
+            `[${event.job}/${event.step + 1}] ${event.status}${event.exitCode >= 0 ? ` (exit ${event.exitCode})` : ''}${event.allowedFailure ? ', allowed to fail' : ''} after ${formatMs(event.durationMs)}\n`,
+          );
         }
         break;
       case 'job.finished':
-        write(`[${event.job}] ${symbol(event.status)} ${event.status}${event.allowedFailure ? ' (allowed to fail)' : ''} in ${formatMs(event.durationMs)}${event.error ? `: ${event.error}` : ''}\n`);
+        write(
+          `[${event.job}] ${symbol(event.status)} ${event.status}${event.allowedFailure ? ' (allowed to fail)' : ''} in ${formatMs(event.durationMs)}${event.error ? `: ${event.error}` : ''}\n`,
+        );
         break;
       case 'run.finished': {
         const parts = Object.entries(event.summary)

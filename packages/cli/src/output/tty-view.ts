@@ -28,7 +28,8 @@ export function createTtyView(stream: NodeJS.WriteStream): { onEvent: (event: Ru
     const width = stream.columns || 100;
     const lines = [header];
     for (const job of jobs.values()) {
-      const mark = job.state === 'running' ? spinner[frame % spinner.length] : job.state === 'waiting' ? '○' : symbol(job.state);
+      const mark =
+        job.state === 'running' ? spinner[frame % spinner.length] : job.state === 'waiting' ? '○' : symbol(job.state);
       const elapsed = job.state === 'running' && job.started ? ` ${formatMs(Date.now() - job.started)}` : '';
       const detail = job.state === 'running' && job.lastLine ? `${job.detail} › ${job.lastLine}` : job.detail;
       lines.push(`${mark} ${job.id}${elapsed}  ${detail}`.slice(0, width - 1));
@@ -69,7 +70,11 @@ export function createTtyView(stream: NodeJS.WriteStream): { onEvent: (event: Ru
         set(event.job, { state: 'waiting', detail: event.reason });
         break;
       case 'job.started':
-        set(event.job, { state: 'running', detail: event.attempt > 1 ? `attempt ${event.attempt}` : 'starting', started: event.time });
+        set(event.job, {
+          state: 'running',
+          detail: event.attempt > 1 ? `attempt ${event.attempt}` : 'starting',
+          started: event.time,
+        });
         break;
       case 'job.skipped':
         set(event.job, { state: 'skipped', detail: event.reason });

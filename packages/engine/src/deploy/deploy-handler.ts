@@ -45,9 +45,17 @@ export class DeployHandler implements JobHandler {
         continue;
       }
       const spec = job.deploy?.specs[name];
-      if (!spec) throw new EngineError('DEPLOY_INVALID', `job "${job.id}" deploys service "${name}", which the pipeline's services: do not define`);
+      if (!spec)
+        throw new EngineError(
+          'DEPLOY_INVALID',
+          `job "${job.id}" deploys service "${name}", which the pipeline's services: do not define`,
+        );
       const service = resolveService(name, renderSpec(spec, ctx), renderTemplate(spec.image, ctx.expr));
-      if (!service.image) throw new EngineError('DEPLOY_INVALID', `service "${name}" has an empty image (its template "${spec.image}" rendered to nothing)`);
+      if (!service.image)
+        throw new EngineError(
+          'DEPLOY_INVALID',
+          `service "${name}" has an empty image (its template "${spec.image}" rendered to nothing)`,
+        );
       const needsRouter = service.publish !== undefined;
       const router = needsRouter ? await (this.#router ??= this.options.router()) : noRouter;
       const result = await rollOut(service, {
@@ -77,7 +85,12 @@ export class DeployHandler implements JobHandler {
 /** Env values may use expressions too (`${{ jobs.build.outputs.version }}`). */
 function renderSpec(spec: ServiceSpec, ctx: JobHandlerContext): ServiceSpec {
   if (!spec.env) return spec;
-  return { ...spec, env: Object.fromEntries(Object.entries(spec.env).map(([key, value]) => [key, renderTemplate(String(value), ctx.expr)])) };
+  return {
+    ...spec,
+    env: Object.fromEntries(
+      Object.entries(spec.env).map(([key, value]) => [key, renderTemplate(String(value), ctx.expr)]),
+    ),
+  };
 }
 
 const noRouter: TrafficRouter = {

@@ -16,14 +16,24 @@ export interface ResolvedService {
   drainTimeoutMs: number;
   stopGraceMs: number;
   revisionHistory: number;
-  rolling: { maxSurge: number | string; maxUnavailable: number | string; pauseMs: number; monitorMs: number; maxFailureRatio: number };
+  rolling: {
+    maxSurge: number | string;
+    maxUnavailable: number | string;
+    pauseMs: number;
+    monitorMs: number;
+    maxFailureRatio: number;
+  };
   /** Set when the service's strategy is a canary. */
   canary?: CanaryConfig;
   /** sha256 of everything that makes a revision (image, env, command, port, health): equal ⇒ nothing to deploy. */
   configHash: string;
 }
 
-export type HealthProbe = { kind: 'http'; path: string; expect?: number } | { kind: 'tcp' } | { kind: 'cmd'; command: string } | { kind: 'none' };
+export type HealthProbe =
+  | { kind: 'http'; path: string; expect?: number }
+  | { kind: 'tcp' }
+  | { kind: 'cmd'; command: string }
+  | { kind: 'none' };
 
 /** Docker HEALTHCHECK semantics, plus startInterval (probe often while starting). */
 export interface HealthCheck {

@@ -43,7 +43,9 @@ export function startHealer(options: HealerOptions): { stop: () => Promise<void>
       if (now - seen.last < service.health.intervalMs) continue;
       seen.last = now;
       const state2 = await options.provider.state(replica);
-      const probe = state2.running ? await probeReplica(replica, service.health, options.provider) : { ok: false, output: `exited with code ${state2.exitCode ?? '?'}` };
+      const probe = state2.running
+        ? await probeReplica(replica, service.health, options.provider)
+        : { ok: false, output: `exited with code ${state2.exitCode ?? '?'}` };
       seen.count = probe.ok ? 0 : seen.count + 1;
       failures.set(replica.id, seen);
       if (state2.running && seen.count < service.health.unhealthy) continue;
@@ -69,8 +71,19 @@ export function startHealer(options: HealerOptions): { stop: () => Promise<void>
       await options.router.drain(name, broken.id);
       await options.provider.remove(broken, 0);
       failures.delete(broken.id);
-      const fresh = await options.provider.start(revision.service, revision.number, `heal-${options.clock.now().toString(36)}`);
-      const watch = new ReplicaWatch(fresh, revision.service.health, options.provider, options.clock, revision.service.progressDeadlineMs, () => undefined);
+      const fresh = await options.provider.start(
+        revision.service,
+        revision.number,
+        `heal-${options.clock.now().toString(36)}`,
+      );
+      const watch = new ReplicaWatch(
+        fresh,
+        revision.service.health,
+        options.provider,
+        options.clock,
+        revision.service.progressDeadlineMs,
+        () => undefined,
+      );
       try {
         while (watch.health.phase === 'starting') await options.clock.sleep(25, controller.signal);
       } finally {
@@ -83,7 +96,11 @@ export function startHealer(options: HealerOptions): { stop: () => Promise<void>
       }
       await options.router.admit(name, { id: fresh.id, address: fresh.address, pool: 'stable' });
       const message = `replaced unhealthy replica ${broken.name} (${why}) with ${fresh.name}`;
-      state.writeJournal({ ...journal, updatedAt: options.clock.now(), lastHeal: { at: options.clock.now(), message } });
+      state.writeJournal({
+        ...journal,
+        updatedAt: options.clock.now(),
+        lastHeal: { at: options.clock.now(), message },
+      });
       options.log(`${name}: ${message}`);
     } catch (error) {
       options.log(`${name}: healing failed: ${(error as Error).message}`);
@@ -95,7 +112,9 @@ export function startHealer(options: HealerOptions): { stop: () => Promise<void>
   const loop = (async () => {
     while (!controller.signal.aborted) {
       for (const name of ServiceState.services(options.stateDir)) {
-        await checkService(name).catch((error: Error) => options.log(`${name}: health check round failed: ${error.message}`));
+        await checkService(name).catch((error: Error) =>
+          options.log(`${name}: health check round failed: ${error.message}`),
+        );
       }
       await options.clock.sleep(options.tickMs ?? 200, controller.signal).catch(() => undefined);
     }

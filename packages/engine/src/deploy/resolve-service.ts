@@ -3,7 +3,8 @@ import type { ServiceSpec } from '../pipeline/pipeline-schema.js';
 import { parseDuration } from '../pipeline/parse-duration.js';
 import type { CanaryConfig, HealthCheck, HealthProbe, ResolvedService } from './deploy-types.js';
 
-const ms = (value: number | string | undefined, fallback: number) => (value === undefined ? fallback : parseDuration(value));
+const ms = (value: number | string | undefined, fallback: number) =>
+  value === undefined ? fallback : parseDuration(value);
 
 /**
  * Applies Ferry's defaults. They favour zero downtime: start-first (maxSurge 1, maxUnavailable 0), admit after
@@ -13,10 +14,17 @@ const ms = (value: number | string | undefined, fallback: number) => (value === 
 export function resolveService(name: string, spec: ServiceSpec, image: string): ResolvedService {
   const health = resolveHealth(spec);
   const env = Object.fromEntries(Object.entries(spec.env ?? {}).map(([key, value]) => [key, String(value)]));
-  const command = spec.command === undefined ? undefined : typeof spec.command === 'string' ? ['sh', '-c', spec.command] : spec.command;
+  const command =
+    spec.command === undefined
+      ? undefined
+      : typeof spec.command === 'string'
+        ? ['sh', '-c', spec.command]
+        : spec.command;
   const rolling = spec.strategy?.rolling ?? {};
   const init = spec.init ?? true;
-  const configHash = createHash('sha256').update(JSON.stringify({ image, env, command: command ?? null, port: spec.port, health, init })).digest('hex');
+  const configHash = createHash('sha256')
+    .update(JSON.stringify({ image, env, command: command ?? null, port: spec.port, health, init }))
+    .digest('hex');
   const canary = spec.strategy?.canary;
   return {
     ...(canary ? { canary: resolveCanary(canary) } : {}),
@@ -48,7 +56,11 @@ export function resolveService(name: string, spec: ServiceSpec, image: string): 
 function resolveHealth(spec: ServiceSpec): HealthCheck {
   const h = spec.health ?? {};
   let probe: HealthProbe;
-  if (h.http !== undefined) probe = typeof h.http === 'string' ? { kind: 'http', path: h.http } : { kind: 'http', path: h.http.path, ...(h.http.expect !== undefined ? { expect: h.http.expect } : {}) };
+  if (h.http !== undefined)
+    probe =
+      typeof h.http === 'string'
+        ? { kind: 'http', path: h.http }
+        : { kind: 'http', path: h.http.path, ...(h.http.expect !== undefined ? { expect: h.http.expect } : {}) };
   else if (h.cmd !== undefined) probe = { kind: 'cmd', command: h.cmd };
   else probe = { kind: 'tcp' };
   return {
@@ -70,7 +82,8 @@ function resolveCanary(canary: CanarySpec): CanaryConfig {
   return {
     replicas: canary.replicas ?? 1,
     steps: canary.steps.map((step) => {
-      const pause = step.pause === undefined ? 0 : typeof step.pause === 'object' ? ('manual' as const) : parseDuration(step.pause);
+      const pause =
+        step.pause === undefined ? 0 : typeof step.pause === 'object' ? ('manual' as const) : parseDuration(step.pause);
       return 'weight' in step && step.weight !== undefined ? { weight: step.weight, pause } : { pause };
     }),
     analysis: {

@@ -29,9 +29,22 @@ export async function rollBack(input: RollBackInput): Promise<RolloutResult> {
   const { service, target, previous, reason, routed, deps } = input;
   const { provider, router, state, clock } = deps;
   const publish = service.publish !== undefined;
-  state.writeJournal({ ...(state.journal() as NonNullable<ReturnType<typeof state.journal>>), phase: 'rolling-back', updatedAt: clock.now() });
-  deps.emit({ type: 'deploy.rollback', job: deps.job, service: service.name, from: target, ...(previous !== undefined ? { to: previous } : {}), reason });
-  deps.log(`${service.name}: rolling back from revision ${target}${previous !== undefined ? ` to revision ${previous}` : ''}: ${reason.split('\n')[0]}`);
+  state.writeJournal({
+    ...(state.journal() as NonNullable<ReturnType<typeof state.journal>>),
+    phase: 'rolling-back',
+    updatedAt: clock.now(),
+  });
+  deps.emit({
+    type: 'deploy.rollback',
+    job: deps.job,
+    service: service.name,
+    from: target,
+    ...(previous !== undefined ? { to: previous } : {}),
+    reason,
+  });
+  deps.log(
+    `${service.name}: rolling back from revision ${target}${previous !== undefined ? ` to revision ${previous}` : ''}: ${reason.split('\n')[0]}`,
+  );
 
   const previousRevision = input.revisions.find((r) => r.number === previous);
   const serving = () => input.old.filter((r) => routed.has(r.id) && r.revision === previous);
@@ -40,17 +53,40 @@ export async function rollBack(input: RollBackInput): Promise<RolloutResult> {
       if (routed.has(replica.id) && publish) await router.drain(service.name, replica.id);
       routed.delete(replica.id);
       await provider.remove(replica, service.stopGraceMs);
-      deps.emit({ type: 'deploy.replica', job: deps.job, service: service.name, replica: replica.name, revision: target, state: 'removed' });
+      deps.emit({
+        type: 'deploy.replica',
+        job: deps.job,
+        service: service.name,
+        replica: replica.name,
+        revision: target,
+        state: 'removed',
+      });
     }
   };
-  const markFailed = () => state.writeRevisions(state.revisions().map((r) => (r.number === target ? { ...r, outcome: 'failed' as const } : r)));
+  const markFailed = () =>
+    state.writeRevisions(
+      state.revisions().map((r) => (r.number === target ? { ...r, outcome: 'failed' as const } : r)),
+    );
 
   if (!previousRevision) {
     await removeNew();
     markFailed();
     const message = `revision ${target} failed and there is no earlier revision to restore: ${reason}`;
-    state.writeJournal({ service: service.name, phase: 'idle', deployId: deps.deployId, updatedAt: clock.now(), outcome: { status: 'failed', message, at: clock.now() } });
-    deps.emit({ type: 'deploy.finished', job: deps.job, service: service.name, status: 'failed', revision: target, message });
+    state.writeJournal({
+      service: service.name,
+      phase: 'idle',
+      deployId: deps.deployId,
+      updatedAt: clock.now(),
+      outcome: { status: 'failed', message, at: clock.now() },
+    });
+    deps.emit({
+      type: 'deploy.finished',
+      job: deps.job,
+      service: service.name,
+      status: 'failed',
+      revision: target,
+      message,
+    });
     return { status: 'failed', revision: target, message };
   }
 
@@ -69,20 +105,52 @@ export async function rollBack(input: RollBackInput): Promise<RolloutResult> {
   try {
     for (let i = 0; i < missing; i++) {
       const replica = await provider.start(restore, previousRevision.number, deps.deployId);
-      started.push(new ReplicaWatch(replica, restore.health, provider, clock, restore.progressDeadlineMs, () => undefined));
-      deps.emit({ type: 'deploy.replica', job: deps.job, service: service.name, replica: replica.name, revision: previousRevision.number, state: 'started' });
+      started.push(
+        new ReplicaWatch(replica, restore.health, provider, clock, restore.progressDeadlineMs, () => undefined),
+      );
+      deps.emit({
+        type: 'deploy.replica',
+        job: deps.job,
+        service: service.name,
+        replica: replica.name,
+        revision: previousRevision.number,
+        state: 'started',
+      });
     }
     for (const watch of started) {
       while (watch.health.phase === 'starting') await clock.sleep(25);
-      if (watch.health.phase === 'failed') throw new Error(`replica ${watch.replica.name} of revision ${previousRevision.number} failed too: ${watch.health.check}: ${watch.health.output}`);
-      if (publish) await router.admit(service.name, { id: watch.replica.id, address: watch.replica.address, pool: 'stable' });
+      if (watch.health.phase === 'failed')
+        throw new Error(
+          `replica ${watch.replica.name} of revision ${previousRevision.number} failed too: ${watch.health.check}: ${watch.health.output}`,
+        );
+      if (publish)
+        await router.admit(service.name, { id: watch.replica.id, address: watch.replica.address, pool: 'stable' });
       routed.add(watch.replica.id);
-      deps.emit({ type: 'deploy.replica', job: deps.job, service: service.name, replica: watch.replica.name, revision: previousRevision.number, state: 'admitted' });
+      deps.emit({
+        type: 'deploy.replica',
+        job: deps.job,
+        service: service.name,
+        replica: watch.replica.name,
+        revision: previousRevision.number,
+        state: 'admitted',
+      });
     }
   } catch (error) {
     const message = `rollback of ${service.name} to revision ${previousRevision.number} failed: ${(error as Error).message}; the service is paused (after: ${reason.split('\n')[0]})`;
-    state.writeJournal({ ...(state.journal() as NonNullable<ReturnType<typeof state.journal>>), phase: 'paused', updatedAt: clock.now(), outcome: { status: 'paused', message, at: clock.now() } });
-    deps.emit({ type: 'deploy.finished', job: deps.job, service: service.name, status: 'paused', revision: target, message });
+    state.writeJournal({
+      ...(state.journal() as NonNullable<ReturnType<typeof state.journal>>),
+      phase: 'paused',
+      updatedAt: clock.now(),
+      outcome: { status: 'paused', message, at: clock.now() },
+    });
+    deps.emit({
+      type: 'deploy.finished',
+      job: deps.job,
+      service: service.name,
+      status: 'paused',
+      revision: target,
+      message,
+    });
     return { status: 'paused', revision: target, message };
   } finally {
     for (const watch of started) watch.stop();
@@ -107,7 +175,14 @@ export async function rollBack(input: RollBackInput): Promise<RolloutResult> {
     updatedAt: clock.now(),
     outcome: { status: 'rolled-back', message, at: clock.now(), ...(logs ? { logs } : {}) },
   });
-  deps.emit({ type: 'deploy.finished', job: deps.job, service: service.name, status: 'rolled-back', revision: previousRevision.number, message });
+  deps.emit({
+    type: 'deploy.finished',
+    job: deps.job,
+    service: service.name,
+    status: 'rolled-back',
+    revision: previousRevision.number,
+    message,
+  });
   deps.log(`${service.name}: ${message}${logs ? `\n${indent(logs)}` : ''}`);
   return { status: 'rolled-back', revision: previousRevision.number, message: logs ? `${message}\n${logs}` : message };
 }

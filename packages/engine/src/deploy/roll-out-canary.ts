@@ -29,8 +29,17 @@ export async function runCanary(input: CanaryInput): Promise<RolloutResult | und
   if (!canary) return undefined;
   const journal = state.journal();
   const resumeAt = journal?.phase === 'canary' && journal.target === target ? journal.canary : undefined;
-  const count = typeof canary.replicas === 'number' ? canary.replicas : Math.max(1, Math.ceil((Number(canary.replicas.replace('%', '')) * service.replicas) / 100));
-  const writeJournal = (patch: Record<string, unknown>) => state.writeJournal({ ...(state.journal() ?? { service: service.name, phase: 'canary', deployId: deps.deployId, updatedAt: 0 }), ...patch, deployId: deps.deployId, updatedAt: clock.now() });
+  const count =
+    typeof canary.replicas === 'number'
+      ? canary.replicas
+      : Math.max(1, Math.ceil((Number(canary.replicas.replace('%', '')) * service.replicas) / 100));
+  const writeJournal = (patch: Record<string, unknown>) =>
+    state.writeJournal({
+      ...(state.journal() ?? { service: service.name, phase: 'canary', deployId: deps.deployId, updatedAt: 0 }),
+      ...patch,
+      deployId: deps.deployId,
+      updatedAt: clock.now(),
+    });
   const watches: ReplicaWatch[] = [];
   const pool: Replica[] = [];
 
@@ -44,9 +53,25 @@ export async function runCanary(input: CanaryInput): Promise<RolloutResult | und
       await provider.remove(replica, service.stopGraceMs);
     }
     const message = `canary of revision ${target} (${service.image}) aborted: ${reason}; revision ${previous} kept serving at full strength`;
-    state.writeRevisions(state.revisions().map((r) => (r.number === target ? { ...r, outcome: 'failed' as const } : r)));
-    state.writeJournal({ service: service.name, phase: 'idle', deployId: deps.deployId, active: previous, updatedAt: clock.now(), outcome: { status: 'rolled-back', message, at: clock.now() } });
-    deps.emit({ type: 'deploy.finished', job: deps.job, service: service.name, status: 'rolled-back', revision: previous, message });
+    state.writeRevisions(
+      state.revisions().map((r) => (r.number === target ? { ...r, outcome: 'failed' as const } : r)),
+    );
+    state.writeJournal({
+      service: service.name,
+      phase: 'idle',
+      deployId: deps.deployId,
+      active: previous,
+      updatedAt: clock.now(),
+      outcome: { status: 'rolled-back', message, at: clock.now() },
+    });
+    deps.emit({
+      type: 'deploy.finished',
+      job: deps.job,
+      service: service.name,
+      status: 'rolled-back',
+      revision: previous,
+      message,
+    });
     deps.log(`${service.name}: ${message}`);
     return { status: 'rolled-back', revision: previous, message };
   };
@@ -57,24 +82,46 @@ export async function runCanary(input: CanaryInput): Promise<RolloutResult | und
     for (const replica of input.existing) {
       if (pool.length >= count) break;
       pool.push(replica);
-      watches.push(new ReplicaWatch(replica, service.health, provider, clock, service.progressDeadlineMs, () => undefined));
+      watches.push(
+        new ReplicaWatch(replica, service.health, provider, clock, service.progressDeadlineMs, () => undefined),
+      );
     }
     if (!resumeAt) await router.setCanaryWeight(service.name, 0);
-    if (service.publish !== undefined) await router.putService(service.name, { listen: service.publish, sticky: canary.sticky ?? null });
+    if (service.publish !== undefined)
+      await router.putService(service.name, { listen: service.publish, sticky: canary.sticky ?? null });
     while (pool.length < count) {
       const replica = await provider.start(service, target, deps.deployId);
       pool.push(replica);
-      watches.push(new ReplicaWatch(replica, service.health, provider, clock, service.progressDeadlineMs, () => undefined));
-      deps.emit({ type: 'deploy.replica', job: deps.job, service: service.name, replica: replica.name, revision: target, state: 'started' });
+      watches.push(
+        new ReplicaWatch(replica, service.health, provider, clock, service.progressDeadlineMs, () => undefined),
+      );
+      deps.emit({
+        type: 'deploy.replica',
+        job: deps.job,
+        service: service.name,
+        replica: replica.name,
+        revision: target,
+        state: 'started',
+      });
     }
     for (const [index, watch] of watches.entries()) {
       while (watch.health.phase === 'starting') await clock.sleep(25);
-      if (watch.health.phase === 'failed') return await abort(`canary replica ${watch.replica.name} failed: ${watch.health.check}: ${watch.health.output}`);
+      if (watch.health.phase === 'failed')
+        return await abort(
+          `canary replica ${watch.replica.name} failed: ${watch.health.check}: ${watch.health.output}`,
+        );
       const replica = pool[index] as Replica;
       if (!routed.has(replica.id)) {
         await router.admit(service.name, { id: replica.id, address: replica.address, pool: 'canary' });
         routed.add(replica.id);
-        deps.emit({ type: 'deploy.replica', job: deps.job, service: service.name, replica: replica.name, revision: target, state: 'admitted' });
+        deps.emit({
+          type: 'deploy.replica',
+          job: deps.job,
+          service: service.name,
+          replica: replica.name,
+          revision: target,
+          state: 'admitted',
+        });
       }
     }
 
@@ -87,17 +134,32 @@ export async function runCanary(input: CanaryInput): Promise<RolloutResult | und
       const resumed = resumeAt && resumeAt.step === index ? resumeAt.deadline : undefined;
       const deadline = step.pause === 'manual' ? undefined : (resumed ?? started + step.pause);
       writeJournal({ canary: { step: index, weight, ...(deadline !== undefined ? { deadline } : {}) } });
-      deps.emit({ type: 'deploy.canary', job: deps.job, service: service.name, step: index, weight, pause: step.pause === 'manual' ? 'manual' : Math.max(0, (deadline ?? started) - started) });
-      deps.log(`${service.name}: canary step ${index + 1}/${canary.steps.length}: weight ${weight}%${step.pause === 'manual' ? ', waiting for ferry promote' : `, holding ${Math.round(((deadline ?? started) - started) / 1000)}s`}`);
+      deps.emit({
+        type: 'deploy.canary',
+        job: deps.job,
+        service: service.name,
+        step: index,
+        weight,
+        pause: step.pause === 'manual' ? 'manual' : Math.max(0, (deadline ?? started) - started),
+      });
+      deps.log(
+        `${service.name}: canary step ${index + 1}/${canary.steps.length}: weight ${weight}%${step.pause === 'manual' ? ', waiting for ferry promote' : `, holding ${Math.round(((deadline ?? started) - started) / 1000)}s`}`,
+      );
       let failures = 0;
       // Without limits there is nothing to judge; with them a step ends only after a passing check.
-      const judged = canary.analysis.maxErrorRate !== undefined || canary.analysis.maxLatencyP99Ms !== undefined || canary.analysis.maxLatencyRatio !== undefined;
+      const judged =
+        canary.analysis.maxErrorRate !== undefined ||
+        canary.analysis.maxLatencyP99Ms !== undefined ||
+        canary.analysis.maxLatencyRatio !== undefined;
       let lastVerdict: 'pass' | 'fail' | 'inconclusive' | undefined;
       let nextCheck = started + canary.analysis.intervalMs;
       for (;;) {
         if (state.take('abort')) return await abort('aborted by ferry abort');
         const failed = watches.find((w) => w.health.phase === 'failed');
-        if (failed && failed.health.phase === 'failed') return await abort(`canary replica ${failed.replica.name} failed: ${failed.health.check}: ${failed.health.output}`);
+        if (failed && failed.health.phase === 'failed')
+          return await abort(
+            `canary replica ${failed.replica.name} failed: ${failed.health.check}: ${failed.health.output}`,
+          );
         const now = clock.now();
         if (now >= nextCheck) {
           nextCheck = now + canary.analysis.intervalMs;
@@ -118,10 +180,14 @@ export async function runCanary(input: CanaryInput): Promise<RolloutResult | und
           lastVerdict = verdict.verdict;
           if (verdict.verdict === 'fail') {
             failures += 1;
-            if (failures >= canary.analysis.failureLimit) return await abort(`analysis failed ${failures} time(s): ${verdict.message}`);
+            if (failures >= canary.analysis.failureLimit)
+              return await abort(`analysis failed ${failures} time(s): ${verdict.message}`);
           } else if (verdict.verdict === 'inconclusive') {
             if (canary.analysis.noData === 'fail') return await abort(`insufficient traffic: ${verdict.message}`);
-            if (now - started > service.progressDeadlineMs) return await abort(`insufficient traffic: ${verdict.message} until the progress deadline of ${Math.round(service.progressDeadlineMs / 1000)}s`);
+            if (now - started > service.progressDeadlineMs)
+              return await abort(
+                `insufficient traffic: ${verdict.message} until the progress deadline of ${Math.round(service.progressDeadlineMs / 1000)}s`,
+              );
           }
         }
         if (state.take('promote')) break;
@@ -139,4 +205,3 @@ export async function runCanary(input: CanaryInput): Promise<RolloutResult | und
     for (const watch of watches) watch.stop();
   }
 }
-

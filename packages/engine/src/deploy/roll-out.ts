@@ -55,7 +55,11 @@ export async function rollOut(service: ResolvedService, deps: RolloutDeps): Prom
   }
 }
 
-async function rollOutLocked(service: ResolvedService, deps: RolloutDeps, watches: NewReplica[]): Promise<RolloutResult> {
+async function rollOutLocked(
+  service: ResolvedService,
+  deps: RolloutDeps,
+  watches: NewReplica[],
+): Promise<RolloutResult> {
   const { provider, router, state, clock } = deps;
   const journal = state.journal();
   const revisions = state.revisions();
@@ -63,27 +67,72 @@ async function rollOutLocked(service: ResolvedService, deps: RolloutDeps, watche
   const active = inFlight ? journal.previous : journal?.active;
   const existing = revisions.find((revision) => revision.configHash === service.configHash);
   let replicas = await provider.list(service.name);
-  const routed = new Set(service.publish !== undefined ? await router.backends(service.name) : replicas.filter((r) => r.running).map((r) => r.id));
+  const routed = new Set(
+    service.publish !== undefined
+      ? await router.backends(service.name)
+      : replicas.filter((r) => r.running).map((r) => r.id),
+  );
 
   if (existing && existing.number === active && !inFlight) {
     const serving = replicas.filter((r) => r.revision === active && r.running && routed.has(r.id));
     if (serving.length === service.replicas && replicas.length === serving.length) {
-      deps.log(`${service.name}: revision ${active} (${service.image}) already runs ${serving.length} replicas; nothing to do`);
+      deps.log(
+        `${service.name}: revision ${active} (${service.image}) already runs ${serving.length} replicas; nothing to do`,
+      );
       return { status: 'unchanged', revision: active, message: `revision ${active} is already deployed` };
     }
   }
 
   const target = existing?.number ?? Math.max(0, ...revisions.map((r) => r.number)) + 1;
-  const record: Revision = { number: target, image: service.image, configHash: service.configHash, createdAt: clock.now(), service };
+  const record: Revision = {
+    number: target,
+    image: service.image,
+    configHash: service.configHash,
+    createdAt: clock.now(),
+    service,
+  };
   state.writeRevisions([...revisions.filter((r) => r.number !== target), record]);
-  const writeJournal = (patch: Partial<DeployJournal>) => state.writeJournal({ ...(state.journal() ?? { service: service.name, phase: 'idle', deployId: deps.deployId, updatedAt: 0 }), ...patch, deployId: deps.deployId, updatedAt: clock.now() });
-  if (!(service.canary && journal?.phase === 'canary')) writeJournal({ phase: 'rolling', target, ...(active !== undefined ? { previous: active } : {}) });
-  deps.emit({ type: 'deploy.started', job: deps.job, service: service.name, revision: target, ...(active !== undefined ? { previous: active } : {}), image: service.image, replicas: service.replicas });
-  deps.log(`${service.name}: rolling out revision ${target} (${service.image}) to ${service.replicas} replicas${active !== undefined ? `, replacing revision ${active}` : ''}`);
-  if (service.publish !== undefined) await router.ensureService(service.name, { listen: service.publish, drainTimeoutMs: service.drainTimeoutMs });
+  const writeJournal = (patch: Partial<DeployJournal>) =>
+    state.writeJournal({
+      ...(state.journal() ?? { service: service.name, phase: 'idle', deployId: deps.deployId, updatedAt: 0 }),
+      ...patch,
+      deployId: deps.deployId,
+      updatedAt: clock.now(),
+    });
+  if (!(service.canary && journal?.phase === 'canary'))
+    writeJournal({ phase: 'rolling', target, ...(active !== undefined ? { previous: active } : {}) });
+  deps.emit({
+    type: 'deploy.started',
+    job: deps.job,
+    service: service.name,
+    revision: target,
+    ...(active !== undefined ? { previous: active } : {}),
+    image: service.image,
+    replicas: service.replicas,
+  });
+  deps.log(
+    `${service.name}: rolling out revision ${target} (${service.image}) to ${service.replicas} replicas${active !== undefined ? `, replacing revision ${active}` : ''}`,
+  );
+  if (service.publish !== undefined)
+    await router.ensureService(service.name, { listen: service.publish, drainTimeoutMs: service.drainTimeoutMs });
 
-  if (service.canary && active !== undefined && target !== active && journal?.phase !== 'rolling' && journal?.phase !== 'monitoring' && isCanaryRouter(router)) {
-    const aborted = await runCanary({ service, router, target, previous: active, existing: replicas.filter((r) => r.revision === target && r.running), routed, deps });
+  if (
+    service.canary &&
+    active !== undefined &&
+    target !== active &&
+    journal?.phase !== 'rolling' &&
+    journal?.phase !== 'monitoring' &&
+    isCanaryRouter(router)
+  ) {
+    const aborted = await runCanary({
+      service,
+      router,
+      target,
+      previous: active,
+      existing: replicas.filter((r) => r.revision === target && r.running),
+      routed,
+      deps,
+    });
     if (aborted) return aborted;
     // Promoted: the canary replicas now serve in the stable pool and count as new replicas below.
     for (const id of await router.backends(service.name)) routed.add(id);
@@ -95,7 +144,8 @@ async function rollOutLocked(service: ResolvedService, deps: RolloutDeps, watche
   const onChange = () => {
     changed = true;
   };
-  const watch = (replica: Replica) => new ReplicaWatch(replica, service.health, provider, clock, service.progressDeadlineMs, onChange);
+  const watch = (replica: Replica) =>
+    new ReplicaWatch(replica, service.health, provider, clock, service.progressDeadlineMs, onChange);
 
   // Resume: target replicas already running are watched again (and count as admitted when the proxy has them).
   for (const replica of replicas.filter((r) => r.revision === target)) {
@@ -103,7 +153,11 @@ async function rollOutLocked(service: ResolvedService, deps: RolloutDeps, watche
       await provider.remove(replica, 0);
       continue;
     }
-    watches.push({ replica, watch: watch(replica), ...(routed.has(replica.id) ? { admittedAt: clock.now() - service.minReadyMs } : {}) });
+    watches.push({
+      replica,
+      watch: watch(replica),
+      ...(routed.has(replica.id) ? { admittedAt: clock.now() - service.minReadyMs } : {}),
+    });
   }
   replicas = replicas.filter((r) => r.revision !== target);
   const oldServing = () => replicas.filter((r) => routed.has(r.id));
@@ -113,7 +167,17 @@ async function rollOutLocked(service: ResolvedService, deps: RolloutDeps, watche
 
   const fail = async (reason: string): Promise<RolloutResult> => {
     for (const item of watches) item.watch.stop();
-    return rollBack({ service, target, previous: active, reason, replicas: [...watches.map((w) => w.replica), ...failedReplicas], old: replicas, routed, revisions: state.revisions(), deps });
+    return rollBack({
+      service,
+      target,
+      previous: active,
+      reason,
+      replicas: [...watches.map((w) => w.replica), ...failedReplicas],
+      old: replicas,
+      routed,
+      revisions: state.revisions(),
+      deps,
+    });
   };
 
   /** Handles failed and newly healthy replicas; returns a failure reason once the failure ratio is exceeded. */
@@ -125,9 +189,18 @@ async function rollOutLocked(service: ResolvedService, deps: RolloutDeps, watche
         const logs = await provider.logs(item.replica, 10);
         const reason = `replica ${item.replica.name} failed: ${health.check}: ${health.output}${logs ? `\n  last log lines:\n${indent(logs)}` : ''}`;
         failures.push(reason);
-        deps.emit({ type: 'deploy.replica', job: deps.job, service: service.name, replica: item.replica.name, revision: target, state: 'failed', detail: `${health.check}: ${health.output}` });
+        deps.emit({
+          type: 'deploy.replica',
+          job: deps.job,
+          service: service.name,
+          replica: item.replica.name,
+          revision: target,
+          state: 'failed',
+          detail: `${health.check}: ${health.output}`,
+        });
         deps.log(`${service.name}: ${reason}`);
-        if (item.admittedAt !== undefined && service.publish !== undefined) await router.drain(service.name, item.replica.id);
+        if (item.admittedAt !== undefined && service.publish !== undefined)
+          await router.drain(service.name, item.replica.id);
         routed.delete(item.replica.id);
         if (failures.length / Math.max(attempted, 1) > service.rolling.maxFailureRatio) {
           // The rollback starts at once; it removes this replica with the other new ones.
@@ -136,10 +209,18 @@ async function rollOutLocked(service: ResolvedService, deps: RolloutDeps, watche
         }
         await provider.remove(item.replica, service.stopGraceMs);
       } else if (health.phase === 'healthy' && item.admittedAt === undefined) {
-        if (service.publish !== undefined) await router.admit(service.name, { id: item.replica.id, address: item.replica.address, pool: 'stable' });
+        if (service.publish !== undefined)
+          await router.admit(service.name, { id: item.replica.id, address: item.replica.address, pool: 'stable' });
         routed.add(item.replica.id);
         item.admittedAt = clock.now();
-        deps.emit({ type: 'deploy.replica', job: deps.job, service: service.name, replica: item.replica.name, revision: target, state: 'admitted' });
+        deps.emit({
+          type: 'deploy.replica',
+          job: deps.job,
+          service: service.name,
+          replica: item.replica.name,
+          revision: target,
+          state: 'admitted',
+        });
       }
     }
     return undefined;
@@ -152,13 +233,23 @@ async function rollOutLocked(service: ResolvedService, deps: RolloutDeps, watche
     while (watches.length > service.replicas && replicas.length === 0) {
       const surplus = watches.pop() as NewReplica;
       surplus.watch.stop();
-      if (routed.has(surplus.replica.id) && service.publish !== undefined) await router.drain(service.name, surplus.replica.id);
+      if (routed.has(surplus.replica.id) && service.publish !== undefined)
+        await router.drain(service.name, surplus.replica.id);
       routed.delete(surplus.replica.id);
       await provider.remove(surplus.replica, service.stopGraceMs);
-      deps.emit({ type: 'deploy.replica', job: deps.job, service: service.name, replica: surplus.replica.name, revision: target, state: 'removed' });
+      deps.emit({
+        type: 'deploy.replica',
+        job: deps.job,
+        service: service.name,
+        replica: surplus.replica.name,
+        revision: target,
+        state: 'removed',
+      });
     }
     const now = clock.now();
-    const newAvailable = watches.filter((w) => w.admittedAt !== undefined && now - w.admittedAt >= service.minReadyMs).length;
+    const newAvailable = watches.filter(
+      (w) => w.admittedAt !== undefined && now - w.admittedAt >= service.minReadyMs,
+    ).length;
     const serving = oldServing();
     const step = nextRollingStep({
       replicas: service.replicas,
@@ -178,24 +269,54 @@ async function rollOutLocked(service: ResolvedService, deps: RolloutDeps, watche
     }
     const stopping = serving.sort((a, b) => a.createdAt - b.createdAt).slice(0, step.stopOld);
     for (const old of stopping) {
-      deps.emit({ type: 'deploy.replica', job: deps.job, service: service.name, replica: old.name, revision: old.revision, state: 'draining' });
+      deps.emit({
+        type: 'deploy.replica',
+        job: deps.job,
+        service: service.name,
+        replica: old.name,
+        revision: old.revision,
+        state: 'draining',
+      });
       if (service.publish !== undefined) await router.drain(service.name, old.id);
       routed.delete(old.id);
       await provider.remove(old, service.stopGraceMs);
       replicas.splice(replicas.indexOf(old), 1);
-      deps.emit({ type: 'deploy.replica', job: deps.job, service: service.name, replica: old.name, revision: old.revision, state: 'removed' });
+      deps.emit({
+        type: 'deploy.replica',
+        job: deps.job,
+        service: service.name,
+        replica: old.name,
+        revision: old.revision,
+        state: 'removed',
+      });
     }
     for (let i = 0; i < step.start; i++) {
       const replica = await provider.start(service, target, deps.deployId);
       attempted += 1;
       watches.push({ replica, watch: watch(replica) });
-      deps.emit({ type: 'deploy.replica', job: deps.job, service: service.name, replica: replica.name, revision: target, state: 'started' });
+      deps.emit({
+        type: 'deploy.replica',
+        job: deps.job,
+        service: service.name,
+        replica: replica.name,
+        revision: target,
+        state: 'started',
+      });
     }
     if (stopping.length > 0 || step.start > 0 || acted) {
-      deps.emit({ type: 'deploy.progress', job: deps.job, service: service.name, oldServing: oldServing().length, newAvailable, newPending: watches.length - newAvailable, containers: replicas.length + watches.length });
+      deps.emit({
+        type: 'deploy.progress',
+        job: deps.job,
+        service: service.name,
+        oldServing: oldServing().length,
+        newAvailable,
+        newPending: watches.length - newAvailable,
+        containers: replicas.length + watches.length,
+      });
       writeJournal({});
     }
-    if (stopping.length > 0 && service.rolling.pauseMs > 0 && oldServing().length > 0) await clock.sleep(service.rolling.pauseMs);
+    if (stopping.length > 0 && service.rolling.pauseMs > 0 && oldServing().length > 0)
+      await clock.sleep(service.rolling.pauseMs);
     else if (!changed) await clock.sleep(25);
     changed = false;
   }
@@ -212,7 +333,14 @@ async function rollOutLocked(service: ResolvedService, deps: RolloutDeps, watche
   state.writeRevisions(kept.map((r) => (r.number === target ? { ...r, outcome: 'deployed' } : r)));
   const message = `revision ${target} (${service.image}) serves ${service.replicas} replicas`;
   writeJournal({ phase: 'idle', active: target, outcome: { status: 'deployed', message, at: clock.now() } });
-  deps.emit({ type: 'deploy.finished', job: deps.job, service: service.name, status: 'deployed', revision: target, message });
+  deps.emit({
+    type: 'deploy.finished',
+    job: deps.job,
+    service: service.name,
+    status: 'deployed',
+    revision: target,
+    message,
+  });
   deps.log(`${service.name}: ${message}`);
   return { status: 'deployed', revision: target, message };
 }

@@ -22,9 +22,15 @@ export interface CanaryRouter extends TrafficRouter {
   setCanaryWeight(service: string, canary: number): Promise<unknown>;
   /** Moves the canary pool's backends into the stable pool at once. */
   promoteCanary(service: string): Promise<unknown>;
-  stats(service: string, windowSeconds: number): Promise<{ pools: Record<'stable' | 'canary', { window: PoolWindow }> }>;
+  stats(
+    service: string,
+    windowSeconds: number,
+  ): Promise<{ pools: Record<'stable' | 'canary', { window: PoolWindow }> }>;
   /** Sets the service's route options; `sticky: null` turns cookie stickiness off. */
-  putService(service: string, input: { listen: number; drainTimeoutMs?: number; sticky?: { cookie: string } | null }): Promise<unknown>;
+  putService(
+    service: string,
+    input: { listen: number; drainTimeoutMs?: number; sticky?: { cookie: string } | null },
+  ): Promise<unknown>;
 }
 
 export function isCanaryRouter(router: TrafficRouter): router is CanaryRouter {

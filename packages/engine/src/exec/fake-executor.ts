@@ -80,7 +80,10 @@ export class FakeExecutor implements Executor {
   async prepare(job: JobRun, options: PrepareOptions, io: ExecIO): Promise<void> {
     this.calls.push({ kind: 'prepare', job: job.id, runId: options.runId, image: job.image });
     if (this.#jobs.has(job.id)) {
-      throw new EngineError('EXEC_CONTAINER', `job "${job.id}" is already prepared on this executor; tear it down before preparing it again`);
+      throw new EngineError(
+        'EXEC_CONTAINER',
+        `job "${job.id}" is already prepared on this executor; tear it down before preparing it again`,
+      );
     }
     if (io.signal.aborted) throw io.signal.reason;
     const state: FakeJob = { runId: options.runId, env: { ...options.env }, ready: false };
@@ -106,7 +109,11 @@ export class FakeExecutor implements Executor {
     this.calls.push({ kind: 'runStep', job: job.id, step: step.index, run: step.run });
     const started = this.#clock.now();
     const state = this.#jobs.get(job.id);
-    if (!state?.ready) throw new EngineError('EXEC_CONTAINER', `job "${job.id}" has no running container; prepare it before running step "${step.name}"`);
+    if (!state?.ready)
+      throw new EngineError(
+        'EXEC_CONTAINER',
+        `job "${job.id}" has no running container; prepare it before running step "${step.name}"`,
+      );
     const result = (exitCode: number, aborted: boolean, outputs: Record<string, string> = {}): StepResult => ({
       exitCode,
       aborted,
@@ -130,7 +137,14 @@ export class FakeExecutor implements Executor {
           if (target === outputFile) outputText += text;
           else if (target === 'stdout' || target === 'stderr') splitters[target].write(text);
         };
-        const status = await this.#runCommand(command, { job, step, env, signal: io.signal, clock: this.#clock, write });
+        const status = await this.#runCommand(command, {
+          job,
+          step,
+          env,
+          signal: io.signal,
+          clock: this.#clock,
+          write,
+        });
         if (status !== 0) throw new Exit(status);
       }
     } catch (error) {
@@ -169,7 +183,11 @@ export class FakeExecutor implements Executor {
   }
 
   async restoreFiles(job: JobRun, archive: string): Promise<void> {
-    this.calls.push({ kind: 'restoreFiles', job: job.id, paths: JSON.parse(readFileSync(archive, 'utf8')) as string[] });
+    this.calls.push({
+      kind: 'restoreFiles',
+      job: job.id,
+      paths: JSON.parse(readFileSync(archive, 'utf8')) as string[],
+    });
   }
 
   async #runCommand(command: FakeShellCommand, ctx: FakeCommandContext): Promise<number> {
@@ -214,7 +232,8 @@ export class FakeExecutor implements Executor {
 function resolveTarget(command: FakeShellCommand, stream: OutputStream): string {
   const targets: Record<OutputStream, string> = { stdout: 'stdout', stderr: 'stderr' };
   for (const redirect of command.redirects) {
-    targets[redirect.from] = 'file' in redirect.to ? (redirect.to.file === '/dev/null' ? '' : redirect.to.file) : targets[redirect.to.stream];
+    targets[redirect.from] =
+      'file' in redirect.to ? (redirect.to.file === '/dev/null' ? '' : redirect.to.file) : targets[redirect.to.stream];
   }
   return targets[stream];
 }

@@ -20,7 +20,10 @@ export function parseOutputFile(text: string): ParsedOutputFile {
 
   const accept = (lineNo: number, name: string, value: string) => {
     if (outputName.test(name)) outputs.set(name, value);
-    else issues.push(`line ${lineNo}: "${name}" is not an output name (letters, digits, _ and -; not starting with a digit or -)`);
+    else
+      issues.push(
+        `line ${lineNo}: "${name}" is not an output name (letters, digits, _ and -; not starting with a digit or -)`,
+      );
   };
 
   for (let i = 0; i < lines.length; i++) {

@@ -27,7 +27,9 @@ export async function listWorkspaceFiles(dir: string): Promise<WorkspaceFiles> {
     env: { GIT_OPTIONAL_LOCKS: '0' },
   });
   if (result.exitCode === 0) {
-    const listed = result.stdout.split('\0').filter((entry) => entry !== '' && entry !== '.ferry' && !entry.startsWith('.ferry/'));
+    const listed = result.stdout
+      .split('\0')
+      .filter((entry) => entry !== '' && entry !== '.ferry' && !entry.startsWith('.ferry/'));
     const paths = [...new Set(listed)].sort();
     return { paths, source: 'git' };
   }
@@ -62,7 +64,9 @@ async function assertDirectory(dir: string): Promise<void> {
   try {
     if ((await stat(dir)).isDirectory()) return;
   } catch (error) {
-    throw new EngineError('EXEC_WORKSPACE', `workspace ${dir} cannot be read: ${(error as Error).message}`, { cause: error });
+    throw new EngineError('EXEC_WORKSPACE', `workspace ${dir} cannot be read: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   throw new EngineError('EXEC_WORKSPACE', `workspace ${dir} is not a directory`);
 }

@@ -56,7 +56,12 @@ function staticPath(node: ExprNode): string[] | undefined {
     const base = staticPath(node.object);
     return base && [...base, node.name];
   }
-  if (node.kind === 'index' && node.index.kind === 'literal' && node.index.value !== null && typeof node.index.value !== 'boolean') {
+  if (
+    node.kind === 'index' &&
+    node.index.kind === 'literal' &&
+    node.index.value !== null &&
+    typeof node.index.value !== 'boolean'
+  ) {
     const base = staticPath(node.object);
     return base && [...base, String(node.index.value)];
   }

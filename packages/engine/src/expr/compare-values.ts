@@ -39,7 +39,9 @@ export function toNumber(value: unknown): number {
   if (typeof value === 'string') {
     const trimmed = value.trim();
     if (trimmed === '') return 0;
-    return /^[-+]?(0[xX][0-9a-fA-F]+|(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|Infinity)$/.test(trimmed) ? parseNumber(trimmed) : NaN;
+    return /^[-+]?(0[xX][0-9a-fA-F]+|(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|Infinity)$/.test(trimmed)
+      ? parseNumber(trimmed)
+      : NaN;
   }
   return NaN;
 }

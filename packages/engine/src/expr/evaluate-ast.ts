@@ -15,7 +15,8 @@ export function evaluateAst(ast: ExprNode, ctx: ExprContext, options: ExprOption
   try {
     return evaluateNode(ast, ctx, options);
   } catch (error) {
-    if (error instanceof ExpressionEvalFailure) throw new EngineError('EXPR_EVAL', `${error.message} in "${source.trim()}"`);
+    if (error instanceof ExpressionEvalFailure)
+      throw new EngineError('EXPR_EVAL', `${error.message} in "${source.trim()}"`);
     if (error instanceof EngineError) throw error;
     throw new EngineError('EXPR_EVAL', `${(error as Error).message} in "${source.trim()}"`, { cause: error });
   }
@@ -28,7 +29,9 @@ function evaluateNode(node: ExprNode, ctx: ExprContext, options: ExprOptions): u
     case 'context': {
       if (!Object.hasOwn(ctx, node.name)) {
         const names = Object.keys(ctx);
-        throw new ExpressionEvalFailure(`unknown context "${node.name}"${didYouMean(node.name, names) || ` (contexts: ${names.join(', ')})`}`);
+        throw new ExpressionEvalFailure(
+          `unknown context "${node.name}"${didYouMean(node.name, names) || ` (contexts: ${names.join(', ')})`}`,
+        );
       }
       return asData(ctx[node.name]);
     }

@@ -16,7 +16,8 @@ export function evaluateCondition(src: string | boolean, ctx: ExprContext, optio
   return isTruthy(evaluateAst(ast, ctx, options, source));
 }
 
-export const mixedConditionMessage = 'a condition must be one expression: wrap all of it in a single ${{ }}, or none of it';
+export const mixedConditionMessage =
+  'a condition must be one expression: wrap all of it in a single ${{ }}, or none of it';
 
 /**
  * The expression of a condition. Throws ExpressionSyntaxError (offset into `src`); a `${{ }}` around only

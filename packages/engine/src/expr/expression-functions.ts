@@ -41,17 +41,29 @@ export const expressionFunctions: ReadonlyMap<string, ExpressionFunction> = new 
     maxArgs: 2,
     call: ([text, suffix]) => stringifyValue(text).toUpperCase().endsWith(stringifyValue(suffix).toUpperCase()),
   }),
-  defineFunction({ name: 'format', minArgs: 1, maxArgs: Infinity, call: ([fmt, ...args]) => format(stringifyValue(fmt), args) }),
+  defineFunction({
+    name: 'format',
+    minArgs: 1,
+    maxArgs: Infinity,
+    call: ([fmt, ...args]) => format(stringifyValue(fmt), args),
+  }),
   defineFunction({
     name: 'join',
     minArgs: 1,
     maxArgs: 2,
     call: ([value, separator]) =>
-      Array.isArray(value) ? value.map(stringifyValue).join(separator === undefined ? ',' : stringifyValue(separator)) : stringifyValue(value),
+      Array.isArray(value)
+        ? value.map(stringifyValue).join(separator === undefined ? ',' : stringifyValue(separator))
+        : stringifyValue(value),
   }),
   defineFunction({ name: 'toJSON', minArgs: 1, maxArgs: 1, call: ([value]) => toJson(value) }),
   defineFunction({ name: 'fromJSON', minArgs: 1, maxArgs: 1, call: ([text]) => fromJson(stringifyValue(text)) }),
-  defineFunction({ name: 'success', minArgs: 0, maxArgs: 0, call: (_, ctx) => (statusOf(ctx) ?? 'success') === 'success' }),
+  defineFunction({
+    name: 'success',
+    minArgs: 0,
+    maxArgs: 0,
+    call: (_, ctx) => (statusOf(ctx) ?? 'success') === 'success',
+  }),
   defineFunction({ name: 'failure', minArgs: 0, maxArgs: 0, call: (_, ctx) => statusOf(ctx) === 'failure' }),
   defineFunction({ name: 'cancelled', minArgs: 0, maxArgs: 0, call: (_, ctx) => statusOf(ctx) === 'cancelled' }),
   defineFunction({ name: 'always', minArgs: 0, maxArgs: 0, call: () => true }),
@@ -87,7 +99,8 @@ function format(fmt: string, args: unknown[]): string {
         throw new ExpressionEvalFailure(`format: "{" must start a placeholder like {0} (write "{{" for a literal "{")`);
       }
       const n = Number(index);
-      if (n >= args.length) throw new ExpressionEvalFailure(`format: placeholder {${n}} has no argument (${args.length} given)`);
+      if (n >= args.length)
+        throw new ExpressionEvalFailure(`format: placeholder {${n}} has no argument (${args.length} given)`);
       out += stringifyValue(args[n]);
       i = close + 1;
     } else if (ch === '}') {

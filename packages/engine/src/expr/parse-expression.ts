@@ -164,7 +164,12 @@ class Parser {
     }
     const close = this.expectPunct(')', `to close the call of ${fn.name}`);
     if (args.length < fn.minArgs || args.length > fn.maxArgs) {
-      const expected = fn.minArgs === fn.maxArgs ? `${fn.minArgs}` : fn.maxArgs === Infinity ? `at least ${fn.minArgs}` : `${fn.minArgs} or ${fn.maxArgs}`;
+      const expected =
+        fn.minArgs === fn.maxArgs
+          ? `${fn.minArgs}`
+          : fn.maxArgs === Infinity
+            ? `at least ${fn.minArgs}`
+            : `${fn.minArgs} or ${fn.maxArgs}`;
       const noun = fn.minArgs === 1 && (fn.maxArgs === 1 || fn.maxArgs === Infinity) ? 'argument' : 'arguments';
       this.fail(`${fn.name}() takes ${expected} ${noun}, got ${args.length}`, nameToken.start);
     }
@@ -192,7 +197,8 @@ class Parser {
 
   private expectPunct(value: string, why: string): Token {
     const token = this.peek();
-    if (token.kind !== 'punct' || token.value !== value) this.fail(`expected "${value}" ${why}, got ${describe(token)}`, token.start);
+    if (token.kind !== 'punct' || token.value !== value)
+      this.fail(`expected "${value}" ${why}, got ${describe(token)}`, token.start);
     this.pos++;
     return token;
   }

@@ -3,7 +3,8 @@ import type { ExprNode } from './expr-types.js';
 import { findTemplateExpressions, type TemplateExpression } from './find-template-expressions.js';
 import { parseExpressionOrThrow } from './parse-expression.js';
 
-export type TemplatePart = { kind: 'text'; text: string } | ({ kind: 'expression'; ast: ExprNode } & TemplateExpression);
+export type TemplatePart =
+  { kind: 'text'; text: string } | ({ kind: 'expression'; ast: ExprNode } & TemplateExpression);
 
 /**
  * Splits a string into literal text and parsed `${{ }}` expressions.

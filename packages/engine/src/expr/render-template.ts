@@ -21,5 +21,7 @@ export function evaluateTemplate(text: string, ctx: ExprContext, options: ExprOp
   const parts = parseTemplate(text);
   const sole = soleExpression(parts);
   if (sole) return evaluateAst(sole.ast, ctx, options, sole.src);
-  return parts.map((part) => (part.kind === 'text' ? part.text : stringifyValue(evaluateAst(part.ast, ctx, options, part.src)))).join('');
+  return parts
+    .map((part) => (part.kind === 'text' ? part.text : stringifyValue(evaluateAst(part.ast, ctx, options, part.src))))
+    .join('');
 }

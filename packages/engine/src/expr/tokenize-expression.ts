@@ -9,7 +9,23 @@ export type Token =
   | { kind: 'punct'; value: Punctuator; start: number; end: number }
   | { kind: 'eof'; start: number; end: number };
 
-const punctuators: readonly Punctuator[] = ['==', '!=', '<=', '>=', '&&', '||', '(', ')', '[', ']', '.', ',', '!', '<', '>'];
+const punctuators: readonly Punctuator[] = [
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '(',
+  ')',
+  '[',
+  ']',
+  '.',
+  ',',
+  '!',
+  '<',
+  '>',
+];
 const namePattern = /[A-Za-z_][A-Za-z0-9_-]*/y;
 const numberPattern = /-?(?:0[xX][0-9a-fA-F]+|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/y;
 
@@ -72,7 +88,7 @@ function readString(src: string, start: number, tokens: Token[]): number {
     value += ch;
     i++;
   }
-  throw new ExpressionSyntaxError('unterminated string (a quote inside a string is written as \'\')', start, src);
+  throw new ExpressionSyntaxError("unterminated string (a quote inside a string is written as '')", start, src);
 }
 
 function unexpectedCharacter(src: string, i: number): string {

@@ -24,8 +24,7 @@ export interface BuildIO {
 }
 
 export type BuildImageResult =
-  | { ok: true; imageId: string; cache: { steps: number; cached: number } }
-  | { ok: false; error: string };
+  { ok: true; imageId: string; cache: { steps: number; cached: number } } | { ok: false; error: string };
 
 /**
  * Builds with the engine's build API (the classic builder, which needs no session): uploads the packed context,
@@ -34,7 +33,11 @@ export type BuildImageResult =
  * A failing instruction or an unreadable Dockerfile is a result ({ok: false}) naming it; an unreachable engine
  * is EXEC_DOCKER_UNAVAILABLE, any other refusal IMAGE_BUILD_FAILED, an unreadable context IMAGE_CONTEXT.
  */
-export async function buildImage(docker: Dockerode, request: BuildImageRequest, io: BuildIO): Promise<BuildImageResult> {
+export async function buildImage(
+  docker: Dockerode,
+  request: BuildImageRequest,
+  io: BuildIO,
+): Promise<BuildImageResult> {
   const packed = packBuildContext(request.context);
   // A failed pack leaves the upload unfinished and the engine waiting for the rest: abort the request then.
   const upload = new AbortController();
@@ -69,15 +72,24 @@ export async function buildImage(docker: Dockerode, request: BuildImageRequest, 
     if (io.signal.aborted) return { ok: false, error: `docker build of ${request.dockerfileLabel} was stopped` };
     if (isDockerUnreachable(error)) throw unavailableError(docker, error);
     // 400: the engine read the Dockerfile and refused it (a parse error, an unknown target stage).
-    if (dockerStatus(error) === 400) return { ok: false, error: `docker build of ${request.dockerfileLabel} failed: ${reasonOf(error)}` };
-    throw new EngineError('IMAGE_BUILD_FAILED', `docker build of ${request.dockerfileLabel} failed: ${reasonOf(error)}`, { cause: error });
+    if (dockerStatus(error) === 400)
+      return { ok: false, error: `docker build of ${request.dockerfileLabel} failed: ${reasonOf(error)}` };
+    throw new EngineError(
+      'IMAGE_BUILD_FAILED',
+      `docker build of ${request.dockerfileLabel} failed: ${reasonOf(error)}`,
+      { cause: error },
+    );
   }
   io.signal.removeEventListener('abort', abortUpload);
   await packed.done;
   const failure = output.failure;
   if (failure) return { ok: false, error: describeBuildFailure(failure, request.dockerfileLabel) };
   const imageId = output.imageId ?? (await inspectId(docker, request.tags[0]));
-  if (!imageId) throw new EngineError('IMAGE_BUILD_FAILED', `docker build of ${request.dockerfileLabel} ended without naming the image it built`);
+  if (!imageId)
+    throw new EngineError(
+      'IMAGE_BUILD_FAILED',
+      `docker build of ${request.dockerfileLabel} ended without naming the image it built`,
+    );
   return { ok: true, imageId, cache: output.cache };
 }
 

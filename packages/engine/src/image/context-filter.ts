@@ -36,7 +36,9 @@ export function parseDockerignore(text: string): string[] {
 export function createContextFilter(patterns: readonly string[], keep: readonly string[] = []): ContextFilter {
   const all = [...patterns, ...keep.map((file) => `!${escapePattern(file)}`)];
   const matcher = createMatcher({ ignorecase: false }).add(all);
-  const exceptions = all.filter((pattern) => pattern.startsWith('!')).map((pattern) => components(pattern.slice(1).trim()));
+  const exceptions = all
+    .filter((pattern) => pattern.startsWith('!'))
+    .map((pattern) => components(pattern.slice(1).trim()));
   return {
     includes: (relative) => !matcher.ignores(relative),
     mayIncludeBelow(directory) {

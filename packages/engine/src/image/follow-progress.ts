@@ -17,7 +17,11 @@ export interface ProgressMessage {
  * A line that is not JSON is passed on as `{ stream: line }`. Resolves at the end of the stream; rejects when
  * the stream fails, closes early, or `signal` aborts (the stream is destroyed, which aborts the request).
  */
-export function followProgress(stream: NodeJS.ReadableStream, onMessage: (message: ProgressMessage) => void, signal: AbortSignal): Promise<void> {
+export function followProgress(
+  stream: NodeJS.ReadableStream,
+  onMessage: (message: ProgressMessage) => void,
+  signal: AbortSignal,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let settled = false;
     const settle = (error?: unknown) => {
@@ -55,6 +59,12 @@ export function followProgress(stream: NodeJS.ReadableStream, onMessage: (messag
       settle();
     });
     stream.on('error', (error: Error) => settle(signal.aborted ? (signal.reason ?? error) : error));
-    stream.on('close', () => settle(signal.aborted ? (signal.reason ?? new Error('aborted')) : new Error('the Docker engine closed the progress stream before its end')));
+    stream.on('close', () =>
+      settle(
+        signal.aborted
+          ? (signal.reason ?? new Error('aborted'))
+          : new Error('the Docker engine closed the progress stream before its end'),
+      ),
+    );
   });
 }

@@ -78,15 +78,23 @@ export class ImageBuilder implements JobHandler {
     if (!first) return failed(`no tag is left to build with: ${resolved.notes.join('; ')}`);
     const toPush = build.push ? resolved.tags.filter(hasRegistry) : [];
     if (build.push && toPush.length === 0) {
-      return failed('push is true but no tag names a registry; write tags like 127.0.0.1:5000/shop/api:${{ git.shortSha }} (docker.io/ for Docker Hub)');
+      return failed(
+        'push is true but no tag names a registry; write tags like 127.0.0.1:5000/shop/api:${{ git.shortSha }} (docker.io/ for Docker Hub)',
+      );
     }
 
     const paths = await resolveBuildPaths(ctx.workspace, build.context, build.dockerfile);
-    const context = await listBuildContext({ directory: paths.contextDir, dockerfile: paths.dockerfile, omit: paths.omit });
+    const context = await listBuildContext({
+      directory: paths.contextDir,
+      dockerfile: paths.dockerfile,
+      omit: paths.omit,
+    });
     const created = (await readCommitTime(ctx.workspace, ctx.git.sha)) ?? new Date(this.#clock.now());
     const labels = { ...ociLabels(ctx.git, created), ...build.labels };
     const ignored = context.ignoreFile ? `, ${path.relative(paths.root, context.ignoreFile)} applied` : '';
-    log(`build context ${build.context} with ${paths.dockerfileLabel}: ${context.files} files, ${formatBytes(context.bytes)}${ignored}`);
+    log(
+      `build context ${build.context} with ${paths.dockerfileLabel}: ${context.files} files, ${formatBytes(context.bytes)}${ignored}`,
+    );
 
     const built = await buildImage(
       this.#docker,
@@ -103,7 +111,9 @@ export class ImageBuilder implements JobHandler {
     );
     if (!built.ok) return failed(built.error);
     const { steps, cached } = built.cache;
-    log(`built ${built.imageId} (${cached} of ${steps} steps from cache), tagged ${resolved.tags.map((tag) => tag.name).join(', ')}`);
+    log(
+      `built ${built.imageId} (${cached} of ${steps} steps from cache), tagged ${resolved.tags.map((tag) => tag.name).join(', ')}`,
+    );
     const made = { image: first.name, tags: resolved.tags.map((tag) => tag.name).join(','), imageId: built.imageId };
     let digest: string;
     if (build.push) {
@@ -121,7 +131,10 @@ export class ImageBuilder implements JobHandler {
   }
 
   /** Pushes the tags one after another; the digest is the first one's, as `repository@sha256:…`. */
-  async #push(tags: Array<ResolvedTag & { reference: { registry: string } }>, ctx: JobHandlerContext): Promise<{ ok: true; digest: string } | { ok: false; error: string }> {
+  async #push(
+    tags: Array<ResolvedTag & { reference: { registry: string } }>,
+    ctx: JobHandlerContext,
+  ): Promise<{ ok: true; digest: string } | { ok: false; error: string }> {
     const [first] = tags;
     if (!first) return { ok: false, error: 'nothing to push' };
     // The config file is read only when the job's secrets do not decide the credentials.
@@ -134,7 +147,8 @@ export class ImageBuilder implements JobHandler {
         ...(config ? { dockerConfig: config } : {}),
         dockerConfigPath: this.#dockerConfigPath,
       });
-      if (credentials.source === 'invalid') return { ok: false, error: `push of ${tag.name} failed: ${credentials.problem}` };
+      if (credentials.source === 'invalid')
+        return { ok: false, error: `push of ${tag.name} failed: ${credentials.problem}` };
       if (credentials.source === 'none' && credentials.note) ctx.onLine('stderr', credentials.note);
       const from =
         credentials.source === 'secrets'
@@ -168,7 +182,11 @@ export class ImageBuilder implements JobHandler {
       repoDigests = (await this.#docker.getImage(imageId).inspect()).RepoDigests ?? [];
     } catch (error) {
       if (isDockerUnreachable(error)) throw unavailableError(this.#docker, error);
-      throw new EngineError('IMAGE_BUILD_FAILED', `cannot inspect the image ${imageId} just built: ${dockerReason(error)}`, { cause: error });
+      throw new EngineError(
+        'IMAGE_BUILD_FAILED',
+        `cannot inspect the image ${imageId} just built: ${dockerReason(error)}`,
+        { cause: error },
+      );
     }
     const repository = repositoryOf(first.reference);
     return repoDigests.find((digest) => digest.slice(0, digest.indexOf('@')) === repository) ?? imageId;

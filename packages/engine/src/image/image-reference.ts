@@ -15,7 +15,8 @@ export interface ImageReference {
 export type ParsedReference = { ok: true; reference: ImageReference } | { ok: false; reason: string };
 
 const pathComponent = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-const hostPattern = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::\d+)?$/;
+const hostPattern =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::\d+)?$/;
 const tagPattern = /^[\w][\w.-]{0,127}$/;
 const digestPattern = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/;
 const MAX_NAME_LENGTH = 255;
@@ -29,7 +30,8 @@ export function parseImageReference(text: string): ParsedReference {
   if (at !== -1) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!digestPattern.test(digest)) return { ok: false, reason: `"${digest}" is not a digest (expected sha256:<hex>)` };
+    if (!digestPattern.test(digest))
+      return { ok: false, reason: `"${digest}" is not a digest (expected sha256:<hex>)` };
   }
   let tag: string | undefined;
   const colon = rest.lastIndexOf(':');
@@ -38,10 +40,14 @@ export function parseImageReference(text: string): ParsedReference {
     rest = rest.slice(0, colon);
     if (tag === '') return { ok: false, reason: 'the tag after ":" is empty' };
     if (!tagPattern.test(tag)) {
-      return { ok: false, reason: `the tag "${tag}" is not valid (at most 128 letters, digits, _ . -, not starting with . or -)` };
+      return {
+        ok: false,
+        reason: `the tag "${tag}" is not valid (at most 128 letters, digits, _ . -, not starting with . or -)`,
+      };
     }
   }
-  if (rest.length > MAX_NAME_LENGTH) return { ok: false, reason: `the name is longer than ${MAX_NAME_LENGTH} characters` };
+  if (rest.length > MAX_NAME_LENGTH)
+    return { ok: false, reason: `the name is longer than ${MAX_NAME_LENGTH} characters` };
   const slash = rest.indexOf('/');
   const first = slash === -1 ? rest : rest.slice(0, slash);
   let registry: string | undefined;
@@ -60,7 +66,12 @@ export function parseImageReference(text: string): ParsedReference {
   }
   return {
     ok: true,
-    reference: { ...(registry !== undefined ? { registry } : {}), path, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) },
+    reference: {
+      ...(registry !== undefined ? { registry } : {}),
+      path,
+      ...(tag !== undefined ? { tag } : {}),
+      ...(digest !== undefined ? { digest } : {}),
+    },
   };
 }
 

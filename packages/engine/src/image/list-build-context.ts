@@ -118,7 +118,14 @@ async function walk(root: string, filter: ContextFilter, omit: ReadonlySet<strin
         });
         entries.push({ name, type: 'symlink', mode: info.mode & 0o7777, mtime: info.mtime, size: 0, linkname });
       } else {
-        entries.push({ name, type: 'file', mode: info.mode & 0o7777, mtime: info.mtime, size: info.size, source: absolute });
+        entries.push({
+          name,
+          type: 'file',
+          mode: info.mode & 0o7777,
+          mtime: info.mtime,
+          size: info.size,
+          source: absolute,
+        });
       }
     }
   };
@@ -127,13 +134,25 @@ async function walk(root: string, filter: ContextFilter, omit: ReadonlySet<strin
   return entries;
 }
 
-function addOutsideDockerfile(entries: ContextEntry[], name: string, content: Buffer, patterns: readonly string[]): void {
+function addOutsideDockerfile(
+  entries: ContextEntry[],
+  name: string,
+  content: Buffer,
+  patterns: readonly string[],
+): void {
   // A fixed mtime keeps the archive of an unchanged context identical, so the build cache holds.
   const fixed = new Date(0);
   entries.push({ name, type: 'file', mode: 0o600, mtime: fixed, size: content.length, content });
   const index = entries.findIndex((entry) => entry.name === '.dockerignore');
   const ignore = Buffer.from(`${patterns.join('\n')}\n${name}\n`);
-  const entry: ContextEntry = { name: '.dockerignore', type: 'file', mode: 0o600, mtime: fixed, size: ignore.length, content: ignore };
+  const entry: ContextEntry = {
+    name: '.dockerignore',
+    type: 'file',
+    mode: 0o600,
+    mtime: fixed,
+    size: ignore.length,
+    content: ignore,
+  };
   if (index === -1) entries.push(entry);
   else entries[index] = entry;
 }

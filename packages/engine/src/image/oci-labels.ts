@@ -13,7 +13,8 @@ export function ociLabels(git: Pick<GitContext, 'sha' | 'repo'>, created: Date |
   if (git.sha) labels[OCI_REVISION] = git.sha;
   const source = sourceUrl(git.repo);
   if (source) labels[OCI_SOURCE] = source;
-  if (created && !Number.isNaN(created.getTime())) labels[OCI_CREATED] = created.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (created && !Number.isNaN(created.getTime()))
+    labels[OCI_CREATED] = created.toISOString().replace(/\.\d{3}Z$/, 'Z');
   return labels;
 }
 
@@ -41,5 +42,8 @@ export function sourceUrl(remote: string): string | undefined {
 }
 
 function trimPath(path: string): string {
-  return path.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\.git$/, '');
+  return path
+    .replace(/^\/+/, '')
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '');
 }

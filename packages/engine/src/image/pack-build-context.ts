@@ -60,7 +60,11 @@ export function packBuildContext(context: BuildContext): PackedContext {
       }
       pack.finalize();
     } catch (error) {
-      const packError = new EngineError('IMAGE_CONTEXT', `cannot pack the build context ${context.directory}: ${(error as Error).message}`, { cause: error });
+      const packError = new EngineError(
+        'IMAGE_CONTEXT',
+        `cannot pack the build context ${context.directory}: ${(error as Error).message}`,
+        { cause: error },
+      );
       if (!cancelled) failure = packError;
       pack.destroy(packError);
       throw packError;
@@ -88,7 +92,16 @@ export function packBuildContext(context: BuildContext): PackedContext {
 type TarHeader = Partial<tar.Header> & Pick<tar.Header, 'name'>;
 
 function headerOf(entry: ContextEntry, size: number | undefined): TarHeader {
-  const header: TarHeader = { name: entry.name, type: entry.type, mode: entry.mode, mtime: entry.mtime, uid: 0, gid: 0, uname: '', gname: '' };
+  const header: TarHeader = {
+    name: entry.name,
+    type: entry.type,
+    mode: entry.mode,
+    mtime: entry.mtime,
+    uid: 0,
+    gid: 0,
+    uname: '',
+    gname: '',
+  };
   if (entry.type === 'file') header.size = size ?? entry.size;
   if (entry.type === 'symlink') header.linkname = entry.linkname ?? '';
   return header;

@@ -32,7 +32,10 @@ export type PushResult = { ok: true; digest: string } | { ok: false; error: stri
 export async function pushImage(docker: Dockerode, request: PushRequest, io: PushIO): Promise<PushResult> {
   const { tag } = request;
   const repository = repositoryOf(tag.reference);
-  const output = new PushOutput(io.onLine, { now: io.now, ...(io.progressIntervalMs !== undefined ? { intervalMs: io.progressIntervalMs } : {}) });
+  const output = new PushOutput(io.onLine, {
+    now: io.now,
+    ...(io.progressIntervalMs !== undefined ? { intervalMs: io.progressIntervalMs } : {}),
+  });
   try {
     const stream = await docker.getImage(repository).push({
       tag: tag.reference.tag,
@@ -45,7 +48,9 @@ export async function pushImage(docker: Dockerode, request: PushRequest, io: Pus
     if (isDockerUnreachable(error)) throw unavailableError(docker, error);
     throw new EngineError('IMAGE_PUSH_FAILED', `push of ${tag.name} failed: ${dockerReason(error)}`, { cause: error });
   }
-  if (output.error !== undefined) return { ok: false, error: describePushError(tag.name, tag.reference.registry, output.error, request.credentials) };
-  if (output.digest === undefined) return { ok: false, error: `push of ${tag.name} ended without the registry reporting a digest` };
+  if (output.error !== undefined)
+    return { ok: false, error: describePushError(tag.name, tag.reference.registry, output.error, request.credentials) };
+  if (output.digest === undefined)
+    return { ok: false, error: `push of ${tag.name} ended without the registry reporting a digest` };
   return { ok: true, digest: output.digest };
 }

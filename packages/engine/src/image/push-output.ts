@@ -56,13 +56,17 @@ export class PushOutput {
       if (current === undefined || now - layer.shownAt < this.#intervalMs) return;
     }
     this.#layers.set(message.id, { status, shownAt: now });
-    this.#onLine(`${message.id}: ${status}${current === undefined ? '' : ` ${formatProgress(current, message.progressDetail?.total)}`}`);
+    this.#onLine(
+      `${message.id}: ${status}${current === undefined ? '' : ` ${formatProgress(current, message.progressDetail?.total)}`}`,
+    );
   }
 }
 
 function formatProgress(current: number, total: number | undefined): string {
   // The engine reports a total smaller than what it sent for small layers; a total only shows when it makes sense.
-  return total !== undefined && total >= current ? `${formatBytes(current)} / ${formatBytes(total)}` : formatBytes(current);
+  return total !== undefined && total >= current
+    ? `${formatBytes(current)} / ${formatBytes(total)}`
+    : formatBytes(current);
 }
 
 export type PushCredentialSource = 'secrets' | 'docker-config' | 'none';
@@ -72,9 +76,17 @@ export type PushCredentialSource = 'secrets' | 'docker-config' | 'none';
  *
  *     push of 127.0.0.1:5000/shop/api:abc1234 failed: registry 127.0.0.1:5000 is unreachable (connection refused); is it running at that address? (engine: Get "http://127.0.0.1:5000/v2/": dial tcp …)
  */
-export function describePushError(image: string, registry: string, reason: string, credentials: PushCredentialSource): string {
+export function describePushError(
+  image: string,
+  registry: string,
+  reason: string,
+  credentials: PushCredentialSource,
+): string {
   const prefix = `push of ${image} failed`;
-  const unreachable = /connection refused|no such host|i\/o timeout|network is unreachable|no route to host|connection reset|server misbehaving|TLS handshake timeout|context deadline exceeded/i.exec(reason);
+  const unreachable =
+    /connection refused|no such host|i\/o timeout|network is unreachable|no route to host|connection reset|server misbehaving|TLS handshake timeout|context deadline exceeded/i.exec(
+      reason,
+    );
   if (unreachable) {
     return `${prefix}: registry ${registry} is unreachable (${unreachable[0].toLowerCase()}); is it running at that address? (engine: ${reason})`;
   }

@@ -41,7 +41,11 @@ export async function readDockerConfig(file: string): Promise<DockerConfig | und
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new EngineError('IMAGE_PUSH_FAILED', `cannot read the Docker config file ${file}: ${(error as Error).message}`, { cause: error });
+    throw new EngineError(
+      'IMAGE_PUSH_FAILED',
+      `cannot read the Docker config file ${file}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   return parseDockerConfig(text, file);
 }
@@ -51,13 +55,20 @@ export function parseDockerConfig(text: string, file: string): DockerConfig {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new EngineError('IMAGE_PUSH_FAILED', `the Docker config file ${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new EngineError(
+      'IMAGE_PUSH_FAILED',
+      `the Docker config file ${file} is not valid JSON: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   const parsed = DockerConfigSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue ? issue.path.join('.') : '';
-    throw new EngineError('IMAGE_PUSH_FAILED', `the Docker config file ${file} does not have the expected shape${where ? ` at ${where}` : ''}: ${issue?.message ?? ''}`);
+    throw new EngineError(
+      'IMAGE_PUSH_FAILED',
+      `the Docker config file ${file} does not have the expected shape${where ? ` at ${where}` : ''}: ${issue?.message ?? ''}`,
+    );
   }
   return parsed.data;
 }
@@ -84,8 +95,12 @@ export function findRegistryCredentials(registry: string, sources: CredentialSou
   const password = sources.secrets[REGISTRY_PASSWORD_SECRET] ?? '';
   if (user !== '' && password !== '') return { source: 'secrets', auth: { username: user, password, serveraddress } };
   if (user !== '' || password !== '') {
-    const [set, missing] = user !== '' ? [REGISTRY_USER_SECRET, REGISTRY_PASSWORD_SECRET] : [REGISTRY_PASSWORD_SECRET, REGISTRY_USER_SECRET];
-    return { source: 'invalid', problem: `the secret ${set} is set but ${missing} is not; a push needs both (declare both in the job's secrets)` };
+    const [set, missing] =
+      user !== '' ? [REGISTRY_USER_SECRET, REGISTRY_PASSWORD_SECRET] : [REGISTRY_PASSWORD_SECRET, REGISTRY_USER_SECRET];
+    return {
+      source: 'invalid',
+      problem: `the secret ${set} is set but ${missing} is not; a push needs both (declare both in the job's secrets)`,
+    };
   }
   const config = sources.dockerConfig;
   const file = sources.dockerConfigPath ?? 'the Docker config file';
@@ -97,7 +112,8 @@ export function findRegistryCredentials(registry: string, sources: CredentialSou
     if (entry.auth) {
       const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
-      if (colon <= 0) return { source: 'invalid', problem: `${file} has an "auth" for "${key}" that is not base64 of user:password` };
+      if (colon <= 0)
+        return { source: 'invalid', problem: `${file} has an "auth" for "${key}" that is not base64 of user:password` };
       auth.username = decoded.slice(0, colon);
       auth.password = decoded.slice(colon + 1);
     } else if (entry.username !== undefined || entry.password !== undefined) {
@@ -107,9 +123,14 @@ export function findRegistryCredentials(registry: string, sources: CredentialSou
     if (entry.identitytoken) auth.identitytoken = entry.identitytoken;
     if (auth.username !== undefined || auth.identitytoken !== undefined) return { source: 'docker-config', auth };
   }
-  const helper = Object.entries(config.credHelpers ?? {}).find(([host]) => sameRegistry(hostOf(host), registry))?.[1] ?? config.credsStore;
+  const helper =
+    Object.entries(config.credHelpers ?? {}).find(([host]) => sameRegistry(hostOf(host), registry))?.[1] ??
+    config.credsStore;
   if (helper) {
-    return { source: 'none', note: `${file} keeps the credentials for ${registry} in the credential helper "${helper}", which Ferry does not run; pushing without credentials` };
+    return {
+      source: 'none',
+      note: `${file} keeps the credentials for ${registry} in the credential helper "${helper}", which Ferry does not run; pushing without credentials`,
+    };
   }
   return { source: 'none' };
 }

@@ -34,11 +34,18 @@ export function renderBuild(build: BuildSpec, expr: ExprContext): RenderedBuild 
     ...(dockerfile ? { dockerfile } : {}),
     ...(target ? { target } : {}),
     args: Object.fromEntries(
-      Object.entries(build.args ?? {}).map(([name, value]) => [name, typeof value === 'string' ? render(value, `args.${name}`) : String(value)]),
+      Object.entries(build.args ?? {}).map(([name, value]) => [
+        name,
+        typeof value === 'string' ? render(value, `args.${name}`) : String(value),
+      ]),
     ),
-    labels: Object.fromEntries(Object.entries(build.labels ?? {}).map(([name, value]) => [name, render(value, `labels.${name}`)])),
+    labels: Object.fromEntries(
+      Object.entries(build.labels ?? {}).map(([name, value]) => [name, render(value, `labels.${name}`)]),
+    ),
     tags: build.tags.map((template, index) => ({ template, value: render(template, `tags[${index}]`) })),
     push: build.push ?? false,
-    cacheFrom: (build.cacheFrom ?? []).map((image, index) => render(image, `cacheFrom[${index}]`)).filter((image) => image.trim() !== ''),
+    cacheFrom: (build.cacheFrom ?? [])
+      .map((image, index) => render(image, `cacheFrom[${index}]`))
+      .filter((image) => image.trim() !== ''),
   };
 }

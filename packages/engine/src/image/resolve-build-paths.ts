@@ -21,21 +21,35 @@ export interface BuildPaths {
  * as the docker CLI accepts). Neither may lie outside the workspace, through `..` or a symlink: a pipeline
  * must not send the runner's files to a build. Throws IMAGE_CONTEXT naming the key and the fix.
  */
-export async function resolveBuildPaths(workspace: string, context: string, dockerfile: string | undefined): Promise<BuildPaths> {
+export async function resolveBuildPaths(
+  workspace: string,
+  context: string,
+  dockerfile: string | undefined,
+): Promise<BuildPaths> {
   const root = await realpath(workspace).catch((error: unknown) => {
-    throw new EngineError('IMAGE_CONTEXT', `the workspace ${workspace} cannot be read: ${(error as Error).message}`, { cause: error });
+    throw new EngineError('IMAGE_CONTEXT', `the workspace ${workspace} cannot be read: ${(error as Error).message}`, {
+      cause: error,
+    });
   });
   const contextDir = await resolveInside(root, context, 'build.context');
   if (!(await isKind(contextDir, 'directory'))) {
-    throw new EngineError('IMAGE_CONTEXT', `build.context "${context}" is not a directory in the workspace; it is relative to the repository root`);
+    throw new EngineError(
+      'IMAGE_CONTEXT',
+      `build.context "${context}" is not a directory in the workspace; it is relative to the repository root`,
+    );
   }
   let file: string;
   if (dockerfile !== undefined) {
     file = await resolveInside(root, dockerfile, 'build.dockerfile');
     if (!(await isKind(file, 'file'))) {
       const inContext = path.join(contextDir, dockerfile);
-      const hint = (await isKind(inContext, 'file')) ? ` (did you mean "${slash(path.relative(root, inContext))}"?)` : '';
-      throw new EngineError('IMAGE_CONTEXT', `build.dockerfile "${dockerfile}" is not a file in the workspace; it is relative to the repository root, not to the context${hint}`);
+      const hint = (await isKind(inContext, 'file'))
+        ? ` (did you mean "${slash(path.relative(root, inContext))}"?)`
+        : '';
+      throw new EngineError(
+        'IMAGE_CONTEXT',
+        `build.dockerfile "${dockerfile}" is not a file in the workspace; it is relative to the repository root, not to the context${hint}`,
+      );
     }
   } else {
     const candidates = [path.join(contextDir, 'Dockerfile'), path.join(contextDir, 'dockerfile')];
@@ -62,11 +76,16 @@ async function resolveInside(root: string, relative: string, key: string): Promi
     real = await realpath(target);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new EngineError('IMAGE_CONTEXT', `${key} "${relative}" cannot be read: ${(error as Error).message}`, { cause: error });
+      throw new EngineError('IMAGE_CONTEXT', `${key} "${relative}" cannot be read: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
   if (!isInside(root, target) || !isInside(root, real)) {
-    throw new EngineError('IMAGE_CONTEXT', `${key} "${relative}" is outside the workspace; it must name a path inside the repository`);
+    throw new EngineError(
+      'IMAGE_CONTEXT',
+      `${key} "${relative}" is outside the workspace; it must name a path inside the repository`,
+    );
   }
   return real;
 }

@@ -35,13 +35,17 @@ export function resolveTags(rendered: readonly RenderedTag[]): ResolvedTags {
   for (const { template, value } of rendered) {
     const text = value.trim();
     if (text.includes('@')) {
-      const reason = /@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/.test(text) ? 'names a digest; a build can only be tagged (name:tag)' : 'is not a valid image reference: "@" may only come before a digest';
+      const reason = /@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/.test(text)
+        ? 'names a digest; a build can only be tagged (name:tag)'
+        : 'is not a valid image reference: "@" may only come before a digest';
       result.problems.push(`tag ${describe(template, text)} ${reason}`);
       continue;
     }
     const split = splitTag(text);
     if (text === '' || (split.tag !== undefined && split.tag.trim() === '')) {
-      result.notes.push(`tag ${template} left out: it rendered to "${text}", which has no tag (an expression in it is empty)`);
+      result.notes.push(
+        `tag ${template} left out: it rendered to "${text}", which has no tag (an expression in it is empty)`,
+      );
       continue;
     }
     let candidate = text;

@@ -51,10 +51,13 @@ function parseStringExpressions(text: string, path: PathSegment[], issues: Pendi
       return [{ ast, offset }];
     }
     if (!text.includes('${{')) return [];
-    return parseTemplate(text).flatMap((part) => (part.kind === 'expression' ? [{ ast: part.ast, offset: part.start + 3 }] : []));
+    return parseTemplate(text).flatMap((part) =>
+      part.kind === 'expression' ? [{ ast: part.ast, offset: part.start + 3 }] : [],
+    );
   } catch (error) {
     if (!(error instanceof ExpressionSyntaxError)) throw error;
-    const message = error.detail === mixedConditionMessage ? error.detail : `${error.detail} in ${excerpt(text, error.offset)}`;
+    const message =
+      error.detail === mixedConditionMessage ? error.detail : `${error.detail} in ${excerpt(text, error.offset)}`;
     issues.push({ code: 'EXPR_SYNTAX', path, at: 'value', message, focus: { text, offset: error.offset } });
     return [];
   }
@@ -63,7 +66,13 @@ function parseStringExpressions(text: string, path: PathSegment[], issues: Pendi
 type Report = (message: string, code?: EngineErrorCode) => void;
 
 /** Unknown contexts are EXPR_EVAL, as they would be at run time; misplaced reads are SPEC_INVALID. */
-function checkRead(read: string[], scope: Scope, spec: PipelineSpec | undefined, deps: Map<string, Set<string>>, report: Report): void {
+function checkRead(
+  read: string[],
+  scope: Scope,
+  spec: PipelineSpec | undefined,
+  deps: Map<string, Set<string>>,
+  report: Report,
+): void {
   const [root, name] = read as [string, string | undefined];
   if (!knownContexts.includes(root)) {
     const hint = didYouMean(root, knownContexts) || ` (contexts: ${knownContexts.join(', ')})`;
@@ -71,24 +80,31 @@ function checkRead(read: string[], scope: Scope, spec: PipelineSpec | undefined,
   }
   if (!spec) return;
   if (root === 'matrix') {
-    if (scope.kind !== 'job') return report(`${read.slice(0, 2).join('.')} is only available inside a job with a matrix`);
+    if (scope.kind !== 'job')
+      return report(`${read.slice(0, 2).join('.')} is only available inside a job with a matrix`);
     if (name === undefined) return;
     const axes = matrixAxes(spec.jobs[scope.id] as JobSpec);
     if (axes === undefined) return report(`job "${scope.id}" has no matrix axis "${name}" (it has no matrix)`);
-    if (!axes.includes(name)) return report(`job "${scope.id}" has no matrix axis "${name}"${didYouMean(name, axes) || ` (axes: ${axes.join(', ')})`}`);
+    if (!axes.includes(name))
+      return report(
+        `job "${scope.id}" has no matrix axis "${name}"${didYouMean(name, axes) || ` (axes: ${axes.join(', ')})`}`,
+      );
     return;
   }
   if (root === 'secrets' && name !== undefined && scope.kind === 'job') {
     const listed = [...(spec.jobs[scope.id]?.secrets ?? []), ...(spec.secrets ?? [])];
-    if (!listed.includes(name)) return report(`job "${scope.id}" reads secrets.${name} but does not list it (add secrets: [${name}])`);
+    if (!listed.includes(name))
+      return report(`job "${scope.id}" reads secrets.${name} but does not list it (add secrets: [${name}])`);
     return;
   }
   if (root !== 'jobs' || name === undefined) return;
   const ref = read.slice(0, 3).join('.');
-  if (!Object.hasOwn(spec.jobs, name)) return report(`unknown job "${name}" in ${ref}${didYouMean(name, Object.keys(spec.jobs))}`);
+  if (!Object.hasOwn(spec.jobs, name))
+    return report(`unknown job "${name}" in ${ref}${didYouMean(name, Object.keys(spec.jobs))}`);
   if (scope.kind === 'job') {
     if (name === scope.id) return report(`job "${scope.id}" cannot read ${ref} of itself`);
-    if (!deps.get(scope.id)?.has(name)) return report(`job "${scope.id}" reads ${ref} but does not need "${name}" (add it to needs)`);
+    if (!deps.get(scope.id)?.has(name))
+      return report(`job "${scope.id}" reads ${ref} but does not need "${name}" (add it to needs)`);
   }
   if (scope.kind === 'service') {
     for (const [id, job] of Object.entries(spec.jobs)) {
@@ -114,11 +130,19 @@ function scopeOf(path: readonly PathSegment[]): Scope {
 
 /** `jobs.<id>.if` and `jobs.<id>.steps[n].if` hold conditions: bare expressions are allowed there. */
 function isCondition(path: readonly PathSegment[]): boolean {
-  return path[0] === 'jobs' && ((path.length === 3 && path[2] === 'if') || (path.length === 5 && path[2] === 'steps' && path[4] === 'if'));
+  return (
+    path[0] === 'jobs' &&
+    ((path.length === 3 && path[2] === 'if') || (path.length === 5 && path[2] === 'steps' && path[4] === 'if'))
+  );
 }
 
 /** Visits every string; a value that contains itself (an anchor inside its own alias) is walked once. */
-function walkStrings(value: unknown, path: PathSegment[], visit: (text: string, path: PathSegment[]) => void, open = new Set<unknown>()): void {
+function walkStrings(
+  value: unknown,
+  path: PathSegment[],
+  visit: (text: string, path: PathSegment[]) => void,
+  open = new Set<unknown>(),
+): void {
   if (typeof value === 'string') return visit(value, path);
   if (typeof value !== 'object' || value === null || open.has(value)) return;
   open.add(value);

@@ -13,7 +13,12 @@ const kinds = ['steps', 'build', 'deploy'] as const;
  */
 export function checkSemantics(data: unknown, jobsWithUnknownKeys: ReadonlySet<string> = new Set()): PendingIssue[] {
   const issues: PendingIssue[] = [];
-  const report = (path: PathSegment[], at: PendingIssue['at'], message: string, code: PendingIssue['code'] = 'SPEC_INVALID') => {
+  const report = (
+    path: PathSegment[],
+    at: PendingIssue['at'],
+    message: string,
+    code: PendingIssue['code'] = 'SPEC_INVALID',
+  ) => {
     issues.push({ code, path, at, message });
   };
   const root = asRecord(data);
@@ -21,7 +26,9 @@ export function checkSemantics(data: unknown, jobsWithUnknownKeys: ReadonlySet<s
   if (!root || !jobs) return issues;
   const jobIds = Object.keys(jobs);
   const serviceNames = Object.keys(asRecord(root.services) ?? {});
-  const stages = Array.isArray(root.stages) ? root.stages.filter((stage): stage is string => typeof stage === 'string') : undefined;
+  const stages = Array.isArray(root.stages)
+    ? root.stages.filter((stage): stage is string => typeof stage === 'string')
+    : undefined;
 
   if (jobIds.length === 0) report(['jobs'], 'key', 'a pipeline needs at least one job');
   stages?.forEach((stage, index) => {
@@ -40,7 +47,11 @@ export function checkSemantics(data: unknown, jobsWithUnknownKeys: ReadonlySet<s
       report(['jobs', id], 'key', 'a job with steps needs an image to run them in (add image: …)');
     }
     if (stages && typeof job.stage === 'string' && !stages.includes(job.stage)) {
-      report(['jobs', id, 'stage'], 'value', `stage "${job.stage}" is not one of the stages (${stages.join(', ')})${didYouMean(job.stage, stages)}`);
+      report(
+        ['jobs', id, 'stage'],
+        'value',
+        `stage "${job.stage}" is not one of the stages (${stages.join(', ')})${didYouMean(job.stage, stages)}`,
+      );
     }
     for (const need of namesAt(job.needs, ['jobs', id, 'needs'])) {
       if (Object.hasOwn(jobs, need.name)) continue;
@@ -49,7 +60,10 @@ export function checkSemantics(data: unknown, jobsWithUnknownKeys: ReadonlySet<s
     }
     for (const service of namesAt(asRecord(job.deploy)?.services, ['jobs', id, 'deploy', 'services'])) {
       if (serviceNames.includes(service.name)) continue;
-      const hint = serviceNames.length === 0 ? ' (the pipeline defines no services)' : didYouMean(service.name, serviceNames) || ` (services: ${serviceNames.join(', ')})`;
+      const hint =
+        serviceNames.length === 0
+          ? ' (the pipeline defines no services)'
+          : didYouMean(service.name, serviceNames) || ` (services: ${serviceNames.join(', ')})`;
       report(service.path, 'value', `job "${id}" deploys unknown service "${service.name}"${hint}`);
     }
   }
@@ -57,7 +71,9 @@ export function checkSemantics(data: unknown, jobsWithUnknownKeys: ReadonlySet<s
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /** The names of a `name` or `[name, …]` value with their paths; anything not a string is left to the schema. */

@@ -1,4 +1,14 @@
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Document,
+  type LineCounter,
+  type Node,
+  type Pair,
+  type YAMLMap,
+} from 'yaml';
 import type { PathSegment, PendingIssue } from './pipeline-issue.js';
 
 export interface SourcePosition {
@@ -16,7 +26,11 @@ interface Entry {
  * path (through aliases and `<<` merges). When the path goes further than the document (a missing key),
  * the deepest node found stands in.
  */
-export function createSourceLocator(doc: Document, lineCounter: LineCounter, text: string): (issue: PendingIssue) => SourcePosition {
+export function createSourceLocator(
+  doc: Document,
+  lineCounter: LineCounter,
+  text: string,
+): (issue: PendingIssue) => SourcePosition {
   const at = (offset: number): SourcePosition => lineCounter.linePos(offset);
   const start = (node: Node | null): number | undefined => node?.range?.[0];
 
@@ -33,7 +47,8 @@ export function createSourceLocator(doc: Document, lineCounter: LineCounter, tex
     if (!complete) return fallback;
     if (issue.at === 'key') return at(start(deepest.key) ?? start(deepest.value) ?? 0);
     const value = deepest.value;
-    if (!value || !value.range || (isScalar(value) && value.value === null && value.range[0] === value.range[1])) return fallback;
+    if (!value || !value.range || (isScalar(value) && value.value === null && value.range[0] === value.range[1]))
+      return fallback;
     if (issue.focus) {
       const offset = focusOffset(text.slice(value.range[0], value.range[1]), issue.focus);
       if (offset !== undefined) return at(value.range[0] + offset);
@@ -67,7 +82,9 @@ function findPair(doc: Document, map: YAMLMap, key: string, seen: Set<Node>): Pa
   if (seen.has(map)) return undefined;
   seen.add(map);
   const pairs = map.items as Pair[];
-  const own = pairs.find((pair) => isScalar(pair.key) && typeof pair.key.value !== 'symbol' && String(pair.key.value) === key);
+  const own = pairs.find(
+    (pair) => isScalar(pair.key) && typeof pair.key.value !== 'symbol' && String(pair.key.value) === key,
+  );
   if (own) return own;
   for (const pair of pairs) {
     if (!isScalar(pair.key) || (typeof pair.key.value !== 'symbol' && pair.key.source !== '<<')) continue;

@@ -11,8 +11,14 @@ export function loadPipeline(path: string, shownAs: string = path): ParsePipelin
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const message = code === 'ENOENT' ? 'pipeline file not found' : `cannot read the pipeline file (${code ?? (error as Error).message})`;
-    return { issues: [{ code: 'SPEC_NOT_FOUND', file: shownAs, line: 0, col: 0, path: '', message }], locate: () => ({ line: 0, col: 0 }) };
+    const message =
+      code === 'ENOENT'
+        ? 'pipeline file not found'
+        : `cannot read the pipeline file (${code ?? (error as Error).message})`;
+    return {
+      issues: [{ code: 'SPEC_NOT_FOUND', file: shownAs, line: 0, col: 0, path: '', message }],
+      locate: () => ({ line: 0, col: 0 }),
+    };
   }
   return parsePipeline(text, shownAs);
 }

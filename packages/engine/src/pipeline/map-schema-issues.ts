@@ -40,7 +40,8 @@ function mapIssue(issue: Issue, base: PathSegment[], state: MapState): void {
     case 'unrecognized_keys': {
       const allowed = allowedKeysAt(state.schema, path);
       const listed = allowed.length > 0 && allowed.length <= 8 ? ` (allowed: ${allowed.join(', ')})` : '';
-      for (const key of issue.keys) push(`unknown key "${key}"${didYouMean(key, allowed) || listed}`, 'key', [...path, key]);
+      for (const key of issue.keys)
+        push(`unknown key "${key}"${didYouMean(key, allowed) || listed}`, 'key', [...path, key]);
       return;
     }
     case 'invalid_union':
@@ -56,9 +57,17 @@ function mapIssue(issue: Issue, base: PathSegment[], state: MapState): void {
 }
 
 /** Reports the problems of the option that came closest; if none even had the right type, says what fits. */
-function mapUnion(issue: Extract<Issue, { code: 'invalid_union' }>, path: PathSegment[], value: unknown, state: MapState): void {
+function mapUnion(
+  issue: Extract<Issue, { code: 'invalid_union' }>,
+  path: PathSegment[],
+  value: unknown,
+  state: MapState,
+): void {
   const branches = issue.errors.filter((branch) => !isTypeMismatch(branch));
-  const best = branches.reduce<Issue[] | undefined>((a, b) => (a === undefined || b.length < a.length ? b : a), undefined);
+  const best = branches.reduce<Issue[] | undefined>(
+    (a, b) => (a === undefined || b.length < a.length ? b : a),
+    undefined,
+  );
   if (best) {
     for (const inner of best) mapIssue(inner, path, state);
     return;
@@ -75,7 +84,9 @@ function isTypeMismatch(branch: readonly Issue[]): boolean {
   return branch.some(
     (issue) =>
       issue.path.length === 0 &&
-      (issue.code === 'invalid_type' || issue.code === 'invalid_value' || (issue.code === 'invalid_union' && issue.errors.every(isTypeMismatch))),
+      (issue.code === 'invalid_type' ||
+        issue.code === 'invalid_value' ||
+        (issue.code === 'invalid_union' && issue.errors.every(isTypeMismatch))),
   );
 }
 
@@ -116,15 +127,26 @@ function describe(issue: Issue, value: unknown): string {
 function describeFormat(issue: Extract<Issue, { code: 'invalid_format' }>, value: unknown): string {
   if (!issue.message.startsWith('Invalid')) return issue.message;
   const detail = issue as Issue & { prefix?: string; suffix?: string; includes?: string };
-  if (issue.format === 'starts_with') return `expected a string starting with "${detail.prefix}", got ${showValue(value)}`;
+  if (issue.format === 'starts_with')
+    return `expected a string starting with "${detail.prefix}", got ${showValue(value)}`;
   if (issue.format === 'ends_with') return `expected a string ending with "${detail.suffix}", got ${showValue(value)}`;
   if (issue.format === 'includes') return `expected a string containing "${detail.includes}", got ${showValue(value)}`;
   if (issue.format === 'regex') return `expected a string matching ${issue.pattern}, got ${showValue(value)}`;
   return `expected ${issue.format}, got ${showValue(value)}`;
 }
 
-function describeBound(words: string, sign: '<' | '>', origin: string, bound: number | bigint, inclusive: boolean | undefined, value: unknown): string {
-  if (origin === 'string') return bound === 1 && inclusive ? 'expected a non-empty string' : `expected ${words} ${bound} characters, got ${showValue(value)}`;
+function describeBound(
+  words: string,
+  sign: '<' | '>',
+  origin: string,
+  bound: number | bigint,
+  inclusive: boolean | undefined,
+  value: unknown,
+): string {
+  if (origin === 'string')
+    return bound === 1 && inclusive
+      ? 'expected a non-empty string'
+      : `expected ${words} ${bound} characters, got ${showValue(value)}`;
   if (origin === 'array') {
     const count = Array.isArray(value) ? value.length : 0;
     return `expected ${words} ${bound} item${bound === 1 ? '' : 's'}, got ${count}`;

@@ -9,11 +9,13 @@ const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000
  */
 export function parseDuration(value: number | string): number {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) throw new EngineError('SPEC_INVALID', `invalid duration ${value}: expected a non-negative number of seconds`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new EngineError('SPEC_INVALID', `invalid duration ${value}: expected a non-negative number of seconds`);
     return Math.round(value * 1000);
   }
   const text = value.trim();
-  if (!durationPattern.test(text)) throw new EngineError('SPEC_INVALID', `invalid duration "${value}": expected a duration like 30s, 10m or 1h30m`);
+  if (!durationPattern.test(text))
+    throw new EngineError('SPEC_INVALID', `invalid duration "${value}": expected a duration like 30s, 10m or 1h30m`);
   let total = 0;
   for (const match of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
     total += Number(match[1]) * (unitMs[match[2] as string] as number);

@@ -27,8 +27,10 @@ export function parsePipeline(text: string, file: string): ParsePipelineResult {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
   const locator = createSourceLocator(doc, lineCounter, text);
-  const locate = (path: string): SourcePosition => locator({ code: 'SPEC_INVALID', path: parsePath(path), at: 'key', message: '' });
-  const done = (issues: PipelineIssue[], spec?: PipelineSpec): ParsePipelineResult => (spec && issues.length === 0 ? { spec, issues, locate } : { issues: sortIssues(issues), locate });
+  const locate = (path: string): SourcePosition =>
+    locator({ code: 'SPEC_INVALID', path: parsePath(path), at: 'key', message: '' });
+  const done = (issues: PipelineIssue[], spec?: PipelineSpec): ParsePipelineResult =>
+    spec && issues.length === 0 ? { spec, issues, locate } : { issues: sortIssues(issues), locate };
 
   if (doc.errors.length > 0) {
     return done(
@@ -42,20 +44,39 @@ export function parsePipeline(text: string, file: string): ParsePipelineResult {
     );
   }
   if (doc.contents === null) {
-    return done([{ code: 'SPEC_INVALID', file, line: 1, col: 1, path: '', message: 'the file is empty; a pipeline needs at least jobs:' }]);
+    return done([
+      {
+        code: 'SPEC_INVALID',
+        file,
+        line: 1,
+        col: 1,
+        path: '',
+        message: 'the file is empty; a pipeline needs at least jobs:',
+      },
+    ]);
   }
   let data: unknown;
   try {
     data = doc.toJS();
   } catch (error) {
-    return done([{ code: 'SPEC_YAML', file, line: 1, col: 1, path: '', message: yamlMessage('', (error as Error).message, '') }]);
+    return done([
+      { code: 'SPEC_YAML', file, line: 1, col: 1, path: '', message: yamlMessage('', (error as Error).message, '') },
+    ]);
   }
 
-  const place = (issue: PendingIssue): PipelineIssue => ({ code: issue.code, file, ...locator(issue), path: formatPath(issue.path), message: issue.message });
+  const place = (issue: PendingIssue): PipelineIssue => ({
+    code: issue.code,
+    file,
+    ...locator(issue),
+    path: formatPath(issue.path),
+    message: issue.message,
+  });
   const result = PipelineSchema.safeParse(data);
   const schemaIssues = result.success ? [] : result.error.issues;
   const jobsWithUnknownKeys = new Set(
-    schemaIssues.filter((issue) => issue.code === 'unrecognized_keys' && issue.path.length === 2 && issue.path[0] === 'jobs').map((issue) => String(issue.path[1])),
+    schemaIssues
+      .filter((issue) => issue.code === 'unrecognized_keys' && issue.path.length === 2 && issue.path[0] === 'jobs')
+      .map((issue) => String(issue.path[1])),
   );
   const fromSchema = mapSchemaIssues(schemaIssues, data, PipelineSchema);
   const flagged = new Set(fromSchema.map((issue) => formatPath(issue.path)));
@@ -67,7 +88,11 @@ export function parsePipeline(text: string, file: string): ParsePipelineResult {
 
 /** yaml's message, lower-cased like ours; the two common ones reworded to name the thing. `rest` is the source from the error on. */
 function yamlMessage(code: string, message: string, rest: string): string {
-  if (code === 'DUPLICATE_KEY') return `duplicate key "${/^("[^"\n]*"|'[^'\n]*'|[^:\n]*)/.exec(rest)?.[1]?.trim().replace(/^["']|["']$/g, '')}"`;
+  if (code === 'DUPLICATE_KEY')
+    return `duplicate key "${/^("[^"\n]*"|'[^'\n]*'|[^:\n]*)/
+      .exec(rest)?.[1]
+      ?.trim()
+      .replace(/^["']|["']$/g, '')}"`;
   if (code === 'MULTIPLE_DOCS') return 'a pipeline file holds one YAML document; remove the "---" separator';
   return message.charAt(0).toLowerCase() + message.slice(1);
 }

@@ -1,5 +1,21 @@
 import { z } from 'zod';
-import { Artifacts, Build, Cache, Condition, DeployJob, Duration, EnvMap, Job, Matrix, PipelineSchema, PullPolicy, Service, Sidecar, Step, Triggers } from './pipeline-schema.js';
+import {
+  Artifacts,
+  Build,
+  Cache,
+  Condition,
+  DeployJob,
+  Duration,
+  EnvMap,
+  Job,
+  Matrix,
+  PipelineSchema,
+  PullPolicy,
+  Service,
+  Sidecar,
+  Step,
+  Triggers,
+} from './pipeline-schema.js';
 
 /**
  * Names (as definitions) and hover texts for the parts of the schema an author meets most. Kept here, not
@@ -13,9 +29,17 @@ function documentation(): z.core.$ZodRegistry<{ id: string; description: string 
   add(EnvMap, 'Env', 'Environment variables: NAME: value. Values may hold ${{ }} expressions.');
   add(PullPolicy, 'PullPolicy', 'When to pull the image: if-not-present (default), always or never.');
   add(Triggers, 'Triggers', 'Which forge events start the pipeline (push, pull_request, tag, manual).');
-  add(Job, 'Job', 'A job runs in one container. It has exactly one of steps, build or deploy; a steps job needs an image.');
+  add(
+    Job,
+    'Job',
+    'A job runs in one container. It has exactly one of steps, build or deploy; a steps job needs an image.',
+  );
   add(Step, 'Step', 'One command, run with sh -e in the job container.');
-  add(Matrix, 'Matrix', 'Axes (name: [values]) whose product gives one job run per cell, plus include/exclude entries. Read as ${{ matrix.<axis> }}.');
+  add(
+    Matrix,
+    'Matrix',
+    'Axes (name: [values]) whose product gives one job run per cell, plus include/exclude entries. Read as ${{ matrix.<axis> }}.',
+  );
   add(Sidecar, 'Sidecar', 'A service container next to the job, reachable under its name.');
   add(Artifacts, 'Artifacts', 'Paths copied out of the job container after it ran.');
   add(Cache, 'Cache', 'Paths restored before and saved after the job, under a key.');
@@ -31,12 +55,17 @@ function documentation(): z.core.$ZodRegistry<{ id: string; description: string 
  * Draft-07 because that is what most editors understand.
  */
 export function pipelineJsonSchema(): Record<string, unknown> {
-  const generated = z.toJSONSchema(PipelineSchema, { target: 'draft-07', io: 'input', metadata: documentation() }) as Record<string, unknown>;
+  const generated = z.toJSONSchema(PipelineSchema, {
+    target: 'draft-07',
+    io: 'input',
+    metadata: documentation(),
+  }) as Record<string, unknown>;
   const { $schema, ...rest } = generated;
   return {
     $schema,
     title: 'Ferry pipeline',
-    description: 'A Ferry pipeline file (ferry.yml): triggers, env, stages, jobs (steps, build or deploy) and the services it deploys. Strings may hold ${{ }} expressions.',
+    description:
+      'A Ferry pipeline file (ferry.yml): triggers, env, stages, jobs (steps, build or deploy) and the services it deploys. Strings may hold ${{ }} expressions.',
     ...rest,
   };
 }

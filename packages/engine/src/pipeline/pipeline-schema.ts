@@ -44,7 +44,12 @@ export const Matrix = z
 
 const Health = z.strictObject({
   cmd: z.string().min(1).optional(),
-  http: z.union([z.string().startsWith('/'), z.strictObject({ path: z.string().startsWith('/'), expect: z.number().int().optional() })]).optional(),
+  http: z
+    .union([
+      z.string().startsWith('/'),
+      z.strictObject({ path: z.string().startsWith('/'), expect: z.number().int().optional() }),
+    ])
+    .optional(),
   tcp: z.union([z.boolean(), z.number().int().min(1).max(65535)]).optional(),
   interval: Duration.optional(),
   timeout: Duration.optional(),
@@ -65,7 +70,11 @@ export const Sidecar = z.strictObject({
 
 export const Artifacts = z.union([
   globList,
-  z.strictObject({ paths: globList, when: z.enum(['on-success', 'always', 'on-failure']).optional(), expireIn: Duration.optional() }),
+  z.strictObject({
+    paths: globList,
+    when: z.enum(['on-success', 'always', 'on-failure']).optional(),
+    expireIn: Duration.optional(),
+  }),
 ]);
 
 export const Cache = z.strictObject({
@@ -91,13 +100,21 @@ export const DeployJob = z.strictObject({
 
 const Resources = z.strictObject({
   cpus: z.number().positive().optional(),
-  memory: z.union([z.number().int().positive(), z.string().regex(/^\d+(\.\d+)?[kmgKMG]?[bB]?$/, { message: 'expected a size like 512m or 2g' })]).optional(),
+  memory: z
+    .union([
+      z.number().int().positive(),
+      z.string().regex(/^\d+(\.\d+)?[kmgKMG]?[bB]?$/, { message: 'expected a size like 512m or 2g' }),
+    ])
+    .optional(),
   pids: z.number().int().positive().optional(),
 });
 
 const Retry = z.union([
   z.number().int().min(0).max(5),
-  z.strictObject({ max: z.number().int().min(0).max(5), when: z.array(z.enum(['failure', 'timeout', 'infra'])).optional() }),
+  z.strictObject({
+    max: z.number().int().min(0).max(5),
+    when: z.array(z.enum(['failure', 'timeout', 'infra'])).optional(),
+  }),
 ]);
 
 export const Job = z.strictObject({
@@ -115,7 +132,14 @@ export const Job = z.strictObject({
   retry: Retry.optional(),
   allowFailure: z.boolean().optional(),
   pull: PullPolicy.optional(),
-  services: z.record(z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, { message: 'expected a host name (lowercase letters, digits, . _ -)' }), Sidecar).optional(),
+  services: z
+    .record(
+      z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9_.-]*$/, { message: 'expected a host name (lowercase letters, digits, . _ -)' }),
+      Sidecar,
+    )
+    .optional(),
   artifacts: Artifacts.optional(),
   cache: Cache.optional(),
   outputs: z.record(z.string(), z.string()).optional(),
@@ -126,7 +150,10 @@ export const Job = z.strictObject({
   privileged: z.boolean().optional(),
 });
 
-const IntOrPercent = z.union([z.number().int().min(0), z.string().regex(/^\d+%$/, { message: 'expected an integer or a percentage like 25%' })]);
+const IntOrPercent = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^\d+%$/, { message: 'expected an integer or a percentage like 25%' }),
+]);
 
 const Rolling = z.strictObject({
   maxSurge: IntOrPercent.optional(),
@@ -209,8 +236,18 @@ export const PipelineSchema = z.strictObject({
   env: EnvMap.optional(),
   secrets: z.array(envName).optional(),
   stages: z.array(z.string().min(1)).min(1).optional(),
-  jobs: z.record(z.string().regex(jobIdPattern, { message: 'expected a job id (letters, digits, _ and -; not starting with a digit or -)' }), Job),
-  services: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'expected a service name (lowercase letters, digits, -)' }), Service).optional(),
+  jobs: z.record(
+    z
+      .string()
+      .regex(jobIdPattern, { message: 'expected a job id (letters, digits, _ and -; not starting with a digit or -)' }),
+    Job,
+  ),
+  services: z
+    .record(
+      z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'expected a service name (lowercase letters, digits, -)' }),
+      Service,
+    )
+    .optional(),
 });
 
 export type PipelineSpec = z.infer<typeof PipelineSchema>;

@@ -26,9 +26,12 @@ export function findCycle(edges: ReadonlyMap<string, readonly string[]>): string
 
 /** Kahn's algorithm, ties broken by the given order so the result is stable. Assumes no cycle. */
 export function topologicalOrder(nodes: readonly string[], needs: ReadonlyMap<string, readonly string[]>): string[] {
-  const remaining = new Map(nodes.map((node) => [node, (needs.get(node) ?? []).filter((n) => nodes.includes(n)).length]));
+  const remaining = new Map(
+    nodes.map((node) => [node, (needs.get(node) ?? []).filter((n) => nodes.includes(n)).length]),
+  );
   const dependents = new Map<string, string[]>();
-  for (const node of nodes) for (const need of needs.get(node) ?? []) dependents.set(need, [...(dependents.get(need) ?? []), node]);
+  for (const node of nodes)
+    for (const need of needs.get(node) ?? []) dependents.set(need, [...(dependents.get(need) ?? []), node]);
   const order: string[] = [];
   const ready = nodes.filter((node) => remaining.get(node) === 0);
   while (ready.length > 0) {

@@ -50,15 +50,29 @@ export function planPipeline(spec: PipelineSpec, file: string, ctx: PlanContext)
   const jobNeeds = new Map(jobIds.map((id) => [id, needsOf(spec.jobs[id] as JobSpec)]));
   for (const [id, needs] of jobNeeds) {
     for (const need of needs) {
-      if (!spec.jobs[need]) issues.push({ code: 'PLAN_UNKNOWN_NEED', path: `jobs.${id}.needs`, message: `job "${id}" needs unknown job "${need}"` });
+      if (!spec.jobs[need])
+        issues.push({
+          code: 'PLAN_UNKNOWN_NEED',
+          path: `jobs.${id}.needs`,
+          message: `job "${id}" needs unknown job "${need}"`,
+        });
     }
   }
   const cycle = findCycle(jobNeeds);
   if (cycle) {
-    issues.push({ code: 'PLAN_CYCLE', path: `jobs.${cycle[0]}.needs`, message: `jobs form a cycle: ${cycle.join(' → ')}` });
+    issues.push({
+      code: 'PLAN_CYCLE',
+      path: `jobs.${cycle[0]}.needs`,
+      message: `jobs form a cycle: ${cycle.join(' → ')}`,
+    });
   }
   for (const id of ctx.only ?? []) {
-    if (!spec.jobs[id]) issues.push({ code: 'PLAN_UNKNOWN_JOB', path: 'jobs', message: `--job "${id}" is not a job of this pipeline (jobs: ${jobIds.join(', ')})` });
+    if (!spec.jobs[id])
+      issues.push({
+        code: 'PLAN_UNKNOWN_JOB',
+        path: 'jobs',
+        message: `--job "${id}" is not a job of this pipeline (jobs: ${jobIds.join(', ')})`,
+      });
   }
   if (issues.length > 0) return { issues };
 
@@ -100,13 +114,28 @@ export function planPipeline(spec: PipelineSpec, file: string, ctx: PlanContext)
     }
     const cells = expandMatrix(job.matrix);
     if (cells.length > maxMatrixCells) {
-      issues.push({ code: 'PLAN_INVALID', path: `jobs.${id}.matrix`, message: `matrix expands to ${cells.length} jobs, more than the limit of ${maxMatrixCells}` });
+      issues.push({
+        code: 'PLAN_INVALID',
+        path: `jobs.${id}.matrix`,
+        message: `matrix expands to ${cells.length} jobs, more than the limit of ${maxMatrixCells}`,
+      });
       continue;
     }
     const runs: JobRun[] = [];
     for (const cell of cells) {
       try {
-        const run = planJobRun(id, job, cell, edges, stageEdges, runsByJob, { ...baseCtx, matrix: cell }, env, spec.secrets ?? [], spec.services ?? {});
+        const run = planJobRun(
+          id,
+          job,
+          cell,
+          edges,
+          stageEdges,
+          runsByJob,
+          { ...baseCtx, matrix: cell },
+          env,
+          spec.secrets ?? [],
+          spec.services ?? {},
+        );
         if (run.skipReason) skipped.push({ id: run.jobRun.id, jobId: id, reason: run.skipReason });
         else runs.push(run.jobRun);
       } catch (error) {
@@ -179,7 +208,12 @@ function planJobRun(
   }));
 
   const kind = job.build ? 'build' : job.deploy ? 'deploy' : 'steps';
-  const artifacts = job.artifacts === undefined ? undefined : Array.isArray(job.artifacts) ? { paths: job.artifacts, when: 'on-success' as const } : { paths: job.artifacts.paths, when: job.artifacts.when ?? 'on-success' };
+  const artifacts =
+    job.artifacts === undefined
+      ? undefined
+      : Array.isArray(job.artifacts)
+        ? { paths: job.artifacts, when: 'on-success' as const }
+        : { paths: job.artifacts.paths, when: job.artifacts.when ?? 'on-success' };
   const jobRun: JobRun = {
     id: runId,
     jobId: id,
@@ -206,7 +240,16 @@ function planJobRun(
     ...(job.cache ? { cache: job.cache } : {}),
     outputs: job.outputs ?? {},
     ...(job.build ? { build: job.build } : {}),
-    ...(job.deploy ? { deploy: { services: job.deploy.services, specs: Object.fromEntries(job.deploy.services.flatMap((name) => (services[name] ? [[name, services[name]]] : []))) } } : {}),
+    ...(job.deploy
+      ? {
+          deploy: {
+            services: job.deploy.services,
+            specs: Object.fromEntries(
+              job.deploy.services.flatMap((name) => (services[name] ? [[name, services[name]]] : [])),
+            ),
+          },
+        }
+      : {}),
     resources: {
       ...(job.resources?.cpus !== undefined ? { cpus: job.resources.cpus } : {}),
       ...(job.resources?.memory !== undefined ? { memoryBytes: parseSize(job.resources.memory) } : {}),

@@ -1,4 +1,11 @@
-import type { BuildSpec, CacheSpec, PullPolicy, Scalar, ServiceSpec, SidecarSpec } from '../pipeline/pipeline-schema.js';
+import type {
+  BuildSpec,
+  CacheSpec,
+  PullPolicy,
+  Scalar,
+  ServiceSpec,
+  SidecarSpec,
+} from '../pipeline/pipeline-schema.js';
 
 export type JobKind = 'steps' | 'build' | 'deploy';
 

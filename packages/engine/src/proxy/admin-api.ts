@@ -1,7 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AdminError } from './admin-error.js';
-import { backendInputSchema, checkName, drainInputSchema, parseInput, serviceInputSchema, weightsInputSchema } from './admin-schemas.js';
+import {
+  backendInputSchema,
+  checkName,
+  drainInputSchema,
+  parseInput,
+  serviceInputSchema,
+  weightsInputSchema,
+} from './admin-schemas.js';
 import { ringSeconds } from './pool-counters.js';
 import type { ProxyRoutes } from './proxy-routes.js';
 import { renderMetrics } from './render-metrics.js';
@@ -9,14 +16,21 @@ import { renderMetrics } from './render-metrics.js';
 const maxBodyBytes = 64 * 1024;
 const defaultWindowSeconds = 60;
 
-type Handler = (params: string[], body: () => Promise<unknown>, url: URL) => Promise<[status: number, payload: unknown]> | [number, unknown];
+type Handler = (
+  params: string[],
+  body: () => Promise<unknown>,
+  url: URL,
+) => Promise<[status: number, payload: unknown]> | [number, unknown];
 
 /**
  * The admin API (JSON over HTTP on loopback). /healthz and /metrics are open — read-only, and a Prometheus
  * scraper should not need the token; everything under /v1 needs `Authorization: Bearer <token>`.
  * Errors are `{ error: { status, message, field? } }`.
  */
-export function createAdminHandler(routes: ProxyRoutes, token: string): (req: IncomingMessage, res: ServerResponse) => void {
+export function createAdminHandler(
+  routes: ProxyRoutes,
+  token: string,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const tokenDigest = digest(token);
   const routesTable: Array<{ pattern: RegExp; methods: Record<string, Handler> }> = [
     { pattern: /^\/v1\/services$/, methods: { GET: () => [200, { services: routes.list() }] } },
@@ -25,7 +39,10 @@ export function createAdminHandler(routes: ProxyRoutes, token: string): (req: In
       methods: {
         GET: ([name]) => [200, routes.get(service(name)).view()],
         PUT: async ([name], body) => {
-          const { created, service: view } = await routes.putService(service(name), parseInput(serviceInputSchema, await body()));
+          const { created, service: view } = await routes.putService(
+            service(name),
+            parseInput(serviceInputSchema, await body()),
+          );
           return [created ? 201 : 200, view];
         },
         DELETE: async ([name]) => {
@@ -57,17 +74,27 @@ export function createAdminHandler(routes: ProxyRoutes, token: string): (req: In
       pattern: /^\/v1\/services\/([^/]+)\/weights$/,
       methods: {
         GET: ([name]) => [200, routes.get(service(name)).selector.weights],
-        PUT: async ([name], body) => [200, await routes.setCanaryWeight(service(name), parseInput(weightsInputSchema, await body()).canary)],
+        PUT: async ([name], body) => [
+          200,
+          await routes.setCanaryWeight(service(name), parseInput(weightsInputSchema, await body()).canary),
+        ],
       },
     },
-    { pattern: /^\/v1\/services\/([^/]+)\/promote-canary$/, methods: { POST: async ([name]) => [200, await routes.promoteCanary(service(name))] } },
-    { pattern: /^\/v1\/services\/([^/]+)\/stats$/, methods: { GET: ([name], _body, url) => [200, routes.stats(service(name), windowOf(url))] } },
+    {
+      pattern: /^\/v1\/services\/([^/]+)\/promote-canary$/,
+      methods: { POST: async ([name]) => [200, await routes.promoteCanary(service(name))] },
+    },
+    {
+      pattern: /^\/v1\/services\/([^/]+)\/stats$/,
+      methods: { GET: ([name], _body, url) => [200, routes.stats(service(name), windowOf(url))] },
+    },
   ];
 
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://admin');
     const method = req.method ?? 'GET';
-    if (url.pathname === '/healthz' && (method === 'GET' || method === 'HEAD')) return sendJson(res, 200, { ok: true, pid: process.pid, services: routes.list().length });
+    if (url.pathname === '/healthz' && (method === 'GET' || method === 'HEAD'))
+      return sendJson(res, 200, { ok: true, pid: process.pid, services: routes.list().length });
     if (url.pathname === '/metrics' && (method === 'GET' || method === 'HEAD')) {
       res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
       return void res.end(renderMetrics(routes.routers()));
@@ -78,12 +105,18 @@ export function createAdminHandler(routes: ProxyRoutes, token: string): (req: In
         if (!route) throw new AdminError(404, `no such endpoint: ${method} ${url.pathname}`);
         if (!authorized(req.headers.authorization, tokenDigest)) {
           res.setHeader('WWW-Authenticate', 'Bearer realm="ferry-proxy"');
-          throw new AdminError(401, 'missing or wrong token: send "Authorization: Bearer <token>" (the token is in <state dir>/token)');
+          throw new AdminError(
+            401,
+            'missing or wrong token: send "Authorization: Bearer <token>" (the token is in <state dir>/token)',
+          );
         }
         const handler = route.methods[method];
         if (!handler) {
           res.setHeader('Allow', Object.keys(route.methods).join(', '));
-          throw new AdminError(405, `${method} is not allowed on ${url.pathname} (allowed: ${Object.keys(route.methods).join(', ')})`);
+          throw new AdminError(
+            405,
+            `${method} is not allowed on ${url.pathname} (allowed: ${Object.keys(route.methods).join(', ')})`,
+          );
         }
         const params = (route.pattern.exec(url.pathname) ?? []).slice(1).map((part) => safeDecode(part));
         const [status, payload] = await handler(params, () => readJson(req), url);
@@ -104,7 +137,8 @@ function windowOf(url: URL): number {
   const raw = url.searchParams.get('window');
   if (raw === null) return defaultWindowSeconds;
   const seconds = Number(raw);
-  if (!/^\d+$/.test(raw) || seconds < 1 || seconds > ringSeconds) throw new AdminError(400, `window: expected whole seconds 1–${ringSeconds}, got "${raw}"`, 'window');
+  if (!/^\d+$/.test(raw) || seconds < 1 || seconds > ringSeconds)
+    throw new AdminError(400, `window: expected whole seconds 1–${ringSeconds}, got "${raw}"`, 'window');
   return seconds;
 }
 
@@ -144,6 +178,10 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 function sendJson(res: ServerResponse, status: number, payload: unknown): void {
   if (res.headersSent) return void res.end();
   const body = `${JSON.stringify(payload)}\n`;
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+  });
   res.end(body);
 }

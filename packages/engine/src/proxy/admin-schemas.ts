@@ -6,11 +6,30 @@ import { parseAddress } from './upstream-backend.js';
 export const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const nameMessage = 'expected 1–128 letters, digits, "_", "." or "-", starting with a letter or digit';
 
-const port = (min: number) => z.number({ error: 'expected a port number' }).int({ error: 'expected a whole number' }).min(min, { error: `expected a port ${min}–65535` }).max(65535, { error: `expected a port ${min}–65535` });
-const milliseconds = z.number({ error: 'expected milliseconds as a number' }).int({ error: 'expected whole milliseconds' }).min(1, { error: 'expected at least 1 ms' }).max(3_600_000, { error: 'expected at most 3600000 ms (1 h)' });
+const port = (min: number) =>
+  z
+    .number({ error: 'expected a port number' })
+    .int({ error: 'expected a whole number' })
+    .min(min, { error: `expected a port ${min}–65535` })
+    .max(65535, { error: `expected a port ${min}–65535` });
+const milliseconds = z
+  .number({ error: 'expected milliseconds as a number' })
+  .int({ error: 'expected whole milliseconds' })
+  .min(1, { error: 'expected at least 1 ms' })
+  .max(3_600_000, { error: 'expected at most 3600000 ms (1 h)' });
 const pool = z.enum(['stable', 'canary'], { error: 'expected "stable" or "canary"' });
-const weight = z.number({ error: 'expected a number 0–100' }).int({ error: 'expected a whole number 0–100' }).min(0, { error: 'expected a number 0–100' }).max(100, { error: 'expected a number 0–100' });
-const sticky = z.strictObject({ cookie: z.string({ error: 'expected a cookie name' }).regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/, { error: 'expected a cookie name (token characters)' }) }).nullable();
+const weight = z
+  .number({ error: 'expected a number 0–100' })
+  .int({ error: 'expected a whole number 0–100' })
+  .min(0, { error: 'expected a number 0–100' })
+  .max(100, { error: 'expected a number 0–100' });
+const sticky = z
+  .strictObject({
+    cookie: z
+      .string({ error: 'expected a cookie name' })
+      .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/, { error: 'expected a cookie name (token characters)' }),
+  })
+  .nullable();
 const address = z.string({ error: 'expected "host:port"' }).refine(
   (value) => {
     try {
@@ -69,14 +88,20 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.ou
   const issue = result.error.issues[0];
   const field = issue?.path.map(String).join('.') ?? '';
   let message = issue?.message ?? 'invalid body';
-  if (issue?.code === 'unrecognized_keys') return badRequest(`unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`, issue.keys[0]);
-  if (issue?.code === 'invalid_type' && issue.path.length > 0 && !hasPath(value, issue.path)) message = `required, ${message}`;
+  if (issue?.code === 'unrecognized_keys')
+    return badRequest(
+      `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`,
+      issue.keys[0],
+    );
+  if (issue?.code === 'invalid_type' && issue.path.length > 0 && !hasPath(value, issue.path))
+    message = `required, ${message}`;
   return badRequest(`${field || 'body'}: ${message}`, field || 'body');
 }
 
 /** Validates a name taken from the URL path. */
 export function checkName(kind: 'service' | 'backend', value: string): string {
-  if (!namePattern.test(value)) badRequest(`${kind} name "${value}": ${nameMessage}`, kind === 'service' ? 'name' : 'id');
+  if (!namePattern.test(value))
+    badRequest(`${kind} name "${value}": ${nameMessage}`, kind === 'service' ? 'name' : 'id');
   return value;
 }
 

@@ -58,7 +58,10 @@ export async function ensureProxy(options: EnsureProxyOptions): Promise<ProxyCli
     await clock.sleep(100);
   }
   const why = exit ?? `it did not answer within ${options.startTimeoutMs ?? 10_000} ms`;
-  throw new EngineError('PROXY_UNAVAILABLE', `the Ferry proxy for ${stateDir} did not come up: ${why}. Last lines of ${logPath}:\n${tail(logPath, 20)}`);
+  throw new EngineError(
+    'PROXY_UNAVAILABLE',
+    `the Ferry proxy for ${stateDir} did not come up: ${why}. Last lines of ${logPath}:\n${tail(logPath, 20)}`,
+  );
 }
 
 /** A client for the proxy proxy.json names, if it answers /healthz as that process. */
@@ -78,7 +81,14 @@ async function connect(stateDir: string): Promise<ProxyClient | undefined> {
 
 function tail(path: string, lines: number): string {
   try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).map((line) => `  ${line}`).join('\n') || '  (empty)';
+    return (
+      readFileSync(path, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .slice(-lines)
+        .map((line) => `  ${line}`)
+        .join('\n') || '  (empty)'
+    );
   } catch {
     return '  (no log)';
   }

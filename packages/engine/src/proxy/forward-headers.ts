@@ -1,11 +1,27 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 
 // RFC 9110 §7.6.1 hop-by-hop fields, plus `expect` (the proxy answers 100-continue itself) and `host` (set per request).
-const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect']);
+const hopByHop = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'expect',
+]);
 
 function connectionTokens(value: string | string[] | undefined): Set<string> {
   const text = Array.isArray(value) ? value.join(',') : (value ?? '');
-  return new Set(text.split(',').map((token) => token.trim().toLowerCase()).filter(Boolean));
+  return new Set(
+    text
+      .split(',')
+      .map((token) => token.trim().toLowerCase())
+      .filter(Boolean),
+  );
 }
 
 /** Request headers for the upstream: end-to-end fields of the client's request plus X-Forwarded-*. */
@@ -17,10 +33,13 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: { upgrade?
     headers[name] = value;
   }
   // A chunked request body stays chunked upstream (Node frames it; bodies of DELETE/OPTIONS included).
-  if (/chunked/i.test(String(req.headers['transfer-encoding'] ?? '')) && req.headers['content-length'] === undefined) headers['transfer-encoding'] = 'chunked';
+  if (/chunked/i.test(String(req.headers['transfer-encoding'] ?? '')) && req.headers['content-length'] === undefined)
+    headers['transfer-encoding'] = 'chunked';
   const clientIp = req.socket.remoteAddress ?? '';
   const forwardedFor = req.headers['x-forwarded-for'];
-  headers['x-forwarded-for'] = forwardedFor ? `${Array.isArray(forwardedFor) ? forwardedFor.join(', ') : forwardedFor}, ${clientIp}` : clientIp;
+  headers['x-forwarded-for'] = forwardedFor
+    ? `${Array.isArray(forwardedFor) ? forwardedFor.join(', ') : forwardedFor}, ${clientIp}`
+    : clientIp;
   headers['x-forwarded-proto'] ??= 'http';
   if (req.headers.host !== undefined) headers['x-forwarded-host'] ??= req.headers.host;
   if (options.upgrade && req.headers.upgrade !== undefined) {
@@ -37,7 +56,8 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: { upgrade?
 export function clientResponseHeaders(rawHeaders: readonly string[], extra: Record<string, string>): string[] {
   const named = new Set<string>();
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]?.toLowerCase() === 'connection') for (const token of connectionTokens(rawHeaders[i + 1])) named.add(token);
+    if (rawHeaders[i]?.toLowerCase() === 'connection')
+      for (const token of connectionTokens(rawHeaders[i + 1])) named.add(token);
   }
   const extraNames = new Set(Object.keys(extra).map((name) => name.toLowerCase()));
   const out: string[] = [];

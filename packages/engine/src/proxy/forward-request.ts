@@ -81,17 +81,33 @@ export function forwardRequest(service: ServiceRouter, req: IncomingMessage, res
       body.detach();
       if (reason === 'client') return settle(undefined);
       if (responded) {
-        settle(reason === 'timeout' ? { kind: 'timeout', ms } : reason === 'cut' ? { kind: 'cut', ms } : { kind: 'connection-error' });
+        settle(
+          reason === 'timeout'
+            ? { kind: 'timeout', ms }
+            : reason === 'cut'
+              ? { kind: 'cut', ms }
+              : { kind: 'connection-error' },
+        );
         res.destroy();
         return;
       }
       if (reason === 'timeout') {
         settle({ kind: 'timeout', ms });
-        return reply(res, 504, `backend "${backend.id}" sent nothing for ${service.config.upstreamTimeoutMs} ms`, ferryHeaders);
+        return reply(
+          res,
+          504,
+          `backend "${backend.id}" sent nothing for ${service.config.upstreamTimeoutMs} ms`,
+          ferryHeaders,
+        );
       }
       if (reason === 'cut') {
         settle({ kind: 'cut', ms });
-        return reply(res, 502, `request cut: backend "${backend.id}" was drained and its drain timeout passed`, ferryHeaders);
+        return reply(
+          res,
+          502,
+          `request cut: backend "${backend.id}" was drained and its drain timeout passed`,
+          ferryHeaders,
+        );
       }
       const code = error?.code ?? 'ECONNRESET';
       settle({ kind: 'connection-error' });
@@ -107,7 +123,12 @@ export function forwardRequest(service: ServiceRouter, req: IncomingMessage, res
           return attempt(next);
         }
       }
-      reply(res, 502, `backend "${backend.id}" failed: ${code}${error?.message ? ` (${error.message})` : ''}`, ferryHeaders);
+      reply(
+        res,
+        502,
+        `backend "${backend.id}" failed: ${code}${error?.message ? ` (${error.message})` : ''}`,
+        ferryHeaders,
+      );
     };
 
     upstream.setTimeout(service.config.upstreamTimeoutMs, () => abort('timeout'));
@@ -124,7 +145,12 @@ export function forwardRequest(service: ServiceRouter, req: IncomingMessage, res
       } catch (error) {
         settle({ kind: 'response', status: 502, ms: performance.now() - startedAt });
         upstreamRes.destroy();
-        return reply(res, 502, `backend "${backend.id}" sent a response Node cannot relay: ${(error as Error).message}`, ferryHeaders);
+        return reply(
+          res,
+          502,
+          `backend "${backend.id}" sent a response Node cannot relay: ${(error as Error).message}`,
+          ferryHeaders,
+        );
       }
       upstreamRes.on('end', () => {
         if (!settled) settle({ kind: 'response', status, ms: performance.now() - startedAt });
@@ -144,6 +170,10 @@ function reply(res: ServerResponse, status: number, text: string, headers: Recor
   if (res.headersSent) return void res.destroy();
   if (res.destroyed) return;
   const payload = `${text}\n`;
-  res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(payload) });
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(payload),
+  });
   res.end(payload);
 }

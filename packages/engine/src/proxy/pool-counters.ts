@@ -110,7 +110,10 @@ export class PoolCounters {
 
 function summarize(row: Float64Array): PoolStats {
   const at = (index: number) => row[index] ?? 0;
-  const responses = Object.fromEntries(statusClasses.map((cls, i) => [cls, at(CLASSES + i)])) as Record<StatusClass, number>;
+  const responses = Object.fromEntries(statusClasses.map((cls, i) => [cls, at(CLASSES + i)])) as Record<
+    StatusClass,
+    number
+  >;
   const requests = at(REQUESTS);
   const errors = responses['5xx'] + at(CONNECTION_ERRORS) + at(TIMEOUTS) + at(CUT);
   const latencyCount = at(LATENCY_COUNT);

@@ -80,7 +80,9 @@ export class ProxyClient {
 
   /** Stops new requests to the backend; resolves when it is drained and removed. Idempotent. */
   drainBackend(service: string, id: string, options: { timeoutMs?: number } = {}): Promise<DrainResult> {
-    return this.call('POST', `${servicePath(service)}/backends/${encodeURIComponent(id)}/drain`, options, { timeout: false });
+    return this.call('POST', `${servicePath(service)}/backends/${encodeURIComponent(id)}/drain`, options, {
+      timeout: false,
+    });
   }
 
   setCanaryWeight(service: string, canary: number): Promise<Record<PoolName, number>> {
@@ -94,7 +96,10 @@ export class ProxyClient {
 
   /** Totals and the last `windowSeconds` (1–600, default 60) per pool. */
   stats(service: string, windowSeconds?: number): Promise<ServiceStats> {
-    return this.call('GET', `${servicePath(service)}/stats${windowSeconds === undefined ? '' : `?window=${windowSeconds}`}`);
+    return this.call(
+      'GET',
+      `${servicePath(service)}/stats${windowSeconds === undefined ? '' : `?window=${windowSeconds}`}`,
+    );
   }
 
   metrics(): Promise<string> {
@@ -120,14 +125,27 @@ export class ProxyClient {
     return (view?.backends ?? []).filter((backend) => backend.state === 'admitted').map((backend) => backend.id);
   }
 
-  private async call<T>(method: string, path: string, body?: unknown, options: { timeout?: boolean; text?: boolean } = {}): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { timeout?: boolean; text?: boolean } = {},
+  ): Promise<T> {
     const what = `${method} ${path}`;
     let response: { status: number; text: string };
     try {
-      response = await send(new URL(`${this.url}${path}`), method, this.token, body, options.timeout === false ? undefined : this.timeoutMs);
+      response = await send(
+        new URL(`${this.url}${path}`),
+        method,
+        this.token,
+        body,
+        options.timeout === false ? undefined : this.timeoutMs,
+      );
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new EngineError('PROXY_UNAVAILABLE', `proxy admin API at ${this.url} does not answer ${what}: ${reason}`, { cause: error });
+      throw new EngineError('PROXY_UNAVAILABLE', `proxy admin API at ${this.url} does not answer ${what}: ${reason}`, {
+        cause: error,
+      });
     }
     const { status, text } = response;
     if (status >= 200 && status < 300) return (options.text ? text : JSON.parse(text)) as T;
@@ -146,15 +164,29 @@ export class ProxyClient {
 }
 
 /** One admin request over node:http (no response-header deadline of its own: a drain answers when it is done). */
-function send(url: URL, method: string, token: string, body: unknown, timeoutMs: number | undefined): Promise<{ status: number; text: string }> {
+function send(
+  url: URL,
+  method: string,
+  token: string,
+  body: unknown,
+  timeoutMs: number | undefined,
+): Promise<{ status: number; text: string }> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, {
       method,
       agent: false,
-      headers: { Authorization: `Bearer ${token}`, ...(payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}) },
+      headers: {
+        Authorization: `Bearer ${token}`,
+        ...(payload !== undefined
+          ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }
+          : {}),
+      },
     });
-    if (timeoutMs !== undefined) req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    if (timeoutMs !== undefined)
+      req.setTimeout(timeoutMs, () =>
+        req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+      );
     req.on('error', reject);
     req.on('response', (res) => {
       const chunks: Buffer[] = [];

@@ -54,11 +54,26 @@ export class ProxyRoutes {
   putService(name: string, input: ServiceInput): Promise<{ created: boolean; service: ServiceView }> {
     return this.oneAtATime(async () => {
       const existing = this.services.get(name);
-      const owner = input.listen === 0 ? undefined : [...this.services.values()].find((router) => router !== existing && router.config.listen === input.listen);
-      if (owner) throw new AdminError(409, `port ${input.listen} is already the listen port of service "${owner.name}"`, 'listen');
+      const owner =
+        input.listen === 0
+          ? undefined
+          : [...this.services.values()].find((router) => router !== existing && router.config.listen === input.listen);
+      if (owner)
+        throw new AdminError(
+          409,
+          `port ${input.listen} is already the listen port of service "${owner.name}"`,
+          'listen',
+        );
       if (!existing) {
         const router = new ServiceRouter(
-          { name, listen: input.listen, drainTimeoutMs: input.drainTimeoutMs ?? defaultDrainTimeoutMs, upstreamTimeoutMs: input.upstreamTimeoutMs ?? defaultUpstreamTimeoutMs, sticky: input.sticky ?? null, canaryWeight: 0 },
+          {
+            name,
+            listen: input.listen,
+            drainTimeoutMs: input.drainTimeoutMs ?? defaultDrainTimeoutMs,
+            upstreamTimeoutMs: input.upstreamTimeoutMs ?? defaultUpstreamTimeoutMs,
+            sticky: input.sticky ?? null,
+            canaryWeight: 0,
+          },
           this.deps,
         );
         await router.listen(input.listen);
@@ -108,7 +123,10 @@ export class ProxyRoutes {
     const draining = router.drain(id, timeoutMs);
     await this.persist();
     const result = await draining;
-    if (result.found) this.deps.log(`service ${name}: drained ${id}${result.cutRequests > 0 ? ` (${result.cutRequests} requests cut)` : ''}`);
+    if (result.found)
+      this.deps.log(
+        `service ${name}: drained ${id}${result.cutRequests > 0 ? ` (${result.cutRequests} requests cut)` : ''}`,
+      );
     return result;
   }
 
@@ -132,7 +150,13 @@ export class ProxyRoutes {
 
   snapshot(): RouteTable {
     if (this.final) return this.final;
-    return { version: 1, services: [...this.services.values()].map((router) => ({ ...router.config, backends: router.admittedBackends() })) };
+    return {
+      version: 1,
+      services: [...this.services.values()].map((router) => ({
+        ...router.config,
+        backends: router.admittedBackends(),
+      })),
+    };
   }
 
   async close(): Promise<void> {

@@ -46,7 +46,11 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
     if (table.services.length > 0) log(`restored ${table.services.length} service(s) from ${paths.routes}`);
 
     admin = createServer(createAdminHandler(routes, token));
-    const adminPort = await listenAdmin(admin, options.adminPort ?? readProxyInfo(stateDir)?.adminPort, options.adminPort === undefined);
+    const adminPort = await listenAdmin(
+      admin,
+      options.adminPort ?? readProxyInfo(stateDir)?.adminPort,
+      options.adminPort === undefined,
+    );
     admin.on('error', (error) => log(`admin API error: ${error.message}`));
     const adminUrl = `http://127.0.0.1:${adminPort}`;
     const info: ProxyInfo = { pid: process.pid, adminPort, adminUrl, startedAt: new Date().toISOString() };
@@ -98,6 +102,10 @@ async function listenAdmin(server: Server, port: number | undefined, remembered:
         // fall through to the first error
       }
     }
-    throw new EngineError('PROXY_UNAVAILABLE', `admin API cannot listen on 127.0.0.1:${port ?? 0}: ${(error as Error).message}`, { cause: error });
+    throw new EngineError(
+      'PROXY_UNAVAILABLE',
+      `admin API cannot listen on 127.0.0.1:${port ?? 0}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }

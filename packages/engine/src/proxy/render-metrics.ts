@@ -14,18 +14,47 @@ export function renderMetrics(routers: readonly ServiceRouter[]): string {
   const family = (name: string, type: string, help: string) => {
     let entry = families.get(name);
     if (!entry) families.set(name, (entry = { type, help, lines: [] }));
-    return (suffix: string, pairs: Record<string, string>, value: number) => entry.lines.push(`${name}${suffix}${labels(pairs)} ${value}`);
+    return (suffix: string, pairs: Record<string, string>, value: number) =>
+      entry.lines.push(`${name}${suffix}${labels(pairs)} ${value}`);
   };
-  const requests = family('ferry_proxy_requests_total', 'counter', 'Upstream attempts per service and pool (a retried request counts once per backend tried)');
+  const requests = family(
+    'ferry_proxy_requests_total',
+    'counter',
+    'Upstream attempts per service and pool (a retried request counts once per backend tried)',
+  );
   const responses = family('ferry_proxy_responses_total', 'counter', 'Upstream responses per status class');
-  const connectionErrors = family('ferry_proxy_connection_errors_total', 'counter', 'Attempts that failed to connect or were reset');
-  const timeouts = family('ferry_proxy_timeouts_total', 'counter', 'Attempts that hit the upstream timeout (answered 504 or cut)');
-  const cut = family('ferry_proxy_drain_cut_total', 'counter', 'Requests cut because their backend\'s drain timeout passed');
-  const duration = family('ferry_proxy_request_duration_seconds', 'histogram', 'Time from sending a request upstream to the end of its response');
-  const noBackend = family('ferry_proxy_no_backend_total', 'counter', 'Requests answered 503 because the service had no backend');
-  const retries = family('ferry_proxy_retries_total', 'counter', 'Requests retried on another backend after a connection error');
+  const connectionErrors = family(
+    'ferry_proxy_connection_errors_total',
+    'counter',
+    'Attempts that failed to connect or were reset',
+  );
+  const timeouts = family(
+    'ferry_proxy_timeouts_total',
+    'counter',
+    'Attempts that hit the upstream timeout (answered 504 or cut)',
+  );
+  const cut = family(
+    'ferry_proxy_drain_cut_total',
+    'counter',
+    "Requests cut because their backend's drain timeout passed",
+  );
+  const duration = family(
+    'ferry_proxy_request_duration_seconds',
+    'histogram',
+    'Time from sending a request upstream to the end of its response',
+  );
+  const noBackend = family(
+    'ferry_proxy_no_backend_total',
+    'counter',
+    'Requests answered 503 because the service had no backend',
+  );
+  const retries = family(
+    'ferry_proxy_retries_total',
+    'counter',
+    'Requests retried on another backend after a connection error',
+  );
   const weight = family('ferry_proxy_pool_weight', 'gauge', 'Share of requests (0-100) routed to the pool');
-  const listening = family('ferry_proxy_service_listening', 'gauge', '1 while the service\'s public port is bound');
+  const listening = family('ferry_proxy_service_listening', 'gauge', "1 while the service's public port is bound");
   const inFlight = family('ferry_proxy_backend_in_flight', 'gauge', 'Requests running on the backend');
   const backendRequests = family('ferry_proxy_backend_requests_total', 'counter', 'Requests sent to the backend');
   const draining = family('ferry_proxy_backend_draining', 'gauge', '1 while the backend drains');

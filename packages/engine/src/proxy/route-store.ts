@@ -29,12 +29,19 @@ export class RouteStore {
     try {
       json = JSON.parse(text);
     } catch (error) {
-      throw new EngineError('PROXY_UNAVAILABLE', `${this.path} is not valid JSON (${(error as Error).message}); fix or remove it`, { cause: error });
+      throw new EngineError(
+        'PROXY_UNAVAILABLE',
+        `${this.path} is not valid JSON (${(error as Error).message}); fix or remove it`,
+        { cause: error },
+      );
     }
     const parsed = routeTableSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new EngineError('PROXY_UNAVAILABLE', `${this.path}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}; fix or remove it`);
+      throw new EngineError(
+        'PROXY_UNAVAILABLE',
+        `${this.path}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}; fix or remove it`,
+      );
     }
     return parsed.data;
   }

@@ -64,7 +64,8 @@ export class BackendSelector {
 
   /** Picks a backend for one request, or undefined when none can take it. */
   select<T extends Candidate>(backends: readonly T[], options: SelectOptions = {}): T | undefined {
-    const pool = options.pool ?? (options.stickyKey !== undefined ? this.stickyPool(options.stickyKey) : this.nextPool());
+    const pool =
+      options.pool ?? (options.stickyKey !== undefined ? this.stickyPool(options.stickyKey) : this.nextPool());
     const usable = backends.filter((b) => !b.draining && !options.exclude?.has(b.id));
     for (const ejected of [false, true]) {
       for (const candidatePool of [pool, otherPool(pool)]) {

@@ -45,7 +45,11 @@ export class ServiceRouter {
     private readonly deps: RouterDeps,
   ) {
     const now = () => deps.clock.now();
-    this.counters = { pools: { stable: new PoolCounters(now), canary: new PoolCounters(now) }, unrouted: new PoolCounters(now), retries: 0 };
+    this.counters = {
+      pools: { stable: new PoolCounters(now), canary: new PoolCounters(now) },
+      unrouted: new PoolCounters(now),
+      retries: 0,
+    };
     this.selector = new BackendSelector(config.canaryWeight);
   }
 
@@ -61,7 +65,9 @@ export class ServiceRouter {
   async listen(port: number): Promise<void> {
     const server = this.createListener();
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) => reject(new AdminError(409, describeListenError(port, error), 'listen')));
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(new AdminError(409, describeListenError(port, error), 'listen')),
+      );
       server.listen({ host: '127.0.0.1', port, exclusive: true }, () => resolve());
     });
     if (this.closed) return void server.close();
@@ -82,14 +88,18 @@ export class ServiceRouter {
     } catch (error) {
       if (this.closed) return;
       const message = (error as Error).message;
-      if (this.listenError !== message) this.deps.log(`service ${this.name}: ${message}; retrying every ${rebindEveryMs / 1000}s`);
+      if (this.listenError !== message)
+        this.deps.log(`service ${this.name}: ${message}; retrying every ${rebindEveryMs / 1000}s`);
       this.listenError = message;
       this.rebindTimer = setTimeout(() => void this.listenOrRetry(), rebindEveryMs);
       this.rebindTimer.unref();
     }
   }
 
-  pick(req: IncomingMessage, options: { pool?: PoolName; exclude?: ReadonlySet<string> } = {}): UpstreamBackend | undefined {
+  pick(
+    req: IncomingMessage,
+    options: { pool?: PoolName; exclude?: ReadonlySet<string> } = {},
+  ): UpstreamBackend | undefined {
     const sticky = this.config.sticky;
     const stickyKey = sticky && options.pool === undefined ? readCookie(req.headers.cookie, sticky.cookie) : undefined;
     return this.selector.select(this.backends, { ...options, stickyKey });
@@ -99,9 +109,18 @@ export class ServiceRouter {
   admit(config: BackendConfig): { created: boolean } {
     const existing = this.backends.find((backend) => backend.id === config.id);
     if (existing) {
-      if (existing.state === 'draining') throw new AdminError(409, `backend "${config.id}" of service "${this.name}" is draining; admit the replica under a new id`, 'id');
+      if (existing.state === 'draining')
+        throw new AdminError(
+          409,
+          `backend "${config.id}" of service "${this.name}" is draining; admit the replica under a new id`,
+          'id',
+        );
       if (existing.config.address !== config.address) {
-        throw new AdminError(409, `backend "${config.id}" of service "${this.name}" is already admitted at ${existing.config.address}; drain it first or use a new id`, 'id');
+        throw new AdminError(
+          409,
+          `backend "${config.id}" of service "${this.name}" is already admitted at ${existing.config.address}; drain it first or use a new id`,
+          'id',
+        );
       }
       existing.config = { ...existing.config, pool: config.pool };
       return { created: false };
@@ -140,16 +159,34 @@ export class ServiceRouter {
 
   view(): ServiceView {
     const { name, listen, drainTimeoutMs, upstreamTimeoutMs, sticky } = this.config;
-    return { name, listen, listening: this.listening, listenError: this.listenError, drainTimeoutMs, upstreamTimeoutMs, sticky, weights: this.selector.weights, backends: this.backends.map((b) => b.view()) };
+    return {
+      name,
+      listen,
+      listening: this.listening,
+      listenError: this.listenError,
+      drainTimeoutMs,
+      upstreamTimeoutMs,
+      sticky,
+      weights: this.selector.weights,
+      backends: this.backends.map((b) => b.view()),
+    };
   }
 
   stats(windowSeconds: number): ServiceStats {
-    const pools = Object.fromEntries(poolNames.map((pool) => [pool, { total: this.counters.pools[pool].total(), window: this.counters.pools[pool].window(windowSeconds) }])) as ServiceStats['pools'];
+    const pools = Object.fromEntries(
+      poolNames.map((pool) => [
+        pool,
+        { total: this.counters.pools[pool].total(), window: this.counters.pools[pool].window(windowSeconds) },
+      ]),
+    ) as ServiceStats['pools'];
     return {
       service: this.name,
       windowSeconds,
       pools,
-      noBackend: { total: this.counters.unrouted.total().requests, window: this.counters.unrouted.window(windowSeconds).requests },
+      noBackend: {
+        total: this.counters.unrouted.total().requests,
+        window: this.counters.unrouted.window(windowSeconds).requests,
+      },
       retries: this.counters.retries,
       backends: this.backends.map((b) => b.view()),
     };

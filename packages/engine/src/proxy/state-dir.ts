@@ -51,7 +51,11 @@ export function readOrCreateToken(stateDir: string): string {
     if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
   }
   const token = readFileSync(path, 'utf8').trim();
-  if (token.length < 16) throw new EngineError('PROXY_UNAVAILABLE', `${path} holds no usable token (under 16 characters); remove it and start the proxy again`);
+  if (token.length < 16)
+    throw new EngineError(
+      'PROXY_UNAVAILABLE',
+      `${path} holds no usable token (under 16 characters); remove it and start the proxy again`,
+    );
   return token;
 }
 
@@ -66,7 +70,9 @@ export function readToken(stateDir: string): string | undefined {
 export function readProxyInfo(stateDir: string): ProxyInfo | undefined {
   try {
     const info = JSON.parse(readFileSync(proxyPaths(stateDir).info, 'utf8')) as Partial<ProxyInfo>;
-    return typeof info.adminUrl === 'string' && typeof info.pid === 'number' && typeof info.adminPort === 'number' ? (info as ProxyInfo) : undefined;
+    return typeof info.adminUrl === 'string' && typeof info.pid === 'number' && typeof info.adminPort === 'number'
+      ? (info as ProxyInfo)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -97,7 +103,10 @@ export function lockStateDir(stateDir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(path, 'utf8').trim());
       if (Number.isInteger(holder) && holder > 0 && isProcessAlive(holder)) {
-        throw new EngineError('PROXY_UNAVAILABLE', `another proxy (pid ${holder}) already serves ${stateDir}; stop it first (or remove ${path} if that pid is not a proxy)`);
+        throw new EngineError(
+          'PROXY_UNAVAILABLE',
+          `another proxy (pid ${holder}) already serves ${stateDir}; stop it first (or remove ${path} if that pid is not a proxy)`,
+        );
       }
       rmSync(path, { force: true });
     }

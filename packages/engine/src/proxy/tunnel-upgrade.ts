@@ -19,15 +19,38 @@ export function tunnelUpgrade(service: ServiceRouter, req: IncomingMessage, sock
   const pool = backend.pool;
   const startedAt = performance.now();
   const ferryHeaders = { 'X-Ferry-Backend': backend.id, 'X-Ferry-Pool': pool };
-  const upstream = httpRequest({ host: backend.host, port: backend.port, method: req.method, path: req.url, headers: upstreamRequestHeaders(req, { upgrade: true }), agent: false });
-  upstream.setTimeout(service.config.upstreamTimeoutMs, () => upstream.destroy(Object.assign(new Error('upstream timeout'), { code: 'ETIMEDOUT' })));
+  const upstream = httpRequest({
+    host: backend.host,
+    port: backend.port,
+    method: req.method,
+    path: req.url,
+    headers: upstreamRequestHeaders(req, { upgrade: true }),
+    agent: false,
+  });
+  upstream.setTimeout(service.config.upstreamTimeoutMs, () =>
+    upstream.destroy(Object.assign(new Error('upstream timeout'), { code: 'ETIMEDOUT' })),
+  );
   socket.once('close', () => upstream.destroy());
 
   upstream.on('upgrade', (res, upstreamSocket, upstreamHead) => {
     upstreamSocket.setTimeout(0);
-    service.counters.pools[pool].record({ kind: 'response', status: res.statusCode ?? 101, ms: performance.now() - startedAt });
+    service.counters.pools[pool].record({
+      kind: 'response',
+      status: res.statusCode ?? 101,
+      ms: performance.now() - startedAt,
+    });
     if (socket.destroyed) return void upstreamSocket.destroy();
-    socket.write(responseHead(res.statusCode ?? 101, res.statusMessage ?? 'Switching Protocols', clientResponseHeaders(res.rawHeaders, { Connection: 'Upgrade', ...(res.headers.upgrade ? { Upgrade: res.headers.upgrade } : {}), ...ferryHeaders })));
+    socket.write(
+      responseHead(
+        res.statusCode ?? 101,
+        res.statusMessage ?? 'Switching Protocols',
+        clientResponseHeaders(res.rawHeaders, {
+          Connection: 'Upgrade',
+          ...(res.headers.upgrade ? { Upgrade: res.headers.upgrade } : {}),
+          ...ferryHeaders,
+        }),
+      ),
+    );
     if (upstreamHead.length > 0) socket.write(upstreamHead);
     if (head.length > 0) upstreamSocket.write(head);
     const close = () => {
@@ -44,7 +67,13 @@ export function tunnelUpgrade(service: ServiceRouter, req: IncomingMessage, sock
   upstream.on('response', (res) => {
     const status = res.statusCode ?? 502;
     service.counters.pools[pool].record({ kind: 'response', status, ms: performance.now() - startedAt });
-    socket.write(responseHead(status, res.statusMessage ?? '', clientResponseHeaders(res.rawHeaders, { Connection: 'close', ...ferryHeaders })));
+    socket.write(
+      responseHead(
+        status,
+        res.statusMessage ?? '',
+        clientResponseHeaders(res.rawHeaders, { Connection: 'close', ...ferryHeaders }),
+      ),
+    );
     res.pipe(socket);
   });
 
@@ -68,5 +97,7 @@ function responseHead(status: number, message: string, rawHeaders: readonly stri
 function rawReply(socket: Duplex, status: number, message: string, text: string): void {
   if (socket.destroyed || !socket.writable) return;
   const body = `${text}\n`;
-  socket.end(`HTTP/1.1 ${status} ${message}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${message}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

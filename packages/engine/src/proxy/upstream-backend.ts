@@ -16,7 +16,8 @@ const idleSocketMs = 15_000;
 export function parseAddress(address: string): { host: string; port: number } {
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(address);
   const port = Number(match?.[3]);
-  if (!match || !Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`expected "host:port" (e.g. "127.0.0.1:32768"), got "${address}"`);
+  if (!match || !Number.isInteger(port) || port < 1 || port > 65535)
+    throw new Error(`expected "host:port" (e.g. "127.0.0.1:32768"), got "${address}"`);
   return { host: match[1] ?? match[2] ?? '', port };
 }
 

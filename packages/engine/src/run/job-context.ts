@@ -3,7 +3,13 @@ import type { JobRun, Plan } from '../plan/plan-types.js';
 import { renderRuntime } from './render-runtime.js';
 import type { JobResult, RunDeps } from './run-plan.js';
 
-export function runtimeContext(job: JobRun, env: Record<string, string>, results: Map<string, JobResult>, deps: RunDeps, plan: Plan): ExprContext {
+export function runtimeContext(
+  job: JobRun,
+  env: Record<string, string>,
+  results: Map<string, JobResult>,
+  deps: RunDeps,
+  plan: Plan,
+): ExprContext {
   const jobs: Record<string, { outputs: Record<string, string>; status: string }> = {};
   for (const other of plan.jobs) {
     const result = results.get(other.id);

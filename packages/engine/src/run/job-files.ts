@@ -39,7 +39,8 @@ export async function restoreJobInputs(
     log(`artifacts: restored those of ${from}`);
   }
   if (!job.cache || !deps.cache) return undefined;
-  const render = (text: string) => renderTemplate(text, ctx, { hashFiles: (globs) => hashFiles(deps.workspace, globs) });
+  const render = (text: string) =>
+    renderTemplate(text, ctx, { hashFiles: (globs) => hashFiles(deps.workspace, globs) });
   const key = render(job.cache.key);
   const restoreKeys = (job.cache.restoreKeys ?? []).map(render);
   const hit = deps.cache.lookup(key, restoreKeys);
@@ -48,7 +49,11 @@ export async function restoreJobInputs(
     return { key, exact: false };
   }
   await deps.executor.restoreFiles(job, hit.entry.file);
-  log(hit.exact ? `cache: hit ${key} (${formatBytes(hit.entry.bytes)})` : `cache: restored ${hit.entry.key} for ${key} (${formatBytes(hit.entry.bytes)})`);
+  log(
+    hit.exact
+      ? `cache: hit ${key} (${formatBytes(hit.entry.bytes)})`
+      : `cache: restored ${hit.entry.key} for ${key} (${formatBytes(hit.entry.bytes)})`,
+  );
   return { key, exact: hit.exact };
 }
 
@@ -56,7 +61,13 @@ export async function restoreJobInputs(
  * After the last step, before teardown: the job's artifacts (per `artifacts.when`) and, after a successful
  * job whose cache key missed, the cache. Returns the artifact archive, if any.
  */
-export async function saveJobOutputs(job: JobRun, succeeded: boolean, cache: CacheState | undefined, deps: JobFilesDeps, log: Log): Promise<string | undefined> {
+export async function saveJobOutputs(
+  job: JobRun,
+  succeeded: boolean,
+  cache: CacheState | undefined,
+  deps: JobFilesDeps,
+  log: Log,
+): Promise<string | undefined> {
   let archive: string | undefined;
   const when = job.artifacts?.when ?? 'on-success';
   if (job.artifacts && deps.artifactsDir && (when === 'always' || (when === 'on-success') === succeeded)) {
@@ -79,7 +90,9 @@ export async function saveJobOutputs(job: JobRun, succeeded: boolean, cache: Cac
         log(`cache: nothing matched ${job.cache.paths.join(', ')}; not saved`);
       } else {
         const { evicted } = deps.cache.save(cache.key, file);
-        log(`cache: saved ${cache.key} (${formatBytes(saved.bytes)})${evicted.length > 0 ? `, evicted ${evicted.length} older entries` : ''}`);
+        log(
+          `cache: saved ${cache.key} (${formatBytes(saved.bytes)})${evicted.length > 0 ? `, evicted ${evicted.length} older entries` : ''}`,
+        );
       }
     } finally {
       rmSync(file, { force: true });

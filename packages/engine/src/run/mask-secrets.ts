@@ -8,12 +8,23 @@ export function createMasker(values: Iterable<string>): (text: string) => string
   const forms = new Set<string>();
   for (const value of values) {
     if (value.length === 0) continue;
-    for (const form of [value, ...value.split(/\r?\n/), Buffer.from(value).toString('base64'), encodeURIComponent(value)]) {
+    for (const form of [
+      value,
+      ...value.split(/\r?\n/),
+      Buffer.from(value).toString('base64'),
+      encodeURIComponent(value),
+    ]) {
       if (form.trim().length >= 2) forms.add(form);
     }
   }
   if (forms.size === 0) return (text) => text;
-  const pattern = new RegExp([...forms].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+  const pattern = new RegExp(
+    [...forms]
+      .sort((a, b) => b.length - a.length)
+      .map(escapeRegExp)
+      .join('|'),
+    'g',
+  );
   return (text) => text.replace(pattern, '***');
 }
 

@@ -22,7 +22,8 @@ export interface PrepareRunOptions {
   secrets: SecretSources;
 }
 
-export type PreparedRun = { ok: true; plan: Plan; git: GitContext; secrets: Record<string, string> } | { ok: false; issues: PipelineIssue[] };
+export type PreparedRun =
+  { ok: true; plan: Plan; git: GitContext; secrets: Record<string, string> } | { ok: false; issues: PipelineIssue[] };
 
 /**
  * Everything before the first container: load and validate the file, read git, plan, resolve secrets.
@@ -33,7 +34,8 @@ export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRu
   const loaded = loadPipeline(options.path, options.shownAs);
   if (!loaded.spec || loaded.issues.length > 0) return { ok: false, issues: loaded.issues };
   const given = options.git;
-  const complete = given && (['sha', 'shortSha', 'branch', 'ref', 'tag', 'repo'] as const).every((key) => given[key] !== undefined);
+  const complete =
+    given && (['sha', 'shortSha', 'branch', 'ref', 'tag', 'repo'] as const).every((key) => given[key] !== undefined);
   // A runner knows the whole context already; reading it again would cost ~5 git processes per run.
   const git = complete ? (given as GitContext) : { ...(await readGitContext(options.workspace)), ...given };
   const planned = planPipeline(loaded.spec, options.shownAs, {
@@ -43,14 +45,19 @@ export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRu
     ...(options.trigger ? { trigger: options.trigger } : {}),
   });
   if (!planned.plan) {
-    return { ok: false, issues: planned.issues.map((issue) => ({ ...issue, file: options.shownAs, ...loaded.locate(issue.path) })) };
+    return {
+      ok: false,
+      issues: planned.issues.map((issue) => ({ ...issue, file: options.shownAs, ...loaded.locate(issue.path) })),
+    };
   }
   const secrets = resolveSecrets(planned.plan, options.secrets);
   if (secrets.missing.length > 0) {
     return {
       ok: false,
       issues: secrets.missing.map(({ name, jobs }) => {
-        const declaredAt = loaded.spec?.secrets?.includes(name) ? 'secrets' : `jobs.${planned.plan.jobs.find((job) => job.id === jobs[0])?.jobId}.secrets`;
+        const declaredAt = loaded.spec?.secrets?.includes(name)
+          ? 'secrets'
+          : `jobs.${planned.plan.jobs.find((job) => job.id === jobs[0])?.jobId}.secrets`;
         return {
           code: 'RUN_SECRET_MISSING' as const,
           file: options.shownAs,

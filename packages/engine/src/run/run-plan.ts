@@ -75,7 +75,13 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
   const teardowns: Promise<void>[] = [];
   const warm = new WarmPool(deps.executor, deps.signal);
 
-  events.emit({ type: 'run.started', pipeline: plan.pipeline, planHash: plan.hash, jobs: plan.jobs.map((j) => j.id), concurrency: deps.concurrency });
+  events.emit({
+    type: 'run.started',
+    pipeline: plan.pipeline,
+    planHash: plan.hash,
+    jobs: plan.jobs.map((j) => j.id),
+    concurrency: deps.concurrency,
+  });
   for (const skip of plan.skipped) {
     events.emit({ type: 'job.skipped', job: skip.id, reason: skip.reason });
   }
@@ -89,7 +95,15 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
   const finishSkipped = (job: JobRun, reason: string) => {
     pending.delete(job.id);
     if (warm.has(job.id)) teardowns.push(warm.discard(job.id));
-    results.set(job.id, { id: job.id, jobId: job.jobId, status: 'skipped', allowedFailure: false, outputs: {}, durationMs: 0, reason });
+    results.set(job.id, {
+      id: job.id,
+      jobId: job.jobId,
+      status: 'skipped',
+      allowedFailure: false,
+      outputs: {},
+      durationMs: 0,
+      reason,
+    });
     events.emit({ type: 'job.skipped', job: job.id, reason });
   };
 
@@ -119,9 +133,26 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
       }
       if (openError !== undefined) {
         pending.delete(job.id);
-        const failed: JobResult = { id: job.id, jobId: job.jobId, status: 'failed', allowedFailure: false, outputs: {}, durationMs: 0, reason: openError };
+        const failed: JobResult = {
+          id: job.id,
+          jobId: job.jobId,
+          status: 'failed',
+          allowedFailure: false,
+          outputs: {},
+          durationMs: 0,
+          reason: openError,
+        };
         results.set(job.id, failed);
-        events.emit({ type: 'job.finished', job: job.id, status: 'failed', allowedFailure: false, durationMs: 0, attempt: 1, outputs: {}, error: openError });
+        events.emit({
+          type: 'job.finished',
+          job: job.id,
+          status: 'failed',
+          allowedFailure: false,
+          durationMs: 0,
+          attempt: 1,
+          outputs: {},
+          error: openError,
+        });
         continue;
       }
       if (running.size >= deps.concurrency) {
@@ -144,12 +175,21 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
   try {
     await deps.executor.closeRun(events.runId);
   } catch (error) {
-    events.emit({ type: 'job.log', job: '', stream: 'stderr', line: `cleaning up the run failed: ${(error as Error).message}` });
+    events.emit({
+      type: 'job.log',
+      job: '',
+      stream: 'stderr',
+      line: `cleaning up the run failed: ${(error as Error).message}`,
+    });
   }
 
   const jobs = [...results.values()];
   const failed = jobs.some((job) => (job.status === 'failed' || job.status === 'timed-out') && !job.allowedFailure);
-  const status: RunStatus = deps.signal?.aborted ? 'cancelled' : failed || jobs.some((j) => j.status === 'cancelled') ? 'failed' : 'success';
+  const status: RunStatus = deps.signal?.aborted
+    ? 'cancelled'
+    : failed || jobs.some((j) => j.status === 'cancelled')
+      ? 'failed'
+      : 'success';
   const durationMs = clock.now() - started;
   const summary = { success: 0, failed: 0, cancelled: 0, 'timed-out': 0, skipped: 0 };
   for (const job of jobs) summary[job.status] += 1;
@@ -164,13 +204,22 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
   }
 }
 
-function decideStart(job: JobRun, results: Map<string, JobResult>, deps: RunDeps, plan: Plan): { start: true } | { start: false; reason: string } {
+function decideStart(
+  job: JobRun,
+  results: Map<string, JobResult>,
+  deps: RunDeps,
+  plan: Plan,
+): { start: true } | { start: false; reason: string } {
   const needResults = job.needs.map((need) => results.get(need) as JobResult);
   const bad = needResults.find((r) => !(r.status === 'success' || r.allowedFailure));
   const status = deps.signal?.aborted ? 'cancelled' : bad ? 'failure' : 'success';
   if (job.if === undefined) {
     if (deps.signal?.aborted) return { start: false, reason: 'run cancelled' };
-    if (bad) return { start: false, reason: `needs "${bad.id}", which ${bad.status === 'skipped' ? 'was skipped' : bad.status === 'timed-out' ? 'timed out' : bad.status}` };
+    if (bad)
+      return {
+        start: false,
+        reason: `needs "${bad.id}", which ${bad.status === 'skipped' ? 'was skipped' : bad.status === 'timed-out' ? 'timed out' : bad.status}`,
+      };
     return { start: true };
   }
   const asksForStatus = /\b(always|failure|cancelled|success)\s*\(/.test(job.if);
@@ -203,7 +252,12 @@ async function executeJob(
   for (;;) {
     const result = await attemptJob(job, attempt, plan, deps, clock, results, attempt === 1 ? warmed : undefined);
     const teardown = deps.executor.teardown(job).catch((error: unknown) => {
-      events.emit({ type: 'job.log', job: job.id, stream: 'stderr', line: `teardown failed: ${(error as Error).message}` });
+      events.emit({
+        type: 'job.log',
+        job: job.id,
+        stream: 'stderr',
+        line: `teardown failed: ${(error as Error).message}`,
+      });
     });
     const retriable = (result.status === 'failed' || result.status === 'timed-out') && !deps.signal?.aborted;
     if (retriable && attempt <= job.retry) await teardown;
@@ -257,7 +311,12 @@ async function attemptJob(
     );
   }
 
-  const finish = (status: JobStatus, outputs: Record<string, string>, reason?: string, artifacts?: string): JobResult => ({
+  const finish = (
+    status: JobStatus,
+    outputs: Record<string, string>,
+    reason?: string,
+    artifacts?: string,
+  ): JobResult => ({
     ...(artifacts !== undefined ? { artifacts } : {}),
     id: job.id,
     jobId: job.jobId,
@@ -303,10 +362,14 @@ async function attemptJob(
       await warmed.prepared;
       for (const { stream, line } of warmed.lines) events.emit({ type: 'job.log', job: job.id, stream, line });
     } else {
-      await executor.prepare(job, { runId: deps.events.runId, workspace: deps.workspace, env }, {
-        signal: controller.signal,
-        onLine: (stream, line) => events.emit({ type: 'job.log', job: job.id, stream, line }),
-      });
+      await executor.prepare(
+        job,
+        { runId: deps.events.runId, workspace: deps.workspace, env },
+        {
+          signal: controller.signal,
+          onLine: (stream, line) => events.emit({ type: 'job.log', job: job.id, stream, line }),
+        },
+      );
     }
     const needArtifacts = job.needs.flatMap((need) => {
       const archive = results.get(need)?.artifacts;
@@ -326,7 +389,8 @@ async function attemptJob(
       reason = outcome.message;
       if (abort) break;
     }
-    if (!abort || abort.kind === 'timeout') artifacts = await saveJobOutputs(job, status === 'success', cacheState, deps, log);
+    if (!abort || abort.kind === 'timeout')
+      artifacts = await saveJobOutputs(job, status === 'success', cacheState, deps, log);
   } catch (error) {
     status = abort?.kind === 'cancel' ? 'cancelled' : abort?.kind === 'timeout' ? 'timed-out' : 'failed';
     reason = isEngineError(error) ? error.message : `internal error: ${(error as Error).message}`;
@@ -345,14 +409,27 @@ async function attemptJob(
  * Prepares containers for pending step jobs whose needs are all running or passed, up to `concurrency` at a
  * time. Jobs whose env reads run-time values (job outputs) are left alone: their env is not known yet.
  */
-function warmUp(plan: Plan, pending: Map<string, JobRun>, running: Map<string, Promise<void>>, results: Map<string, JobResult>, warm: WarmPool, deps: RunDeps): void {
+function warmUp(
+  plan: Plan,
+  pending: Map<string, JobRun>,
+  running: Map<string, Promise<void>>,
+  results: Map<string, JobResult>,
+  warm: WarmPool,
+  deps: RunDeps,
+): void {
   for (const job of pending.values()) {
     if (warm.size >= deps.concurrency) return;
-    if (running.has(job.id) || warm.has(job.id) || job.kind !== 'steps' || job.needs.length === 0 || job.image.includes('${{')) continue;
+    if (
+      running.has(job.id) ||
+      warm.has(job.id) ||
+      job.kind !== 'steps' ||
+      job.needs.length === 0 ||
+      job.image.includes('${{')
+    )
+      continue;
     if (!job.needs.every((need) => running.has(need) || results.get(need)?.status === 'success')) continue;
     if (Object.values(job.env).some((value) => value.includes('${{'))) continue;
     const env = jobEnvironment(job, runtimeContext(job, job.env, results, deps, plan), deps);
     warm.start(job, { runId: deps.events.runId, workspace: deps.workspace, env });
   }
 }
-

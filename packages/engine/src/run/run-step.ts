@@ -58,7 +58,16 @@ export async function runStep(
   } catch (error) {
     const message = isEngineError(error) ? error.message : `internal error: ${(error as Error).message}`;
     events.emit({ type: 'step.log', job: job.id, step: step.index, stream: 'stderr', line: message });
-    events.emit({ type: 'step.finished', job: job.id, step: step.index, name: step.name, exitCode: -1, status: 'failed', allowedFailure: step.allowFailure, durationMs: clock.now() - started });
+    events.emit({
+      type: 'step.finished',
+      job: job.id,
+      step: step.index,
+      name: step.name,
+      exitCode: -1,
+      status: 'failed',
+      allowedFailure: step.allowFailure,
+      durationMs: clock.now() - started,
+    });
     return step.allowFailure ? 'ok' : { kind: 'failed', message: `step "${step.name}": ${message}` };
   } finally {
     stopTimer.abort();
@@ -71,7 +80,11 @@ export async function runStep(
   let status: 'success' | 'failed' | 'timed-out' | 'cancelled' = 'success';
   if (result.aborted && timedOut) {
     status = 'timed-out';
-    outcome = { kind: 'timeout', scope: 'step', message: `step "${step.name}" timed out after ${formatMs(step.timeoutMs ?? 0)}` };
+    outcome = {
+      kind: 'timeout',
+      scope: 'step',
+      message: `step "${step.name}" timed out after ${formatMs(step.timeoutMs ?? 0)}`,
+    };
   } else if (result.aborted && abort?.kind === 'timeout') {
     status = 'timed-out';
     outcome = { kind: 'timeout', scope: 'job', message: `job timed out after ${formatMs(abort.ms)}` };
@@ -81,14 +94,32 @@ export async function runStep(
   } else if (result.oomKilled) {
     status = 'failed';
     const limit = job.resources.memoryBytes !== undefined ? ` of ${formatBytes(job.resources.memoryBytes)}` : '';
-    outcome = { kind: 'failed', message: `step "${step.name}" was killed for running out of memory (the job's memory limit${limit}; raise resources.memory)` };
-    events.emit({ type: 'step.log', job: job.id, step: step.index, stream: 'stderr', line: `killed: out of memory${limit}` });
+    outcome = {
+      kind: 'failed',
+      message: `step "${step.name}" was killed for running out of memory (the job's memory limit${limit}; raise resources.memory)`,
+    };
+    events.emit({
+      type: 'step.log',
+      job: job.id,
+      step: step.index,
+      stream: 'stderr',
+      line: `killed: out of memory${limit}`,
+    });
   } else if (result.exitCode !== 0) {
     status = 'failed';
     outcome = { kind: 'failed', message: `step "${step.name}" exited with code ${result.exitCode}` };
   }
   const allowed = status === 'failed' && step.allowFailure;
-  events.emit({ type: 'step.finished', job: job.id, step: step.index, name: step.name, exitCode: result.exitCode, status, allowedFailure: allowed, durationMs });
+  events.emit({
+    type: 'step.finished',
+    job: job.id,
+    step: step.index,
+    name: step.name,
+    exitCode: result.exitCode,
+    status,
+    allowedFailure: allowed,
+    durationMs,
+  });
   return allowed ? 'ok' : outcome;
 }
 
@@ -133,16 +164,37 @@ export async function runHandler(
   const abort = jobAbort();
   if (abort?.kind === 'cancel') status = 'cancelled';
   if (abort?.kind === 'timeout') status = 'timed-out';
-  if (status !== 'success' && reason) events.emit({ type: 'step.log', job: job.id, step: 0, stream: 'stderr', line: reason });
-  const stepStatus = status === 'success' ? 'success' : status === 'cancelled' ? 'cancelled' : status === 'timed-out' ? 'timed-out' : 'failed';
-  events.emit({ type: 'step.finished', job: job.id, step: 0, name, exitCode: status === 'success' ? 0 : 1, status: stepStatus, allowedFailure: false, durationMs: clock.now() - started });
+  if (status !== 'success' && reason)
+    events.emit({ type: 'step.log', job: job.id, step: 0, stream: 'stderr', line: reason });
+  const stepStatus =
+    status === 'success'
+      ? 'success'
+      : status === 'cancelled'
+        ? 'cancelled'
+        : status === 'timed-out'
+          ? 'timed-out'
+          : 'failed';
+  events.emit({
+    type: 'step.finished',
+    job: job.id,
+    step: 0,
+    name,
+    exitCode: status === 'success' ? 0 : 1,
+    status: stepStatus,
+    allowedFailure: false,
+    durationMs: clock.now() - started,
+  });
   return { status, outputs, ...(reason !== undefined ? { reason } : {}) };
 }
 
-export function shouldRunStep(step: PlannedStep, ctx: ExprContext & { status: string }): { run: true } | { run: false; reason: string } {
+export function shouldRunStep(
+  step: PlannedStep,
+  ctx: ExprContext & { status: string },
+): { run: true } | { run: false; reason: string } {
   const condition = step.if;
   const asksForStatus = condition !== undefined && /\b(always|failure|cancelled|success)\s*\(/.test(condition);
-  if (!asksForStatus && ctx.status !== 'success') return { run: false, reason: ctx.status === 'cancelled' ? 'run cancelled' : 'an earlier step failed' };
+  if (!asksForStatus && ctx.status !== 'success')
+    return { run: false, reason: ctx.status === 'cancelled' ? 'run cancelled' : 'an earlier step failed' };
   if (condition === undefined) return { run: true };
   try {
     return evaluateCondition(condition, ctx) ? { run: true } : { run: false, reason: `if "${condition}" was false` };

@@ -41,7 +41,10 @@ export class WarmPool {
     const onAbort = () => controller.abort(this.signal?.reason);
     this.signal?.addEventListener('abort', onAbort, { once: true });
     const lines: Warm['lines'] = [];
-    const prepared = this.executor.prepare(job, options, { signal: controller.signal, onLine: (stream, line) => lines.push({ stream, line }) });
+    const prepared = this.executor.prepare(job, options, {
+      signal: controller.signal,
+      onLine: (stream, line) => lines.push({ stream, line }),
+    });
     prepared.catch(() => undefined).finally(() => this.signal?.removeEventListener('abort', onAbort));
     this.#warm.set(job.id, { job, prepared, lines, controller });
   }
@@ -59,7 +62,10 @@ export class WarmPool {
     if (!warm) return Promise.resolve();
     this.#warm.delete(jobRunId);
     warm.controller.abort();
-    return warm.prepared.catch(() => undefined).then(() => this.executor.teardown(warm.job)).catch(() => undefined);
+    return warm.prepared
+      .catch(() => undefined)
+      .then(() => this.executor.teardown(warm.job))
+      .catch(() => undefined);
   }
 
   discardAll(): Promise<void> {

@@ -35,7 +35,9 @@ export class CacheStore {
     if (exact) return { entry: this.touch(exact), exact: true };
     const entries = this.entries();
     for (const prefix of restoreKeys) {
-      const newest = entries.filter((entry) => entry.key.startsWith(prefix)).sort((a, b) => b.createdAt - a.createdAt)[0];
+      const newest = entries
+        .filter((entry) => entry.key.startsWith(prefix))
+        .sort((a, b) => b.createdAt - a.createdAt)[0];
       if (newest) return { entry: this.touch(newest), exact: false };
     }
     return undefined;

@@ -11,6 +11,11 @@ export function hashFiles(root: string, patterns: string[]): string {
   const files = globSync(patterns, { cwd: root, onlyFiles: true, dot: true, ignore: ['.git/**', '.ferry/**'] }).sort();
   if (files.length === 0) return '';
   const outer = createHash('sha256');
-  for (const file of files) outer.update(createHash('sha256').update(readFileSync(join(root, file))).digest());
+  for (const file of files)
+    outer.update(
+      createHash('sha256')
+        .update(readFileSync(join(root, file)))
+        .digest(),
+    );
   return outer.digest('hex');
 }

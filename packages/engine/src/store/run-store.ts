@@ -55,7 +55,12 @@ export class RunStore {
     if (idOrPrefix === 'last' && ids.length > 0) return this.list()[0]?.id as string;
     const matches = ids.filter((id) => id.startsWith(idOrPrefix));
     if (matches.length === 1) return matches[0] as string;
-    throw new EngineError('STORE_NOT_FOUND', matches.length === 0 ? `no run "${idOrPrefix}" in ${this.root}` : `run id "${idOrPrefix}" is ambiguous: ${matches.slice(0, 5).join(', ')}`);
+    throw new EngineError(
+      'STORE_NOT_FOUND',
+      matches.length === 0
+        ? `no run "${idOrPrefix}" in ${this.root}`
+        : `run id "${idOrPrefix}" is ambiguous: ${matches.slice(0, 5).join(', ')}`,
+    );
   }
 
   summary(id: string): RunSummary {
@@ -99,7 +104,11 @@ export class RunRecorder {
         this.summary.jobs[event.job] = { status: 'skipped' };
         break;
       case 'job.finished':
-        this.summary.jobs[event.job] = { status: event.status, durationMs: event.durationMs, ...(event.error ? { error: event.error } : {}) };
+        this.summary.jobs[event.job] = {
+          status: event.status,
+          durationMs: event.durationMs,
+          ...(event.error ? { error: event.error } : {}),
+        };
         break;
       case 'run.finished':
         this.summary.status = event.status;

@@ -32,8 +32,19 @@ const listQuery = z.object({
   status: z
     .string()
     .optional()
-    .transform((text) => (text === undefined ? undefined : text.split(',').map((status) => status.trim()).filter(Boolean)))
-    .pipe(z.array(z.enum(['queued', 'running', 'retrying', ...finalStatuses] as [RunRecordStatus, ...RunRecordStatus[]])).optional()),
+    .transform((text) =>
+      text === undefined
+        ? undefined
+        : text
+            .split(',')
+            .map((status) => status.trim())
+            .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(z.enum(['queued', 'running', 'retrying', ...finalStatuses] as [RunRecordStatus, ...RunRecordStatus[]]))
+        .optional(),
+    ),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
 });
 
@@ -46,7 +57,8 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
     deps.count(route, status);
     return reply.code(status).send(body);
   };
-  const refuse = (reply: FastifyReply, route: string, status: number, code: WebhookErrorCode, message: string) => answer(reply, route, status, { error: code, message });
+  const refuse = (reply: FastifyReply, route: string, status: number, code: WebhookErrorCode, message: string) =>
+    answer(reply, route, status, { error: code, message });
   const guard = (request: FastifyRequest, reply: FastifyReply, route: string, write: boolean): boolean => {
     const problem = checkBearer(deps.auth, request.headers, write);
     if (problem === undefined) return true;
@@ -55,12 +67,27 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
   };
   const failed = (reply: FastifyReply, route: string, error: unknown) => {
     if (isWebhookError(error)) {
-      const status = error.code === 'API_REQUEST_INVALID' ? 400 : error.code === 'API_TRIGGER_REFUSED' ? 409 : error.code === 'API_RUN_NOT_FOUND' ? 404 : 503;
+      const status =
+        error.code === 'API_REQUEST_INVALID'
+          ? 400
+          : error.code === 'API_TRIGGER_REFUSED'
+            ? 409
+            : error.code === 'API_RUN_NOT_FOUND'
+              ? 404
+              : 503;
       return refuse(reply, route, status, error.code, error.message);
     }
-    if (isRunnerError(error) && error.code === 'QUEUE_RUN_NOT_FOUND') return refuse(reply, route, 404, 'API_RUN_NOT_FOUND', error.message);
-    if (isRunnerError(error) && error.code === 'QUEUE_REQUEST_INVALID') return refuse(reply, route, 400, 'API_REQUEST_INVALID', error.message);
-    return refuse(reply, route, 503, 'WEBHOOK_QUEUE_UNAVAILABLE', `the queue did not answer: ${error instanceof Error ? error.message : String(error)}`);
+    if (isRunnerError(error) && error.code === 'QUEUE_RUN_NOT_FOUND')
+      return refuse(reply, route, 404, 'API_RUN_NOT_FOUND', error.message);
+    if (isRunnerError(error) && error.code === 'QUEUE_REQUEST_INVALID')
+      return refuse(reply, route, 400, 'API_REQUEST_INVALID', error.message);
+    return refuse(
+      reply,
+      route,
+      503,
+      'WEBHOOK_QUEUE_UNAVAILABLE',
+      `the queue did not answer: ${error instanceof Error ? error.message : String(error)}`,
+    );
   };
 
   app.get('/api/runs', async (request, reply) => {
@@ -72,7 +99,11 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
       const { repo, status, limit } = query.data;
       const filtered = repo !== undefined || status !== undefined;
       const runs = (await deps.queue.list({ limit: filtered ? 1000 : limit }))
-        .filter((run) => (repo === undefined || sameRepo(run, repo, deps.settings)) && (status === undefined || status.includes(run.status)))
+        .filter(
+          (run) =>
+            (repo === undefined || sameRepo(run, repo, deps.settings)) &&
+            (status === undefined || status.includes(run.status)),
+        )
         .slice(0, limit);
       return answer(reply, route, 200, { runs });
     } catch (error) {
@@ -85,38 +116,63 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
     if (!guard(request, reply, route, false)) return reply;
     try {
       const run = await deps.queue.get(request.params.id);
-      if (!run) return refuse(reply, route, 404, 'API_RUN_NOT_FOUND', `no run "${request.params.id}" (finished runs are kept for 7 days)`);
+      if (!run)
+        return refuse(
+          reply,
+          route,
+          404,
+          'API_RUN_NOT_FOUND',
+          `no run "${request.params.id}" (finished runs are kept for 7 days)`,
+        );
       return answer(reply, route, 200, run);
     } catch (error) {
       return failed(reply, route, error);
     }
   });
 
-  app.get<{ Params: { id: string }; Querystring: { after?: string } }>('/api/runs/:id/events', async (request, reply) => {
-    const route = 'GET /api/runs/:id/events';
-    if (!guard(request, reply, route, false)) return reply;
-    const lastEventId = request.headers['last-event-id'];
-    const after = (typeof lastEventId === 'string' ? lastEventId : undefined) ?? request.query.after ?? '0';
-    if (!streamIdPattern.test(after)) return refuse(reply, route, 400, 'API_REQUEST_INVALID', `Last-Event-ID / after: "${after}" is not an event id (like 1700000000000-0)`);
-    let run: RunRecord | undefined;
-    try {
-      run = await deps.queue.get(request.params.id);
-      if (!run) return refuse(reply, route, 404, 'API_RUN_NOT_FOUND', `no run "${request.params.id}" (finished runs are kept for 7 days)`);
-      // A client reconnecting after the last event of a finished run: 204 tells EventSource to stop.
-      if (after !== '0' && isFinalStatus(run.status) && !(await hasEventsAfter(deps.redis, run.id, after))) return answer(reply, route, 204, undefined);
-    } catch (error) {
-      return failed(reply, route, error);
-    }
-    deps.count(route, 200);
-    reply.hijack();
-    deps.streams.opened(reply.raw);
-    try {
-      await streamRunEvents(reply.raw, run.id, { after, blocking: deps.blocking() });
-    } finally {
-      deps.streams.closed(reply.raw);
-    }
-    return reply;
-  });
+  app.get<{ Params: { id: string }; Querystring: { after?: string } }>(
+    '/api/runs/:id/events',
+    async (request, reply) => {
+      const route = 'GET /api/runs/:id/events';
+      if (!guard(request, reply, route, false)) return reply;
+      const lastEventId = request.headers['last-event-id'];
+      const after = (typeof lastEventId === 'string' ? lastEventId : undefined) ?? request.query.after ?? '0';
+      if (!streamIdPattern.test(after))
+        return refuse(
+          reply,
+          route,
+          400,
+          'API_REQUEST_INVALID',
+          `Last-Event-ID / after: "${after}" is not an event id (like 1700000000000-0)`,
+        );
+      let run: RunRecord | undefined;
+      try {
+        run = await deps.queue.get(request.params.id);
+        if (!run)
+          return refuse(
+            reply,
+            route,
+            404,
+            'API_RUN_NOT_FOUND',
+            `no run "${request.params.id}" (finished runs are kept for 7 days)`,
+          );
+        // A client reconnecting after the last event of a finished run: 204 tells EventSource to stop.
+        if (after !== '0' && isFinalStatus(run.status) && !(await hasEventsAfter(deps.redis, run.id, after)))
+          return answer(reply, route, 204, undefined);
+      } catch (error) {
+        return failed(reply, route, error);
+      }
+      deps.count(route, 200);
+      reply.hijack();
+      deps.streams.opened(reply.raw);
+      try {
+        await streamRunEvents(reply.raw, run.id, { after, blocking: deps.blocking() });
+      } finally {
+        deps.streams.closed(reply.raw);
+      }
+      return reply;
+    },
+  );
 
   app.post('/api/runs', async (request, reply) => {
     const route = 'POST /api/runs';
@@ -125,11 +181,24 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
     if (!body.success) return refuse(reply, route, 400, 'API_REQUEST_INVALID', problemsOf(body.error));
     try {
       const result = await triggerManualRun(
-        { settings: deps.settings, pipelines: deps.pipelines, enqueue: (runRequest, key) => deps.queue.enqueue(runRequest, key === undefined ? {} : { key }) },
+        {
+          settings: deps.settings,
+          pipelines: deps.pipelines,
+          enqueue: (runRequest, key) => deps.queue.enqueue(runRequest, key === undefined ? {} : { key }),
+        },
         body.data,
       );
-      deps.log(`api: manual run ${result.runId} of ${body.data.repo} ${result.ref || result.sha.slice(0, 12)} ${result.created ? 'queued' : '(already queued with that key)'}`);
-      return answer(reply, route, 202, { runId: result.runId, status: result.status, duplicate: !result.created, sha: result.sha, ref: result.ref, pipeline: result.pipeline });
+      deps.log(
+        `api: manual run ${result.runId} of ${body.data.repo} ${result.ref || result.sha.slice(0, 12)} ${result.created ? 'queued' : '(already queued with that key)'}`,
+      );
+      return answer(reply, route, 202, {
+        runId: result.runId,
+        status: result.status,
+        duplicate: !result.created,
+        sha: result.sha,
+        ref: result.ref,
+        pipeline: result.pipeline,
+      });
     } catch (error) {
       return failed(reply, route, error);
     }
@@ -151,9 +220,14 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
 /** A run is of `repo` when its clone URL is it, ends in it (`…/acme/shop(.git)`), or is the clone URL configured for it. */
 function sameRepo(run: RunRecord, repo: string, settings: WebhookSettings): boolean {
   const wanted = repo.toLowerCase().replace(/\.git$/, '');
-  const url = run.repo.toLowerCase().replace(/\/+$/, '').replace(/\.git$/, '');
+  const url = run.repo
+    .toLowerCase()
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '');
   if (url === wanted || url.endsWith(`/${wanted}`) || url.endsWith(`:${wanted}`)) return true;
-  return settings.repositories.some((entry) => entry.name.toLowerCase() === repo.toLowerCase() && entry.clone === run.repo);
+  return settings.repositories.some(
+    (entry) => entry.name.toLowerCase() === repo.toLowerCase() && entry.clone === run.repo,
+  );
 }
 
 function problemsOf(error: z.ZodError): string {

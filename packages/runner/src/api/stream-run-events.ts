@@ -22,7 +22,11 @@ export const streamIdPattern = /^(0|\d{1,20}-\d{1,20})$/;
  * ends after `run.result`. A client that reconnects with `Last-Event-ID` resumes after the last event it had.
  * The caller has sent nothing yet; this writes the status line and headers.
  */
-export async function streamRunEvents(response: ServerResponse, runId: string, options: StreamRunEventsOptions): Promise<void> {
+export async function streamRunEvents(
+  response: ServerResponse,
+  runId: string,
+  options: StreamRunEventsOptions,
+): Promise<void> {
   response.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
@@ -42,8 +46,14 @@ export async function streamRunEvents(response: ServerResponse, runId: string, o
   };
   response.once('close', onClose);
   try {
-    for await (const entry of followRunEvents(options.blocking, runId, { after: options.after, signal: controller.signal, ...(options.blockMs !== undefined ? { blockMs: options.blockMs } : {}) })) {
-      const ok = response.write(`id: ${entry.id}\ndata: ${JSON.stringify({ attempt: entry.attempt, ...entry.event })}\n\n`);
+    for await (const entry of followRunEvents(options.blocking, runId, {
+      after: options.after,
+      signal: controller.signal,
+      ...(options.blockMs !== undefined ? { blockMs: options.blockMs } : {}),
+    })) {
+      const ok = response.write(
+        `id: ${entry.id}\ndata: ${JSON.stringify({ attempt: entry.attempt, ...entry.event })}\n\n`,
+      );
       if (!ok && !response.destroyed) {
         await new Promise<void>((resolve) => {
           const done = () => {
@@ -57,7 +67,10 @@ export async function streamRunEvents(response: ServerResponse, runId: string, o
       }
     }
   } catch (error) {
-    if (!controller.signal.aborted && !response.destroyed) response.write(`event: error\ndata: ${JSON.stringify({ message: error instanceof Error ? error.message : String(error) })}\n\n`);
+    if (!controller.signal.aborted && !response.destroyed)
+      response.write(
+        `event: error\ndata: ${JSON.stringify({ message: error instanceof Error ? error.message : String(error) })}\n\n`,
+      );
   } finally {
     clearInterval(heartbeat);
     response.off('close', onClose);

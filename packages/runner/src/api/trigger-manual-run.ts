@@ -11,7 +11,10 @@ import type { WebhookSettings } from '../webhook/webhook-settings.js';
 export const manualRunSchema = z
   .object({
     repo: z.string().min(1),
-    sha: z.string().regex(/^[0-9a-fA-F]{7,64}$/, 'expected a commit sha (7 to 64 hex digits)').optional(),
+    sha: z
+      .string()
+      .regex(/^[0-9a-fA-F]{7,64}$/, 'expected a commit sha (7 to 64 hex digits)')
+      .optional(),
     ref: z.string().min(1).optional(),
     pipeline: z.string().min(1).optional(),
     labels: z.array(z.string().regex(labelPattern, 'expected a label like docker or linux-arm64')).optional(),
@@ -20,7 +23,10 @@ export const manualRunSchema = z
     key: z.string().min(1).max(200).optional(),
   })
   .strict()
-  .refine((body) => body.sha !== undefined || body.ref !== undefined, { message: 'give sha, ref or both', path: ['sha'] });
+  .refine((body) => body.sha !== undefined || body.ref !== undefined, {
+    message: 'give sha, ref or both',
+    path: ['sha'],
+  });
 
 export type ManualRunBody = z.output<typeof manualRunSchema>;
 
@@ -35,11 +41,17 @@ export interface ManualRunDeps {
  * must want manual runs: no `on:`, or an `on:` with `manual`. Throws WebhookError API_REQUEST_INVALID (no such
  * ref), API_TRIGGER_REFUSED (no pipeline, or its on: has no manual), WEBHOOK_PIPELINE_UNREADABLE (git).
  */
-export async function triggerManualRun(deps: ManualRunDeps, body: ManualRunBody): Promise<EnqueueResult & { sha: string; ref: string; pipeline: string }> {
+export async function triggerManualRun(
+  deps: ManualRunDeps,
+  body: ManualRunBody,
+): Promise<EnqueueResult & { sha: string; ref: string; pipeline: string }> {
   const repository = deps.settings.repositories.find((entry) => entry.name.toLowerCase() === body.repo.toLowerCase());
   const cloneUrl = repository?.clone ?? body.repo;
   if (repository === undefined && !looksLikeCloneUrl(body.repo)) {
-    throw new WebhookError('API_REQUEST_INVALID', `repo: "${body.repo}" is neither a repository in the config file nor a clone URL`);
+    throw new WebhookError(
+      'API_REQUEST_INVALID',
+      `repo: "${body.repo}" is neither a repository in the config file nor a clone URL`,
+    );
   }
   const unsafe = checkCloneUrl(cloneUrl);
   if (unsafe !== undefined) throw new WebhookError('API_REQUEST_INVALID', `repo: ${unsafe}`);
@@ -47,7 +59,8 @@ export async function triggerManualRun(deps: ManualRunDeps, body: ManualRunBody)
   let ref = body.ref ?? '';
   if (body.ref !== undefined) {
     const resolved = await deps.pipelines.resolveRef(cloneUrl, body.ref);
-    if (!resolved && sha === undefined) throw new WebhookError('API_REQUEST_INVALID', `ref: "${body.ref}" is not a branch or tag of ${body.repo}`);
+    if (!resolved && sha === undefined)
+      throw new WebhookError('API_REQUEST_INVALID', `ref: "${body.ref}" is not a branch or tag of ${body.repo}`);
     if (resolved) {
       ref = resolved.ref;
       sha ??= resolved.sha;
@@ -55,10 +68,14 @@ export async function triggerManualRun(deps: ManualRunDeps, body: ManualRunBody)
   }
   if (sha === undefined) throw new WebhookError('API_REQUEST_INVALID', 'sha: give sha, ref or both');
   const pipeline = await deps.pipelines.read(cloneUrl, sha, body.pipeline ?? repository?.pipeline);
-  if (!pipeline) throw new WebhookError('API_TRIGGER_REFUSED', `no pipeline file at ${sha.slice(0, 12)} of ${body.repo}`);
+  if (!pipeline)
+    throw new WebhookError('API_TRIGGER_REFUSED', `no pipeline file at ${sha.slice(0, 12)} of ${body.repo}`);
   const on = pipeline.spec?.on;
   if (on !== undefined && on.manual === undefined) {
-    throw new WebhookError('API_TRIGGER_REFUSED', `${pipeline.path} at ${sha.slice(0, 12)}: its on: has no manual trigger (add on: { manual: {} })`);
+    throw new WebhookError(
+      'API_TRIGGER_REFUSED',
+      `${pipeline.path} at ${sha.slice(0, 12)}: its on: has no manual trigger (add on: { manual: {} })`,
+    );
   }
   const result = await deps.enqueue(
     {

@@ -19,9 +19,19 @@ export type CancelResult =
  * instead of starting it; then the runner holding it is told over pub/sub (and sees the mark at its next
  * lease renewal should the message be lost). Throws RunnerError QUEUE_RUN_NOT_FOUND.
  */
-export async function cancelRun(redis: Redis, queues: RunQueues, policy: QueuePolicy, runId: string, now = Date.now()): Promise<CancelResult> {
+export async function cancelRun(
+  redis: Redis,
+  queues: RunQueues,
+  policy: QueuePolicy,
+  runId: string,
+  now = Date.now(),
+): Promise<CancelResult> {
   const request = await requestRunCancel(redis, runId, now);
-  if (request.outcome === 'missing') throw new RunnerError('QUEUE_RUN_NOT_FOUND', `no run "${runId}" in the queue (finished runs are kept for ${Math.round(policy.retentionMs / 86_400_000)} days)`);
+  if (request.outcome === 'missing')
+    throw new RunnerError(
+      'QUEUE_RUN_NOT_FOUND',
+      `no run "${runId}" in the queue (finished runs are kept for ${Math.round(policy.retentionMs / 86_400_000)} days)`,
+    );
   if (request.outcome === 'final') return { outcome: 'finished', status: request.status as RunRecordStatus };
   await redis.publish(channels.cancel, runId);
   if (request.status === 'queued' || request.status === 'retrying') {
@@ -32,7 +42,13 @@ export async function cancelRun(redis: Redis, queues: RunQueues, policy: QueuePo
       const finished = await finishRunRecord(redis, runId, {
         token: undefined,
         attempt: 0,
-        result: { type: 'run.result', status: 'cancelled', reason: 'cancelled before a runner took it', time: now, runId },
+        result: {
+          type: 'run.result',
+          status: 'cancelled',
+          reason: 'cancelled before a runner took it',
+          time: now,
+          runId,
+        },
         fields: { finishedAt: now },
         retentionMs: policy.retentionMs,
         eventsMaxLen: policy.eventsMaxLen,

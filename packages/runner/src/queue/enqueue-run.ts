@@ -29,9 +29,16 @@ export interface EnqueueResult {
  * job id. Both steps are idempotent, so repeating a request, also after a crash between them, queues one run.
  * Throws RunnerError QUEUE_REQUEST_INVALID for a bad request.
  */
-export async function enqueueRun(redis: Redis, queues: RunQueues, policy: QueuePolicy, input: RunRequestInput, options: EnqueueOptions = {}): Promise<EnqueueResult> {
+export async function enqueueRun(
+  redis: Redis,
+  queues: RunQueues,
+  policy: QueuePolicy,
+  input: RunRequestInput,
+  options: EnqueueOptions = {},
+): Promise<EnqueueResult> {
   const parsed = parseRunRequest(input);
-  if (!parsed.ok) throw new RunnerError('QUEUE_REQUEST_INVALID', `invalid run request:\n  ${parsed.problems.join('\n  ')}`);
+  if (!parsed.ok)
+    throw new RunnerError('QUEUE_REQUEST_INVALID', `invalid run request:\n  ${parsed.problems.join('\n  ')}`);
   const now = options.now ?? Date.now();
   const runId = runIdFor(options.key, now);
   const record = newRunRecord(runId, parsed.request, queueNameFor(parsed.request.labels), now, options.key);
@@ -42,7 +49,8 @@ export async function enqueueRun(redis: Redis, queues: RunQueues, policy: QueueP
   if (!created.created) {
     // Re-adding a queued run: what was first asked for wins over this repetition.
     const existing = decodeRunRecord(await redis.hgetall(keys.run(runId)));
-    if (existing?.cancelRequestedAt !== undefined) return { runId, created: false, status: existing.status, queue: created.queue };
+    if (existing?.cancelRequestedAt !== undefined)
+      return { runId, created: false, status: existing.status, queue: created.queue };
     if (existing) data = { v: 1, request: requestOf(existing), enqueuedAt: existing.enqueuedAt };
   }
   const keepSeconds = Math.ceil(policy.retentionMs / 1000);
@@ -58,7 +66,15 @@ export async function enqueueRun(redis: Redis, queues: RunQueues, policy: QueueP
   return { runId, created: created.created, status: 'queued', queue: created.queue };
 }
 
-function requestOf(record: { repo: string; sha: string; ref: string; pipeline?: string; trigger: string; labels: string[]; secrets: boolean }): RunRequest {
+function requestOf(record: {
+  repo: string;
+  sha: string;
+  ref: string;
+  pipeline?: string;
+  trigger: string;
+  labels: string[];
+  secrets: boolean;
+}): RunRequest {
   return {
     repo: record.repo,
     sha: record.sha,

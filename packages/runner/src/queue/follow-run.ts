@@ -18,12 +18,17 @@ export interface FollowOptions {
  * connection: pass one used for nothing else. When the stream no longer has the result (trimmed, or the run
  * expired) but the record is final, a `run.result` made from the record ends it. Throws QUEUE_RUN_NOT_FOUND.
  */
-export async function* followRunEvents(redis: Redis, runId: string, options: FollowOptions = {}): AsyncGenerator<StreamEntry> {
+export async function* followRunEvents(
+  redis: Redis,
+  runId: string,
+  options: FollowOptions = {},
+): AsyncGenerator<StreamEntry> {
   let after = options.after ?? '0';
   const blockMs = options.blockMs ?? 2000;
   let quietReads = 0;
   while (!options.signal?.aborted) {
-    const reply = (await redis.xread('COUNT', 500, 'BLOCK', blockMs, 'STREAMS', keys.events(runId), after)) as [string, [string, string[]][]][] | null;
+    const reply = (await redis.xread('COUNT', 500, 'BLOCK', blockMs, 'STREAMS', keys.events(runId), after)) as
+      [string, [string, string[]][]][] | null;
     const entries = reply?.[0]?.[1] ?? [];
     for (const [id, fields] of entries) {
       after = id;
@@ -44,7 +49,13 @@ export async function* followRunEvents(redis: Redis, runId: string, options: Fol
       yield {
         id: after,
         attempt: record.attempt,
-        event: { type: 'run.result', status: record.status, ...(record.reason !== undefined ? { reason: record.reason } : {}), time: record.finishedAt ?? Date.now(), runId },
+        event: {
+          type: 'run.result',
+          status: record.status,
+          ...(record.reason !== undefined ? { reason: record.reason } : {}),
+          time: record.finishedAt ?? Date.now(),
+          runId,
+        },
       };
       return;
     }

@@ -26,7 +26,11 @@ export async function listRuns(redis: Redis, options: { limit?: number } = {}): 
 }
 
 /** Polls the record until its status is final or timeoutMs passes; returns the last record seen. */
-export async function waitForFinalRun(redis: Redis, runId: string, options: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal }): Promise<RunRecord | undefined> {
+export async function waitForFinalRun(
+  redis: Redis,
+  runId: string,
+  options: { timeoutMs: number; intervalMs?: number; signal?: AbortSignal },
+): Promise<RunRecord | undefined> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
     const record = await getRun(redis, runId);

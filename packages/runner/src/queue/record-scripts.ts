@@ -28,7 +28,12 @@ export interface CreateOutcome {
 
 /** Creates the record unless one exists (an idempotent enqueue); prunes index entries older than pruneBefore. */
 export async function createRunRecord(redis: Redis, record: RunRecord, pruneBefore: number): Promise<CreateOutcome> {
-  const [created, status, queue] = (await runScript(redis, createScript, [keys.run(record.id), keys.runs], [record.enqueuedAt, record.id, pruneBefore, ...encodeRunRecord(record)])) as [number, string, string];
+  const [created, status, queue] = (await runScript(
+    redis,
+    createScript,
+    [keys.run(record.id), keys.runs],
+    [record.enqueuedAt, record.id, pruneBefore, ...encodeRunRecord(record)],
+  )) as [number, string, string];
   return { created: created === 1, status: status as RunRecordStatus, queue: created === 1 ? record.queue : queue };
 }
 
@@ -62,13 +67,20 @@ export interface ClaimOutcome {
  * Takes ownership of the record for a new attempt: sets the lease token and runner, counts the attempt.
  * A missing record (expired, or lost with Redis's data) is recreated from `fallback`.
  */
-export async function claimRunRecord(redis: Redis, runId: string, token: string, runner: string, now: number, fallback: RunRecord): Promise<ClaimOutcome> {
-  const [outcome, previousStatus, previousRunner, attempt] = (await runScript(redis, claimScript, [keys.run(runId), keys.runs], [token, runner, now, '', ...encodeRunRecord(fallback)])) as [
-    ClaimOutcome['outcome'],
-    RunRecordStatus,
-    string,
-    number,
-  ];
+export async function claimRunRecord(
+  redis: Redis,
+  runId: string,
+  token: string,
+  runner: string,
+  now: number,
+  fallback: RunRecord,
+): Promise<ClaimOutcome> {
+  const [outcome, previousStatus, previousRunner, attempt] = (await runScript(
+    redis,
+    claimScript,
+    [keys.run(runId), keys.runs],
+    [token, runner, now, '', ...encodeRunRecord(fallback)],
+  )) as [ClaimOutcome['outcome'], RunRecordStatus, string, number];
   return { outcome, previousStatus, previousRunner, attempt };
 }
 
@@ -79,7 +91,12 @@ return 1
 `);
 
 /** Updates the record if `token` still holds it; false when another attempt took over. */
-export async function updateOwnedRunRecord(redis: Redis, runId: string, token: string, fields: Partial<RunRecord>): Promise<boolean> {
+export async function updateOwnedRunRecord(
+  redis: Redis,
+  runId: string,
+  token: string,
+  fields: Partial<RunRecord>,
+): Promise<boolean> {
   return (await runScript(redis, updateScript, [keys.run(runId)], [token, ...encodeRunRecord(fields)])) === 1;
 }
 
@@ -111,10 +128,19 @@ export interface FinishOptions {
 /** Sets the final status and appends the `run.result` entry in one step, then starts the retention clock. */
 export async function finishRunRecord(redis: Redis, runId: string, options: FinishOptions): Promise<boolean> {
   const ttl = Math.max(1, Math.ceil(options.retentionMs / 1000));
-  const fields = encodeRunRecord({ ...options.fields, status: options.result.status, ...(options.result.reason !== undefined ? { reason: options.result.reason } : {}) });
+  const fields = encodeRunRecord({
+    ...options.fields,
+    status: options.result.status,
+    ...(options.result.reason !== undefined ? { reason: options.result.reason } : {}),
+  });
   const entry = encodeStreamEntry(options.attempt, options.result);
   return (
-    (await runScript(redis, finishScript, [keys.run(runId), keys.events(runId)], [options.token ?? '', ttl, options.eventsMaxLen, entry[1] as string, entry[3] as string, ...fields])) === 1
+    (await runScript(
+      redis,
+      finishScript,
+      [keys.run(runId), keys.events(runId)],
+      [options.token ?? '', ttl, options.eventsMaxLen, entry[1] as string, entry[3] as string, ...fields],
+    )) === 1
   );
 }
 
@@ -134,7 +160,11 @@ export interface CancelRequest {
 
 /** Marks the run for cancellation; the runner holding it (or the next to take it) honours the mark. */
 export async function requestRunCancel(redis: Redis, runId: string, now: number): Promise<CancelRequest> {
-  const [outcome, status, queue] = (await runScript(redis, cancelScript, [keys.run(runId)], [now])) as [CancelRequest['outcome'], RunRecordStatus | '', string];
+  const [outcome, status, queue] = (await runScript(redis, cancelScript, [keys.run(runId)], [now])) as [
+    CancelRequest['outcome'],
+    RunRecordStatus | '',
+    string,
+  ];
   return { outcome, status, queue };
 }
 
@@ -163,7 +193,18 @@ return 1
  * (final). Only a record still `running` changes, so whoever notices first (the stalled check, or the
  * runner taking the retry) writes it once.
  */
-export async function markRunnerLost(redis: Redis, runId: string, options: { now: number; retrying: boolean; eventsMaxLen: number; retentionMs: number }): Promise<boolean> {
+export async function markRunnerLost(
+  redis: Redis,
+  runId: string,
+  options: { now: number; retrying: boolean; eventsMaxLen: number; retentionMs: number },
+): Promise<boolean> {
   const ttl = Math.max(1, Math.ceil(options.retentionMs / 1000));
-  return (await runScript(redis, lostScript, [keys.run(runId), keys.events(runId)], [options.now, options.eventsMaxLen, options.retrying ? '1' : '0', ttl, runId])) === 1;
+  return (
+    (await runScript(
+      redis,
+      lostScript,
+      [keys.run(runId), keys.events(runId)],
+      [options.now, options.eventsMaxLen, options.retrying ? '1' : '0', ttl, runId],
+    )) === 1
+  );
 }

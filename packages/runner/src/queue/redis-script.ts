@@ -11,7 +11,12 @@ export function defineScript(source: string): RedisScript {
 }
 
 /** EVALSHA, falling back to EVAL when Redis does not know the script (first use, or after a restart). */
-export async function runScript(redis: Redis, script: RedisScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+export async function runScript(
+  redis: Redis,
+  script: RedisScript,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
   try {
     return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
   } catch (error) {

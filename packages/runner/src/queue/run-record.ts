@@ -8,7 +8,8 @@ import type { RunRequest } from './run-request.js';
  *                  → runner-lost                     (its runner died a second time)
  * queued | retrying → cancelled                      (`ferry cancel` before a runner took it)
  */
-export type RunRecordStatus = 'queued' | 'running' | 'retrying' | 'success' | 'failed' | 'cancelled' | 'error' | 'runner-lost';
+export type RunRecordStatus =
+  'queued' | 'running' | 'retrying' | 'success' | 'failed' | 'cancelled' | 'error' | 'runner-lost';
 
 export const finalStatuses: readonly RunRecordStatus[] = ['success', 'failed', 'cancelled', 'error', 'runner-lost'];
 
@@ -54,7 +55,13 @@ export interface RunRecord {
 }
 
 /** The fields a new record starts with. */
-export function newRunRecord(id: string, request: RunRequest, queue: string, enqueuedAt: number, key: string | undefined): RunRecord {
+export function newRunRecord(
+  id: string,
+  request: RunRequest,
+  queue: string,
+  enqueuedAt: number,
+  key: string | undefined,
+): RunRecord {
   return {
     id,
     status: 'queued',
@@ -73,7 +80,16 @@ export function newRunRecord(id: string, request: RunRequest, queue: string, enq
   };
 }
 
-const numberFields = ['enqueuedAt', 'startedAt', 'firstStartedAt', 'finishedAt', 'attempt', 'lost', 'cancelRequestedAt', 'durationMs'] as const;
+const numberFields = [
+  'enqueuedAt',
+  'startedAt',
+  'firstStartedAt',
+  'finishedAt',
+  'attempt',
+  'lost',
+  'cancelRequestedAt',
+  'durationMs',
+] as const;
 const jsonFields = ['labels', 'jobs'] as const;
 
 /** Flattens (part of) a record into hash field/value pairs; undefined values are left out. */

@@ -4,7 +4,10 @@ import { labelPattern, normalizeLabels } from './names.js';
 const pipelinePath = z
   .string()
   .min(1)
-  .refine((path) => !path.startsWith('/') && !path.split(/[\\/]/).includes('..'), 'expected a path inside the repository (relative, no "..")');
+  .refine(
+    (path) => !path.startsWith('/') && !path.split(/[\\/]/).includes('..'),
+    'expected a path inside the repository (relative, no "..")',
+  );
 
 /** What a run request names: where the code is, which commit, which pipeline, and what the runner must offer. */
 export const runRequestSchema = z.object({
@@ -12,8 +15,14 @@ export const runRequestSchema = z.object({
   repo: z
     .string()
     .min(1)
-    .refine((repo) => !repo.startsWith('-') && !repo.startsWith('ext::'), 'expected a repository URL (not an option, not an ext:: transport)'),
-  sha: z.string().regex(/^[0-9a-fA-F]{7,64}$/, 'expected a commit sha (7 to 64 hex digits)').transform((sha) => sha.toLowerCase()),
+    .refine(
+      (repo) => !repo.startsWith('-') && !repo.startsWith('ext::'),
+      'expected a repository URL (not an option, not an ext:: transport)',
+    ),
+  sha: z
+    .string()
+    .regex(/^[0-9a-fA-F]{7,64}$/, 'expected a commit sha (7 to 64 hex digits)')
+    .transform((sha) => sha.toLowerCase()),
   /** The ref the commit was pushed to, as the forge names it: refs/heads/main, refs/tags/v1, refs/pull/7/head. */
   ref: z.string().default(''),
   /** Path of the pipeline file in the repository; default: the first of ferry.yml, .ferry.yml, pipelines/ferry.yml. */
@@ -21,7 +30,12 @@ export const runRequestSchema = z.object({
   trigger: z.enum(['push', 'pull_request', 'tag', 'manual', 'cli']).default('manual'),
   /** Labels a runner must have to take the run. */
   labels: z
-    .array(z.string().transform((label) => label.trim().toLowerCase()).pipe(z.string().regex(labelPattern, 'expected a label like docker or linux-arm64')))
+    .array(
+      z
+        .string()
+        .transform((label) => label.trim().toLowerCase())
+        .pipe(z.string().regex(labelPattern, 'expected a label like docker or linux-arm64')),
+    )
     .default([])
     .transform(normalizeLabels),
   /** false for untrusted code (a pull request from a fork): every declared secret resolves to an empty string. */
@@ -44,5 +58,8 @@ export type RunJobData = z.output<typeof runJobDataSchema>;
 export function parseRunRequest(input: unknown): { ok: true; request: RunRequest } | { ok: false; problems: string[] } {
   const parsed = runRequestSchema.safeParse(input);
   if (parsed.success) return { ok: true, request: parsed.data };
-  return { ok: false, problems: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'request'}: ${issue.message}`) };
+  return {
+    ok: false,
+    problems: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'request'}: ${issue.message}`),
+  };
 }

@@ -66,29 +66,43 @@ export async function createServeApp(deps: ServeAppDeps, config: ServeAppConfig)
       const forge = request.url.split('/')[2] ?? 'unknown';
       if (hook && (forges as readonly string[]).includes(forge)) {
         deps.metrics.deliveries.inc({ forge, outcome: 'too_large' });
-        deps.log(`${forge} delivery ${String(request.headers[forgeAdapters[forge as keyof typeof forgeAdapters].headers.delivery[0] ?? ''] ?? '(no id)')}: 413 body over ${config.bodyLimit} bytes`);
+        deps.log(
+          `${forge} delivery ${String(request.headers[forgeAdapters[forge as keyof typeof forgeAdapters].headers.delivery[0] ?? ''] ?? '(no id)')}: 413 body over ${config.bodyLimit} bytes`,
+        );
       }
       // Close the connection: otherwise Node would read (and discard) the rest of the body to keep it alive.
       return reply
         .code(413)
         .header('connection', 'close')
-        .send({ error: hook ? 'WEBHOOK_BODY_TOO_LARGE' : 'API_REQUEST_INVALID', message: `the body is over the limit of ${config.bodyLimit} bytes` });
+        .send({
+          error: hook ? 'WEBHOOK_BODY_TOO_LARGE' : 'API_REQUEST_INVALID',
+          message: `the body is over the limit of ${config.bodyLimit} bytes`,
+        });
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      return reply.code(error.statusCode).send({ error: hook ? 'WEBHOOK_MALFORMED' : 'API_REQUEST_INVALID', message: error.message });
+      return reply
+        .code(error.statusCode)
+        .send({ error: hook ? 'WEBHOOK_MALFORMED' : 'API_REQUEST_INVALID', message: error.message });
     }
     deps.log(`internal error on ${request.method} ${request.url.split('?')[0]}: ${error.stack ?? error.message}`);
-    return reply.code(500).send({ error: 'SERVE_INTERNAL', message: 'ferry serve failed on this request; its log has the details' });
+    return reply
+      .code(500)
+      .send({ error: 'SERVE_INTERNAL', message: 'ferry serve failed on this request; its log has the details' });
   });
 
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: 'SERVE_ROUTE_NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}: POST /hooks/{github,gitlab,gitea,generic}, /api/runs, /healthz, /metrics` }),
+    reply.code(404).send({
+      error: 'SERVE_ROUTE_NOT_FOUND',
+      message: `no route ${request.method} ${request.url.split('?')[0]}: POST /hooks/{github,gitlab,gitea,generic}, /api/runs, /healthz, /metrics`,
+    }),
   );
 
   await app.register(async (hooks) => {
     // The raw body, exactly as signed, whatever the content type: signatures are over the bytes.
     hooks.removeAllContentTypeParsers();
-    hooks.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.bodyLimit }, (_request, body, done) => done(null, body));
+    hooks.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.bodyLimit }, (_request, body, done) =>
+      done(null, body),
+    );
     for (const forge of forges) {
       const adapter = forgeAdapters[forge];
       hooks.post(`/hooks/${forge}`, { bodyLimit: config.bodyLimit }, async (request, reply) => {
@@ -145,7 +159,9 @@ export async function createServeApp(deps: ServeAppDeps, config: ServeAppConfig)
       ),
       new Promise<'down'>((resolve) => setTimeout(() => resolve('down'), 1000).unref()),
     ]);
-    return reply.code(redis === 'up' ? 200 : 503).send({ ok: redis === 'up', redis, hooks: forges.map((forge) => `/hooks/${forge}`) });
+    return reply
+      .code(redis === 'up' ? 200 : 503)
+      .send({ ok: redis === 'up', redis, hooks: forges.map((forge) => `/hooks/${forge}`) });
   });
 
   app.get('/metrics', async (_request, reply) => {

@@ -27,7 +27,10 @@ export async function loadServeConfig(file: string, env: NodeJS.ProcessEnv): Pro
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new WebhookError('SERVE_CONFIG_INVALID', `${file}: SERVE_CONFIG_INVALID ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new WebhookError(
+      'SERVE_CONFIG_INVALID',
+      `${file}: SERVE_CONFIG_INVALID ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
   }
   return parseServeConfig(text, file, env);
 }
@@ -56,7 +59,12 @@ export function parseServeConfig(text: string, file: string, env: NodeJS.Process
       const path = issue.path.filter((segment): segment is PathSegment => typeof segment !== 'symbol');
       if (issue.code === 'unrecognized_keys') {
         const where = at([...path, issue.keys[0] ?? ''], true);
-        return problem(where.line, where.col, [...path, issue.keys[0] ?? ''], `unknown field (${issue.keys.length > 1 ? `also ${issue.keys.slice(1).join(', ')}; ` : ''}see docs/webhooks.md)`);
+        return problem(
+          where.line,
+          where.col,
+          [...path, issue.keys[0] ?? ''],
+          `unknown field (${issue.keys.length > 1 ? `also ${issue.keys.slice(1).join(', ')}; ` : ''}see docs/webhooks.md)`,
+        );
       }
       const where = at(path);
       return problem(where.line, where.col, path, issue.message);
@@ -65,7 +73,11 @@ export function parseServeConfig(text: string, file: string, env: NodeJS.Process
   }
   const config = parsed.data;
   const lines: string[] = [];
-  const secretOf = (source: object | undefined, path: PathSegment[], [literal, fromEnv]: [string, string] = ['secret', 'secretEnv']): string | undefined => {
+  const secretOf = (
+    source: object | undefined,
+    path: PathSegment[],
+    [literal, fromEnv]: [string, string] = ['secret', 'secretEnv'],
+  ): string | undefined => {
     if (!source) return undefined;
     const given = (source as Record<string, string | undefined>)[literal];
     const variable = (source as Record<string, string | undefined>)[fromEnv];
@@ -95,7 +107,14 @@ export function parseServeConfig(text: string, file: string, env: NodeJS.Process
     const first = seen.get(id);
     if (first !== undefined) {
       const where = at(['repositories', index, 'name']);
-      lines.push(problem(where.line, where.col, ['repositories', index, 'name'], `"${entry.name}" is already configured at repositories[${first}]`));
+      lines.push(
+        problem(
+          where.line,
+          where.col,
+          ['repositories', index, 'name'],
+          `"${entry.name}" is already configured at repositories[${first}]`,
+        ),
+      );
     } else {
       seen.set(id, index);
     }

@@ -14,7 +14,8 @@ export function openServeRedis(url: string): Redis {
   } catch {
     throw new RunnerError('RUNNER_CONFIG_INVALID', `--redis "${url}": expected a URL like redis://127.0.0.1:6379`);
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new RunnerError('RUNNER_CONFIG_INVALID', `--redis "${url}": expected a redis:// or rediss:// URL`);
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
+    throw new RunnerError('RUNNER_CONFIG_INVALID', `--redis "${url}": expected a redis:// or rediss:// URL`);
   return new Redis(url, {
     maxRetriesPerRequest: 1,
     connectTimeout: 3000,

@@ -48,13 +48,19 @@ export const defaultSecretSources: Record<Forge, { flag: keyof ServeOptions; fla
  * Flags win over environment variables, which win over the config file, which wins over the defaults.
  * Throws WebhookError SERVE_CONFIG_INVALID for a malformed flag. Pure: `env` is passed in.
  */
-export function resolveServeConfig(options: ServeOptions, loaded: LoadedServeConfig | undefined, env: NodeJS.ProcessEnv): ResolvedServeConfig {
+export function resolveServeConfig(
+  options: ServeOptions,
+  loaded: LoadedServeConfig | undefined,
+  env: NodeJS.ProcessEnv,
+): ResolvedServeConfig {
   const file = loaded?.file ?? {};
   const port = options.port !== undefined ? wholePort(options.port) : (file.port ?? DEFAULT_PORT);
   const limitText = options.bodyLimit ?? file.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  if (typeof limitText === 'string' && !sizePattern.test(limitText)) throw invalid(`--body-limit "${limitText}": expected a size like 25mb, 512kb or a number of bytes`);
+  if (typeof limitText === 'string' && !sizePattern.test(limitText))
+    throw invalid(`--body-limit "${limitText}": expected a size like 25mb, 512kb or a number of bytes`);
   const bodyLimit = typeof limitText === 'number' ? limitText : parseSize(limitText.replace(/\s+/g, ''));
-  if (!Number.isFinite(bodyLimit) || bodyLimit < 1) throw invalid(`--body-limit "${limitText}": expected a size of at least 1 byte`);
+  if (!Number.isFinite(bodyLimit) || bodyLimit < 1)
+    throw invalid(`--body-limit "${limitText}": expected a size of at least 1 byte`);
 
   let labels = file.labels ?? [];
   if (options.labels !== undefined) {
@@ -64,7 +70,10 @@ export function resolveServeConfig(options: ServeOptions, loaded: LoadedServeCon
   }
 
   const defaultSecrets: Partial<Record<Forge, string>> = { ...loaded?.defaultSecrets };
-  for (const [forge, source] of Object.entries(defaultSecretSources) as [Forge, (typeof defaultSecretSources)[Forge]][]) {
+  for (const [forge, source] of Object.entries(defaultSecretSources) as [
+    Forge,
+    (typeof defaultSecretSources)[Forge],
+  ][]) {
     const value = (options[source.flag] as string | undefined) ?? nonEmpty(env[source.env]);
     if (value !== undefined) defaultSecrets[forge] = value;
   }
@@ -83,7 +92,8 @@ export function resolveServeConfig(options: ServeOptions, loaded: LoadedServeCon
 
 function wholePort(text: string): number {
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalid(`--port "${text}": expected a port number (0 picks a free one)`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw invalid(`--port "${text}": expected a port number (0 picks a free one)`);
   return port;
 }
 

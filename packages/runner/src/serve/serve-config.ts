@@ -5,11 +5,17 @@ import { forges } from '../webhook/trigger.js';
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
 const label = z.string().regex(labelPattern, 'expected a label like docker or linux-arm64');
 export const sizePattern = /^\d+(\.\d+)?\s*[kmg]?b?$/i;
-const size = z.union([z.number().int().positive(), z.string().regex(sizePattern, 'expected a size like 25mb, 512kb or a number of bytes')]);
+const size = z.union([
+  z.number().int().positive(),
+  z.string().regex(sizePattern, 'expected a size like 25mb, 512kb or a number of bytes'),
+]);
 const pipelinePath = z
   .string()
   .min(1)
-  .refine((path) => !path.startsWith('/') && !path.split(/[\\/]/).includes('..'), 'expected a path inside the repository (relative, no "..")');
+  .refine(
+    (path) => !path.startsWith('/') && !path.split(/[\\/]/).includes('..'),
+    'expected a path inside the repository (relative, no "..")',
+  );
 
 /** A secret, given as is or as the name of the environment variable that holds it (keeps it out of the file). */
 const secretSource = z.strictObject({ secret: z.string().min(1).optional(), secretEnv: envName.optional() });
@@ -32,8 +38,21 @@ export const serveConfigSchema = z.strictObject({
   workdir: z.string().min(1).optional(),
   bodyLimit: size.optional(),
   labels: z.array(label).optional(),
-  api: z.strictObject({ token: z.string().min(1).optional(), tokenEnv: envName.optional(), protect: z.enum(['writes', 'all']).optional() }).optional(),
-  forges: z.strictObject({ github: secretSource.optional(), gitlab: secretSource.optional(), gitea: secretSource.optional(), generic: secretSource.optional() }).optional(),
+  api: z
+    .strictObject({
+      token: z.string().min(1).optional(),
+      tokenEnv: envName.optional(),
+      protect: z.enum(['writes', 'all']).optional(),
+    })
+    .optional(),
+  forges: z
+    .strictObject({
+      github: secretSource.optional(),
+      gitlab: secretSource.optional(),
+      gitea: secretSource.optional(),
+      generic: secretSource.optional(),
+    })
+    .optional(),
   repositories: z.array(repository).optional(),
 });
 

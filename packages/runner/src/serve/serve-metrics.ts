@@ -24,9 +24,23 @@ export class ServeMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    this.pipelineCache = new Counter({ name: 'ferry_serve_pipeline_cache_total', help: 'Pipeline reads by cache result (hit: no git)', labelNames: ['result'], registers });
-    this.apiRequests = new Counter({ name: 'ferry_serve_api_requests_total', help: 'API requests by route and status code', labelNames: ['route', 'status'], registers });
-    this.eventStreams = new Gauge({ name: 'ferry_serve_event_streams', help: 'Server-Sent Event streams open now', registers });
+    this.pipelineCache = new Counter({
+      name: 'ferry_serve_pipeline_cache_total',
+      help: 'Pipeline reads by cache result (hit: no git)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.apiRequests = new Counter({
+      name: 'ferry_serve_api_requests_total',
+      help: 'API requests by route and status code',
+      labelNames: ['route', 'status'],
+      registers,
+    });
+    this.eventStreams = new Gauge({
+      name: 'ferry_serve_event_streams',
+      help: 'Server-Sent Event streams open now',
+      registers,
+    });
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'ferry_serve_' });
   }
 }

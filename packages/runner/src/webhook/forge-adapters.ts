@@ -65,7 +65,11 @@ export const forgeAdapters: Record<Forge, ForgeAdapter> = {
   gitea: adapter(
     'gitea',
     'hmac-sha256-hex',
-    { signature: ['x-gitea-signature', 'x-forgejo-signature'], event: ['x-gitea-event', 'x-forgejo-event'], delivery: ['x-gitea-delivery', 'x-forgejo-delivery'] },
+    {
+      signature: ['x-gitea-signature', 'x-forgejo-signature'],
+      event: ['x-gitea-event', 'x-forgejo-event'],
+      delivery: ['x-gitea-delivery', 'x-forgejo-delivery'],
+    },
     (payload) => pick(payload, 'repository', 'full_name'),
     parseGiteaDelivery,
   ),

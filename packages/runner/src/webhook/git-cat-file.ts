@@ -53,7 +53,11 @@ export class GitCatFile {
 
   #start(): Session {
     if (this.#session) return this.#session;
-    const proc = spawn('git', ['cat-file', '--batch'], { cwd: this.dir, env: this.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn('git', ['cat-file', '--batch'], {
+      cwd: this.dir,
+      env: this.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const session: Session = { proc, pending: [], buffer: Buffer.alloc(0) };
     this.#session = session;
     let stderr = '';
@@ -64,7 +68,8 @@ export class GitCatFile {
     proc.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-500)));
     const fail = (reason: string) => {
       if (this.#session === session) this.#session = undefined;
-      for (const request of session.pending.splice(0)) request.reject(new Error(`git cat-file ${reason}${stderr ? `: ${stderr.trim()}` : ''}`));
+      for (const request of session.pending.splice(0))
+        request.reject(new Error(`git cat-file ${reason}${stderr ? `: ${stderr.trim()}` : ''}`));
     };
     proc.once('error', (error) => fail(`could not start: ${error.message}`));
     proc.once('exit', (code, signal) => fail(`exited (${signal ?? code})`));

@@ -47,7 +47,16 @@ export class GitPipelineSource implements PipelineSource {
   ) {}
 
   mirrorPath(repo: string): string {
-    const base = (repo.replace(/\/+$/, '').replace(/\.git$/, '').split(/[/:]/).pop() ?? 'repo').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 40) || 'repo';
+    const base =
+      (
+        repo
+          .replace(/\/+$/, '')
+          .replace(/\.git$/, '')
+          .split(/[/:]/)
+          .pop() ?? 'repo'
+      )
+        .replace(/[^A-Za-z0-9._-]+/g, '-')
+        .slice(0, 40) || 'repo';
     return path.join(this.root, `${base}-${createHash('sha256').update(repo).digest('hex').slice(0, 12)}.git`);
   }
 
@@ -75,14 +84,28 @@ export class GitPipelineSource implements PipelineSource {
     return loading;
   }
 
-  async changedPaths(repo: string, base: string, head: string, options: { mergeBase?: boolean } = {}): Promise<string[] | undefined> {
+  async changedPaths(
+    repo: string,
+    base: string,
+    head: string,
+    options: { mergeBase?: boolean } = {},
+  ): Promise<string[] | undefined> {
     const mirror = await this.#ensureCommit(repo, head);
     const git = this.#git(mirror);
     if (!(await this.#hasCommit(mirror, base))) return undefined;
     try {
       const range = options.mergeBase ? [`${base}...${head}`] : [base, head];
       // --end-of-options: a revision can never be read as an option.
-      const out = await git.raw(['-c', 'core.quotePath=false', 'diff', '--name-only', '--no-renames', '--end-of-options', ...range, '--']);
+      const out = await git.raw([
+        '-c',
+        'core.quotePath=false',
+        'diff',
+        '--name-only',
+        '--no-renames',
+        '--end-of-options',
+        ...range,
+        '--',
+      ]);
       return out.split('\n').filter(Boolean).sort();
     } catch {
       return undefined;
@@ -116,7 +139,11 @@ export class GitPipelineSource implements PipelineSource {
       }
       return undefined;
     } catch (error) {
-      throw new WebhookError('WEBHOOK_PIPELINE_UNREADABLE', `cannot read the pipeline at ${sha.slice(0, 12)} of ${redactUrl(repo)}: ${gitMessage(error)}`, { cause: error });
+      throw new WebhookError(
+        'WEBHOOK_PIPELINE_UNREADABLE',
+        `cannot read the pipeline at ${sha.slice(0, 12)} of ${redactUrl(repo)}: ${gitMessage(error)}`,
+        { cause: error },
+      );
     }
   }
 
@@ -135,18 +162,25 @@ export class GitPipelineSource implements PipelineSource {
       await this.#fetch(repo, mirror);
       // A commit no ref points at (a force-pushed branch, some pull request refs): ask for it by name.
       if (!(await this.#hasCommit(mirror, sha)) && /^[0-9a-f]{40,64}$/i.test(sha)) {
-        await this.#git(mirror).raw(['-c', 'gc.auto=0', 'fetch', '--quiet', 'origin', sha]).catch(() => undefined);
+        await this.#git(mirror)
+          .raw(['-c', 'gc.auto=0', 'fetch', '--quiet', 'origin', sha])
+          .catch(() => undefined);
         this.#catFiles.get(mirror)?.close();
       }
     });
     if (!(await this.#hasCommit(mirror, sha))) {
-      throw new WebhookError('WEBHOOK_PIPELINE_UNREADABLE', `commit ${sha} is not in ${redactUrl(repo)} (not pushed yet, or force-pushed away)`);
+      throw new WebhookError(
+        'WEBHOOK_PIPELINE_UNREADABLE',
+        `commit ${sha} is not in ${redactUrl(repo)} (not pushed yet, or force-pushed away)`,
+      );
     }
     return mirror;
   }
 
   async #hasCommit(mirror: string, sha: string): Promise<boolean> {
-    const object = await this.#catFile(mirror).get(`${sha}^{commit}`).catch(() => undefined);
+    const object = await this.#catFile(mirror)
+      .get(`${sha}^{commit}`)
+      .catch(() => undefined);
     return object?.type === 'commit';
   }
 
@@ -171,7 +205,9 @@ export class GitPipelineSource implements PipelineSource {
         await this.#git(this.root).raw(['clone', '--quiet', '--mirror', '--', repo, partial]);
       } catch (error) {
         await rm(partial, { recursive: true, force: true }).catch(() => undefined);
-        throw new WebhookError('WEBHOOK_PIPELINE_UNREADABLE', `cannot clone ${redactUrl(repo)}: ${gitMessage(error)}`, { cause: error });
+        throw new WebhookError('WEBHOOK_PIPELINE_UNREADABLE', `cannot clone ${redactUrl(repo)}: ${gitMessage(error)}`, {
+          cause: error,
+        });
       }
       await rename(partial, mirror);
     });
@@ -184,18 +220,23 @@ export class GitPipelineSource implements PipelineSource {
       // What was fetched may be in a pack the running cat-file has not seen.
       this.#catFiles.get(mirror)?.close();
     } catch (error) {
-      throw new WebhookError('WEBHOOK_PIPELINE_UNREADABLE', `cannot fetch ${redactUrl(repo)}: ${gitMessage(error)}`, { cause: error });
+      throw new WebhookError('WEBHOOK_PIPELINE_UNREADABLE', `cannot fetch ${redactUrl(repo)}: ${gitMessage(error)}`, {
+        cause: error,
+      });
     }
   }
 
   #git(dir: string): SimpleGit {
     let git = this.#gits.get(dir);
     if (!git) {
-      git = simpleGit({ baseDir: dir, maxConcurrentProcesses: 8, timeout: { block: this.options.timeoutMs ?? 60_000 } });
+      git = simpleGit({
+        baseDir: dir,
+        maxConcurrentProcesses: 8,
+        timeout: { block: this.options.timeoutMs ?? 60_000 },
+      });
       if (this.options.env) git = git.env(this.options.env);
       this.#gits.set(dir, git);
     }
     return git;
   }
-
 }

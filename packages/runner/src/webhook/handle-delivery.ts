@@ -12,7 +12,8 @@ import { isWebhookError, type WebhookErrorCode } from './webhook-error.js';
 import { findRepository, type WebhookSettings } from './webhook-settings.js';
 
 /** How a delivery ended, for metrics and the log: one value per delivery. */
-export type DeliveryOutcome = 'queued' | 'duplicate' | 'ignored' | 'ping' | 'unauthorized' | 'malformed' | 'too_large' | 'unavailable';
+export type DeliveryOutcome =
+  'queued' | 'duplicate' | 'ignored' | 'ping' | 'unauthorized' | 'malformed' | 'too_large' | 'unavailable';
 
 export interface DeliveryAnswer {
   statusCode: number;
@@ -44,12 +45,17 @@ export interface DeliveryDeps {
  * enqueue with the forge's delivery id as idempotency key. The signature is checked before anything but the
  * parse acts on the payload; the body size was bounded by the HTTP layer before it was read.
  */
-export async function handleDelivery(deps: DeliveryDeps, adapter: ForgeAdapter, request: DeliveryRequest): Promise<DeliveryAnswer> {
+export async function handleDelivery(
+  deps: DeliveryDeps,
+  adapter: ForgeAdapter,
+  request: DeliveryRequest,
+): Promise<DeliveryAnswer> {
   const forge = adapter.forge;
   const delivery = adapter.deliveryId(request.headers);
   const tag = `${forge} delivery ${printable(delivery ?? '(no id)')}`;
   const body = request.body ?? Buffer.alloc(0);
-  if (body.length === 0) return fail(400, 'WEBHOOK_MALFORMED', 'the body is empty; expected the JSON payload', 'malformed', tag);
+  if (body.length === 0)
+    return fail(400, 'WEBHOOK_MALFORMED', 'the body is empty; expected the JSON payload', 'malformed', tag);
 
   const payload = decodePayload(body, request.headers['content-type']);
   if (payload === undefined) return fail(400, 'WEBHOOK_MALFORMED', 'the body is not JSON', 'malformed', tag);
@@ -60,33 +66,60 @@ export async function handleDelivery(deps: DeliveryDeps, adapter: ForgeAdapter, 
   // Read before the signature is checked: whoever sent it chose it, so it is made safe to print.
   const shownRepo = printable(repoName ?? '(none)');
   if (secret === undefined) {
-    return fail(401, 'WEBHOOK_UNAUTHORIZED', `no ${forge} secret for repository "${shownRepo}": add it to the config file, or set a default secret`, 'unauthorized', `${tag} ${shownRepo}`);
+    return fail(
+      401,
+      'WEBHOOK_UNAUTHORIZED',
+      `no ${forge} secret for repository "${shownRepo}": add it to the config file, or set a default secret`,
+      'unauthorized',
+      `${tag} ${shownRepo}`,
+    );
   }
   if (!adapter.verify(body, request.headers, secret)) {
     const header = adapter.headers.signature[0] ?? 'signature';
     const sent = adapter.headers.signature.some((name) => request.headers[name] !== undefined);
-    const message = sent ? `the ${header} header does not match the body and the secret for "${shownRepo}"` : `the ${header} header is missing`;
+    const message = sent
+      ? `the ${header} header does not match the body and the secret for "${shownRepo}"`
+      : `the ${header} header is missing`;
     return fail(401, 'WEBHOOK_UNAUTHORIZED', message, 'unauthorized', `${tag} ${shownRepo}`);
   }
 
   const event = adapter.event(request.headers);
-  if (event === undefined) return fail(400, 'WEBHOOK_MALFORMED', `the ${adapter.headers.event[0]} header is missing`, 'malformed', tag);
+  if (event === undefined)
+    return fail(400, 'WEBHOOK_MALFORMED', `the ${adapter.headers.event[0]} header is missing`, 'malformed', tag);
   const parsed = adapter.parse(event, payload);
   const about = `${tag} ${shownRepo} ${printable(event)}`;
   switch (parsed.kind) {
     case 'ping':
-      return { statusCode: 200, body: { ok: true, pong: true, ...(parsed.message ? { zen: parsed.message } : {}) }, outcome: 'ping', summary: `${about}: pong` };
+      return {
+        statusCode: 200,
+        body: { ok: true, pong: true, ...(parsed.message ? { zen: parsed.message } : {}) },
+        outcome: 'ping',
+        summary: `${about}: pong`,
+      };
     case 'ignored':
       return ignored(parsed.reason, about);
     case 'malformed':
-      return fail(400, 'WEBHOOK_MALFORMED', `the ${event} payload is not as ${forge} sends it: ${parsed.problems.slice(0, 5).join('; ')}`, 'malformed', about);
+      return fail(
+        400,
+        'WEBHOOK_MALFORMED',
+        `the ${event} payload is not as ${forge} sends it: ${parsed.problems.slice(0, 5).join('; ')}`,
+        'malformed',
+        about,
+      );
     case 'trigger':
       break;
   }
 
   const trigger: Trigger = { ...parsed.trigger, cloneUrl: repository?.clone ?? parsed.trigger.cloneUrl };
   const where = `${about} ${trigger.ref}@${trigger.sha.slice(0, 12)}`;
-  if (trigger.cloneUrl === '') return fail(400, 'WEBHOOK_MALFORMED', 'no clone URL: the payload has none and the config file gives the repository none', 'malformed', where);
+  if (trigger.cloneUrl === '')
+    return fail(
+      400,
+      'WEBHOOK_MALFORMED',
+      'no clone URL: the payload has none and the config file gives the repository none',
+      'malformed',
+      where,
+    );
   const unsafe = checkCloneUrl(trigger.cloneUrl);
   if (unsafe !== undefined) return fail(400, 'WEBHOOK_MALFORMED', unsafe, 'malformed', where);
   try {
@@ -98,7 +131,9 @@ export async function handleDelivery(deps: DeliveryDeps, adapter: ForgeAdapter, 
     let note: string | undefined;
     let runTrigger: 'push' | 'tag' | 'pull_request' = trigger.event;
     if (pipeline.spec) {
-      const paths = trigger.paths ?? (needsPaths(pipeline.spec.on, trigger) ? await changedPaths(deps.pipelines, trigger) : undefined);
+      const paths =
+        trigger.paths ??
+        (needsPaths(pipeline.spec.on, trigger) ? await changedPaths(deps.pipelines, trigger) : undefined);
       const decision = matchTriggers(pipeline.spec.on, trigger, paths);
       if (!decision.run) return ignored(`${pipeline.path}: ${decision.reason}`, where);
       runTrigger = decision.trigger;
@@ -133,10 +168,16 @@ export async function handleDelivery(deps: DeliveryDeps, adapter: ForgeAdapter, 
       ...(note !== undefined ? { note } : {}),
     };
     const outcome = result.created ? 'queued' : 'duplicate';
-    return { statusCode: 202, body: answer, outcome, summary: `${where}: ${result.created ? 'queued' : 'already queued as'} run ${result.runId}${trigger.fork ? ' (fork: no secrets)' : ''}${note ? ` (${note})` : ''}` };
+    return {
+      statusCode: 202,
+      body: answer,
+      outcome,
+      summary: `${where}: ${result.created ? 'queued' : 'already queued as'} run ${result.runId}${trigger.fork ? ' (fork: no secrets)' : ''}${note ? ` (${note})` : ''}`,
+    };
   } catch (error) {
     if (isWebhookError(error)) return fail(503, error.code, error.message, 'unavailable', where);
-    if (isRunnerError(error) && error.code === 'QUEUE_REQUEST_INVALID') return fail(400, 'WEBHOOK_MALFORMED', error.message, 'malformed', where);
+    if (isRunnerError(error) && error.code === 'QUEUE_REQUEST_INVALID')
+      return fail(400, 'WEBHOOK_MALFORMED', error.message, 'malformed', where);
     const message = error instanceof Error ? error.message : String(error);
     return fail(503, 'WEBHOOK_QUEUE_UNAVAILABLE', `could not queue the run: ${message}`, 'unavailable', where);
   }
@@ -145,7 +186,8 @@ export async function handleDelivery(deps: DeliveryDeps, adapter: ForgeAdapter, 
 /** The paths of the change when the payload did not list them all; undefined when git cannot tell either. */
 async function changedPaths(pipelines: PipelineSource, trigger: Trigger): Promise<string[] | undefined> {
   try {
-    if (trigger.event === 'push' && trigger.before !== undefined) return await pipelines.changedPaths(trigger.cloneUrl, trigger.before, trigger.sha);
+    if (trigger.event === 'push' && trigger.before !== undefined)
+      return await pipelines.changedPaths(trigger.cloneUrl, trigger.before, trigger.sha);
     if (trigger.event === 'pull_request' && trigger.pullRequest) {
       const base = trigger.pullRequest.baseSha ?? `refs/heads/${trigger.pullRequest.baseBranch}`;
       return await pipelines.changedPaths(trigger.cloneUrl, base, trigger.sha, { mergeBase: true });
@@ -179,9 +221,25 @@ function printable(text: string): string {
 }
 
 function ignored(reason: string, about: string): DeliveryAnswer {
-  return { statusCode: 202, body: { ignored: true, reason }, outcome: 'ignored', summary: `${about}: ignored: ${reason}` };
+  return {
+    statusCode: 202,
+    body: { ignored: true, reason },
+    outcome: 'ignored',
+    summary: `${about}: ignored: ${reason}`,
+  };
 }
 
-function fail(statusCode: number, code: WebhookErrorCode, message: string, outcome: DeliveryOutcome, about: string): DeliveryAnswer {
-  return { statusCode, body: { error: code, message }, outcome, summary: `${about}: ${statusCode} ${code}: ${message}` };
+function fail(
+  statusCode: number,
+  code: WebhookErrorCode,
+  message: string,
+  outcome: DeliveryOutcome,
+  about: string,
+): DeliveryAnswer {
+  return {
+    statusCode,
+    body: { error: code, message },
+    outcome,
+    summary: `${about}: ${statusCode} ${code}: ${message}`,
+  };
 }

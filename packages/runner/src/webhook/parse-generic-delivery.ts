@@ -13,14 +13,20 @@ export const genericPayloadSchema = z.object({
   author: z.string().optional(),
   fork: z.boolean().default(false),
   pullRequest: z
-    .object({ number: z.number().int(), action: z.enum(['opened', 'synchronize', 'reopened']).default('opened'), baseBranch: z.string().min(1), baseSha: shaField.optional() })
+    .object({
+      number: z.number().int(),
+      action: z.enum(['opened', 'synchronize', 'reopened']).default('opened'),
+      baseBranch: z.string().min(1),
+      baseSha: shaField.optional(),
+    })
     .optional(),
 });
 
 /** A generic delivery (`X-Ferry-Event`: push, pull_request or ping) → a trigger. A push of `refs/tags/…` is a tag event. */
 export function parseGenericDelivery(event: string, payload: unknown): ParsedDelivery {
   if (event === 'ping') return { kind: 'ping' };
-  if (event !== 'push' && event !== 'pull_request') return { kind: 'ignored', reason: `event "${event}" does not start runs (push and pull_request do)` };
+  if (event !== 'push' && event !== 'pull_request')
+    return { kind: 'ignored', reason: `event "${event}" does not start runs (push and pull_request do)` };
   const read = readPayload(genericPayloadSchema, payload);
   if (!read.ok) return { kind: 'malformed', problems: read.problems };
   const body = read.value;
@@ -35,11 +41,28 @@ export function parseGenericDelivery(event: string, payload: unknown): ParsedDel
     fork: body.fork,
   };
   if (event === 'pull_request') {
-    if (!body.pullRequest) return { kind: 'malformed', problems: ['pullRequest: a pull_request delivery needs { number, baseBranch }'] };
+    if (!body.pullRequest)
+      return { kind: 'malformed', problems: ['pullRequest: a pull_request delivery needs { number, baseBranch }'] };
     const target = splitRef(body.ref);
-    return { kind: 'trigger', trigger: { ...common, event: 'pull_request', ...(target && 'branch' in target ? target : {}), pullRequest: body.pullRequest } };
+    return {
+      kind: 'trigger',
+      trigger: {
+        ...common,
+        event: 'pull_request',
+        ...(target && 'branch' in target ? target : {}),
+        pullRequest: body.pullRequest,
+      },
+    };
   }
   const target = splitRef(body.ref);
   if (!target) return { kind: 'malformed', problems: [`ref: expected refs/heads/… or refs/tags/…, got "${body.ref}"`] };
-  return { kind: 'trigger', trigger: { ...common, event: 'tag' in target ? 'tag' : 'push', ...target, ...(body.before !== undefined ? { before: body.before } : {}) } };
+  return {
+    kind: 'trigger',
+    trigger: {
+      ...common,
+      event: 'tag' in target ? 'tag' : 'push',
+      ...target,
+      ...(body.before !== undefined ? { before: body.before } : {}),
+    },
+  };
 }

@@ -28,7 +28,11 @@ const pullRequestSchema = z.object({
 });
 
 // Gitea says "synchronized" where GitHub says "synchronize" (modules/structs/hook.go, HookIssueSynchronized).
-const pullRequestActions: Record<string, PullRequestAction> = { opened: 'opened', synchronized: 'synchronize', reopened: 'reopened' };
+const pullRequestActions: Record<string, PullRequestAction> = {
+  opened: 'opened',
+  synchronized: 'synchronize',
+  reopened: 'reopened',
+};
 
 /**
  * A Gitea (or Forgejo) delivery (`X-Gitea-Event`) → a trigger. push: branches and tags; pull_request: opened,
@@ -41,7 +45,10 @@ export function parseGiteaDelivery(event: string, payload: unknown): ParsedDeliv
     case 'pull_request':
       return parsePullRequest(payload);
     case 'create':
-      return { kind: 'ignored', reason: 'a create event does not start runs: the push Gitea sends for the same tag or branch does' };
+      return {
+        kind: 'ignored',
+        reason: 'a create event does not start runs: the push Gitea sends for the same tag or branch does',
+      };
     default:
       return { kind: 'ignored', reason: `Gitea event "${event}" does not start runs (push and pull_request do)` };
   }
@@ -73,7 +80,11 @@ function parsePullRequest(payload: unknown): ParsedDelivery {
   if (!read.ok) return { kind: 'malformed', problems: read.problems };
   const event = read.value;
   const action = pullRequestActions[event.action];
-  if (!action) return { kind: 'ignored', reason: `pull_request action "${event.action}" does not start runs (opened, synchronized and reopened do)` };
+  if (!action)
+    return {
+      kind: 'ignored',
+      reason: `pull_request action "${event.action}" does not start runs (opened, synchronized and reopened do)`,
+    };
   const { head, base } = event.pull_request;
   const author = event.pull_request.user?.login ?? event.sender?.login;
   return {

@@ -39,13 +39,19 @@ const pullRequestSchema = z.object({
 export function parseGithubDelivery(event: string, payload: unknown): ParsedDelivery {
   switch (event) {
     case 'ping':
-      return { kind: 'ping', message: typeof (payload as { zen?: unknown })?.zen === 'string' ? (payload as { zen: string }).zen : undefined };
+      return {
+        kind: 'ping',
+        message: typeof (payload as { zen?: unknown })?.zen === 'string' ? (payload as { zen: string }).zen : undefined,
+      };
     case 'push':
       return parsePush(payload);
     case 'pull_request':
       return parsePullRequest(payload);
     case 'create':
-      return { kind: 'ignored', reason: 'a create event does not start runs: the push GitHub sends for the same tag or branch does' };
+      return {
+        kind: 'ignored',
+        reason: 'a create event does not start runs: the push GitHub sends for the same tag or branch does',
+      };
     default:
       return { kind: 'ignored', reason: `GitHub event "${event}" does not start runs (push and pull_request do)` };
   }
@@ -76,7 +82,10 @@ function parsePullRequest(payload: unknown): ParsedDelivery {
   if (!read.ok) return { kind: 'malformed', problems: read.problems };
   const event = read.value;
   if (!(pullRequestActions as readonly string[]).includes(event.action)) {
-    return { kind: 'ignored', reason: `pull_request action "${event.action}" does not start runs (opened, synchronize and reopened do)` };
+    return {
+      kind: 'ignored',
+      reason: `pull_request action "${event.action}" does not start runs (opened, synchronize and reopened do)`,
+    };
   }
   const { head, base, user } = event.pull_request;
   // A deleted fork leaves head.repo null: still someone else's code.
@@ -92,7 +101,12 @@ function parsePullRequest(payload: unknown): ParsedDelivery {
       sha: head.sha,
       ref: `refs/pull/${event.number}/head`,
       branch: head.ref,
-      pullRequest: { number: event.number, action: event.action as PullRequestAction, baseBranch: base.ref, ...(base.sha !== undefined ? { baseSha: base.sha } : {}) },
+      pullRequest: {
+        number: event.number,
+        action: event.action as PullRequestAction,
+        baseBranch: base.ref,
+        ...(base.sha !== undefined ? { baseSha: base.sha } : {}),
+      },
       ...(author !== undefined ? { author } : {}),
       fork,
     },

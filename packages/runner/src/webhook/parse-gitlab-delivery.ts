@@ -50,7 +50,10 @@ export function parseGitlabDelivery(event: string, payload: unknown): ParsedDeli
     case 'merge_request':
       return parseMergeRequest(payload);
     default:
-      return { kind: 'ignored', reason: `GitLab event "${kind}" does not start runs (Push Hook, Tag Push Hook and Merge Request Hook do)` };
+      return {
+        kind: 'ignored',
+        reason: `GitLab event "${kind}" does not start runs (Push Hook, Tag Push Hook and Merge Request Hook do)`,
+      };
   }
 }
 
@@ -58,12 +61,17 @@ function parsePush(payload: unknown): ParsedDelivery {
   const read = readPayload(pushSchema, payload);
   if (!read.ok) return { kind: 'malformed', problems: read.problems };
   const push = read.value;
-  if (ZERO_SHA.test(push.after) || push.checkout_sha === null) return { kind: 'ignored', reason: `${push.ref} was deleted` };
+  if (ZERO_SHA.test(push.after) || push.checkout_sha === null)
+    return { kind: 'ignored', reason: `${push.ref} was deleted` };
   const target = splitRef(push.ref);
   if (!target) return { kind: 'ignored', reason: `${push.ref} is neither a branch nor a tag` };
   const commits = push.commits ?? [];
   // GitLab lists at most 20 commits of a push; total_commits_count tells whether that is all of them.
-  const complete = commits.length > 0 && push.total_commits_count !== undefined && push.total_commits_count !== null && commits.length >= push.total_commits_count;
+  const complete =
+    commits.length > 0 &&
+    push.total_commits_count !== undefined &&
+    push.total_commits_count !== null &&
+    commits.length >= push.total_commits_count;
   const author = push.user_username ?? push.user_name ?? undefined;
   return {
     kind: 'trigger',
@@ -84,15 +92,24 @@ function parsePush(payload: unknown): ParsedDelivery {
   };
 }
 
-const mergeRequestActions: Record<string, PullRequestAction> = { open: 'opened', reopen: 'reopened', update: 'synchronize' };
+const mergeRequestActions: Record<string, PullRequestAction> = {
+  open: 'opened',
+  reopen: 'reopened',
+  update: 'synchronize',
+};
 
 function parseMergeRequest(payload: unknown): ParsedDelivery {
   const read = readPayload(mergeRequestSchema, payload);
   if (!read.ok) return { kind: 'malformed', problems: read.problems };
   const { project: target, object_attributes: mr, user } = read.value;
   const action = mergeRequestActions[mr.action ?? ''];
-  if (!action) return { kind: 'ignored', reason: `merge request action "${mr.action ?? ''}" does not start runs (open, update with new commits, and reopen do)` };
-  if (mr.action === 'update' && !mr.oldrev) return { kind: 'ignored', reason: 'a merge request update without new commits does not start runs' };
+  if (!action)
+    return {
+      kind: 'ignored',
+      reason: `merge request action "${mr.action ?? ''}" does not start runs (open, update with new commits, and reopen do)`,
+    };
+  if (mr.action === 'update' && !mr.oldrev)
+    return { kind: 'ignored', reason: 'a merge request update without new commits does not start runs' };
   return {
     kind: 'trigger',
     trigger: {

@@ -12,10 +12,16 @@ export function headerOf(headers: IncomingHttpHeaders, ...names: string[]): stri
 }
 
 /** Validates the part of a payload an adapter reads; every problem is `field: message`. */
-export function readPayload<T extends z.ZodType>(schema: T, payload: unknown): { ok: true; value: z.output<T> } | { ok: false; problems: string[] } {
+export function readPayload<T extends z.ZodType>(
+  schema: T,
+  payload: unknown,
+): { ok: true; value: z.output<T> } | { ok: false; problems: string[] } {
   const parsed = schema.safeParse(payload);
   if (parsed.success) return { ok: true, value: parsed.data };
-  return { ok: false, problems: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'payload'}: ${issue.message}`) };
+  return {
+    ok: false,
+    problems: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'payload'}: ${issue.message}`),
+  };
 }
 
 /** A field read from an untrusted object without a schema (to find the repository before the signature is checked). */
@@ -31,7 +37,9 @@ export function pick(value: unknown, ...path: string[]): unknown {
 export const shaField = z.string().regex(/^[0-9a-fA-F]{7,64}$/, 'expected a commit sha');
 
 /** The changed paths a list of pushed commits names (added, modified, removed), sorted and unique. */
-export function pathsOfCommits(commits: readonly { added?: string[] | null; modified?: string[] | null; removed?: string[] | null }[]): string[] {
+export function pathsOfCommits(
+  commits: readonly { added?: string[] | null; modified?: string[] | null; removed?: string[] | null }[],
+): string[] {
   const paths = new Set<string>();
   for (const commit of commits) {
     for (const list of [commit.added, commit.modified, commit.removed]) for (const path of list ?? []) paths.add(path);

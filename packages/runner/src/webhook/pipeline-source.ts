@@ -22,7 +22,12 @@ export interface PipelineSource {
    * Paths changed from `base` to `head` (`mergeBase`: since the two diverged, as a pull request shows them);
    * undefined when that cannot be told (e.g. `base` is not in the repository).
    */
-  changedPaths(repo: string, base: string, head: string, options?: { mergeBase?: boolean }): Promise<string[] | undefined>;
+  changedPaths(
+    repo: string,
+    base: string,
+    head: string,
+    options?: { mergeBase?: boolean },
+  ): Promise<string[] | undefined>;
   /** The commit a ref (`refs/heads/main`, `main`, `v1`) points at now, and the ref's full name; undefined when there is no such ref. */
   resolveRef(repo: string, ref: string): Promise<{ sha: string; ref: string } | undefined>;
 }

@@ -19,7 +19,12 @@ export function hmacSha256Hex(secret: string, body: Buffer | string): string {
  * whatever the value: both sides are hashed to 32 bytes first and compared with timingSafeEqual, so neither a
  * prefix nor the length of the expected value leaks.
  */
-export function verifySignature(scheme: SignatureScheme, body: Buffer, given: string | undefined, secret: string): boolean {
+export function verifySignature(
+  scheme: SignatureScheme,
+  body: Buffer,
+  given: string | undefined,
+  secret: string,
+): boolean {
   if (given === undefined || secret === '') return false;
   const value = given.trim();
   let expected: string;

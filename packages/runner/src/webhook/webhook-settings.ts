@@ -26,9 +26,15 @@ export interface WebhookSettings {
 }
 
 /** The repository entry for a delivery: one for this forge first, then one for any forge. */
-export function findRepository(settings: WebhookSettings, forge: Forge, name: string | undefined): RepositorySettings | undefined {
+export function findRepository(
+  settings: WebhookSettings,
+  forge: Forge,
+  name: string | undefined,
+): RepositorySettings | undefined {
   if (name === undefined) return undefined;
   const wanted = name.toLowerCase();
   const named = settings.repositories.filter((repository) => repository.name.toLowerCase() === wanted);
-  return named.find((repository) => repository.forge === forge) ?? named.find((repository) => repository.forge === undefined);
+  return (
+    named.find((repository) => repository.forge === forge) ?? named.find((repository) => repository.forge === undefined)
+  );
 }

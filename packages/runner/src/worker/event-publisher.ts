@@ -27,13 +27,15 @@ export class EventPublisher {
   }
 
   publish(event: RunEvent | QueueEvent): void {
-    this.#last = this.redis.xadd(keys.events(this.runId), 'MAXLEN', '~', this.maxLen, '*', ...encodeStreamEntry(this.attempt, event)).then(
-      () => this.metrics?.eventsPublished.inc(),
-      () => {
-        this.#failures += 1;
-        this.metrics?.eventsFailed.inc();
-      },
-    );
+    this.#last = this.redis
+      .xadd(keys.events(this.runId), 'MAXLEN', '~', this.maxLen, '*', ...encodeStreamEntry(this.attempt, event))
+      .then(
+        () => this.metrics?.eventsPublished.inc(),
+        () => {
+          this.#failures += 1;
+          this.metrics?.eventsFailed.inc();
+        },
+      );
   }
 
   /** Resolves once every event published so far has been answered. */

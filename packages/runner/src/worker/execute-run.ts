@@ -18,7 +18,12 @@ export interface RunInfra {
 }
 
 /** The run's engine dependencies that the runner does not decide itself (caches, build/deploy handlers). */
-export type ExtraRunDeps = Partial<Omit<RunDeps, 'executor' | 'events' | 'workspace' | 'git' | 'concurrency' | 'trigger' | 'secrets' | 'signal' | 'clock'>>;
+export type ExtraRunDeps = Partial<
+  Omit<
+    RunDeps,
+    'executor' | 'events' | 'workspace' | 'git' | 'concurrency' | 'trigger' | 'secrets' | 'signal' | 'clock'
+  >
+>;
 
 export interface ExecuteRunDeps {
   checkout: Checkout;
@@ -44,7 +49,14 @@ export interface ExecuteRunInput {
 
 export type ExecuteOutcome =
   /** The pipeline ran (or was cancelled): its status is the run's. */
-  | { kind: 'finished'; status: 'success' | 'failed' | 'cancelled'; durationMs: number; jobs: Record<string, string>; planHash?: string; pipelineName?: string }
+  | {
+      kind: 'finished';
+      status: 'success' | 'failed' | 'cancelled';
+      durationMs: number;
+      jobs: Record<string, string>;
+      planHash?: string;
+      pipelineName?: string;
+    }
   /** The run cannot run as asked (no or invalid pipeline, missing secret): final, not retried. The reason starts with its code. */
   | { kind: 'invalid'; reason: string }
   /** The infrastructure failed it: retried with backoff. */
@@ -60,10 +72,17 @@ export async function executeRun(deps: ExecuteRunDeps, input: ExecuteRunInput): 
   try {
     let sha: string;
     try {
-      sha = (await metrics.time('clone', () => deps.checkout.checkout({ repo: input.request.repo, sha: input.request.sha }, src, input.signal))).sha;
+      sha = (
+        await metrics.time('clone', () =>
+          deps.checkout.checkout({ repo: input.request.repo, sha: input.request.sha }, src, input.signal),
+        )
+      ).sha;
     } catch (error) {
       if (input.signal.aborted) return { kind: 'finished', status: 'cancelled', durationMs: 0, jobs: {} };
-      if (isRunnerError(error)) return error.retriable ? { kind: 'infra', error } : { kind: 'invalid', reason: `${error.code}: ${error.message}` };
+      if (isRunnerError(error))
+        return error.retriable
+          ? { kind: 'infra', error }
+          : { kind: 'invalid', reason: `${error.code}: ${error.message}` };
       throw error;
     }
 
@@ -74,7 +93,14 @@ export async function executeRun(deps: ExecuteRunDeps, input: ExecuteRunInput): 
       try {
         await deps.infra.ping();
       } catch (error) {
-        return { kind: 'infra', error: new RunnerError('RUNNER_DOCKER_UNAVAILABLE', `the Docker engine is unreachable: ${(error as Error).message}`, { cause: error }) };
+        return {
+          kind: 'infra',
+          error: new RunnerError(
+            'RUNNER_DOCKER_UNAVAILABLE',
+            `the Docker engine is unreachable: ${(error as Error).message}`,
+            { cause: error },
+          ),
+        };
       }
     }
 
@@ -103,7 +129,15 @@ export async function executeRun(deps: ExecuteRunDeps, input: ExecuteRunInput): 
         () => undefined,
         (error: unknown) => error as Error,
       );
-      if (down) return { kind: 'infra', error: new RunnerError('RUNNER_DOCKER_UNAVAILABLE', `the Docker engine became unreachable during the run: ${down.message}`, { cause: down }) };
+      if (down)
+        return {
+          kind: 'infra',
+          error: new RunnerError(
+            'RUNNER_DOCKER_UNAVAILABLE',
+            `the Docker engine became unreachable during the run: ${down.message}`,
+            { cause: down },
+          ),
+        };
     }
     return {
       kind: 'finished',
@@ -119,11 +153,16 @@ export async function executeRun(deps: ExecuteRunDeps, input: ExecuteRunInput): 
   }
 }
 
-type Prepared = { kind: 'ready'; plan: Plan; secrets: Record<string, string>; git: GitContext } | { kind: 'invalid'; reason: string };
+type Prepared =
+  { kind: 'ready'; plan: Plan; secrets: Record<string, string>; git: GitContext } | { kind: 'invalid'; reason: string };
 
 async function prepare(deps: ExecuteRunDeps, input: ExecuteRunInput, src: string, sha: string): Promise<Prepared> {
   const file = input.request.pipeline !== undefined ? path.join(src, input.request.pipeline) : findPipelineFile(src);
-  if (file === undefined) return { kind: 'invalid', reason: `RUNNER_PIPELINE_INVALID: no pipeline file in ${redactUrl(input.request.repo)} at ${sha.slice(0, 12)} (looked for ferry.yml, .ferry.yml, pipelines/ferry.yml)` };
+  if (file === undefined)
+    return {
+      kind: 'invalid',
+      reason: `RUNNER_PIPELINE_INVALID: no pipeline file in ${redactUrl(input.request.repo)} at ${sha.slice(0, 12)} (looked for ferry.yml, .ferry.yml, pipelines/ferry.yml)`,
+    };
   const git = gitContextFor(input.request, sha);
   const prepared = await prepareRun({
     path: file,
@@ -133,8 +172,16 @@ async function prepare(deps: ExecuteRunDeps, input: ExecuteRunInput, src: string
     trigger: input.request.trigger,
     secrets: { ...deps.secrets, withhold: !input.request.secrets },
   }).catch((error: unknown) => ({ ok: false as const, error: error as Error }));
-  if ('error' in prepared) return { kind: 'invalid', reason: `RUNNER_PIPELINE_INVALID: cannot load ${path.relative(src, file)}: ${prepared.error.message}` };
-  if (!prepared.ok) return { kind: 'invalid', reason: `RUNNER_PIPELINE_INVALID: ${input.request.pipeline ?? path.relative(src, file)} cannot run:\n${formatIssues(prepared.issues)}` };
+  if ('error' in prepared)
+    return {
+      kind: 'invalid',
+      reason: `RUNNER_PIPELINE_INVALID: cannot load ${path.relative(src, file)}: ${prepared.error.message}`,
+    };
+  if (!prepared.ok)
+    return {
+      kind: 'invalid',
+      reason: `RUNNER_PIPELINE_INVALID: ${input.request.pipeline ?? path.relative(src, file)} cannot run:\n${formatIssues(prepared.issues)}`,
+    };
   return { kind: 'ready', plan: prepared.plan, secrets: prepared.secrets, git: prepared.git };
 }
 

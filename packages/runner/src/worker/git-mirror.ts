@@ -45,14 +45,25 @@ export class GitMirrorCheckout implements Checkout {
   ) {}
 
   mirrorPath(repo: string): string {
-    const base = (repo.replace(/\/+$/, '').replace(/\.git$/, '').split(/[/:]/).pop() ?? 'repo').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 40) || 'repo';
+    const base =
+      (
+        repo
+          .replace(/\/+$/, '')
+          .replace(/\.git$/, '')
+          .split(/[/:]/)
+          .pop() ?? 'repo'
+      )
+        .replace(/[^A-Za-z0-9._-]+/g, '-')
+        .slice(0, 40) || 'repo';
     return path.join(this.root, `${base}-${createHash('sha256').update(repo).digest('hex').slice(0, 12)}.git`);
   }
 
   async checkout(request: CheckoutRequest, target: string, signal: AbortSignal): Promise<CheckoutResult> {
     const mirror = this.mirrorPath(request.repo);
     const { cloned, fetched } = await this.#mirrors.run(mirror, () => this.#update(request, mirror, signal));
-    const sha = (await this.#git(mirror, signal).raw(['rev-parse', '--verify', '--quiet', `${request.sha}^{commit}`])).trim();
+    const sha = (
+      await this.#git(mirror, signal).raw(['rev-parse', '--verify', '--quiet', `${request.sha}^{commit}`])
+    ).trim();
     try {
       await rm(target, { recursive: true, force: true });
       await mkdir(path.dirname(target), { recursive: true });
@@ -62,12 +73,20 @@ export class GitMirrorCheckout implements Checkout {
     } catch (error) {
       await rm(target, { recursive: true, force: true }).catch(() => undefined);
       if (signal.aborted) throw signal.reason;
-      throw new RunnerError('RUNNER_CLONE_FAILED', `cannot check out ${sha.slice(0, 12)} of ${redactUrl(request.repo)}: ${gitMessage(error)}`, { cause: error });
+      throw new RunnerError(
+        'RUNNER_CLONE_FAILED',
+        `cannot check out ${sha.slice(0, 12)} of ${redactUrl(request.repo)}: ${gitMessage(error)}`,
+        { cause: error },
+      );
     }
     return { sha, cloned, fetched };
   }
 
-  async #update(request: CheckoutRequest, mirror: string, signal: AbortSignal): Promise<{ cloned: boolean; fetched: boolean }> {
+  async #update(
+    request: CheckoutRequest,
+    mirror: string,
+    signal: AbortSignal,
+  ): Promise<{ cloned: boolean; fetched: boolean }> {
     let cloned = false;
     if (!(await exists(path.join(mirror, 'HEAD')))) {
       const partial = `${mirror}.partial-${process.pid}`;
@@ -78,7 +97,9 @@ export class GitMirrorCheckout implements Checkout {
       } catch (error) {
         await rm(partial, { recursive: true, force: true }).catch(() => undefined);
         if (signal.aborted) throw signal.reason;
-        throw new RunnerError('RUNNER_CLONE_FAILED', `cannot clone ${redactUrl(request.repo)}: ${gitMessage(error)}`, { cause: error });
+        throw new RunnerError('RUNNER_CLONE_FAILED', `cannot clone ${redactUrl(request.repo)}: ${gitMessage(error)}`, {
+          cause: error,
+        });
       }
       await rename(partial, mirror);
       cloned = true;
@@ -89,14 +110,19 @@ export class GitMirrorCheckout implements Checkout {
       await git.raw(['-c', 'gc.auto=0', 'fetch', '--quiet', '--prune', 'origin']);
     } catch (error) {
       if (signal.aborted) throw signal.reason;
-      throw new RunnerError('RUNNER_CLONE_FAILED', `cannot fetch ${redactUrl(request.repo)}: ${gitMessage(error)}`, { cause: error });
+      throw new RunnerError('RUNNER_CLONE_FAILED', `cannot fetch ${redactUrl(request.repo)}: ${gitMessage(error)}`, {
+        cause: error,
+      });
     }
     // A commit no ref points at (a force-pushed branch, some pull request refs): ask for it by name.
     if (!(await hasCommit(git, request.sha)) && /^[0-9a-f]{40,64}$/.test(request.sha)) {
       await git.raw(['-c', 'gc.auto=0', 'fetch', '--quiet', 'origin', request.sha]).catch(() => undefined);
     }
     if (!(await hasCommit(git, request.sha))) {
-      throw new RunnerError('RUNNER_COMMIT_MISSING', `commit ${request.sha} is not in ${redactUrl(request.repo)} (not pushed yet, or force-pushed away)`);
+      throw new RunnerError(
+        'RUNNER_COMMIT_MISSING',
+        `commit ${request.sha} is not in ${redactUrl(request.repo)} (not pushed yet, or force-pushed away)`,
+      );
     }
     return { cloned, fetched: true };
   }
@@ -105,7 +131,6 @@ export class GitMirrorCheckout implements Checkout {
     const git = simpleGit({ baseDir: dir, abort: signal, timeout: { block: this.options.timeoutMs ?? 10 * 60_000 } });
     return this.options.env ? git.env(this.options.env) : git;
   }
-
 }
 
 async function hasCommit(git: SimpleGit, sha: string): Promise<boolean> {

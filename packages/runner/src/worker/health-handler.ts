@@ -6,7 +6,9 @@ import type { Runner } from './start-runner.js';
  * whether Redis is reachable and which runs it holds) and `GET /metrics` (Prometheus text format).
  * `runner` is read per request, so the server can listen before the runner has started.
  */
-export function createHealthHandler(runner: () => Runner | undefined): (request: IncomingMessage, response: ServerResponse) => void {
+export function createHealthHandler(
+  runner: () => Runner | undefined,
+): (request: IncomingMessage, response: ServerResponse) => void {
   return (request, response) => {
     const current = runner();
     const url = new URL(request.url ?? '/', 'http://runner');
@@ -16,13 +18,16 @@ export function createHealthHandler(runner: () => Runner | undefined): (request:
     }
     if (url.pathname === '/healthz') {
       const health = current?.health() ?? { ok: false, starting: true };
-      response.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(health)}\n`);
+      response
+        .writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' })
+        .end(`${JSON.stringify(health)}\n`);
       return;
     }
     if (url.pathname === '/metrics' && current) {
       current.metrics.registry.metrics().then(
         (text) => response.writeHead(200, { 'content-type': current.metrics.registry.contentType }).end(text),
-        (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`${(error as Error).message}\n`),
+        (error: unknown) =>
+          response.writeHead(500, { 'content-type': 'text/plain' }).end(`${(error as Error).message}\n`),
       );
       return;
     }

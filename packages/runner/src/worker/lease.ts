@@ -23,27 +23,30 @@ export function holdLease(job: Job, token: string, options: LeaseOptions): Lease
   let lost = false;
   let renewing = false;
   let stopped = false;
-  const timer = setInterval(() => {
-    if (renewing || stopped) return;
-    renewing = true;
-    job
-      .extendLock(token, options.durationMs)
-      .then(async (extended) => {
-        if (stopped) return;
-        if (!extended) {
-          lost = true;
-          stopped = true;
-          clearInterval(timer);
-          options.onLost();
-          return;
-        }
-        await options.onRenew?.();
-      })
-      .catch((error: unknown) => options.onError?.(error as Error))
-      .finally(() => {
-        renewing = false;
-      });
-  }, Math.max(50, Math.floor(options.durationMs / 3)));
+  const timer = setInterval(
+    () => {
+      if (renewing || stopped) return;
+      renewing = true;
+      job
+        .extendLock(token, options.durationMs)
+        .then(async (extended) => {
+          if (stopped) return;
+          if (!extended) {
+            lost = true;
+            stopped = true;
+            clearInterval(timer);
+            options.onLost();
+            return;
+          }
+          await options.onRenew?.();
+        })
+        .catch((error: unknown) => options.onError?.(error as Error))
+        .finally(() => {
+          renewing = false;
+        });
+    },
+    Math.max(50, Math.floor(options.durationMs / 3)),
+  );
   return {
     get lost() {
       return lost;

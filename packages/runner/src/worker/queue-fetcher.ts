@@ -54,7 +54,9 @@ export class QueueFetcher {
         lockDuration: this.options.leaseMs,
         stalledInterval: Math.max(500, Math.floor(this.options.leaseMs / 2)),
         maxStalledCount: 1,
-        settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, this.options.retryBackoffMs) },
+        settings: {
+          backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, this.options.retryBackoffMs),
+        },
       });
       worker.on('error', (error) => this.options.onError(error));
       worker.on('stalled', (jobId) => this.options.onStalled(name, jobId, worker));
@@ -84,7 +86,11 @@ export class QueueFetcher {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all([...this.#workers.values()].map((worker) => worker.close().catch((error: unknown) => this.options.onError(error as Error))));
+    await Promise.all(
+      [...this.#workers.values()].map((worker) =>
+        worker.close().catch((error: unknown) => this.options.onError(error as Error)),
+      ),
+    );
     this.#workers.clear();
   }
 }

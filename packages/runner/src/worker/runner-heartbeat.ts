@@ -47,6 +47,9 @@ export class RunnerHeartbeat {
     this.#closed = true;
     clearInterval(this.#timer);
     clearTimeout(this.#soon);
-    await withTimeout(this.redis.multi().del(keys.runner(runnerId)).zrem(keys.runners, runnerId).exec().catch(this.onError), 2000);
+    await withTimeout(
+      this.redis.multi().del(keys.runner(runnerId)).zrem(keys.runners, runnerId).exec().catch(this.onError),
+      2000,
+    );
   }
 }

@@ -92,7 +92,11 @@ export async function startRunner(deps: RunnerDeps, config: RunnerConfig): Promi
   const log = deps.log ?? (() => undefined);
   const metrics = deps.metrics ?? new RunnerMetrics();
   metrics.capacity.set(config.concurrency);
-  const unlock = await lockWorkdir(config.workdir, { id: config.id, host: config.host, pid: config.pid }, deps.isProcessAlive);
+  const unlock = await lockWorkdir(
+    config.workdir,
+    { id: config.id, host: config.host, pid: config.pid },
+    deps.isProcessAlive,
+  );
 
   const redis = deps.connect();
   const subscriber = deps.connect();
@@ -146,9 +150,18 @@ export async function startRunner(deps: RunnerDeps, config: RunnerConfig): Promi
     try {
       const job = await Job.fromId<RunJobData, RunJobResult>(worker, jobId);
       const retrying = !job?.deferredFailure;
-      if (await markRunnerLost(redis, jobId, { now: clock.now(), retrying, eventsMaxLen: config.eventsMaxLen, retentionMs: config.retentionMs })) {
+      if (
+        await markRunnerLost(redis, jobId, {
+          now: clock.now(),
+          retrying,
+          eventsMaxLen: config.eventsMaxLen,
+          retentionMs: config.retentionMs,
+        })
+      ) {
         metrics.runnersLost.inc();
-        log(`run ${jobId}: its runner was lost (stalled lease on ${queue}); ${retrying ? 'queued again' : 'runner-lost'}`);
+        log(
+          `run ${jobId}: its runner was lost (stalled lease on ${queue}); ${retrying ? 'queued again' : 'runner-lost'}`,
+        );
       }
       // Back in wait: idle runners take it now rather than at their next poll.
       await redis.publish(channels.wake, queue);
@@ -182,7 +195,9 @@ export async function startRunner(deps: RunnerDeps, config: RunnerConfig): Promi
     onError,
   );
 
-  await reapOrphans('at start').catch((error: unknown) => log(`cannot reap orphaned containers: ${(error as Error).message}`));
+  await reapOrphans('at start').catch((error: unknown) =>
+    log(`cannot reap orphaned containers: ${(error as Error).message}`),
+  );
   await subscriber.subscribe(channels.wake, channels.cancel);
   subscriber.on('message', (channel: string, message: string) => {
     if (channel === channels.cancel) {
@@ -199,7 +214,9 @@ export async function startRunner(deps: RunnerDeps, config: RunnerConfig): Promi
   await heartbeat.beat();
   heartbeat.start();
   await refreshQueues();
-  log(`runner ${config.id} ready: labels ${config.labels.join(',') || '(none)'}, concurrency ${config.concurrency}, queues ${fetcher.queues.join(', ') || '(none yet)'}`);
+  log(
+    `runner ${config.id} ready: labels ${config.labels.join(',') || '(none)'}, concurrency ${config.concurrency}, queues ${fetcher.queues.join(', ') || '(none yet)'}`,
+  );
   timers.push(
     setInterval(() => void refreshQueues().catch(onError), Math.max(1000, Math.min(5000, config.pollMs * 5))),
     setInterval(() => void reapOrphans('periodic').catch(onError), Math.max(5000, config.leaseMs * 2)),
@@ -244,12 +261,16 @@ export async function startRunner(deps: RunnerDeps, config: RunnerConfig): Promi
     inflight,
     isStopping: () => stopping,
     tokenFor: () => `${config.id}:${randomUUID()}`,
-    take: ({ job, token }) => takeRun(takeContext, job, token).catch((error: unknown) => log(`run ${job.id}: ${(error as Error).stack ?? String(error)}`)),
+    take: ({ job, token }) =>
+      takeRun(takeContext, job, token).catch((error: unknown) =>
+        log(`run ${job.id}: ${(error as Error).stack ?? String(error)}`),
+      ),
     onError,
   });
 
   const cancelRuns = () => {
-    for (const controller of active.values()) controller.abort(new RunAbort('shutdown', `runner ${config.id} shut down before the run finished`));
+    for (const controller of active.values())
+      controller.abort(new RunAbort('shutdown', `runner ${config.id} shut down before the run finished`));
   };
   let stopped: Promise<void> | undefined;
   const stop = (options: { graceMs?: number } = {}): Promise<void> =>
@@ -279,12 +300,25 @@ export async function startRunner(deps: RunnerDeps, config: RunnerConfig): Promi
   return {
     id: config.id,
     metrics,
-    health: () => ({ ok: !stopping, id: config.id, redis: redisReady ? 'up' : 'down', draining: stopping, runs: [...active.keys()], queues: fetcher.queues }),
+    health: () => ({
+      ok: !stopping,
+      id: config.id,
+      redis: redisReady ? 'up' : 'down',
+      draining: stopping,
+      runs: [...active.keys()],
+      queues: fetcher.queues,
+    }),
     stop,
     cancelRuns,
   };
 }
 
 async function quit(redis: Redis): Promise<void> {
-  if (!(await withTimeout(redis.quit().catch(() => undefined), 2000))) redis.disconnect();
+  if (
+    !(await withTimeout(
+      redis.quit().catch(() => undefined),
+      2000,
+    ))
+  )
+    redis.disconnect();
 }

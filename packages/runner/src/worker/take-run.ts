@@ -51,7 +51,11 @@ export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobRe
   const parsed = runJobDataSchema.safeParse(job.data);
   if (!parsed.success) {
     ctx.log(`run ${runId}: unreadable job data, failing it: ${parsed.error.issues[0]?.message ?? ''}`);
-    await job.moveToFailed(new UnrecoverableError('unreadable run request (queued by an incompatible version?)'), token, false);
+    await job.moveToFailed(
+      new UnrecoverableError('unreadable run request (queued by an incompatible version?)'),
+      token,
+      false,
+    );
     return;
   }
   const { request, enqueuedAt } = parsed.data;
@@ -60,14 +64,20 @@ export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobRe
 
   if (job.stalledCounter > 0 || job.deferredFailure) {
     // A runner was lost holding this run. The stalled check may already have said so; if not, say it now.
-    if (await markRunnerLost(redis, runId, { now: clock.now(), retrying: !job.deferredFailure, ...policy })) metrics.runnersLost.inc();
+    if (await markRunnerLost(redis, runId, { now: clock.now(), retrying: !job.deferredFailure, ...policy }))
+      metrics.runnersLost.inc();
   }
   if (job.deferredFailure) {
     await ctx.execute.infra?.reap(runId).catch(() => undefined);
     // BullMQ's verdict: it stalled more often than maxStalledCount allows.
     const claim = await claimRunRecord(redis, runId, token, ctx.runnerId, clock.now(), fallback);
     if (claim.outcome !== 'final') {
-      await finish(ctx, { job, token, attempt: claim.attempt, fallback }, { status: 'runner-lost', reason: `its runner was lost ${job.stalledCounter} times` }, { finishedAt: clock.now() });
+      await finish(
+        ctx,
+        { job, token, attempt: claim.attempt, fallback },
+        { status: 'runner-lost', reason: `its runner was lost ${job.stalledCounter} times` },
+        { finishedAt: clock.now() },
+      );
     }
     await job.moveToFailed(new UnrecoverableError(`runner-lost: ${job.deferredFailure}`), token, false);
     metrics.runsFinished.inc({ status: 'runner-lost' });
@@ -84,7 +94,12 @@ export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobRe
     return;
   }
   if (claim.outcome === 'cancel') {
-    await finish(ctx, { job, token, attempt: claim.attempt, fallback }, { status: 'cancelled', reason: 'cancelled before it started' }, { finishedAt: clock.now() });
+    await finish(
+      ctx,
+      { job, token, attempt: claim.attempt, fallback },
+      { status: 'cancelled', reason: 'cancelled before it started' },
+      { finishedAt: clock.now() },
+    );
     await completeJob(ctx, job, token, { status: 'cancelled' });
     metrics.runsFinished.inc({ status: 'cancelled' });
     return;
@@ -103,10 +118,15 @@ export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobRe
       // data (restarted without persistence): nobody else can take the run, so finish it and record the result.
       lostCheck = redis.exists(`${BULLMQ_PREFIX}:${job.queueName}:${runId}`).then(
         (exists) => {
-          if (exists) controller.abort(new RunAbort('lease-lost', `runner ${ctx.runnerId} lost its lease on the run (it was declared stalled)`));
+          if (exists)
+            controller.abort(
+              new RunAbort('lease-lost', `runner ${ctx.runnerId} lost its lease on the run (it was declared stalled)`),
+            );
           else {
             forgotten = true;
-            ctx.log(`run ${runId}: Redis no longer knows the run (restarted without persistence?); finishing it anyway`);
+            ctx.log(
+              `run ${runId}: Redis no longer knows the run (restarted without persistence?); finishing it anyway`,
+            );
           }
         },
         () => controller.abort(new RunAbort('lease-lost', `runner ${ctx.runnerId} lost its lease on the run`)),
@@ -121,8 +141,16 @@ export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobRe
   });
   const endRun = metrics.runDuration.startTimer();
   metrics.activeRuns.inc();
-  if (claim.previousStatus === 'queued' && attempt === 1) metrics.queueWait.observe(Math.max(0, takenAt - enqueuedAt) / 1000);
-  publisher.publish({ type: 'attempt.started', attempt, runner: ctx.runnerId, waitedMs: Math.max(0, takenAt - enqueuedAt), time: takenAt, runId });
+  if (claim.previousStatus === 'queued' && attempt === 1)
+    metrics.queueWait.observe(Math.max(0, takenAt - enqueuedAt) / 1000);
+  publisher.publish({
+    type: 'attempt.started',
+    attempt,
+    runner: ctx.runnerId,
+    waitedMs: Math.max(0, takenAt - enqueuedAt),
+    time: takenAt,
+    runId,
+  });
   ctx.log(`run ${runId}: attempt ${attempt} started (${request.repo} ${request.sha.slice(0, 12)})`);
 
   let outcome: ExecuteOutcome;
@@ -173,20 +201,34 @@ interface AttemptState {
   publisher: EventPublisher;
 }
 
-async function report(ctx: TakeRunContext, state: AttemptState, outcome: ExecuteOutcome): Promise<RunRecordStatus | 'retrying'> {
+async function report(
+  ctx: TakeRunContext,
+  state: AttemptState,
+  outcome: ExecuteOutcome,
+): Promise<RunRecordStatus | 'retrying'> {
   const { job, token, attempt, signal, publisher } = state;
   const runId = job.id as string;
   const now = ctx.clock.now();
   if (outcome.kind === 'finished') {
-    const reason = outcome.status === 'cancelled' && signal.reason instanceof RunAbort ? signal.reason.message : undefined;
+    const reason =
+      outcome.status === 'cancelled' && signal.reason instanceof RunAbort ? signal.reason.message : undefined;
     const lost = publisher.failures > 0 ? `; ${publisher.failures} events could not be stored` : '';
-    await finish(ctx, state, { status: outcome.status, durationMs: outcome.durationMs, ...(reason || lost ? { reason: `${reason ?? ''}${lost}`.replace(/^; /, '') } : {}) }, {
-      finishedAt: now,
-      durationMs: outcome.durationMs,
-      jobs: outcome.jobs,
-      ...(outcome.planHash ? { planHash: outcome.planHash } : {}),
-      ...(outcome.pipelineName ? { pipelineName: outcome.pipelineName } : {}),
-    });
+    await finish(
+      ctx,
+      state,
+      {
+        status: outcome.status,
+        durationMs: outcome.durationMs,
+        ...(reason || lost ? { reason: `${reason ?? ''}${lost}`.replace(/^; /, '') } : {}),
+      },
+      {
+        finishedAt: now,
+        durationMs: outcome.durationMs,
+        jobs: outcome.jobs,
+        ...(outcome.planHash ? { planHash: outcome.planHash } : {}),
+        ...(outcome.pipelineName ? { pipelineName: outcome.pipelineName } : {}),
+      },
+    );
     await completeJob(ctx, job, token, { status: outcome.status, durationMs: outcome.durationMs, jobs: outcome.jobs });
     ctx.metrics.runsFinished.inc({ status: outcome.status });
     return outcome.status;
@@ -200,10 +242,23 @@ async function report(ctx: TakeRunContext, state: AttemptState, outcome: Execute
   ctx.metrics.infraFailures.inc({ code: outcome.error.code });
   const retries = job.attemptsMade + 1;
   const retryInMs = retries < (job.opts.attempts ?? 1) ? retryDelayMs(retries, ctx.retryBackoffMs) : undefined;
-  publisher.publish({ type: 'attempt.failed', attempt, reason: outcome.error.message, ...(retryInMs !== undefined ? { retryInMs } : {}), time: now, runId });
+  publisher.publish({
+    type: 'attempt.failed',
+    attempt,
+    reason: outcome.error.message,
+    ...(retryInMs !== undefined ? { retryInMs } : {}),
+    time: now,
+    runId,
+  });
   await publisher.flush();
   // Retrying needs the record (and so the job) still there; a Redis that lost both makes the failure final.
-  if (retryInMs !== undefined && (await updateOwnedRunRecord(ctx.redis, runId, token, { status: 'retrying', reason: `${outcome.error.code}: ${outcome.error.message}` }))) {
+  if (
+    retryInMs !== undefined &&
+    (await updateOwnedRunRecord(ctx.redis, runId, token, {
+      status: 'retrying',
+      reason: `${outcome.error.code}: ${outcome.error.message}`,
+    }))
+  ) {
     await failJob(ctx, job, token, outcome.error);
     return 'retrying';
   }
@@ -218,7 +273,12 @@ async function report(ctx: TakeRunContext, state: AttemptState, outcome: Execute
  * Writes the final status and the `run.result` entry, if this attempt still holds the run. A record Redis lost
  * (restarted without persistence) is recreated from the request first, so the result has a home.
  */
-async function finish(ctx: TakeRunContext, state: Pick<AttemptState, 'job' | 'token' | 'attempt' | 'fallback'>, result: { status: RunRecordStatus; reason?: string; durationMs?: number }, fields: Partial<RunRecord>): Promise<void> {
+async function finish(
+  ctx: TakeRunContext,
+  state: Pick<AttemptState, 'job' | 'token' | 'attempt' | 'fallback'>,
+  result: { status: RunRecordStatus; reason?: string; durationMs?: number },
+  fields: Partial<RunRecord>,
+): Promise<void> {
   const runId = state.job.id as string;
   const write = (attempt: number) =>
     finishRunRecord(ctx.redis, runId, {
@@ -241,10 +301,24 @@ async function finish(ctx: TakeRunContext, state: Pick<AttemptState, 'job' | 'to
 }
 
 /** Completing fails when the lock was lost meanwhile; the final record then stands for the result. */
-async function completeJob(ctx: TakeRunContext, job: Job<RunJobData, RunJobResult>, token: string, result: RunJobResult): Promise<void> {
-  await job.moveToCompleted(result, token, false).catch((error: unknown) => ctx.log(`run ${job.id}: cannot complete the queue job: ${(error as Error).message}`));
+async function completeJob(
+  ctx: TakeRunContext,
+  job: Job<RunJobData, RunJobResult>,
+  token: string,
+  result: RunJobResult,
+): Promise<void> {
+  await job
+    .moveToCompleted(result, token, false)
+    .catch((error: unknown) => ctx.log(`run ${job.id}: cannot complete the queue job: ${(error as Error).message}`));
 }
 
-async function failJob(ctx: TakeRunContext, job: Job<RunJobData, RunJobResult>, token: string, error: Error): Promise<void> {
-  await job.moveToFailed(error, token, false).catch((failure: unknown) => ctx.log(`run ${job.id}: cannot fail the queue job: ${(failure as Error).message}`));
+async function failJob(
+  ctx: TakeRunContext,
+  job: Job<RunJobData, RunJobResult>,
+  token: string,
+  error: Error,
+): Promise<void> {
+  await job
+    .moveToFailed(error, token, false)
+    .catch((failure: unknown) => ctx.log(`run ${job.id}: cannot fail the queue job: ${(failure as Error).message}`));
 }

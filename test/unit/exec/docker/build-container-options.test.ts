@@ -30,13 +30,22 @@ describe('buildContainerOptions', () => {
 
   it('sets no-new-privileges and no binds, mounts or socket', () => {
     const host = buildContainerOptions(buildJobRun(), input).HostConfig;
-    expect(host).toMatchObject({ SecurityOpt: ['no-new-privileges'], Privileged: false, Binds: [], Mounts: [], AutoRemove: false });
+    expect(host).toMatchObject({
+      SecurityOpt: ['no-new-privileges'],
+      Privileged: false,
+      Binds: [],
+      Mounts: [],
+      AutoRemove: false,
+    });
     expect(JSON.stringify(host)).not.toContain('docker.sock');
   });
 
   it('takes limits from the job, falling back to the defaults one by one', () => {
     const job = buildJobRun({ resources: { memoryBytes: 256 * 1024 * 1024 } });
-    const host = buildContainerOptions(job, { ...input, defaultResources: { memoryBytes: 1024, cpus: 1.5, pids: 256 } }).HostConfig;
+    const host = buildContainerOptions(job, {
+      ...input,
+      defaultResources: { memoryBytes: 1024, cpus: 1.5, pids: 256 },
+    }).HostConfig;
     expect(host).toMatchObject({ Memory: 256 * 1024 * 1024, NanoCpus: 1_500_000_000, PidsLimit: 256 });
   });
 

@@ -1,7 +1,11 @@
 import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { EngineError } from '../../../../packages/engine/src/errors.js';
-import { dockerReason, isDockerUnreachable, toEngineError } from '../../../../packages/engine/src/exec/docker/docker-errors.js';
+import {
+  dockerReason,
+  isDockerUnreachable,
+  toEngineError,
+} from '../../../../packages/engine/src/exec/docker/docker-errors.js';
 
 const docker = new Docker({ socketPath: '/run/nowhere.sock' });
 

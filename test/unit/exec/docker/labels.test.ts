@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildLabels, containerName, formatOwner, parseOwner, sanitizeLabelValue } from '../../../../packages/engine/src/exec/docker/labels.js';
+import {
+  buildLabels,
+  containerName,
+  formatOwner,
+  parseOwner,
+  sanitizeLabelValue,
+} from '../../../../packages/engine/src/exec/docker/labels.js';
 
 describe('containerName', () => {
   it('keeps names that are already valid', () => {

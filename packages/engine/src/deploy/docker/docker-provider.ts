@@ -23,7 +23,10 @@ export class DockerProvider implements Provider {
   constructor(private readonly docker: Dockerode) {}
 
   async list(service: string): Promise<Replica[]> {
-    const containers = await this.#call(() => this.docker.listContainers({ all: true, filters: { label: [`${SERVICE_LABEL.service}=${service}`] } }), 'list replicas');
+    const containers = await this.#call(
+      () => this.docker.listContainers({ all: true, filters: { label: [`${SERVICE_LABEL.service}=${service}`] } }),
+      'list replicas',
+    );
     return containers.map((info) => {
       const port = info.Ports.find((p) => p.IP === '127.0.0.1' && p.PublicPort)?.PublicPort;
       return {
@@ -70,8 +73,17 @@ export class DockerProvider implements Provider {
       const info = await container.inspect();
       const port = info.NetworkSettings.Ports[portKey]?.[0]?.HostPort;
       // A replica that exited at once has no port any more; it is returned as such and the health watch fails it.
-      if (!port && info.State.Running) throw new EngineError('DEPLOY_INVALID', `replica ${name} has no published port for ${portKey}`);
-      return { id: container.id, name, service: service.name, revision, address: `127.0.0.1:${port ?? 0}`, running: info.State.Running, createdAt: Date.now() };
+      if (!port && info.State.Running)
+        throw new EngineError('DEPLOY_INVALID', `replica ${name} has no published port for ${portKey}`);
+      return {
+        id: container.id,
+        name,
+        service: service.name,
+        revision,
+        address: `127.0.0.1:${port ?? 0}`,
+        running: info.State.Running,
+        createdAt: Date.now(),
+      };
     } catch (error) {
       await container.remove({ force: true }).catch(() => undefined);
       throw error instanceof EngineError ? error : toEngineError(this.docker, error, `start replica ${name}`);
@@ -115,7 +127,9 @@ export class DockerProvider implements Provider {
 
   async logs(replica: Replica, lines: number): Promise<string> {
     try {
-      const raw = (await this.docker.getContainer(replica.id).logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+      const raw = (await this.docker
+        .getContainer(replica.id)
+        .logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
       return demuxLogs(raw).trimEnd();
     } catch {
       return '';
@@ -130,4 +144,3 @@ export class DockerProvider implements Provider {
     }
   }
 }
-

@@ -24,7 +24,9 @@ export async function probeReplica(replica: Replica, health: HealthCheck, provid
     case 'http':
       return probeHttp(host, port, health.probe.path, health.probe.expect, health.timeoutMs);
     case 'cmd': {
-      const result = await provider.exec(replica, health.probe.command, health.timeoutMs).catch((error: Error) => ({ exitCode: -1, output: error.message }));
+      const result = await provider
+        .exec(replica, health.probe.command, health.timeoutMs)
+        .catch((error: Error) => ({ exitCode: -1, output: error.message }));
       return { ok: result.exitCode === 0, output: result.output.trim().slice(-500) || `exit ${result.exitCode}` };
     }
   }
@@ -37,27 +39,46 @@ function probeTcp(host: string, port: number, timeoutMs: number): Promise<ProbeR
       socket.destroy();
       resolve(result);
     };
-    socket.setTimeout(timeoutMs, () => done({ ok: false, output: `tcp ${port}: no connection within ${timeoutMs} ms` }));
+    socket.setTimeout(timeoutMs, () =>
+      done({ ok: false, output: `tcp ${port}: no connection within ${timeoutMs} ms` }),
+    );
     socket.once('connect', () => done({ ok: true, output: `tcp ${port}: connected` }));
     socket.once('error', (error) => done({ ok: false, output: `tcp ${port}: ${error.message}` }));
   });
 }
 
-function probeHttp(host: string, port: number, path: string, expect: number | undefined, timeoutMs: number): Promise<ProbeResult> {
+function probeHttp(
+  host: string,
+  port: number,
+  path: string,
+  expect: number | undefined,
+  timeoutMs: number,
+): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const req = request({ host, port, path, method: 'GET', timeout: timeoutMs, agent: false, headers: { 'user-agent': 'ferry-health', connection: 'close' } }, (res) => {
-      const status = res.statusCode ?? 0;
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        if (body.length < 200) body += chunk;
-      });
-      res.on('end', () => {
-        const ok = expect !== undefined ? status === expect : status >= 200 && status < 400;
-        resolve({ ok, output: `GET ${path} → ${status}${body.trim() ? ` ${body.trim().slice(0, 200)}` : ''}` });
-      });
-      res.on('error', (error) => resolve({ ok: false, output: `GET ${path}: ${error.message}` }));
-    });
+    const req = request(
+      {
+        host,
+        port,
+        path,
+        method: 'GET',
+        timeout: timeoutMs,
+        agent: false,
+        headers: { 'user-agent': 'ferry-health', connection: 'close' },
+      },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          if (body.length < 200) body += chunk;
+        });
+        res.on('end', () => {
+          const ok = expect !== undefined ? status === expect : status >= 200 && status < 400;
+          resolve({ ok, output: `GET ${path} → ${status}${body.trim() ? ` ${body.trim().slice(0, 200)}` : ''}` });
+        });
+        res.on('error', (error) => resolve({ ok: false, output: `GET ${path}: ${error.message}` }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', (error) => resolve({ ok: false, output: `GET ${path}: ${error.message}` }));
     req.end();

@@ -4,9 +4,7 @@ import type { Provider } from '../provider.js';
 import { probeReplica } from './probe-replica.js';
 
 export type ReplicaHealth =
-  | { phase: 'starting' }
-  | { phase: 'healthy'; since: number }
-  | { phase: 'failed'; check: string; output: string };
+  { phase: 'starting' } | { phase: 'healthy'; since: number } | { phase: 'failed'; check: string; output: string };
 
 /**
  * Follows one replica's health with Docker HEALTHCHECK semantics, tuned for rollouts: a starting replica is
@@ -54,19 +52,28 @@ export class ReplicaWatch {
       if (result.ok) {
         passes += 1;
         failures = 0;
-        if (this.health.phase === 'starting' && passes >= this.check.healthy) this.#set({ phase: 'healthy', since: now });
+        if (this.health.phase === 'starting' && passes >= this.check.healthy)
+          this.#set({ phase: 'healthy', since: now });
       } else {
         passes = 0;
         if (now - started >= this.check.startPeriodMs && now - lastCounted >= this.check.intervalMs) {
           failures += 1;
           lastCounted = now;
           if (failures >= this.check.unhealthy) {
-            return this.#set({ phase: 'failed', check: `${failures} consecutive failed health checks (${describe(this.check)})`, output: result.output });
+            return this.#set({
+              phase: 'failed',
+              check: `${failures} consecutive failed health checks (${describe(this.check)})`,
+              output: result.output,
+            });
           }
         }
       }
       if (this.health.phase === 'starting' && now - started > this.progressDeadlineMs) {
-        return this.#set({ phase: 'failed', check: `not healthy within the progress deadline of ${Math.round(this.progressDeadlineMs / 1000)}s`, output: result.output });
+        return this.#set({
+          phase: 'failed',
+          check: `not healthy within the progress deadline of ${Math.round(this.progressDeadlineMs / 1000)}s`,
+          output: result.output,
+        });
       }
       const wait = this.health.phase === 'starting' ? this.check.startIntervalMs : this.check.intervalMs;
       await this.clock.sleep(wait, signal).catch(() => undefined);

@@ -1,4 +1,15 @@
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EngineError } from '../../errors.js';
@@ -43,7 +54,11 @@ export class ServiceState {
   /** The services that have a journal (deployed, and not removed). */
   static services(root: string): string[] {
     const dir = join(root, 'services');
-    return existsSync(dir) ? readdirSync(dir).filter((name) => existsSync(join(dir, name, 'journal.json'))).sort() : [];
+    return existsSync(dir)
+      ? readdirSync(dir)
+          .filter((name) => existsSync(join(dir, name, 'journal.json')))
+          .sort()
+      : [];
   }
 
   journal(): DeployJournal | undefined {
@@ -64,7 +79,8 @@ export class ServiceState {
 
   /** Deletes the service's journal and revisions (the lock, held by the caller, goes with its release). */
   forget(): void {
-    for (const name of ['journal.json', 'revisions.json', 'promote', 'abort']) rmSync(join(this.dir, name), { force: true });
+    for (const name of ['journal.json', 'revisions.json', 'promote', 'abort'])
+      rmSync(join(this.dir, name), { force: true });
   }
 
   /** `ferry promote` / `ferry abort` leave a request file that the running canary picks up. */
@@ -105,7 +121,10 @@ export class ServiceState {
           rmSync(file, { force: true });
           continue;
         }
-        throw new EngineError('DEPLOY_LOCKED', `service "${this.service}" is being deployed by ${holder}; wait for it to finish`);
+        throw new EngineError(
+          'DEPLOY_LOCKED',
+          `service "${this.service}" is being deployed by ${holder}; wait for it to finish`,
+        );
       }
     }
     throw new EngineError('DEPLOY_LOCKED', `cannot take the deploy lock of service "${this.service}"`);

@@ -15,15 +15,24 @@ export interface CanaryVerdict {
  */
 export function analyzeCanary(canary: PoolWindow, stable: PoolWindow, analysis: CanaryAnalysis): CanaryVerdict {
   if (canary.requests < analysis.minRequests) {
-    return { verdict: 'inconclusive', message: `${canary.requests} canary requests in the window, fewer than minRequests ${analysis.minRequests}` };
+    return {
+      verdict: 'inconclusive',
+      message: `${canary.requests} canary requests in the window, fewer than minRequests ${analysis.minRequests}`,
+    };
   }
   const errorRate = canary.errorRate ?? canary.errors / canary.requests;
   if (analysis.maxErrorRate !== undefined && errorRate > analysis.maxErrorRate) {
-    return { verdict: 'fail', message: `error rate ${percent(errorRate)} is above maxErrorRate ${percent(analysis.maxErrorRate)} (${canary.errors} of ${canary.requests} requests)` };
+    return {
+      verdict: 'fail',
+      message: `error rate ${percent(errorRate)} is above maxErrorRate ${percent(analysis.maxErrorRate)} (${canary.errors} of ${canary.requests} requests)`,
+    };
   }
   const p99 = canary.p99Ms;
   if (analysis.maxLatencyP99Ms !== undefined && p99 !== null && p99 > analysis.maxLatencyP99Ms) {
-    return { verdict: 'fail', message: `p99 latency ${p99.toFixed(0)} ms is above maxLatencyP99 ${analysis.maxLatencyP99Ms} ms` };
+    return {
+      verdict: 'fail',
+      message: `p99 latency ${p99.toFixed(0)} ms is above maxLatencyP99 ${analysis.maxLatencyP99Ms} ms`,
+    };
   }
   if (analysis.maxLatencyRatio !== undefined && p99 !== null && stable.p99Ms !== null && stable.requests > 0) {
     const limit = analysis.maxLatencyRatio * Math.max(stable.p99Ms, 1);
@@ -34,7 +43,10 @@ export function analyzeCanary(canary: PoolWindow, stable: PoolWindow, analysis: 
       };
     }
   }
-  return { verdict: 'pass', message: `error rate ${percent(errorRate)}, p99 ${p99 === null ? '-' : `${p99.toFixed(0)} ms`} (stable ${stable.p99Ms === null ? '-' : `${stable.p99Ms.toFixed(0)} ms`}) over ${canary.requests} requests` };
+  return {
+    verdict: 'pass',
+    message: `error rate ${percent(errorRate)}, p99 ${p99 === null ? '-' : `${p99.toFixed(0)} ms`} (stable ${stable.p99Ms === null ? '-' : `${stable.p99Ms.toFixed(0)} ms`}) over ${canary.requests} requests`,
+  };
 }
 
 function percent(rate: number): string {

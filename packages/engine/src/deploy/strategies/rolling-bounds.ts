@@ -3,7 +3,11 @@
  * `replicas`, surge rounded up and unavailable rounded down; when both come to 0, unavailable is 1 so that a
  * rollout can make progress.
  */
-export function resolveRollingBounds(replicas: number, maxSurge: number | string, maxUnavailable: number | string): { surge: number; unavailable: number } {
+export function resolveRollingBounds(
+  replicas: number,
+  maxSurge: number | string,
+  maxUnavailable: number | string,
+): { surge: number; unavailable: number } {
   const surge = absolute(maxSurge, replicas, Math.ceil);
   let unavailable = absolute(maxUnavailable, replicas, Math.floor);
   if (surge === 0 && unavailable === 0) unavailable = 1;

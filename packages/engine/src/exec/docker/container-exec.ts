@@ -23,8 +23,19 @@ export async function startExec(
   onStdout: (chunk: Buffer) => void,
   onStderr: (chunk: Buffer) => void,
 ): Promise<RunningExec> {
-  const exec = await container.exec({ ...spec, AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false });
-  const stream = (await exec.start({ hijack: false, stdin: false, Detach: false, Tty: false })) as NodeJS.ReadableStream & {
+  const exec = await container.exec({
+    ...spec,
+    AttachStdin: false,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+  });
+  const stream = (await exec.start({
+    hijack: false,
+    stdin: false,
+    Detach: false,
+    Tty: false,
+  })) as NodeJS.ReadableStream & {
     destroy(error?: Error): void;
   };
   const ended = new Promise<void>((resolve) => {
@@ -57,7 +68,12 @@ export interface ExecOutcome {
 export async function runExec(container: Dockerode.Container, spec: ExecSpec): Promise<ExecOutcome> {
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
-  const running = await startExec(container, spec, (chunk) => stdout.push(chunk), (chunk) => stderr.push(chunk));
+  const running = await startExec(
+    container,
+    spec,
+    (chunk) => stdout.push(chunk),
+    (chunk) => stderr.push(chunk),
+  );
   await running.ended;
   return {
     exitCode: await execExitCode(running.exec),

@@ -47,7 +47,11 @@ export function dockerReason(error: unknown): string {
 export function unavailableError(docker: Dockerode, error: unknown): EngineError {
   const modem = docker.modem as { socketPath?: unknown; host?: unknown; port?: unknown };
   const where =
-    typeof modem.socketPath === 'string' ? modem.socketPath : modem.host ? `${String(modem.host)}:${String(modem.port ?? '')}` : 'the default socket';
+    typeof modem.socketPath === 'string'
+      ? modem.socketPath
+      : modem.host
+        ? `${String(modem.host)}:${String(modem.port ?? '')}`
+        : 'the default socket';
   return new EngineError(
     'EXEC_DOCKER_UNAVAILABLE',
     `cannot reach the Docker engine at ${where}: ${dockerReason(error)}; is the daemon running and may this user access its socket?`,

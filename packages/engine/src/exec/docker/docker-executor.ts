@@ -131,12 +131,16 @@ export class DockerExecutor implements Executor {
   async runStep(job: JobRun, step: ExecStep, io: ExecIO): Promise<StepResult> {
     const state = this.#jobs.get(job.id);
     if (!state?.ready || state.closed || state.id === undefined) {
-      throw new EngineError('EXEC_CONTAINER', `job "${job.id}" has no running container; prepare it before running step "${step.name}"`);
+      throw new EngineError(
+        'EXEC_CONTAINER',
+        `job "${job.id}" has no running container; prepare it before running step "${step.name}"`,
+      );
     }
 
     const container = this.#docker.getContainer(state.id);
     const result = await execStep({ docker: this.#docker, container, jobId: job.id, clock: this.#clock }, step, io);
-    if (result.exitCode === KILLED_EXIT_CODE && !result.aborted && (await wasOomKilled(container))) return { ...result, oomKilled: true };
+    if (result.exitCode === KILLED_EXIT_CODE && !result.aborted && (await wasOomKilled(container)))
+      return { ...result, oomKilled: true };
     return result;
   }
 
@@ -146,7 +150,12 @@ export class DockerExecutor implements Executor {
     // which a reaper may remove at any moment.
     const name = runNetworkName(runId, randomBytes(3).toString('hex'));
     try {
-      await this.#docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: this.#resourceLabels(runId) });
+      await this.#docker.createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: this.#resourceLabels(runId),
+      });
     } catch (error) {
       throw toEngineError(this.#docker, error, `cannot create the network of run ${runId}`);
     }
@@ -197,7 +206,8 @@ export class DockerExecutor implements Executor {
   async #createContainer(job: JobRun, options: PrepareOptions, io: ExecIO, state: JobContainer): Promise<void> {
     const proceed = () => {
       if (io.signal.aborted) throw io.signal.reason;
-      if (state.closed) throw new EngineError('EXEC_CONTAINER', `job "${job.id}" was torn down while it was being prepared`);
+      if (state.closed)
+        throw new EngineError('EXEC_CONTAINER', `job "${job.id}" was torn down while it was being prepared`);
     };
     proceed();
     const workdir = job.workdir || DEFAULT_WORKDIR;
@@ -206,7 +216,12 @@ export class DockerExecutor implements Executor {
     if (sidecarSpecs.length > 0) {
       // Sidecar names resolve only on the job's own network, so two jobs can each have their own "db".
       state.network = `${state.name}-${randomBytes(3).toString('hex')}`;
-      await this.#docker.createNetwork({ Name: state.network, Driver: 'bridge', CheckDuplicate: true, Labels: this.#resourceLabels(options.runId) });
+      await this.#docker.createNetwork({
+        Name: state.network,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: this.#resourceLabels(options.runId),
+      });
     }
     const createOptions = buildContainerOptions(job, {
       network: state.network ?? runNetwork,
@@ -275,7 +290,10 @@ export class DockerExecutor implements Executor {
         `cannot set up ${workdir} in the container of job "${job.id}" (exit ${setup.exitCode ?? '?'}): ${setup.stderr.trim() || setup.stdout.trim()}`,
       );
     }
-    io.onLine('stdout', `copied ${copied.files} files (${formatBytes(copied.bytes)}) from ${options.workspace} to ${workdir}`);
+    io.onLine(
+      'stdout',
+      `copied ${copied.files} files (${formatBytes(copied.bytes)}) from ${options.workspace} to ${workdir}`,
+    );
     for (const sidecar of sidecars) {
       const started = this.#clock.now();
       await waitForSidecar(this.#docker, sidecar, this.#clock, io.signal);
@@ -295,7 +313,8 @@ export class DockerExecutor implements Executor {
   }
 
   async #userIds(container: Dockerode.Container, user: string): Promise<UserIds> {
-    const read = async (file: string) => (await readContainerFile(container, file, MAX_USER_DATABASE_BYTES))?.content.toString('utf8') ?? '';
+    const read = async (file: string) =>
+      (await readContainerFile(container, file, MAX_USER_DATABASE_BYTES))?.content.toString('utf8') ?? '';
     return resolveUser(user, await read('/etc/passwd'), await read('/etc/group'));
   }
 

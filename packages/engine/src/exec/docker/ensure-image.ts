@@ -17,7 +17,10 @@ import { dockerReason, dockerStatus, isDockerUnreachable } from './docker-errors
 export async function ensureImage(docker: Dockerode, image: string, policy: PullPolicy, io: ExecIO): Promise<void> {
   if (policy === 'never') {
     if (await isImagePresent(docker, image)) return;
-    throw new EngineError('EXEC_IMAGE_MISSING', `image "${image}" is not present and could not be pulled: the job's pull policy is "never"; build or load it first, or allow pulling`);
+    throw new EngineError(
+      'EXEC_IMAGE_MISSING',
+      `image "${image}" is not present and could not be pulled: the job's pull policy is "never"; build or load it first, or allow pulling`,
+    );
   }
   if (policy === 'if-not-present' && (await isImagePresent(docker, image))) return;
   try {
@@ -31,7 +34,11 @@ export async function ensureImage(docker: Dockerode, image: string, policy: Pull
         { cause: error },
       );
     }
-    throw new EngineError('EXEC_IMAGE_MISSING', `image "${image}" is not present and could not be pulled: ${dockerReason(error)}`, { cause: error });
+    throw new EngineError(
+      'EXEC_IMAGE_MISSING',
+      `image "${image}" is not present and could not be pulled: ${dockerReason(error)}`,
+      { cause: error },
+    );
   }
 }
 

@@ -44,7 +44,11 @@ export async function execStep(ctx: ExecStepContext, step: ExecStep, io: ExecIO)
 
   const files = stepFiles(`${step.index}-${randomBytes(4).toString('hex')}`);
   const stepId = randomUUID();
-  const env = [...Object.entries(step.env).map(([key, value]) => `${key}=${value}`), `FERRY_OUTPUT=${files.output}`, `${STEP_ID_VAR}=${stepId}`];
+  const env = [
+    ...Object.entries(step.env).map(([key, value]) => `${key}=${value}`),
+    `FERRY_OUTPUT=${files.output}`,
+    `${STEP_ID_VAR}=${stepId}`,
+  ];
   // A throwing consumer must not crash the stream's event handler; its first error is rethrown after the step.
   let consumerError: { error: unknown } | undefined;
   const deliver = (stream: OutputStream) => (line: string) => {
@@ -60,7 +64,12 @@ export async function execStep(ctx: ExecStepContext, step: ExecStep, io: ExecIO)
 
   let running: RunningExec;
   try {
-    running = await startExec(ctx.container, { Cmd: stepCommand(step.run, files), Env: env }, (c) => stdout.write(c), (c) => stderr.write(c));
+    running = await startExec(
+      ctx.container,
+      { Cmd: stepCommand(step.run, files), Env: env },
+      (c) => stdout.write(c),
+      (c) => stderr.write(c),
+    );
   } catch (error) {
     throw toEngineError(ctx.docker, error, what);
   }
@@ -97,7 +106,13 @@ export async function execStep(ctx: ExecStepContext, step: ExecStep, io: ExecIO)
 }
 
 /** Kills the step's processes until its output stream closes; gives up on the stream after a few rounds (teardown removes leftovers). */
-async function stopStep(container: Dockerode.Container, running: RunningExec, stepId: string, files: StepFiles, io: ExecIO): Promise<void> {
+async function stopStep(
+  container: Dockerode.Container,
+  running: RunningExec,
+  stepId: string,
+  files: StepFiles,
+  io: ExecIO,
+): Promise<void> {
   for (let attempt = 0; attempt < KILL_ATTEMPTS; attempt++) {
     try {
       await runExec(container, { Cmd: killStepCommand(stepId, files) });
@@ -106,16 +121,27 @@ async function stopStep(container: Dockerode.Container, running: RunningExec, st
     }
     if (await settlesWithin(running.ended, KILL_SETTLE_MS)) return;
   }
-  io.onLine('stderr', 'ferry: some processes of the aborted step could not be stopped; they end when the job container is removed');
+  io.onLine(
+    'stderr',
+    'ferry: some processes of the aborted step could not be stopped; they end when the job container is removed',
+  );
   running.detach();
 }
 
-async function readOutputs(container: Dockerode.Container, files: StepFiles, io: ExecIO): Promise<Record<string, string>> {
+async function readOutputs(
+  container: Dockerode.Container,
+  files: StepFiles,
+  io: ExecIO,
+): Promise<Record<string, string>> {
   const file = await readContainerFile(container, files.output, MAX_OUTPUT_FILE_BYTES);
   if (!file) return {};
   const parsed = parseOutputFile(file.content.toString('utf8'));
   for (const issue of parsed.issues) io.onLine('stderr', `ferry: $FERRY_OUTPUT ${issue}`);
-  if (file.truncated) io.onLine('stderr', `ferry: $FERRY_OUTPUT is larger than ${formatBytes(MAX_OUTPUT_FILE_BYTES)}; only its start was read`);
+  if (file.truncated)
+    io.onLine(
+      'stderr',
+      `ferry: $FERRY_OUTPUT is larger than ${formatBytes(MAX_OUTPUT_FILE_BYTES)}; only its start was read`,
+    );
   return parsed.outputs;
 }
 

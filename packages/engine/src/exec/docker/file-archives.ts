@@ -11,18 +11,29 @@ import { runExec } from './container-exec.js';
  * Lists what shell globs match under `workdir`, one path per line, relative to it. The globs are expanded by
  * the container's own `sh`, so they mean what they would in a step (`*`, `?`, `[…]`; `dist/` is the directory).
  */
-const listScript = 'cd "$1" || exit 3; shift; for g in "$@"; do for f in $g; do if [ -e "$f" ] || [ -L "$f" ]; then printf "%s\\n" "${f%/}"; fi; done; done';
+const listScript =
+  'cd "$1" || exit 3; shift; for g in "$@"; do for f in $g; do if [ -e "$f" ] || [ -L "$f" ]; then printf "%s\\n" "${f%/}"; fi; done; done';
 
 /**
  * Saves the matches of `patterns` in the job's container into one tar at `archive`, each entry at its path
  * relative to the workdir (so restoring into any workdir puts it back in the same place).
  */
-export async function saveContainerFiles(container: Dockerode.Container, workdir: string, patterns: string[], archive: string): Promise<SavedFiles> {
+export async function saveContainerFiles(
+  container: Dockerode.Container,
+  workdir: string,
+  patterns: string[],
+  archive: string,
+): Promise<SavedFiles> {
   const listed = await runExec(container, { Cmd: ['sh', '-c', listScript, 'ferry-list', workdir, ...patterns] });
   if (listed.exitCode !== 0) {
-    throw new EngineError('EXEC_WORKSPACE', `cannot list ${patterns.join(', ')} in ${workdir} (exit ${listed.exitCode ?? '?'}): ${listed.stderr.trim()}`);
+    throw new EngineError(
+      'EXEC_WORKSPACE',
+      `cannot list ${patterns.join(', ')} in ${workdir} (exit ${listed.exitCode ?? '?'}): ${listed.stderr.trim()}`,
+    );
   }
-  const paths = [...new Set(listed.stdout.split('\n').filter((line) => line.length > 0 && !line.startsWith('../')))].sort();
+  const paths = [
+    ...new Set(listed.stdout.split('\n').filter((line) => line.length > 0 && !line.startsWith('../'))),
+  ].sort();
   // A path inside another matched directory would be saved twice.
   const roots = paths.filter((p) => !paths.some((other) => other !== p && p.startsWith(`${other}/`)));
   const pack = tar.pack();
@@ -31,7 +42,9 @@ export async function saveContainerFiles(container: Dockerode.Container, workdir
   try {
     for (const relative of roots) {
       const parent = path.posix.dirname(relative);
-      const source = (await container.getArchive({ path: path.posix.join(workdir, relative) })) as NodeJS.ReadableStream;
+      const source = (await container.getArchive({
+        path: path.posix.join(workdir, relative),
+      })) as NodeJS.ReadableStream;
       bytes += await copyEntries(source, pack, parent === '.' ? '' : `${parent}/`);
     }
     pack.finalize();
@@ -45,7 +58,11 @@ export async function saveContainerFiles(container: Dockerode.Container, workdir
 }
 
 /** Unpacks a saved archive into the workdir. */
-export async function restoreContainerFiles(container: Dockerode.Container, workdir: string, archive: string): Promise<void> {
+export async function restoreContainerFiles(
+  container: Dockerode.Container,
+  workdir: string,
+  archive: string,
+): Promise<void> {
   await container.putArchive(createReadStream(archive), { path: workdir });
 }
 
@@ -55,7 +72,9 @@ function copyEntries(source: NodeJS.ReadableStream, pack: tar.Pack, prefix: stri
     const extract = tar.extract();
     let bytes = 0;
     extract.on('entry', (header, stream, next) => {
-      const entry = pack.entry({ ...header, name: `${prefix}${header.name}` }, (error) => (error ? reject(error) : next()));
+      const entry = pack.entry({ ...header, name: `${prefix}${header.name}` }, (error) =>
+        error ? reject(error) : next(),
+      );
       bytes += header.size ?? 0;
       stream.pipe(entry);
     });

@@ -12,7 +12,8 @@ export async function removeNetwork(docker: Dockerode, name: string): Promise<vo
   const network = docker.getNetwork(name);
   try {
     const info = (await network.inspect()) as { Containers?: Record<string, unknown> };
-    for (const id of Object.keys(info.Containers ?? {})) await network.disconnect({ Container: id, Force: true }).catch(() => undefined);
+    for (const id of Object.keys(info.Containers ?? {}))
+      await network.disconnect({ Container: id, Force: true }).catch(() => undefined);
     await network.remove();
   } catch (error) {
     if (dockerStatus(error) === 404) return;

@@ -9,7 +9,11 @@ import { runExec } from './container-exec.js';
 export async function wasOomKilled(container: Dockerode.Container): Promise<boolean> {
   try {
     const outcome = await runExec(container, {
-      Cmd: ['sh', '-c', 'cat /sys/fs/cgroup/memory.events 2>/dev/null || cat /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null'],
+      Cmd: [
+        'sh',
+        '-c',
+        'cat /sys/fs/cgroup/memory.events 2>/dev/null || cat /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null',
+      ],
       User: '0',
     });
     const match = /^oom_kill (\d+)/m.exec(outcome.stdout);

@@ -9,7 +9,11 @@ export interface ContainerFile {
 }
 
 /** One regular file from a container (through the archive API, so no process runs); undefined when it does not exist. */
-export async function readContainerFile(container: Dockerode.Container, file: string, maxBytes: number): Promise<ContainerFile | undefined> {
+export async function readContainerFile(
+  container: Dockerode.Container,
+  file: string,
+  maxBytes: number,
+): Promise<ContainerFile | undefined> {
   let archive: NodeJS.ReadableStream;
   try {
     archive = (await container.getArchive({ path: file })) as NodeJS.ReadableStream;

@@ -38,13 +38,24 @@ export function isProcessAlive(pid: number): boolean {
  * Resources that vanish meanwhile or are still in use are skipped. Safe to run concurrently with itself.
  * Throws EXEC_DOCKER_UNAVAILABLE or EXEC_CONTAINER.
  */
-export async function reapResources(docker: Dockerode, filter: ReapFilter = {}, host?: Partial<ReapHost>): Promise<ReapResult> {
-  const self: ReapHost = { hostname: host?.hostname ?? osHostname(), isProcessAlive: host?.isProcessAlive ?? isProcessAlive };
-  const labelFilter = { label: [filter.runId === undefined ? LABEL.run : `${LABEL.run}=${sanitizeLabelValue(filter.runId)}`] };
+export async function reapResources(
+  docker: Dockerode,
+  filter: ReapFilter = {},
+  host?: Partial<ReapHost>,
+): Promise<ReapResult> {
+  const self: ReapHost = {
+    hostname: host?.hostname ?? osHostname(),
+    isProcessAlive: host?.isProcessAlive ?? isProcessAlive,
+  };
+  const labelFilter = {
+    label: [filter.runId === undefined ? LABEL.run : `${LABEL.run}=${sanitizeLabelValue(filter.runId)}`],
+  };
   const selected = (labels: Record<string, string> | null | undefined): boolean => {
     if (!filter.orphanedOnly) return true;
     const owner = parseOwner(labels?.[LABEL.owner]);
-    return owner !== undefined && owner.hostname === sanitizeLabelValue(self.hostname) && !self.isProcessAlive(owner.pid);
+    return (
+      owner !== undefined && owner.hostname === sanitizeLabelValue(self.hostname) && !self.isProcessAlive(owner.pid)
+    );
   };
 
   try {
@@ -63,7 +74,7 @@ export async function reapResources(docker: Dockerode, filter: ReapFilter = {}, 
     }
     return result;
   } catch (error) {
-    throw toEngineError(docker, error, 'cannot remove Ferry\'s Docker resources');
+    throw toEngineError(docker, error, "cannot remove Ferry's Docker resources");
   }
 }
 

@@ -35,11 +35,18 @@ export function sidecarHealth(health: SidecarSpec['health']): SidecarHealth {
   let test: string | undefined;
   if (health?.cmd) test = health.cmd;
   else if (typeof health?.tcp === 'number') test = tcpProbe(health.tcp);
-  else if (health?.http !== undefined) test = typeof health.http === 'string' ? httpProbe(80, health.http) : httpProbe(80, health.http.path);
+  else if (health?.http !== undefined)
+    test = typeof health.http === 'string' ? httpProbe(80, health.http) : httpProbe(80, health.http.path);
   const deadlineMs = Math.min(startPeriod + retries * (interval + timeout), 10 * 60_000) || 60_000;
   if (!test) return { deadlineMs: 60_000 };
   return {
-    healthcheck: { Test: ['CMD-SHELL', test], Interval: interval * ns, Timeout: timeout * ns, Retries: retries, StartPeriod: startPeriod * ns },
+    healthcheck: {
+      Test: ['CMD-SHELL', test],
+      Interval: interval * ns,
+      Timeout: timeout * ns,
+      Retries: retries,
+      StartPeriod: startPeriod * ns,
+    },
     deadlineMs: Math.max(deadlineMs, 1000),
   };
 }
@@ -54,7 +61,12 @@ export interface SidecarOptionsInput {
 /** A sidecar container: on the job's network under its alias, with an init, no-new-privileges, no binds. */
 export function buildSidecarOptions(spec: SidecarSpec, input: SidecarOptionsInput): Dockerode.ContainerCreateOptions {
   const health = sidecarHealth(spec.health);
-  const command = spec.command === undefined ? undefined : typeof spec.command === 'string' ? ['sh', '-c', spec.command] : spec.command;
+  const command =
+    spec.command === undefined
+      ? undefined
+      : typeof spec.command === 'string'
+        ? ['sh', '-c', spec.command]
+        : spec.command;
   return {
     name: input.name,
     Image: spec.image,

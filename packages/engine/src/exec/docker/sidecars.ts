@@ -34,7 +34,12 @@ export async function startSidecar(
  * Waits until the sidecar's health check passes (or, without one, until it runs). Fails with
  * EXEC_SERVICE_UNHEALTHY, with the sidecar's last log lines, when it turns unhealthy, exits, or misses its deadline.
  */
-export async function waitForSidecar(docker: Dockerode, sidecar: StartedSidecar, clock: Clock, signal: AbortSignal): Promise<void> {
+export async function waitForSidecar(
+  docker: Dockerode,
+  sidecar: StartedSidecar,
+  clock: Clock,
+  signal: AbortSignal,
+): Promise<void> {
   const container = docker.getContainer(sidecar.id);
   const started = clock.now();
   for (;;) {
@@ -43,8 +48,10 @@ export async function waitForSidecar(docker: Dockerode, sidecar: StartedSidecar,
     if (state.Running && (health === undefined || health === 'healthy')) return;
     let problem: string | undefined;
     if (!state.Running) problem = `exited with code ${state.ExitCode}`;
-    else if (health === 'unhealthy') problem = `is unhealthy: ${state.Health?.Log?.at(-1)?.Output?.trim() || 'its health check failed'}`;
-    else if (clock.now() - started > sidecar.deadlineMs) problem = `did not become healthy within ${Math.round(sidecar.deadlineMs / 1000)}s`;
+    else if (health === 'unhealthy')
+      problem = `is unhealthy: ${state.Health?.Log?.at(-1)?.Output?.trim() || 'its health check failed'}`;
+    else if (clock.now() - started > sidecar.deadlineMs)
+      problem = `did not become healthy within ${Math.round(sidecar.deadlineMs / 1000)}s`;
     if (problem) {
       const logs = await lastLogLines(container, 20);
       throw new EngineError(
@@ -68,4 +75,3 @@ async function lastLogLines(container: Dockerode.Container, lines: number): Prom
     return '';
   }
 }
-

@@ -69,7 +69,9 @@ export function packWorkspace(root: string, paths: readonly string[], options: P
 
   const streamEntry = (header: TarHeader, file: string) =>
     new Promise<void>((resolve, reject) => {
-      const sink = pack.entry({ ...header, ...ids, name: prefix + header.name }, (error) => (error ? reject(error) : resolve()));
+      const sink = pack.entry({ ...header, ...ids, name: prefix + header.name }, (error) =>
+        error ? reject(error) : resolve(),
+      );
       const source = createReadStream(file);
       reading = source;
       source.on('error', (error) => {
@@ -120,7 +122,11 @@ export function packWorkspace(root: string, paths: readonly string[], options: P
       pack.finalize();
       return stats;
     } catch (error) {
-      const failure = new EngineError('EXEC_WORKSPACE', `cannot pack the workspace ${root}: ${(error as Error).message}`, { cause: error });
+      const failure = new EngineError(
+        'EXEC_WORKSPACE',
+        `cannot pack the workspace ${root}: ${(error as Error).message}`,
+        { cause: error },
+      );
       pack.destroy(failure);
       throw failure;
     }
