@@ -1,8 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,28 +30,12 @@ let bare: string;
 let serve: { child: ChildProcess; output: () => string; url: string } | undefined;
 const runIds: string[] = [];
 
-/** `ferry serve` as a child process. Until main.ts registers the command, the same serveCommand runs under a two-line program. */
-async function startServe(
+/** `ferry serve` as a child process of the built CLI: the test fails if main.ts does not register the command. */
+function startServe(
   args: string[],
   env: Record<string, string>,
-): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
-  const registered = execFileSync(process.execPath, [ferryBin, '--help'], { encoding: 'utf8' }).includes('serve ');
-  const launcher = `
-    const { Command, CommanderError } = await import(${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('commander')).href)});
-    const { registerServeCommand } = await import(${JSON.stringify(new URL('../../packages/cli/dist/commands/serve.js', import.meta.url).href)});
-    const { CliError } = await import(${JSON.stringify(new URL('../../packages/cli/dist/cli-io.js', import.meta.url).href)});
-    let code = 0;
-    const program = new Command('ferry').exitOverride();
-    registerServeCommand(program, { io: { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr }, getDocker: () => undefined, setExitCode: (c) => (code = c) });
-    try { await program.parseAsync(process.argv.slice(1), { from: 'user' }); } catch (error) {
-      if (error instanceof CliError) { process.stderr.write(error.message + '\\n'); code = error.exitCode; }
-      else if (error instanceof CommanderError) code = 2;
-      else { process.stderr.write('internal error: ' + (error?.stack ?? error) + '\\n'); code = 1; }
-    }
-    process.exitCode = code;`;
-  const argv = registered
-    ? [ferryBin, 'serve', ...args]
-    : ['--input-type=module', '-e', launcher, '--', 'serve', ...args];
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const argv = [ferryBin, 'serve', ...args];
   const child = spawn(process.execPath, argv, {
     cwd: dir,
     env: { ...process.env, ...env, FORCE_COLOR: '0' },
@@ -100,7 +81,7 @@ afterAll(async () => {
 
 describe('ferry serve end to end', () => {
   it('turns a signed push into a run that a runner executes, with its log streamed over SSE to success', async () => {
-    const started = await startServe(
+    const started = startServe(
       ['--port', '0', '--redis', fx.url, '--config', 'serve.yml', '--workdir', path.join(dir, 'serve')],
       { FERRY_GITHUB_SECRET: secret },
     );
@@ -132,7 +113,7 @@ describe('ferry serve end to end', () => {
     expect(answer).toMatchObject({ runId: `github-${delivery}`, sha });
 
     // Follow the run over SSE from the start to its result.
-    const events: { id: string; data: Record<string, any> }[] = [];
+    const events: { id: string; data: Record<string, unknown> }[] = [];
     const stream = await fetch(`${url}/api/runs/${answer.runId}/events`, { headers: { accept: 'text/event-stream' } });
     const reader = stream.body!.getReader();
     const decoder = new TextDecoder();
@@ -148,7 +129,8 @@ describe('ferry serve end to end', () => {
         buffer = buffer.slice(end + 2);
         const id = /^id: (.*)$/m.exec(block)?.[1];
         const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (id !== undefined && data !== undefined) events.push({ id, data: JSON.parse(data) as Record<string, any> });
+        if (id !== undefined && data !== undefined)
+          events.push({ id, data: JSON.parse(data) as Record<string, unknown> });
       }
     }
     const types = events.map((event) => event.data.type);
@@ -189,7 +171,7 @@ describe('ferry serve end to end', () => {
 
   it('refuses a bad config file with its file, line and field, and exit code 2', async () => {
     await writeFile(path.join(dir, 'bad.yml'), 'repositories:\n  - forge: bitbucket\n    name: acme/shop\n');
-    const bad = await startServe(['--port', '0', '--redis', fx.url, '--config', 'bad.yml'], {});
+    const bad = startServe(['--port', '0', '--redis', fx.url, '--config', 'bad.yml'], {});
     expect(await bad.exited).toBe(2);
     expect(bad.output()).toMatch(/bad\.yml:2:12 SERVE_CONFIG_INVALID repositories\[0\]\.forge: /);
     expect(bad.output()).not.toContain('    at ');
