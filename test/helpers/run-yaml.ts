@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { EventStream } from '../../packages/engine/src/run/event-stream.js';
 import { runPlan } from '../../packages/engine/src/run/run-plan.js';
 import type { RunDeps, RunResult } from '../../packages/engine/src/run/run-plan.js';

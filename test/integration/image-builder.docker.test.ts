@@ -394,7 +394,7 @@ async function runIn(image: string, cmd: string[]): Promise<string> {
 }
 
 async function pull(reference: string): Promise<void> {
-  const stream = (await docker.pull(reference)) as NodeJS.ReadableStream;
+  const stream = await docker.pull(reference);
   await new Promise<void>((resolve, reject) =>
     docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve())),
   );

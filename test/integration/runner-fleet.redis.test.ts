@@ -10,7 +10,6 @@ let fx: QueueFixture;
 let repo: TempGitRepo;
 let sha: string;
 let alpha: RunnerProcess;
-let beta: RunnerProcess;
 const runIds: string[] = [];
 
 beforeAll(async () => {
@@ -27,7 +26,7 @@ beforeAll(async () => {
   });
   sha = await repo.git('rev-parse', 'HEAD');
   // alpha alone has the label "alpha": runs needing it can only go there.
-  [alpha, beta] = await Promise.all([
+  [alpha] = await Promise.all([
     spawnRunner({
       redisUrl: fx.url,
       name: 'alpha',

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
+import { type Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisKeys } from '../../packages/runner/src/index.js';
 import { encodeStreamEntry } from '../../packages/runner/src/queue/stream-entry.js';
@@ -346,12 +346,12 @@ describe('the runs API', () => {
   const auth = { authorization: `Bearer ${secrets.api}`, 'content-type': 'application/json' };
 
   it('lists runs by repository and status, and shows one run', async () => {
-    const listed = await (
+    const listed = (await (
       await fetch(`${base}/api/runs?repo=${encodeURIComponent(`file://${repo.dir}`)}&status=queued&limit=500`)
-    ).json();
+    ).json()) as { runs: { id: string; sha: string; status: string }[] };
     expect(listed.runs.length).toBeGreaterThan(3);
     expect(listed.runs.every((run: { status: string }) => run.status === 'queued')).toBe(true);
-    const first = listed.runs[0];
+    const first = listed.runs[0]!;
     expect(await (await fetch(`${base}/api/runs/${first.id}`)).json()).toMatchObject({ id: first.id, sha: first.sha });
     const missing = await fetch(`${base}/api/runs/no-such-run`);
     expect(missing.status).toBe(404);
@@ -371,7 +371,7 @@ describe('the runs API', () => {
     ).toBe(401);
     const created = await fetch(`${base}/api/runs`, { method: 'POST', headers: auth, body });
     expect(created.status).toBe(202);
-    const answer = await created.json();
+    const answer = (await created.json()) as { runId: string };
     expect(answer).toMatchObject({ runId: 'manual-deploy-7', sha: sha.docs, ref: 'refs/heads/main', duplicate: false });
     expect(await fx.queue.get(answer.runId)).toMatchObject({ trigger: 'manual', sha: sha.docs });
     const bad = await fetch(`${base}/api/runs`, {

@@ -22,7 +22,7 @@ async function unpack(stream: Readable) {
     linkname?: string | null;
     body: string;
   }> = [];
-  stream.pipe(extract as unknown as NodeJS.WritableStream);
+  stream.pipe(extract);
   for await (const source of extract) {
     const chunks: Buffer[] = [];
     for await (const chunk of source) chunks.push(chunk as Buffer);

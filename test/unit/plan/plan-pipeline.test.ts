@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planPipeline } from '../../../packages/engine/src/plan/plan-pipeline.js';
 import type { PlanContext } from '../../../packages/engine/src/plan/plan-pipeline.js';
-import type { PipelineSpec } from '../../../packages/engine/src/pipeline/pipeline-schema.js';
+import { Matrix, type PipelineSpec } from '../../../packages/engine/src/pipeline/pipeline-schema.js';
 
 const ctx: PlanContext = {
   git: { sha: 'abcdef1234567', shortSha: 'abcdef1', branch: 'main', ref: 'refs/heads/main', tag: '', repo: 'r' },
@@ -66,7 +66,8 @@ describe('planPipeline', () => {
       jobs: {
         t: {
           image: 'x',
-          matrix: {
+          // Through the schema: its catch-all axes and the include/exclude lists do not fit one literal type.
+          matrix: Matrix.parse({
             os: ['linux', 'mac'],
             node: [18, 20],
             exclude: [{ os: 'mac', node: 18 }],
@@ -74,7 +75,7 @@ describe('planPipeline', () => {
               { os: 'linux', node: 20, extra: 'yes' },
               { os: 'bsd', node: 22 },
             ],
-          },
+          }),
           steps: [step('x')],
         },
       },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdminError } from '../../../packages/engine/src/proxy/admin-error.js';
+import { type AdminError } from '../../../packages/engine/src/proxy/admin-error.js';
 import {
   backendInputSchema,
   parseInput,

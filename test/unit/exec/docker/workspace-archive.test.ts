@@ -1,6 +1,6 @@
 import { chmod, utimes } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { type Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { packWorkspace } from '../../../../packages/engine/src/exec/docker/workspace-archive.js';
@@ -24,7 +24,7 @@ interface Entry {
 async function unpack(stream: Readable): Promise<Entry[]> {
   const extract = tar.extract();
   const entries: Entry[] = [];
-  stream.pipe(extract as unknown as NodeJS.WritableStream);
+  stream.pipe(extract);
   for await (const source of extract) {
     const chunks: Buffer[] = [];
     for await (const chunk of source) chunks.push(chunk as Buffer);
