@@ -29,7 +29,7 @@ export class EventStream {
 
   emit(body: RunEventBody): RunEvent {
     const masked = this.mask ? maskDeep(body, this.mask) : body;
-    const event = { ...masked, seq: ++this.seq, time: this.now(), runId: this.runId } as RunEvent;
+    const event: RunEvent = { ...masked, seq: ++this.seq, time: this.now(), runId: this.runId };
     for (const listener of this.listeners) listener(event);
     return event;
   }

@@ -1,7 +1,7 @@
 import type { ExprContext } from '../expr/index.js';
 import type { JobRun, Plan } from '../plan/plan-types.js';
 import { renderRuntime } from './render-runtime.js';
-import type { JobResult, RunDeps } from './run-plan.js';
+import type { JobResult, RunDeps } from './run-types.js';
 
 export function runtimeContext(
   job: JobRun,

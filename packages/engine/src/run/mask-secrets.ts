@@ -31,7 +31,7 @@ export function createMasker(values: Iterable<string>): (text: string) => string
 /** Applies `mask` to every string inside a JSON-like value. */
 export function maskDeep<T>(value: T, mask: (text: string) => string): T {
   if (typeof value === 'string') return mask(value) as T;
-  if (Array.isArray(value)) return value.map((item) => maskDeep(item, mask)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((item) => maskDeep(item, mask)) as T;
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskDeep(item, mask)])) as T;
   }

@@ -1,63 +1,15 @@
-import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { isEngineError } from '../errors.js';
-import type { Executor } from '../exec/executor.js';
 import { evaluateCondition } from '../expr/index.js';
-import type { GitContext } from '../plan/plan-pipeline.js';
 import type { JobRun, Plan } from '../plan/plan-types.js';
-import type { CacheStore } from '../store/cache-store.js';
-import type { JobHandler } from './job-handler.js';
-import { formatMs, jobEnvironment, runtimeContext } from './job-context.js';
-import { runHandler, runStep, shouldRunStep } from './run-step.js';
-import { restoreJobInputs, saveJobOutputs } from './job-files.js';
+import type { RunStatus } from './events.js';
+import { executeJob } from './execute-job.js';
+import { jobEnvironment, runtimeContext } from './job-context.js';
+import type { JobResult, RunDeps, RunResult, RunScope } from './run-types.js';
 import { WarmPool } from './warm-pool.js';
-import type { TakenContainer } from './warm-pool.js';
-import type { CacheState } from './job-files.js';
-import { renderRuntime } from './render-runtime.js';
-import type { JobStatus, RunStatus } from './events.js';
-import type { EventStream } from './event-stream.js';
 
 export { formatMs, runtimeContext } from './job-context.js';
-
-export interface RunDeps {
-  executor: Executor;
-  events: EventStream;
-  /** Directory copied into each job's container. */
-  workspace: string;
-  git: GitContext;
-  concurrency: number;
-  trigger?: string;
-  /** Secret values by name; reach containers only as env vars of jobs that declare them. */
-  secrets?: Record<string, string>;
-  signal?: AbortSignal;
-  clock?: Clock;
-  /** Where artifact archives are kept (the run store's directory); without it `artifacts` are not kept. */
-  artifactsDir?: string;
-  cache?: CacheStore;
-  /** How `build` and `deploy` jobs run; a job of a kind without a handler fails with a clear reason. */
-  handlers?: Partial<Record<'build' | 'deploy', JobHandler>>;
-}
-
-export interface JobResult {
-  id: string;
-  jobId: string;
-  status: JobStatus;
-  allowedFailure: boolean;
-  outputs: Record<string, string>;
-  durationMs: number;
-  reason?: string;
-  /** The job's artifact archive on disk, for the jobs that need it. */
-  artifacts?: string;
-}
-
-export interface RunResult {
-  runId: string;
-  status: RunStatus;
-  durationMs: number;
-  jobs: JobResult[];
-}
-
-export type Abort = { kind: 'timeout'; scope: 'job' | 'step'; ms: number } | { kind: 'cancel' };
+export type { Abort, JobResult, RunDeps, RunResult } from './run-types.js';
 
 /**
  * Walks the plan: starts every JobRun whose needs are done, up to `concurrency` at once, and reports
@@ -74,6 +26,7 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
   const waitingReason = new Map<string, string>();
   const teardowns: Promise<void>[] = [];
   const warm = new WarmPool(deps.executor, deps.signal);
+  const scope: RunScope = { plan, deps, clock, results, teardowns };
 
   events.emit({
     type: 'run.started',
@@ -159,7 +112,7 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
         noteWaiting(job, `concurrency limit of ${deps.concurrency} reached`);
         continue;
       }
-      const promise = executeJob(job, plan, deps, clock, results, teardowns, warm.take(job.id)).then((result) => {
+      const promise = executeJob(job, scope, warm.take(job.id)).then((result) => {
         results.set(job.id, result);
         pending.delete(job.id);
         running.delete(job.id);
@@ -231,178 +184,6 @@ function decideStart(
   } catch (error) {
     return { start: false, reason: `if "${job.if}" could not be evaluated: ${(error as Error).message}` };
   }
-}
-
-/**
- * Runs a job's attempts. Between attempts the container is torn down first; after the last one the teardown
- * goes on in the background (collected in `teardowns`, awaited before the run ends) so that dependents do not
- * wait for a container removal.
- */
-async function executeJob(
-  job: JobRun,
-  plan: Plan,
-  deps: RunDeps,
-  clock: Clock,
-  results: Map<string, JobResult>,
-  teardowns: Promise<void>[],
-  warmed: TakenContainer | undefined,
-): Promise<JobResult> {
-  const { events } = deps;
-  let attempt = 1;
-  for (;;) {
-    const result = await attemptJob(job, attempt, plan, deps, clock, results, attempt === 1 ? warmed : undefined);
-    const teardown = deps.executor.teardown(job).catch((error: unknown) => {
-      events.emit({
-        type: 'job.log',
-        job: job.id,
-        stream: 'stderr',
-        line: `teardown failed: ${(error as Error).message}`,
-      });
-    });
-    const retriable = (result.status === 'failed' || result.status === 'timed-out') && !deps.signal?.aborted;
-    if (retriable && attempt <= job.retry) await teardown;
-    else teardowns.push(teardown);
-    if (!retriable || attempt > job.retry) {
-      events.emit({
-        type: 'job.finished',
-        job: job.id,
-        status: result.status,
-        allowedFailure: result.allowedFailure,
-        durationMs: result.durationMs,
-        attempt,
-        outputs: result.outputs,
-        ...(result.reason !== undefined ? { error: result.reason } : {}),
-      });
-      return result;
-    }
-    attempt += 1;
-    events.emit({ type: 'job.retrying', job: job.id, attempt, reason: result.reason ?? result.status });
-  }
-}
-
-async function attemptJob(
-  job: JobRun,
-  attempt: number,
-  plan: Plan,
-  deps: RunDeps,
-  clock: Clock,
-  results: Map<string, JobResult>,
-  warmed: TakenContainer | undefined,
-): Promise<JobResult> {
-  const { events, executor } = deps;
-  const started = clock.now();
-  const controller = new AbortController();
-  const stopTimer = new AbortController();
-  let abort: Abort | undefined;
-  const onRunAbort = () => {
-    abort ??= { kind: 'cancel' };
-    controller.abort();
-  };
-  if (deps.signal?.aborted) onRunAbort();
-  deps.signal?.addEventListener('abort', onRunAbort, { once: true });
-  if (job.timeoutMs !== undefined) {
-    const ms = job.timeoutMs;
-    clock.sleep(ms, stopTimer.signal).then(
-      () => {
-        abort ??= { kind: 'timeout', scope: 'job', ms };
-        controller.abort();
-      },
-      () => undefined,
-    );
-  }
-
-  const finish = (
-    status: JobStatus,
-    outputs: Record<string, string>,
-    reason?: string,
-    artifacts?: string,
-  ): JobResult => ({
-    ...(artifacts !== undefined ? { artifacts } : {}),
-    id: job.id,
-    jobId: job.jobId,
-    status,
-    allowedFailure: job.allowFailure && (status === 'failed' || status === 'timed-out'),
-    outputs,
-    durationMs: clock.now() - started,
-    ...(reason !== undefined ? { reason } : {}),
-  });
-
-  // An image may come from an earlier job (`image: ${{ jobs.image.outputs.image }}`).
-  if (job.image.includes('${{')) {
-    try {
-      job = { ...job, image: renderRuntime(job.image, runtimeContext(job, job.env, results, deps, plan)) };
-    } catch (error) {
-      events.emit({ type: 'job.started', job: job.id, attempt, image: job.image });
-      return finish('failed', {}, `image: ${(error as Error).message}`);
-    }
-  }
-  events.emit({ type: 'job.started', job: job.id, attempt, image: job.image });
-  const outputs: Record<string, string> = {};
-  let status: JobStatus = 'success';
-  let reason: string | undefined;
-  let cacheState: CacheState | undefined;
-  let artifacts: string | undefined;
-  try {
-    const baseCtx = runtimeContext(job, job.env, results, deps, plan);
-    const env = jobEnvironment(job, baseCtx, deps);
-    const ctx = { ...baseCtx, env };
-    if (job.kind !== 'steps') {
-      const handler = deps.handlers?.[job.kind];
-      if (!handler) return finish('failed', {}, `job kind "${job.kind}" is not supported by this version of ferry`);
-      const outcome = await runHandler(job, handler, ctx, env, controller.signal, deps, clock, () => abort);
-      Object.assign(outputs, outcome.outputs);
-      if (outcome.status !== 'success') {
-        status = outcome.status;
-        reason = outcome.reason;
-      }
-      return finish(status, outputs, reason);
-    }
-    const log = (line: string) => events.emit({ type: 'job.log', job: job.id, stream: 'stdout', line });
-    if (warmed) {
-      await warmed.prepared;
-      for (const { stream, line } of warmed.lines) events.emit({ type: 'job.log', job: job.id, stream, line });
-    } else {
-      await executor.prepare(
-        job,
-        { runId: deps.events.runId, workspace: deps.workspace, env },
-        {
-          signal: controller.signal,
-          onLine: (stream, line) => events.emit({ type: 'job.log', job: job.id, stream, line }),
-        },
-      );
-    }
-    const needArtifacts = job.needs.flatMap((need) => {
-      const archive = results.get(need)?.artifacts;
-      return archive ? [{ job: need, archive }] : [];
-    });
-    cacheState = await restoreJobInputs(job, needArtifacts, ctx, deps, log);
-    for (const step of job.steps) {
-      const stepStatus = status === 'success' ? 'success' : abort?.kind === 'cancel' ? 'cancelled' : 'failure';
-      const run = shouldRunStep(step, { ...ctx, status: stepStatus });
-      if (!run.run) {
-        events.emit({ type: 'step.skipped', job: job.id, step: step.index, name: step.name, reason: run.reason });
-        continue;
-      }
-      const outcome = await runStep(job, step, ctx, env, outputs, controller.signal, deps, clock, () => abort);
-      if (outcome === 'ok') continue;
-      status = outcome.kind === 'cancel' ? 'cancelled' : outcome.kind === 'timeout' ? 'timed-out' : 'failed';
-      reason = outcome.message;
-      if (abort) break;
-    }
-    if (!abort || abort.kind === 'timeout')
-      artifacts = await saveJobOutputs(job, status === 'success', cacheState, deps, log);
-  } catch (error) {
-    status = abort?.kind === 'cancel' ? 'cancelled' : abort?.kind === 'timeout' ? 'timed-out' : 'failed';
-    reason = isEngineError(error) ? error.message : `internal error: ${(error as Error).message}`;
-  } finally {
-    stopTimer.abort();
-    deps.signal?.removeEventListener('abort', onRunAbort);
-  }
-  if (abort?.kind === 'timeout' && abort.scope === 'job') {
-    status = 'timed-out';
-    reason = `job timed out after ${formatMs(abort.ms)}`;
-  }
-  return finish(status, outputs, reason, artifacts);
 }
 
 /**

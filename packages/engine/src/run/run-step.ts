@@ -1,29 +1,24 @@
-import type { Clock } from '../clock.js';
 import { isEngineError } from '../errors.js';
 import type { ExecStep, StepResult } from '../exec/executor.js';
 import { formatBytes } from '../exec/format-bytes.js';
 import { evaluateCondition } from '../expr/index.js';
 import type { ExprContext } from '../expr/index.js';
-import type { JobRun, PlannedStep } from '../plan/plan-types.js';
+import type { PlannedStep } from '../plan/plan-types.js';
 import type { JobStatus } from './events.js';
 import type { JobHandler } from './job-handler.js';
 import { formatMs, renderRecord } from './job-context.js';
 import { renderRuntime } from './render-runtime.js';
-import type { Abort, RunDeps } from './run-plan.js';
+import type { JobScope } from './run-types.js';
 
 type StepOutcome = 'ok' | { kind: 'failed' | 'timeout' | 'cancel'; scope?: 'job' | 'step'; message: string };
 
+/** Runs one step of a job: renders it, runs it with its own timeout, records its outputs, reports it. */
 export async function runStep(
-  job: JobRun,
+  scope: JobScope,
   step: PlannedStep,
-  ctx: ExprContext,
-  jobEnv: Record<string, string>,
   outputs: Record<string, string>,
-  jobSignal: AbortSignal,
-  deps: RunDeps,
-  clock: Clock,
-  jobAbort: () => Abort | undefined,
 ): Promise<StepOutcome> {
+  const { job, ctx, env: jobEnv, signal: jobSignal, deps, clock, abort: jobAbort } = scope;
   const { events } = deps;
   const started = clock.now();
   events.emit({ type: 'step.started', job: job.id, step: step.index, name: step.name });
@@ -123,16 +118,12 @@ export async function runStep(
   return allowed ? 'ok' : outcome;
 }
 
+/** Runs a `build` or `deploy` job through its handler, reported as the job's one step. */
 export async function runHandler(
-  job: JobRun,
+  scope: JobScope,
   handler: JobHandler,
-  ctx: ExprContext,
-  env: Record<string, string>,
-  signal: AbortSignal,
-  deps: RunDeps,
-  clock: Clock,
-  jobAbort: () => Abort | undefined,
 ): Promise<{ status: JobStatus; outputs: Record<string, string>; reason?: string }> {
+  const { job, ctx, env, signal, deps, clock, abort: jobAbort } = scope;
   const { events } = deps;
   const started = clock.now();
   const name = handler.stepName(job);
