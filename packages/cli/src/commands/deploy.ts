@@ -1,28 +1,13 @@
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { DeployHandler, DockerProvider, EngineError, formatMs, rollOut, ServiceState } from '@ferry/engine';
+import { DockerProvider, EngineError, formatMs, rollOut, ServiceState } from '@ferry/engine';
 import type { TrafficRouter } from '@ferry/engine';
 import type { CliIO } from '../cli-io.js';
 import { CliError, exitCodes } from '../cli-io.js';
 import { loadPlan } from '../load-plan.js';
 import { connectProxy } from '../connect-proxy.js';
+import { stateDirOf } from '../state-dir-of.js';
 import type { RunOptions } from './run.js';
 import { runCommand } from './run.js';
-
-/** Deploy state lives per engine, not per checkout: `--state-dir`, else $FERRY_STATE_DIR, else ~/.ferry. */
-export function stateDirOf(io: CliIO, option: string | undefined): string {
-  return option ?? io.env.FERRY_STATE_DIR ?? join(homedir(), '.ferry');
-}
-
-export function createDeployHandler(io: CliIO, docker: Docker, stateDir: string, only?: string[]): DeployHandler {
-  return new DeployHandler({
-    provider: new DockerProvider(docker),
-    router: () => connectProxy(io, stateDir),
-    stateDir,
-    ...(only ? { only } : {}),
-  });
-}
 
 /** `ferry deploy [file] [--service s]`: the pipeline's deploy jobs and what they need, nothing else. */
 export async function deployCommand(

@@ -15,7 +15,8 @@ import type { RunEvent } from '@ferry/engine';
 import type { CliIO } from '../cli-io.js';
 import { CliError, exitCodes } from '../cli-io.js';
 import { loadPlan, parseEnvPairs } from '../load-plan.js';
-import { createDeployHandler, stateDirOf } from './deploy.js';
+import { createDeployHandler } from '../create-deploy-handler.js';
+import { stateDirOf } from '../state-dir-of.js';
 import { createPlainView } from '../output/plain-view.js';
 import { createTtyView } from '../output/tty-view.js';
 
