@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { DockerExecutor, parseDuration, reapResources } from '@ferry/engine';
+import { DockerExecutor, isProcessAlive, parseDuration, reapResources } from '@ferry/engine';
 import {
   createHealthHandler,
   GitMirrorCheckout,
@@ -198,15 +198,6 @@ function readSecrets(file: string): string {
     throw new CliError(
       `--secrets-file ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
     );
-  }
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { formatMs, RunStore, safeName } from '@ferry/engine';
+import { formatMs, isProcessAlive, RunStore, safeName } from '@ferry/engine';
 import type { CliIO } from '../cli-io.js';
 
 /** `ferry runs`: the runs recorded in this workspace, newest first. */
@@ -14,7 +14,7 @@ export function runsCommand(io: CliIO, options: { json?: boolean; workspace: str
     return 0;
   }
   for (const run of runs) {
-    const status = run.status === 'running' && !isAlive(run.pid) ? 'lost' : run.status;
+    const status = run.status === 'running' && !isProcessAlive(run.pid) ? 'lost' : run.status;
     const duration = run.durationMs !== undefined ? formatMs(run.durationMs) : '';
     io.stdout.write(
       `${run.id}  ${status.padEnd(9)} ${duration.padEnd(8)} ${run.pipeline}  ${run.sha.slice(0, 7)} ${run.branch}\n`,
@@ -50,13 +50,4 @@ export function logsCommand(
     }
   }
   return 0;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -2,6 +2,7 @@ import { hostname as osHostname } from 'node:os';
 import type Dockerode from 'dockerode';
 import { dockerStatus, toEngineError } from './docker-errors.js';
 import { LABEL, parseOwner, sanitizeLabelValue } from './labels.js';
+import { isProcessAlive } from '../../process/is-process-alive.js';
 
 export interface ReapFilter {
   /** Only this run's resources. */
@@ -19,16 +20,6 @@ export interface ReapResult {
 export interface ReapHost {
   hostname: string;
   isProcessAlive(pid: number): boolean;
-}
-
-/** `process.kill(pid, 0)`: no error, or EPERM (it exists but belongs to someone else), means alive. */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
