@@ -3,6 +3,8 @@ export type { EngineErrorCode, SourceLocation } from './errors.js';
 export { systemClock } from './clock.js';
 export type { Clock } from './clock.js';
 export * from './pipeline/index.js';
+export { loadPipeline } from './load/load-pipeline.js';
+export { findPipelineFile, pipelineFileNames } from './load/find-pipeline-file.js';
 export * from './expr/index.js';
 export { planPipeline, parseSize } from './plan/plan-pipeline.js';
 export type { GitContext, PlanContext, PlanIssue, PlanResult } from './plan/plan-pipeline.js';

@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findPipelineFile, formatIssues, loadPipeline } from '../../../packages/engine/src/pipeline/index.js';
+import { formatIssues } from '../../../packages/engine/src/pipeline/index.js';
+import { findPipelineFile } from '../../../packages/engine/src/load/find-pipeline-file.js';
+import { loadPipeline } from '../../../packages/engine/src/load/load-pipeline.js';
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'ferry-spec-'));
 

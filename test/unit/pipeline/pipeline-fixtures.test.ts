@@ -1,7 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatIssues, loadPipeline } from '../../../packages/engine/src/pipeline/index.js';
+import { formatIssues } from '../../../packages/engine/src/pipeline/index.js';
+import { loadPipeline } from '../../../packages/engine/src/load/load-pipeline.js';
 
 const root = join(import.meta.dirname, '../../fixtures/pipelines');
 const fixtures = (kind: 'valid' | 'invalid') => readdirSync(join(root, kind)).filter((name) => name.endsWith('.yml'));

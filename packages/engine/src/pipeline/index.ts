@@ -17,8 +17,6 @@ export { parsePipeline, type ParsePipelineResult } from './parse-pipeline.js';
 export type { SourcePosition } from './create-source-locator.js';
 export { formatIssue, formatIssues } from './format-issue.js';
 export { formatPath, parsePath } from './format-path.js';
-export { loadPipeline } from './load-pipeline.js';
-export { findPipelineFile, pipelineFileNames } from './find-pipeline-file.js';
 export { parseDuration } from './parse-duration.js';
 export { knownContexts } from './check-expressions.js';
 export { pipelineJsonSchema } from './pipeline-json-schema.js';

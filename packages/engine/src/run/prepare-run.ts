@@ -2,7 +2,7 @@ import { readGitContext } from '../git/read-git-context.js';
 import { planPipeline } from '../plan/plan-pipeline.js';
 import type { GitContext } from '../plan/plan-pipeline.js';
 import type { Plan } from '../plan/plan-types.js';
-import { loadPipeline } from '../pipeline/load-pipeline.js';
+import { loadPipeline } from '../load/load-pipeline.js';
 import type { PipelineIssue } from '../pipeline/pipeline-issue.js';
 import { resolveSecrets } from './resolve-secrets.js';
 import type { SecretSources } from './resolve-secrets.js';

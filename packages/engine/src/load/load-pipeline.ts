@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parsePipeline, type ParsePipelineResult } from './parse-pipeline.js';
+import { parsePipeline, type ParsePipelineResult } from '../pipeline/parse-pipeline.js';
 
 /**
  * Reads and parses a pipeline file. `shownAs` is the name issues carry (a path relative to the user's
