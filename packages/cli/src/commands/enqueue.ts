@@ -60,7 +60,7 @@ export async function followToEnd(io: CliIO, open: OpenQueue, runId: string, jso
     for await (const entry of open.queue.follow(blocking, runId, { signal: controller.signal })) {
       if (json) io.stdout.write(`${JSON.stringify({ attempt: entry.attempt, ...entry.event })}\n`);
       else if (isQueueEvent(entry.event)) io.stdout.write(describeQueueEvent(entry.event));
-      else view(entry.event as RunEvent);
+      else view(entry.event);
       if (entry.event.type === 'run.result') status = entry.event.status;
     }
   } finally {

@@ -26,7 +26,7 @@ export class LineSplitter {
 
   write(chunk: Uint8Array | string): void {
     if (this.#ended) return;
-    this.#append(typeof chunk === 'string' ? chunk : this.#decoder.write(chunk as Buffer));
+    this.#append(typeof chunk === 'string' ? chunk : this.#decoder.write(chunk));
   }
 
   end(): void {

@@ -46,7 +46,7 @@ export function packBuildContext(context: BuildContext): PackedContext {
         sink.destroy(error);
         reject(error);
       });
-      source.pipe(sink as unknown as NodeJS.WritableStream);
+      source.pipe(sink);
     });
 
   const done = (async () => {

@@ -44,7 +44,7 @@ export async function saveContainerFiles(
       const parent = path.posix.dirname(relative);
       const source = (await container.getArchive({
         path: path.posix.join(workdir, relative),
-      })) as NodeJS.ReadableStream;
+      }));
       bytes += await copyEntries(source, pack, parent === '.' ? '' : `${parent}/`);
     }
     pack.finalize();
@@ -81,6 +81,6 @@ function copyEntries(source: NodeJS.ReadableStream, pack: tar.Pack, prefix: stri
     extract.on('finish', () => resolve(bytes));
     extract.on('error', reject);
     source.on('error', reject);
-    source.pipe(extract as unknown as NodeJS.WritableStream);
+    source.pipe(extract);
   });
 }

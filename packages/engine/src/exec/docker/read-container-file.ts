@@ -16,7 +16,7 @@ export async function readContainerFile(
 ): Promise<ContainerFile | undefined> {
   let archive: NodeJS.ReadableStream;
   try {
-    archive = (await container.getArchive({ path: file })) as NodeJS.ReadableStream;
+    archive = (await container.getArchive({ path: file }));
   } catch (error) {
     if (dockerStatus(error) === 404) return undefined;
     throw error;
@@ -46,6 +46,6 @@ export async function readContainerFile(
     extract.on('finish', () => resolve(result));
     extract.on('error', reject);
     archive.on('error', reject);
-    archive.pipe(extract as unknown as NodeJS.WritableStream);
+    archive.pipe(extract);
   });
 }

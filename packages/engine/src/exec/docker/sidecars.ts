@@ -65,7 +65,7 @@ export async function waitForSidecar(
 
 async function lastLogLines(container: Dockerode.Container, lines: number): Promise<string> {
   try {
-    const raw = (await container.logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+    const raw = await container.logs({ stdout: true, stderr: true, tail: lines, follow: false });
     return demuxLogs(raw)
       .split('\n')
       .filter((line) => line.length > 0)

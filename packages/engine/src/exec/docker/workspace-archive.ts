@@ -78,7 +78,7 @@ export function packWorkspace(root: string, paths: readonly string[], options: P
         sink.destroy(error);
         reject(error);
       });
-      source.pipe(sink as unknown as NodeJS.WritableStream);
+      source.pipe(sink);
     });
 
   const addPath = async (relative: string): Promise<void> => {
