@@ -95,7 +95,7 @@ export async function runnerCommand(
     server = createServer(createHealthHandler(() => runner));
     httpUrl = await new Promise<string>((resolve, reject) => {
       server?.once('error', (error) =>
-        reject(new CliError(`--listen ${options.listen}: ${(error).message}`, exitCodes.failed)),
+        reject(new CliError(`--listen ${options.listen}: ${error.message}`, exitCodes.failed)),
       );
       server?.listen(port, host, () => {
         const address = server?.address();

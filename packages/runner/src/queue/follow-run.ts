@@ -27,7 +27,7 @@ export async function* followRunEvents(
   const blockMs = options.blockMs ?? 2000;
   let quietReads = 0;
   while (!options.signal?.aborted) {
-    const reply = (await redis.xread('COUNT', 500, 'BLOCK', blockMs, 'STREAMS', keys.events(runId), after));
+    const reply = await redis.xread('COUNT', 500, 'BLOCK', blockMs, 'STREAMS', keys.events(runId), after);
     const entries = reply?.[0]?.[1] ?? [];
     for (const [id, fields] of entries) {
       after = id;

@@ -139,7 +139,7 @@ export function parseServeConfig(text: string, file: string, env: NodeJS.Process
  */
 function locate(doc: Document, path: PathSegment[], key = false): number {
   let node: unknown = doc.contents;
-  let offset = (doc.contents)?.range?.[0] ?? 0;
+  let offset = doc.contents?.range?.[0] ?? 0;
   for (let index = 0; index < path.length; index += 1) {
     const segment = path[index];
     if (isMap(node)) {

@@ -74,7 +74,7 @@ export function resolveServeConfig(
     Forge,
     (typeof defaultSecretSources)[Forge],
   ][]) {
-    const value = (options[source.flag]) ?? nonEmpty(env[source.env]);
+    const value = options[source.flag] ?? nonEmpty(env[source.env]);
     if (value !== undefined) defaultSecrets[forge] = value;
   }
   const token = options.apiToken ?? nonEmpty(env.FERRY_API_TOKEN) ?? loaded?.apiToken;

@@ -61,7 +61,7 @@ interface PullEvent {
 }
 
 async function pullImage(docker: Dockerode, image: string, io: ExecIO): Promise<void> {
-  const stream = (await docker.pull(image, { abortSignal: io.signal }));
+  const stream = await docker.pull(image, { abortSignal: io.signal });
   await new Promise<void>((resolve, reject) => {
     let failure: Error | undefined;
     docker.modem.followProgress(

@@ -42,9 +42,9 @@ export async function saveContainerFiles(
   try {
     for (const relative of roots) {
       const parent = path.posix.dirname(relative);
-      const source = (await container.getArchive({
+      const source = await container.getArchive({
         path: path.posix.join(workdir, relative),
-      }));
+      });
       bytes += await copyEntries(source, pack, parent === '.' ? '' : `${parent}/`);
     }
     pack.finalize();

@@ -16,7 +16,7 @@ export async function readContainerFile(
 ): Promise<ContainerFile | undefined> {
   let archive: NodeJS.ReadableStream;
   try {
-    archive = (await container.getArchive({ path: file }));
+    archive = await container.getArchive({ path: file });
   } catch (error) {
     if (dockerStatus(error) === 404) return undefined;
     throw error;
