@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import type { RunEvent } from '@ferry/engine';
 import { formatMs } from '@ferry/engine';
 import { isQueueEvent } from '@ferry/runner';
 import type { QueueEvent } from '@ferry/runner';
