@@ -1,5 +1,4 @@
-export { RunnerError, isRunnerError } from './errors.js';
-export type { RunnerErrorCode } from './errors.js';
+export { isRetriable } from './worker/is-retriable.js';
 export { openRedis, waitForRedis, redactUrl } from './open-redis.js';
 export type { RedisRole } from './open-redis.js';
 

@@ -1,5 +1,5 @@
+import { FerryError } from '@ferry/engine';
 import { Redis } from 'ioredis';
-import { RunnerError } from './errors.js';
 
 export type RedisRole =
   /** A command-line tool: fails fast, with a clear error, when Redis cannot be reached. */
@@ -7,16 +7,16 @@ export type RedisRole =
   /** A runner: waits out outages (commands queue up and run on reconnect), never gives up. */
   | 'runner';
 
-/** Opens an ioredis connection for a role. Throws RunnerError RUNNER_CONFIG_INVALID for a malformed URL. */
+/** Opens an ioredis connection for a role. Throws FerryError RUNNER_CONFIG_INVALID for a malformed URL. */
 export function openRedis(url: string, role: RedisRole): Redis {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new RunnerError('RUNNER_CONFIG_INVALID', `--redis "${url}": expected a URL like redis://127.0.0.1:6379`);
+    throw new FerryError('RUNNER_CONFIG_INVALID', `--redis "${url}": expected a URL like redis://127.0.0.1:6379`);
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new RunnerError('RUNNER_CONFIG_INVALID', `--redis "${url}": expected a redis:// or rediss:// URL`);
+    throw new FerryError('RUNNER_CONFIG_INVALID', `--redis "${url}": expected a redis:// or rediss:// URL`);
   }
   if (role === 'runner') {
     return new Redis(url, {
@@ -31,7 +31,7 @@ export function openRedis(url: string, role: RedisRole): Redis {
   });
 }
 
-/** Resolves once Redis answers PING; throws RunnerError QUEUE_REDIS_UNAVAILABLE after timeoutMs. */
+/** Resolves once Redis answers PING; throws FerryError QUEUE_REDIS_UNAVAILABLE after timeoutMs. */
 export async function waitForRedis(redis: Redis, shownAs: string, timeoutMs = 5000): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   let connectionError: Error | undefined;
@@ -47,7 +47,7 @@ export async function waitForRedis(redis: Redis, shownAs: string, timeoutMs = 50
   } catch (error) {
     // The connection's own error (ECONNREFUSED, auth) says more than the command's (retries exhausted).
     const reason = connectionError?.message ?? (error as Error).message;
-    throw new RunnerError('QUEUE_REDIS_UNAVAILABLE', `cannot reach Redis at ${redactUrl(shownAs)}: ${reason}`, {
+    throw new FerryError('QUEUE_REDIS_UNAVAILABLE', `cannot reach Redis at ${redactUrl(shownAs)}: ${reason}`, {
       cause: error,
     });
   } finally {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitMirrorCheckout } from '../../../packages/runner/src/worker/git-mirror.js';
+import { isRetriable } from '../../../packages/runner/src/worker/is-retriable.js';
 import { createTempGitRepo, type TempGitRepo } from '../../helpers/temp-git-repo.js';
 
 let repo: TempGitRepo;
@@ -53,11 +54,15 @@ describe('checkouts from a mirror cache', () => {
   it('fails with RUNNER_COMMIT_MISSING for a commit the repository does not have, and RUNNER_CLONE_FAILED for a repository it cannot clone', async () => {
     const checkout = new GitMirrorCheckout(path.join(work, 'mirrors'));
     const signal = new AbortController().signal;
-    await expect(
-      checkout.checkout({ repo: `file://${repo.dir}`, sha: 'f'.repeat(40) }, path.join(work, 'd'), signal),
-    ).rejects.toMatchObject({ code: 'RUNNER_COMMIT_MISSING', retriable: true });
-    await expect(
-      checkout.checkout({ repo: `file://${work}/nowhere.git`, sha: 'f'.repeat(40) }, path.join(work, 'e'), signal),
-    ).rejects.toMatchObject({ code: 'RUNNER_CLONE_FAILED', retriable: true });
+    const missing: unknown = await checkout
+      .checkout({ repo: `file://${repo.dir}`, sha: 'f'.repeat(40) }, path.join(work, 'd'), signal)
+      .catch((error: unknown) => error);
+    expect(missing).toMatchObject({ code: 'RUNNER_COMMIT_MISSING' });
+    expect(isRetriable(missing)).toBe(true);
+    const unclonable: unknown = await checkout
+      .checkout({ repo: `file://${work}/nowhere.git`, sha: 'f'.repeat(40) }, path.join(work, 'e'), signal)
+      .catch((error: unknown) => error);
+    expect(unclonable).toMatchObject({ code: 'RUNNER_CLONE_FAILED' });
+    expect(isRetriable(unclonable)).toBe(true);
   });
 });

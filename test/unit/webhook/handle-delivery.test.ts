@@ -5,7 +5,7 @@ import type { RunRequestInput } from '../../../packages/runner/src/queue/run-req
 import { forgeAdapters } from '../../../packages/runner/src/webhook/forge-adapters.js';
 import { handleDelivery, type DeliveryDeps } from '../../../packages/runner/src/webhook/handle-delivery.js';
 import type { PipelineAtCommit, PipelineSource } from '../../../packages/runner/src/webhook/pipeline-source.js';
-import { WebhookError } from '../../../packages/runner/src/webhook/webhook-error.js';
+import { FerryError as WebhookError } from '@ferry/engine';
 import type { WebhookSettings } from '../../../packages/runner/src/webhook/webhook-settings.js';
 import { deliveryOf, githubPush, loadFixture } from './deliveries.js';
 

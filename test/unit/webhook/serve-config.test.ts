@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseServeConfig } from '../../../packages/runner/src/serve/load-serve-config.js';
 import { resolveServeConfig } from '../../../packages/runner/src/serve/resolve-serve-config.js';
-import { isWebhookError } from '../../../packages/runner/src/webhook/webhook-error.js';
+import { isFerryError as isWebhookError } from '@ferry/engine';
 
 function problemOf(text: string, env: NodeJS.ProcessEnv = {}): string {
   try {

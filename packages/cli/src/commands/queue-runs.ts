@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
-import { formatMs } from '@ferry/engine';
-import { coversLabels, isRunnerError, openRedis, RunQueue, waitForRedis } from '@ferry/runner';
+import { formatMs, isFerryError } from '@ferry/engine';
+import { coversLabels, openRedis, RunQueue, waitForRedis } from '@ferry/runner';
 import type { RunnerInfo, RunRecord } from '@ferry/runner';
 import type { RedisClient as Redis } from '@ferry/runner';
 import type { CliIO } from '../cli-io.js';
@@ -58,7 +58,7 @@ export async function withQueue(
 }
 
 export function asCliError(error: unknown): unknown {
-  if (!isRunnerError(error)) return error;
+  if (!isFerryError(error) || !/^(QUEUE|RUNNER)_/.test(error.code)) return error;
   const userError =
     error.code === 'QUEUE_REQUEST_INVALID' ||
     error.code === 'QUEUE_RUN_NOT_FOUND' ||

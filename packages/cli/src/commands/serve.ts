@@ -1,3 +1,4 @@
+import { isFerryError } from '@ferry/engine';
 import type { Command } from 'commander';
 import path from 'node:path';
 import { redactUrl, RunQueue, waitForRedis } from '@ferry/runner';
@@ -5,7 +6,6 @@ import type { RedisClient as Redis } from '@ferry/runner';
 import {
   createServeApp,
   GitPipelineSource,
-  isWebhookError,
   loadServeConfig,
   openServeRedis,
   resolveServeConfig,
@@ -33,7 +33,7 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
       options.config !== undefined ? await loadServeConfig(path.resolve(io.cwd, options.config), io.env) : undefined;
     config = resolveServeConfig(options, loaded, io.env);
   } catch (error) {
-    if (isWebhookError(error))
+    if (isFerryError(error))
       throw new CliError(
         error.message.startsWith('--') ? `SERVE_CONFIG_INVALID: ${error.message}` : error.message,
         exitCodes.invalid,

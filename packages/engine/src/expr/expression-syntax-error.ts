@@ -1,10 +1,10 @@
-import { EngineError } from '../errors.js';
+import { FerryError } from '../errors.js';
 
 /**
  * EXPR_SYNTAX with the offset of the offending character in `source` (an expression, or a whole template
  * when the error came from a template), so callers can point at the exact column.
  */
-export class ExpressionSyntaxError extends EngineError {
+export class ExpressionSyntaxError extends FerryError {
   constructor(
     readonly detail: string,
     readonly offset: number,

@@ -1,10 +1,12 @@
-/** An admin request the proxy refuses: becomes an HTTP status and a JSON error body (never leaves the process). */
-export class AdminError extends Error {
+import { FerryError } from '../errors.js';
+
+/** An admin request the proxy refuses (PROXY_REQUEST): becomes an HTTP status and a JSON error body. */
+export class AdminError extends FerryError {
   constructor(
     readonly status: number,
     message: string,
     readonly field?: string,
   ) {
-    super(message);
+    super('PROXY_REQUEST', message);
   }
 }

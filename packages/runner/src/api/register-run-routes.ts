@@ -1,12 +1,12 @@
+import { isHttpErrorCode, type HttpErrorCode } from '../webhook/http-status.js';
+import { isFerryError } from '@ferry/engine';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { isRunnerError } from '../errors.js';
 import type { RunQueue } from '../queue/run-queue.js';
 import { finalStatuses, isFinalStatus, type RunRecord, type RunRecordStatus } from '../queue/run-record.js';
 import type { PipelineSource } from '../webhook/pipeline-source.js';
-import { isWebhookError, type WebhookErrorCode } from '../webhook/webhook-error.js';
 import type { WebhookSettings } from '../webhook/webhook-settings.js';
 import { checkBearer, type ApiAuth } from './bearer-auth.js';
 import { hasEventsAfter, streamIdPattern, streamRunEvents } from './stream-run-events.js';
@@ -57,7 +57,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
     deps.count(route, status);
     return reply.code(status).send(body);
   };
-  const refuse = (reply: FastifyReply, route: string, status: number, code: WebhookErrorCode, message: string) =>
+  const refuse = (reply: FastifyReply, route: string, status: number, code: HttpErrorCode, message: string) =>
     answer(reply, route, status, { error: code, message });
   const guard = (request: FastifyRequest, reply: FastifyReply, route: string, write: boolean): boolean => {
     const problem = checkBearer(deps.auth, request.headers, write);
@@ -66,7 +66,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
     return false;
   };
   const failed = (reply: FastifyReply, route: string, error: unknown) => {
-    if (isWebhookError(error)) {
+    if (isFerryError(error) && isHttpErrorCode(error.code)) {
       const status =
         error.code === 'API_REQUEST_INVALID'
           ? 400
@@ -77,9 +77,9 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
               : 503;
       return refuse(reply, route, status, error.code, error.message);
     }
-    if (isRunnerError(error) && error.code === 'QUEUE_RUN_NOT_FOUND')
+    if (isFerryError(error) && error.code === 'QUEUE_RUN_NOT_FOUND')
       return refuse(reply, route, 404, 'API_RUN_NOT_FOUND', error.message);
-    if (isRunnerError(error) && error.code === 'QUEUE_REQUEST_INVALID')
+    if (isFerryError(error) && error.code === 'QUEUE_REQUEST_INVALID')
       return refuse(reply, route, 400, 'API_REQUEST_INVALID', error.message);
     return refuse(
       reply,

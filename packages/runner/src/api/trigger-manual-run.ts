@@ -1,10 +1,10 @@
+import { FerryError } from '@ferry/engine';
 import { z } from 'zod';
 import type { EnqueueResult } from '../queue/enqueue-run.js';
 import { labelPattern } from '../queue/names.js';
 import type { RunRequestInput } from '../queue/run-request.js';
 import type { PipelineSource } from '../webhook/pipeline-source.js';
 import { checkCloneUrl } from '../webhook/check-clone-url.js';
-import { WebhookError } from '../webhook/webhook-error.js';
 import type { WebhookSettings } from '../webhook/webhook-settings.js';
 
 /** `POST /api/runs`: a repository (a configured name like `acme/shop`, or a clone URL) at a sha or a ref. */
@@ -38,7 +38,7 @@ export interface ManualRunDeps {
 
 /**
  * Queues a manual run. With only a ref, the ref is resolved to its commit now. The pipeline at that commit
- * must want manual runs: no `on:`, or an `on:` with `manual`. Throws WebhookError API_REQUEST_INVALID (no such
+ * must want manual runs: no `on:`, or an `on:` with `manual`. Throws FerryError API_REQUEST_INVALID (no such
  * ref), API_TRIGGER_REFUSED (no pipeline, or its on: has no manual), WEBHOOK_PIPELINE_UNREADABLE (git).
  */
 export async function triggerManualRun(
@@ -48,31 +48,30 @@ export async function triggerManualRun(
   const repository = deps.settings.repositories.find((entry) => entry.name.toLowerCase() === body.repo.toLowerCase());
   const cloneUrl = repository?.clone ?? body.repo;
   if (repository === undefined && !looksLikeCloneUrl(body.repo)) {
-    throw new WebhookError(
+    throw new FerryError(
       'API_REQUEST_INVALID',
       `repo: "${body.repo}" is neither a repository in the config file nor a clone URL`,
     );
   }
   const unsafe = checkCloneUrl(cloneUrl);
-  if (unsafe !== undefined) throw new WebhookError('API_REQUEST_INVALID', `repo: ${unsafe}`);
+  if (unsafe !== undefined) throw new FerryError('API_REQUEST_INVALID', `repo: ${unsafe}`);
   let sha = body.sha;
   let ref = body.ref ?? '';
   if (body.ref !== undefined) {
     const resolved = await deps.pipelines.resolveRef(cloneUrl, body.ref);
     if (!resolved && sha === undefined)
-      throw new WebhookError('API_REQUEST_INVALID', `ref: "${body.ref}" is not a branch or tag of ${body.repo}`);
+      throw new FerryError('API_REQUEST_INVALID', `ref: "${body.ref}" is not a branch or tag of ${body.repo}`);
     if (resolved) {
       ref = resolved.ref;
       sha ??= resolved.sha;
     }
   }
-  if (sha === undefined) throw new WebhookError('API_REQUEST_INVALID', 'sha: give sha, ref or both');
+  if (sha === undefined) throw new FerryError('API_REQUEST_INVALID', 'sha: give sha, ref or both');
   const pipeline = await deps.pipelines.read(cloneUrl, sha, body.pipeline ?? repository?.pipeline);
-  if (!pipeline)
-    throw new WebhookError('API_TRIGGER_REFUSED', `no pipeline file at ${sha.slice(0, 12)} of ${body.repo}`);
+  if (!pipeline) throw new FerryError('API_TRIGGER_REFUSED', `no pipeline file at ${sha.slice(0, 12)} of ${body.repo}`);
   const on = pipeline.spec?.on;
   if (on !== undefined && on.manual === undefined) {
-    throw new WebhookError(
+    throw new FerryError(
       'API_TRIGGER_REFUSED',
       `${pipeline.path} at ${sha.slice(0, 12)}: its on: has no manual trigger (add on: { manual: {} })`,
     );

@@ -1,5 +1,5 @@
+import { FerryError } from '@ferry/engine';
 import type { Redis } from 'ioredis';
-import { RunnerError } from '../errors.js';
 import { channels } from './names.js';
 import type { QueuePolicy } from './queue-policy.js';
 import { finishRunRecord, requestRunCancel } from './record-scripts.js';
@@ -17,7 +17,7 @@ export type CancelResult =
 /**
  * Cancels a run. The record is marked first, so that a runner taking the run a moment later cancels it
  * instead of starting it; then the runner holding it is told over pub/sub (and sees the mark at its next
- * lease renewal should the message be lost). Throws RunnerError QUEUE_RUN_NOT_FOUND.
+ * lease renewal should the message be lost). Throws FerryError QUEUE_RUN_NOT_FOUND.
  */
 export async function cancelRun(
   redis: Redis,
@@ -28,7 +28,7 @@ export async function cancelRun(
 ): Promise<CancelResult> {
   const request = await requestRunCancel(redis, runId, now);
   if (request.outcome === 'missing')
-    throw new RunnerError(
+    throw new FerryError(
       'QUEUE_RUN_NOT_FOUND',
       `no run "${runId}" in the queue (finished runs are kept for ${Math.round(policy.retentionMs / 86_400_000)} days)`,
     );

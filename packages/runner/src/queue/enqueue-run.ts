@@ -1,5 +1,5 @@
+import { FerryError } from '@ferry/engine';
 import type { Redis } from 'ioredis';
-import { RunnerError } from '../errors.js';
 import { channels, keys, queueNameFor } from './names.js';
 import type { QueuePolicy } from './queue-policy.js';
 import { BACKOFF_TYPE } from './queue-policy.js';
@@ -27,7 +27,7 @@ export interface EnqueueResult {
 /**
  * Queues a run: creates its record (unless the key's run exists), then adds the BullMQ job with the run id as
  * job id. Both steps are idempotent, so repeating a request, also after a crash between them, queues one run.
- * Throws RunnerError QUEUE_REQUEST_INVALID for a bad request.
+ * Throws FerryError QUEUE_REQUEST_INVALID for a bad request.
  */
 export async function enqueueRun(
   redis: Redis,
@@ -38,7 +38,7 @@ export async function enqueueRun(
 ): Promise<EnqueueResult> {
   const parsed = parseRunRequest(input);
   if (!parsed.ok)
-    throw new RunnerError('QUEUE_REQUEST_INVALID', `invalid run request:\n  ${parsed.problems.join('\n  ')}`);
+    throw new FerryError('QUEUE_REQUEST_INVALID', `invalid run request:\n  ${parsed.problems.join('\n  ')}`);
   const now = options.now ?? Date.now();
   const runId = runIdFor(options.key, now);
   const record = newRunRecord(runId, parsed.request, queueNameFor(parsed.request.labels), now, options.key);

@@ -1,5 +1,5 @@
+import { FerryError } from '@ferry/engine';
 import type { Redis } from 'ioredis';
-import { RunnerError } from '../errors.js';
 import { keys } from './names.js';
 import { getRun } from './read-runs.js';
 import { isFinalStatus } from './run-record.js';
@@ -42,7 +42,7 @@ export async function* followRunEvents(
     }
     quietReads += 1;
     const record = await getRun(redis, runId);
-    if (!record) throw new RunnerError('QUEUE_RUN_NOT_FOUND', `no run "${runId}" in the queue`);
+    if (!record) throw new FerryError('QUEUE_RUN_NOT_FOUND', `no run "${runId}" in the queue`);
     // A final record whose stream stays quiet: the result entry is gone (trimmed) or was never readable here.
     if (isFinalStatus(record.status) && quietReads >= 2) {
       yield {

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { formatPath } from '@ferry/engine';
+import { FerryError, formatPath } from '@ferry/engine';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { Forge } from '../webhook/trigger.js';
-import { WebhookError } from '../webhook/webhook-error.js';
 import type { RepositorySettings } from '../webhook/webhook-settings.js';
 import { serveConfigSchema, type ServeConfigFile } from './serve-config.js';
 
@@ -17,7 +16,7 @@ export interface LoadedServeConfig {
 type PathSegment = string | number;
 
 /**
- * Reads and validates a `ferry serve` config file. Throws WebhookError SERVE_CONFIG_INVALID with one line per
+ * Reads and validates a `ferry serve` config file. Throws FerryError SERVE_CONFIG_INVALID with one line per
  * problem, each naming the file, line, column and field: `serve.yml:7:12 SERVE_CONFIG_INVALID
  * repositories[0].forge: …`. The message never contains a secret's value.
  */
@@ -27,7 +26,7 @@ export async function loadServeConfig(file: string, env: NodeJS.ProcessEnv): Pro
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new WebhookError(
+    throw new FerryError(
       'SERVE_CONFIG_INVALID',
       `${file}: SERVE_CONFIG_INVALID ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
     );
@@ -46,7 +45,7 @@ export function parseServeConfig(text: string, file: string, env: NodeJS.Process
       const { line, col } = lineCounter.linePos(error.pos[0]);
       return problem(line, col, [], error.message.split('\n')[0] ?? 'YAML syntax error');
     });
-    throw new WebhookError('SERVE_CONFIG_INVALID', lines.join('\n'));
+    throw new FerryError('SERVE_CONFIG_INVALID', lines.join('\n'));
   }
   const data: unknown = doc.contents === null ? {} : doc.toJS();
   const at = (path: PathSegment[], key = false) => {
@@ -69,7 +68,7 @@ export function parseServeConfig(text: string, file: string, env: NodeJS.Process
       const where = at(path);
       return problem(where.line, where.col, path, issue.message);
     });
-    throw new WebhookError('SERVE_CONFIG_INVALID', lines.join('\n'));
+    throw new FerryError('SERVE_CONFIG_INVALID', lines.join('\n'));
   }
   const config = parsed.data;
   const lines: string[] = [];
@@ -129,7 +128,7 @@ export function parseServeConfig(text: string, file: string, env: NodeJS.Process
     };
   });
   const apiToken = secretOf(config.api, ['api'], ['token', 'tokenEnv']);
-  if (lines.length > 0) throw new WebhookError('SERVE_CONFIG_INVALID', lines.join('\n'));
+  if (lines.length > 0) throw new FerryError('SERVE_CONFIG_INVALID', lines.join('\n'));
   return { file: config, defaultSecrets, repositories, ...(apiToken !== undefined ? { apiToken } : {}) };
 }
 

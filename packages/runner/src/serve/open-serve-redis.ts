@@ -1,10 +1,10 @@
+import { FerryError } from '@ferry/engine';
 import { Redis } from 'ioredis';
-import { RunnerError } from '../errors.js';
 
 /**
  * The connection of a long-running server: it reconnects for ever, but a command issued while Redis is away
  * fails after one reconnection attempt instead of waiting, so a delivery is answered 503 (the forge can
- * redeliver) rather than held until the forge gives up. Throws RunnerError RUNNER_CONFIG_INVALID for a
+ * redeliver) rather than held until the forge gives up. Throws FerryError RUNNER_CONFIG_INVALID for a
  * malformed URL.
  */
 export function openServeRedis(url: string): Redis {
@@ -12,10 +12,10 @@ export function openServeRedis(url: string): Redis {
   try {
     parsed = new URL(url);
   } catch {
-    throw new RunnerError('RUNNER_CONFIG_INVALID', `--redis "${url}": expected a URL like redis://127.0.0.1:6379`);
+    throw new FerryError('RUNNER_CONFIG_INVALID', `--redis "${url}": expected a URL like redis://127.0.0.1:6379`);
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
-    throw new RunnerError('RUNNER_CONFIG_INVALID', `--redis "${url}": expected a redis:// or rediss:// URL`);
+    throw new FerryError('RUNNER_CONFIG_INVALID', `--redis "${url}": expected a redis:// or rediss:// URL`);
   return new Redis(url, {
     maxRetriesPerRequest: 1,
     connectTimeout: 3000,

@@ -1,8 +1,7 @@
-import { parseSize } from '@ferry/engine';
+import { FerryError, parseSize } from '@ferry/engine';
 import type { ApiAuth } from '../api/bearer-auth.js';
 import { labelPattern, normalizeLabels } from '../queue/names.js';
 import type { Forge } from '../webhook/trigger.js';
-import { WebhookError } from '../webhook/webhook-error.js';
 import type { WebhookSettings } from '../webhook/webhook-settings.js';
 import type { LoadedServeConfig } from './load-serve-config.js';
 import { sizePattern } from './serve-config.js';
@@ -46,7 +45,7 @@ export const defaultSecretSources: Record<Forge, { flag: keyof ServeOptions; fla
 
 /**
  * Flags win over environment variables, which win over the config file, which wins over the defaults.
- * Throws WebhookError SERVE_CONFIG_INVALID for a malformed flag. Pure: `env` is passed in.
+ * Throws FerryError SERVE_CONFIG_INVALID for a malformed flag. Pure: `env` is passed in.
  */
 export function resolveServeConfig(
   options: ServeOptions,
@@ -101,6 +100,6 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-function invalid(message: string): WebhookError {
-  return new WebhookError('SERVE_CONFIG_INVALID', message);
+function invalid(message: string): FerryError {
+  return new FerryError('SERVE_CONFIG_INVALID', message);
 }

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { parsePipeline, pipelineFileNames } from '@ferry/engine';
+import { FerryError, parsePipeline, pipelineFileNames } from '@ferry/engine';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { redactUrl } from '../open-redis.js';
 import { GitCatFile } from './git-cat-file.js';
 import type { PipelineAtCommit, PipelineSource } from './pipeline-source.js';
-import { WebhookError } from './webhook-error.js';
 import { exists, gitMessage } from '../worker/git-mirror.js';
 import { KeyedQueue } from '../worker/keyed-queue.js';
 
@@ -139,7 +138,7 @@ export class GitPipelineSource implements PipelineSource {
       }
       return undefined;
     } catch (error) {
-      throw new WebhookError(
+      throw new FerryError(
         'WEBHOOK_PIPELINE_UNREADABLE',
         `cannot read the pipeline at ${sha.slice(0, 12)} of ${redactUrl(repo)}: ${gitMessage(error)}`,
         { cause: error },
@@ -169,7 +168,7 @@ export class GitPipelineSource implements PipelineSource {
       }
     });
     if (!(await this.#hasCommit(mirror, sha))) {
-      throw new WebhookError(
+      throw new FerryError(
         'WEBHOOK_PIPELINE_UNREADABLE',
         `commit ${sha} is not in ${redactUrl(repo)} (not pushed yet, or force-pushed away)`,
       );
@@ -205,7 +204,7 @@ export class GitPipelineSource implements PipelineSource {
         await this.#git(this.root).raw(['clone', '--quiet', '--mirror', '--', repo, partial]);
       } catch (error) {
         await rm(partial, { recursive: true, force: true }).catch(() => undefined);
-        throw new WebhookError('WEBHOOK_PIPELINE_UNREADABLE', `cannot clone ${redactUrl(repo)}: ${gitMessage(error)}`, {
+        throw new FerryError('WEBHOOK_PIPELINE_UNREADABLE', `cannot clone ${redactUrl(repo)}: ${gitMessage(error)}`, {
           cause: error,
         });
       }
@@ -220,7 +219,7 @@ export class GitPipelineSource implements PipelineSource {
       // What was fetched may be in a pack the running cat-file has not seen.
       this.#catFiles.get(mirror)?.close();
     } catch (error) {
-      throw new WebhookError('WEBHOOK_PIPELINE_UNREADABLE', `cannot fetch ${redactUrl(repo)}: ${gitMessage(error)}`, {
+      throw new FerryError('WEBHOOK_PIPELINE_UNREADABLE', `cannot fetch ${redactUrl(repo)}: ${gitMessage(error)}`, {
         cause: error,
       });
     }

@@ -1,6 +1,7 @@
+import { isHttpErrorCode, type HttpErrorCode } from './http-status.js';
+import { isFerryError } from '@ferry/engine';
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { isRunnerError } from '../errors.js';
 import type { EnqueueResult } from '../queue/enqueue-run.js';
 import type { RunRequestInput } from '../queue/run-request.js';
 import { checkCloneUrl } from './check-clone-url.js';
@@ -8,7 +9,6 @@ import type { ForgeAdapter } from './forge-adapters.js';
 import { matchTriggers, needsPaths } from './match-triggers.js';
 import type { PipelineSource } from './pipeline-source.js';
 import type { Trigger } from './trigger.js';
-import { isWebhookError, type WebhookErrorCode } from './webhook-error.js';
 import { findRepository, type WebhookSettings } from './webhook-settings.js';
 
 /** How a delivery ended, for metrics and the log: one value per delivery. */
@@ -175,8 +175,9 @@ export async function handleDelivery(
       summary: `${where}: ${result.created ? 'queued' : 'already queued as'} run ${result.runId}${trigger.fork ? ' (fork: no secrets)' : ''}${note ? ` (${note})` : ''}`,
     };
   } catch (error) {
-    if (isWebhookError(error)) return fail(503, error.code, error.message, 'unavailable', where);
-    if (isRunnerError(error) && error.code === 'QUEUE_REQUEST_INVALID')
+    if (isFerryError(error) && isHttpErrorCode(error.code))
+      return fail(503, error.code, error.message, 'unavailable', where);
+    if (isFerryError(error) && error.code === 'QUEUE_REQUEST_INVALID')
       return fail(400, 'WEBHOOK_MALFORMED', error.message, 'malformed', where);
     const message = error instanceof Error ? error.message : String(error);
     return fail(503, 'WEBHOOK_QUEUE_UNAVAILABLE', `could not queue the run: ${message}`, 'unavailable', where);
@@ -231,7 +232,7 @@ function ignored(reason: string, about: string): DeliveryAnswer {
 
 function fail(
   statusCode: number,
-  code: WebhookErrorCode,
+  code: HttpErrorCode,
   message: string,
   outcome: DeliveryOutcome,
   about: string,

@@ -12,7 +12,7 @@ export interface PipelineAtCommit {
 
 /**
  * Where `ferry serve` reads pipelines and changes from: the repository at the pushed commit, so the `on:` filter
- * applied is the one committed with the change. Implementations throw WebhookError WEBHOOK_PIPELINE_UNREADABLE
+ * applied is the one committed with the change. Implementations throw FerryError WEBHOOK_PIPELINE_UNREADABLE
  * when the repository or commit cannot be read (a reason to answer 503 so the forge can redeliver).
  */
 export interface PipelineSource {

@@ -1,8 +1,17 @@
+import { isRetriable } from './is-retriable.js';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createMasker, EventStream, findPipelineFile, formatIssues, prepareRun, runPlan } from '@ferry/engine';
+import {
+  createMasker,
+  EventStream,
+  FerryError,
+  findPipelineFile,
+  formatIssues,
+  isFerryError,
+  prepareRun,
+  runPlan,
+} from '@ferry/engine';
 import type { Clock, Executor, GitContext, Plan, RunDeps, RunEvent, SecretSources } from '@ferry/engine';
-import { isRunnerError, RunnerError } from '../errors.js';
 import { redactUrl } from '../open-redis.js';
 import type { RunRequest } from '../queue/run-request.js';
 import type { Checkout } from './git-mirror.js';
@@ -60,7 +69,7 @@ export type ExecuteOutcome =
   /** The run cannot run as asked (no or invalid pipeline, missing secret): final, not retried. The reason starts with its code. */
   | { kind: 'invalid'; reason: string }
   /** The infrastructure failed it: retried with backoff. */
-  | { kind: 'infra'; error: RunnerError };
+  | { kind: 'infra'; error: FerryError };
 
 /**
  * One attempt of a run: check out the commit, load and plan the pipeline, run it with the engine.
@@ -79,8 +88,8 @@ export async function executeRun(deps: ExecuteRunDeps, input: ExecuteRunInput): 
       ).sha;
     } catch (error) {
       if (input.signal.aborted) return { kind: 'finished', status: 'cancelled', durationMs: 0, jobs: {} };
-      if (isRunnerError(error))
-        return error.retriable
+      if (isFerryError(error))
+        return isRetriable(error)
           ? { kind: 'infra', error }
           : { kind: 'invalid', reason: `${error.code}: ${error.message}` };
       throw error;
@@ -95,7 +104,7 @@ export async function executeRun(deps: ExecuteRunDeps, input: ExecuteRunInput): 
       } catch (error) {
         return {
           kind: 'infra',
-          error: new RunnerError(
+          error: new FerryError(
             'RUNNER_DOCKER_UNAVAILABLE',
             `the Docker engine is unreachable: ${(error as Error).message}`,
             { cause: error },
@@ -132,7 +141,7 @@ export async function executeRun(deps: ExecuteRunDeps, input: ExecuteRunInput): 
       if (down)
         return {
           kind: 'infra',
-          error: new RunnerError(
+          error: new FerryError(
             'RUNNER_DOCKER_UNAVAILABLE',
             `the Docker engine became unreachable during the run: ${down.message}`,
             { cause: down },

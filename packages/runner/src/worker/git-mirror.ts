@@ -1,8 +1,8 @@
+import { FerryError } from '@ferry/engine';
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { RunnerError } from '../errors.js';
 import { redactUrl } from '../open-redis.js';
 import { KeyedQueue } from './keyed-queue.js';
 
@@ -20,7 +20,7 @@ export interface CheckoutResult {
   fetched: boolean;
 }
 
-/** Puts a commit's tree in a directory. Throws RunnerError RUNNER_CLONE_FAILED or RUNNER_COMMIT_MISSING (both retried). */
+/** Puts a commit's tree in a directory. Throws FerryError RUNNER_CLONE_FAILED or RUNNER_COMMIT_MISSING (both retried). */
 export interface Checkout {
   checkout(request: CheckoutRequest, target: string, signal: AbortSignal): Promise<CheckoutResult>;
 }
@@ -73,7 +73,7 @@ export class GitMirrorCheckout implements Checkout {
     } catch (error) {
       await rm(target, { recursive: true, force: true }).catch(() => undefined);
       if (signal.aborted) throw signal.reason;
-      throw new RunnerError(
+      throw new FerryError(
         'RUNNER_CLONE_FAILED',
         `cannot check out ${sha.slice(0, 12)} of ${redactUrl(request.repo)}: ${gitMessage(error)}`,
         { cause: error },
@@ -97,7 +97,7 @@ export class GitMirrorCheckout implements Checkout {
       } catch (error) {
         await rm(partial, { recursive: true, force: true }).catch(() => undefined);
         if (signal.aborted) throw signal.reason;
-        throw new RunnerError('RUNNER_CLONE_FAILED', `cannot clone ${redactUrl(request.repo)}: ${gitMessage(error)}`, {
+        throw new FerryError('RUNNER_CLONE_FAILED', `cannot clone ${redactUrl(request.repo)}: ${gitMessage(error)}`, {
           cause: error,
         });
       }
@@ -110,7 +110,7 @@ export class GitMirrorCheckout implements Checkout {
       await git.raw(['-c', 'gc.auto=0', 'fetch', '--quiet', '--prune', 'origin']);
     } catch (error) {
       if (signal.aborted) throw signal.reason;
-      throw new RunnerError('RUNNER_CLONE_FAILED', `cannot fetch ${redactUrl(request.repo)}: ${gitMessage(error)}`, {
+      throw new FerryError('RUNNER_CLONE_FAILED', `cannot fetch ${redactUrl(request.repo)}: ${gitMessage(error)}`, {
         cause: error,
       });
     }
@@ -119,7 +119,7 @@ export class GitMirrorCheckout implements Checkout {
       await git.raw(['-c', 'gc.auto=0', 'fetch', '--quiet', 'origin', request.sha]).catch(() => undefined);
     }
     if (!(await hasCommit(git, request.sha))) {
-      throw new RunnerError(
+      throw new FerryError(
         'RUNNER_COMMIT_MISSING',
         `commit ${request.sha} is not in ${redactUrl(request.repo)} (not pushed yet, or force-pushed away)`,
       );

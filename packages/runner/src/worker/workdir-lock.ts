@@ -1,6 +1,6 @@
+import { FerryError } from '@ferry/engine';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { RunnerError } from '../errors.js';
 
 export interface WorkdirOwner {
   id: string;
@@ -12,7 +12,7 @@ export interface WorkdirOwner {
  * A work dir belongs to one live runner (its mirrors are updated without cross-process locks): claims
  * `<workdir>/runner.json`, refusing while another live process on this host holds it. A claim left by a
  * dead runner is taken over, and the checkouts its runs left in `runs/` are removed.
- * Throws RunnerError RUNNER_WORKDIR_LOCKED.
+ * Throws FerryError RUNNER_WORKDIR_LOCKED.
  */
 export async function lockWorkdir(
   workdir: string,
@@ -32,7 +32,7 @@ export async function lockWorkdir(
     previous.pid !== owner.pid &&
     isProcessAlive(previous.pid)
   ) {
-    throw new RunnerError(
+    throw new FerryError(
       'RUNNER_WORKDIR_LOCKED',
       `work dir ${workdir} is in use by runner ${previous.id ?? '?'} (pid ${previous.pid}); give each runner a --workdir of its own`,
     );
