@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import { isEngineError } from '../errors.js';
 import type { Executor } from '../exec/executor.js';
-import { evaluateCondition } from '../expr/index.js';
+import { callsStatusFunction, evaluateCondition } from '../expr/index.js';
 import type { GitContext } from '../plan/plan-pipeline.js';
 import type { JobRun, Plan } from '../plan/plan-types.js';
 import type { CacheStore } from '../store/cache-store.js';
@@ -222,7 +222,7 @@ function decideStart(
       };
     return { start: true };
   }
-  const asksForStatus = /\b(always|failure|cancelled|success)\s*\(/.test(job.if);
+  const asksForStatus = callsStatusFunction(job.if);
   if (!asksForStatus && bad) return { start: false, reason: `needs "${bad.id}", which ${bad.status}` };
   if (!asksForStatus && deps.signal?.aborted) return { start: false, reason: 'run cancelled' };
   const ctx = { ...runtimeContext(job, job.env, results, deps, plan), status };
