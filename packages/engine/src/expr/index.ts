@@ -9,6 +9,7 @@ export { renderTemplate, evaluateTemplate } from './render-template.js';
 export { evaluateCondition, parseCondition } from './evaluate-condition.js';
 export { referencedContexts } from './referenced-contexts.js';
 export { collectReferences, type ExprReference, type ExprReferences } from './collect-references.js';
+export { callsStatusFunction } from './calls-status-function.js';
 export { isTruthy } from './is-truthy.js';
 export { stringifyValue } from './stringify-value.js';
 export { suggestName, didYouMean } from './suggest-name.js';

@@ -1,12 +1,11 @@
-import { evaluateExpression, findTemplateExpressions, referencedContexts } from '../expr/index.js';
+import { callsStatusFunction, evaluateExpression, findTemplateExpressions, referencedContexts } from '../expr/index.js';
 import type { ExprContext } from '../expr/index.js';
 
 /** Contexts known when planning; anything else (jobs, secrets) waits for run time. */
 export const staticContexts: ReadonlySet<string> = new Set(['git', 'env', 'matrix', 'run']);
-const statusFunction = /\b(always|success|failure|cancelled)\s*\(/;
 
 export function isStatic(expression: string): boolean {
-  if (statusFunction.test(expression)) return false;
+  if (callsStatusFunction(expression)) return false;
   return [...referencedContexts(expression)].every((name) => staticContexts.has(name));
 }
 
@@ -30,7 +29,8 @@ export function renderStatic(text: string, ctx: ExprContext): string {
 export function stringify(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (typeof value === 'string') return value;
+  return typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' ? String(value) : '';
 }
 
 /** Strips a `${{ }}` wrapper around a whole condition. */

@@ -1,6 +1,6 @@
 import { systemClock } from '../clock.js';
 import { isEngineError } from '../errors.js';
-import { evaluateCondition } from '../expr/index.js';
+import { callsStatusFunction, evaluateCondition } from '../expr/index.js';
 import type { JobRun, Plan } from '../plan/plan-types.js';
 import type { RunStatus } from './events.js';
 import { executeJob } from './execute-job.js';
@@ -175,7 +175,7 @@ function decideStart(
       };
     return { start: true };
   }
-  const asksForStatus = /\b(always|failure|cancelled|success)\s*\(/.test(job.if);
+  const asksForStatus = callsStatusFunction(job.if);
   if (!asksForStatus && bad) return { start: false, reason: `needs "${bad.id}", which ${bad.status}` };
   if (!asksForStatus && deps.signal?.aborted) return { start: false, reason: 'run cancelled' };
   const ctx = { ...runtimeContext(job, job.env, results, deps, plan), status };

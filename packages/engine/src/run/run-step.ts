@@ -1,7 +1,7 @@
 import { isEngineError } from '../errors.js';
 import type { ExecStep, StepResult } from '../exec/executor.js';
 import { formatBytes } from '../exec/format-bytes.js';
-import { evaluateCondition } from '../expr/index.js';
+import { callsStatusFunction, evaluateCondition } from '../expr/index.js';
 import type { ExprContext } from '../expr/index.js';
 import type { PlannedStep } from '../plan/plan-types.js';
 import type { JobStatus } from './events.js';
@@ -183,7 +183,7 @@ export function shouldRunStep(
   ctx: ExprContext & { status: string },
 ): { run: true } | { run: false; reason: string } {
   const condition = step.if;
-  const asksForStatus = condition !== undefined && /\b(always|failure|cancelled|success)\s*\(/.test(condition);
+  const asksForStatus = condition !== undefined && callsStatusFunction(condition);
   if (!asksForStatus && ctx.status !== 'success')
     return { run: false, reason: ctx.status === 'cancelled' ? 'run cancelled' : 'an earlier step failed' };
   if (condition === undefined) return { run: true };
