@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 
 // RFC 9110 §7.6.1 hop-by-hop fields, plus `expect` (the proxy answers 100-continue itself) and `host` (set per request).
 const hopByHop = new Set([
@@ -28,7 +28,7 @@ function connectionTokens(value: string | string[] | undefined): Set<string> {
 export function upstreamRequestHeaders(req: IncomingMessage, options: { upgrade?: boolean } = {}): OutgoingHttpHeaders {
   const named = connectionTokens(req.headers.connection);
   const headers: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(req.headers as IncomingHttpHeaders)) {
+  for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined || hopByHop.has(name) || named.has(name)) continue;
     headers[name] = value;
   }

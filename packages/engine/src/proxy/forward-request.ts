@@ -4,7 +4,7 @@ import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers
 import type { AttemptOutcome } from './pool-counters.js';
 import type { PoolName } from './proxy-types.js';
 import { ReplayableBody } from './replayable-body.js';
-import type { ServiceRouter } from './service-router.js';
+import type { RoutedService } from './routed-service.js';
 import type { InFlightRequest, UpstreamBackend } from './upstream-backend.js';
 
 /** Methods a request may be sent twice with (RFC 9110 §9.2.2). */
@@ -25,7 +25,7 @@ type AbortReason = 'timeout' | 'cut' | 'client';
  * byte from the upstream for upstreamTimeoutMs ⇒ 504. No backend ⇒ 503. A failure after the response has
  * started cuts the client's connection (its status can no longer change). Every attempt is counted in its pool.
  */
-export function forwardRequest(service: ServiceRouter, req: IncomingMessage, res: ServerResponse): void {
+export function forwardRequest(service: RoutedService, req: IncomingMessage, res: ServerResponse): void {
   const receivedAt = performance.now();
   const retryable = idempotentMethods.has(req.method ?? 'GET');
   const body = new ReplayableBody(req, retryable ? replayLimitBytes : 0);
@@ -39,7 +39,7 @@ export function forwardRequest(service: ServiceRouter, req: IncomingMessage, res
   const first = service.pick(req);
   if (first === undefined) {
     service.counters.unrouted.record({ kind: 'response', status: 503, ms: performance.now() - receivedAt });
-    reply(res, 503, `no backend available for service "${service.name}"`, { 'Retry-After': '1' });
+    reply(service, res, 503, `no backend available for service "${service.name}"`, { 'Retry-After': '1' });
     return;
   }
   attempt(first);
@@ -94,6 +94,7 @@ export function forwardRequest(service: ServiceRouter, req: IncomingMessage, res
       if (reason === 'timeout') {
         settle({ kind: 'timeout', ms });
         return reply(
+          service,
           res,
           504,
           `backend "${backend.id}" sent nothing for ${service.config.upstreamTimeoutMs} ms`,
@@ -103,6 +104,7 @@ export function forwardRequest(service: ServiceRouter, req: IncomingMessage, res
       if (reason === 'cut') {
         settle({ kind: 'cut', ms });
         return reply(
+          service,
           res,
           502,
           `request cut: backend "${backend.id}" was drained and its drain timeout passed`,
@@ -124,6 +126,7 @@ export function forwardRequest(service: ServiceRouter, req: IncomingMessage, res
         }
       }
       reply(
+        service,
         res,
         502,
         `backend "${backend.id}" failed: ${code}${error?.message ? ` (${error.message})` : ''}`,
@@ -146,6 +149,7 @@ export function forwardRequest(service: ServiceRouter, req: IncomingMessage, res
         settle({ kind: 'response', status: 502, ms: performance.now() - startedAt });
         upstreamRes.destroy();
         return reply(
+          service,
           res,
           502,
           `backend "${backend.id}" sent a response Node cannot relay: ${(error as Error).message}`,
@@ -165,8 +169,15 @@ export function forwardRequest(service: ServiceRouter, req: IncomingMessage, res
   }
 }
 
-/** A response of the proxy's own: short plain text. Cuts the connection if a response had already started. */
-function reply(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+/** A response of the proxy's own: short plain text, logged. Cuts the connection if a response had already started. */
+function reply(
+  service: RoutedService,
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
+  service.logFailure(status, headers['X-Ferry-Backend'], text);
   if (res.headersSent) return void res.destroy();
   if (res.destroyed) return;
   const payload = `${text}\n`;

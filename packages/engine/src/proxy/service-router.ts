@@ -5,6 +5,7 @@ import { AdminError } from './admin-error.js';
 import { readCookie } from './forward-headers.js';
 import { forwardRequest } from './forward-request.js';
 import { PoolCounters } from './pool-counters.js';
+import type { RoutedService, ServiceCounters } from './routed-service.js';
 import type { BackendConfig, DrainResult, PoolName, ServiceConfig, ServiceStats, ServiceView } from './proxy-types.js';
 import { poolNames } from './proxy-types.js';
 import { BackendSelector } from './select-backend.js';
@@ -16,13 +17,6 @@ export interface RouterDeps {
   log: (line: string) => void;
 }
 
-/** Per pool: upstream attempts; `unrouted`: requests answered 503 for want of a backend; `retries`: second attempts. */
-export interface ServiceCounters {
-  pools: Record<PoolName, PoolCounters>;
-  unrouted: PoolCounters;
-  retries: number;
-}
-
 /** Idle client connections are kept this long (Node announces it in Keep-Alive: timeout=…). */
 const clientKeepAliveMs = 30_000;
 const rebindEveryMs = 1000;
@@ -31,7 +25,7 @@ const rebindEveryMs = 1000;
  * One service: its public listener on 127.0.0.1, its backends in two pools, the routing state and counters.
  * Mutations are synchronous (one event loop), so a request sees either the old or the new routing table.
  */
-export class ServiceRouter {
+export class ServiceRouter implements RoutedService {
   readonly selector: BackendSelector;
   readonly counters: ServiceCounters;
   private readonly backends: UpstreamBackend[] = [];
@@ -103,6 +97,10 @@ export class ServiceRouter {
     const sticky = this.config.sticky;
     const stickyKey = sticky && options.pool === undefined ? readCookie(req.headers.cookie, sticky.cookie) : undefined;
     return this.selector.select(this.backends, { ...options, stickyKey });
+  }
+
+  logFailure(status: number, backend: string | undefined, reason: string): void {
+    this.deps.log(`service ${this.name}: answered ${status} (backend ${backend ?? '-'}): ${reason}`);
   }
 
   /** Admits a backend at once; admitting the same id and address again is a no-op (a new pool moves it). */

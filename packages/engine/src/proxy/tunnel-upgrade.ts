@@ -2,19 +2,26 @@ import { request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { clientResponseHeaders, upstreamRequestHeaders } from './forward-headers.js';
-import type { ServiceRouter } from './service-router.js';
+import type { RoutedService } from './routed-service.js';
 
 /**
  * Proxies an Upgrade request (WebSocket): on 101 the two sockets are piped both ways and the backend tracks the
  * connection, which is closed when the backend starts draining (kamal-proxy does the same: a long-lived
  * connection cannot be drained). Any other answer is relayed and the connection closed.
  */
-export function tunnelUpgrade(service: ServiceRouter, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+export function tunnelUpgrade(service: RoutedService, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   socket.on('error', () => socket.destroy());
   const backend = service.pick(req);
   if (backend === undefined) {
     service.counters.unrouted.record({ kind: 'response', status: 503, ms: 0 });
-    return rawReply(socket, 503, 'Service Unavailable', `no backend available for service "${service.name}"`);
+    return rawReply(
+      service,
+      socket,
+      503,
+      'Service Unavailable',
+      `no backend available for service "${service.name}"`,
+      undefined,
+    );
   }
   const pool = backend.pool;
   const startedAt = performance.now();
@@ -80,10 +87,24 @@ export function tunnelUpgrade(service: ServiceRouter, req: IncomingMessage, sock
   upstream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'ETIMEDOUT') {
       service.counters.pools[pool].record({ kind: 'timeout', ms: performance.now() - startedAt });
-      return rawReply(socket, 504, 'Gateway Timeout', `backend "${backend.id}" did not answer the upgrade`);
+      return rawReply(
+        service,
+        socket,
+        504,
+        'Gateway Timeout',
+        `backend "${backend.id}" did not answer the upgrade`,
+        backend.id,
+      );
     }
     service.counters.pools[pool].record({ kind: 'connection-error' });
-    rawReply(socket, 502, 'Bad Gateway', `backend "${backend.id}" failed: ${error.code ?? error.message}`);
+    rawReply(
+      service,
+      socket,
+      502,
+      'Bad Gateway',
+      `backend "${backend.id}" failed: ${error.code ?? error.message}`,
+      backend.id,
+    );
   });
   upstream.end();
 }
@@ -94,7 +115,15 @@ function responseHead(status: number, message: string, rawHeaders: readonly stri
   return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
-function rawReply(socket: Duplex, status: number, message: string, text: string): void {
+function rawReply(
+  service: RoutedService,
+  socket: Duplex,
+  status: number,
+  message: string,
+  text: string,
+  backend: string | undefined,
+): void {
+  service.logFailure(status, backend, text);
   if (socket.destroyed || !socket.writable) return;
   const body = `${text}\n`;
   socket.end(

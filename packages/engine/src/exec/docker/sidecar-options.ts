@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode';
 import type { SidecarSpec } from '../../pipeline/pipeline-schema.js';
-import { parseDuration } from '../../pipeline/parse-duration.js';
+import type { HealthPolicy } from '../../plan/health-policy.js';
+import { resolveHealthPolicy, sidecarHealthDefaults, toDockerHealthcheck } from '../../plan/health-policy.js';
 
 /** Probes that need only a POSIX shell plus whichever of nc, wget, curl or bash the image has. */
 export function tcpProbe(port: number): string {
@@ -18,37 +19,29 @@ export interface SidecarHealth {
   healthcheck?: Dockerode.HealthConfig;
   /** How long to wait for healthy before giving up. */
   deadlineMs: number;
+  /** The resolved policy (`healthy` consecutive passes are counted from Health.Log by the waiter). */
+  policy: HealthPolicy;
 }
 
-const ns = 1_000_000;
-
 /**
- * The sidecar's `health` as a Docker HEALTHCHECK run inside the sidecar: `cmd` as a shell command, `tcp: port`
- * or `http: path` (port 80) as probes. Defaults suit a service starting in a CI job: probe every 500 ms,
- * each probe up to 3 s, and give up after 60 s (or `retries`/`unhealthy` failures past the start period).
+ * The sidecar's `health` as a Docker HEALTHCHECK run inside the sidecar, through the one health policy
+ * (plan/health-policy.ts): `cmd` as a shell command, `tcp: port` or `http: path` (port 80) as probes. Defaults
+ * suit a service starting in a CI job: probe every 500 ms, each probe up to 3 s, and give up after 60 s (or
+ * `unhealthy` failures past the start period).
  */
 export function sidecarHealth(health: SidecarSpec['health']): SidecarHealth {
-  const interval = health?.interval !== undefined ? parseDuration(health.interval) : 500;
-  const timeout = health?.timeout !== undefined ? parseDuration(health.timeout) : 3000;
-  const startPeriod = health?.startPeriod !== undefined ? parseDuration(health.startPeriod) : 0;
-  const retries = health?.unhealthy ?? health?.retries ?? 120;
-  let test: string | undefined;
-  if (health?.cmd) test = health.cmd;
-  else if (typeof health?.tcp === 'number') test = tcpProbe(health.tcp);
-  else if (health?.http !== undefined)
-    test = typeof health.http === 'string' ? httpProbe(80, health.http) : httpProbe(80, health.http.path);
-  const deadlineMs = Math.min(startPeriod + retries * (interval + timeout), 10 * 60_000) || 60_000;
-  if (!test) return { deadlineMs: 60_000 };
-  return {
-    healthcheck: {
-      Test: ['CMD-SHELL', test],
-      Interval: interval * ns,
-      Timeout: timeout * ns,
-      Retries: retries,
-      StartPeriod: startPeriod * ns,
-    },
-    deadlineMs: Math.max(deadlineMs, 1000),
-  };
+  const policy = resolveHealthPolicy(health, sidecarHealthDefaults);
+  const healthcheck = toDockerHealthcheck(policy, (probe) =>
+    probe.kind === 'cmd'
+      ? probe.command
+      : probe.kind === 'tcp'
+        ? tcpProbe(probe.port ?? 80)
+        : httpProbe(probe.port ?? 80, probe.path),
+  );
+  if (!healthcheck) return { deadlineMs: 60_000, policy };
+  const deadlineMs =
+    Math.min(policy.startPeriodMs + policy.unhealthy * (policy.intervalMs + policy.timeoutMs), 10 * 60_000) || 60_000;
+  return { healthcheck, deadlineMs: Math.max(deadlineMs, 1000), policy };
 }
 
 export interface SidecarOptionsInput {

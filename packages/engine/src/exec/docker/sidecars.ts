@@ -6,12 +6,15 @@ import type { ExecIO } from '../executor.js';
 import { ensureImage } from './ensure-image.js';
 import { buildSidecarOptions, sidecarHealth } from './sidecar-options.js';
 import { demuxLogs } from './demux-logs.js';
+import type { HealthPolicy } from '../../plan/health-policy.js';
+import { healthyInLog } from '../../plan/health-policy.js';
 
 export interface StartedSidecar {
   alias: string;
   image: string;
   id: string;
   deadlineMs: number;
+  policy?: HealthPolicy;
 }
 
 /** Creates and starts one sidecar; `onCreated` gets its id before start so a failure can still remove it. */
@@ -27,7 +30,8 @@ export async function startSidecar(
   const container = await docker.createContainer(buildSidecarOptions(spec, { ...input, alias }));
   onCreated(container.id);
   await container.start();
-  return { alias, image: spec.image, id: container.id, deadlineMs: sidecarHealth(spec.health).deadlineMs };
+  const health = sidecarHealth(spec.health);
+  return { alias, image: spec.image, id: container.id, deadlineMs: health.deadlineMs, policy: health.policy };
 }
 
 /**
@@ -45,7 +49,14 @@ export async function waitForSidecar(
   for (;;) {
     const state = (await container.inspect()).State;
     const health = state.Health?.Status;
-    if (state.Running && (health === undefined || health === 'healthy')) return;
+    if (state.Running && health === undefined) return;
+    // `healthy: N` means N consecutive passes here too (Docker itself turns healthy after one).
+    if (
+      state.Running &&
+      health === 'healthy' &&
+      (!sidecar.policy || healthyInLog(sidecar.policy, state.Health?.Log ?? []))
+    )
+      return;
     let problem: string | undefined;
     if (!state.Running) problem = `exited with code ${state.ExitCode}`;
     else if (health === 'unhealthy')
