@@ -382,3 +382,17 @@ describe('handleDelivery: a repository with its own secret', () => {
     expect(queued[0]?.request.repo).toBe('file:///srv/shop');
   });
 });
+
+describe('handleDelivery: ref names', () => {
+  it.each(['refs/heads/../../x', 'refs/heads/-x', 'refs/heads/a..b', 'refs/heads/x$(id)', 'refs/heads/x\ny'])(
+    'answers 400 for %j and queues nothing',
+    async (ref) => {
+      const { post, queued } = setup(jobs);
+      const delivery = deliveryOf('github', 'push', githubPush({ ref, sha }), 'gh-secret');
+      const answer = await post('github', delivery.headers, delivery.body);
+      expect(answer).toMatchObject({ statusCode: 400, body: { error: 'WEBHOOK_MALFORMED' } });
+      expect(answer.summary).not.toContain('\n');
+      expect(queued).toHaveLength(0);
+    },
+  );
+});

@@ -4,6 +4,7 @@ import { isRunnerError } from '../errors.js';
 import type { EnqueueResult } from '../queue/enqueue-run.js';
 import type { RunRequestInput } from '../queue/run-request.js';
 import { checkCloneUrl } from './check-clone-url.js';
+import { checkRefName } from './check-ref-name.js';
 import type { ForgeAdapter } from './forge-adapters.js';
 import { matchTriggers, needsPaths } from './match-triggers.js';
 import type { PipelineSource } from './pipeline-source.js';
@@ -128,7 +129,11 @@ export async function handleDelivery(
       );
   }
   const trigger: Trigger = { ...parsed.trigger, cloneUrl: repository?.clone ?? parsed.trigger.cloneUrl };
-  const where = `${about} ${trigger.ref}@${trigger.sha.slice(0, 12)}`;
+  const badRef = [trigger.ref, trigger.branch !== undefined ? `refs/heads/${trigger.branch}` : undefined]
+    .map((ref) => (ref === undefined ? undefined : checkRefName(ref)))
+    .find((problem) => problem !== undefined);
+  if (badRef !== undefined) return fail(400, 'WEBHOOK_MALFORMED', badRef, 'malformed', about);
+  const where = `${about} ${printable(trigger.ref)}@${trigger.sha.slice(0, 12)}`;
   if (trigger.cloneUrl === '')
     return fail(
       400,
