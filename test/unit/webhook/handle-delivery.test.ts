@@ -348,3 +348,51 @@ describe('handleDelivery', () => {
     expect(JSON.stringify(answers)).not.toContain('sup3r-s3cret-value');
   });
 });
+
+describe('handleDelivery: a repository with its own secret', () => {
+  const settings = {
+    defaultSecrets: { github: 'default-secret' },
+    repositories: [{ forge: 'github' as const, name: 'acme/shop', secret: 'own-secret', clone: 'file:///srv/shop' }],
+  };
+
+  it.each([
+    ['acme/shop.git', undefined],
+    ['Acme/Shop/', undefined],
+    ['https://github.com/acme/shop.git', undefined],
+    ['other/repo', 'https://github.com/acme/shop.git'],
+    ['other/repo', 'file:///srv/shop'],
+  ])('never takes the default secret for it, named %s (clone URL %s)', async (repo, cloneUrl) => {
+    const { post, queued } = setup(jobs, settings);
+    const payload = githubPush({ ref: 'refs/heads/main', sha, repo, ...(cloneUrl ? { cloneUrl } : {}) });
+    const delivery = deliveryOf('github', 'push', payload, 'default-secret');
+    const answer = await post('github', delivery.headers, delivery.body);
+    expect(answer).toMatchObject({ statusCode: 401, body: { error: 'WEBHOOK_UNAUTHORIZED' } });
+    expect(queued).toHaveLength(0);
+  });
+
+  it('takes its own secret whichever way the name is spelt', async () => {
+    const { post, queued } = setup(jobs, settings);
+    const delivery = deliveryOf(
+      'github',
+      'push',
+      githubPush({ ref: 'refs/heads/main', sha, repo: 'ACME/shop.git' }),
+      'own-secret',
+    );
+    expect((await post('github', delivery.headers, delivery.body)).statusCode).toBe(202);
+    expect(queued[0]?.request.repo).toBe('file:///srv/shop');
+  });
+});
+
+describe('handleDelivery: ref names', () => {
+  it.each(['refs/heads/../../x', 'refs/heads/-x', 'refs/heads/a..b', 'refs/heads/x$(id)', 'refs/heads/x\ny'])(
+    'answers 400 for %j and queues nothing',
+    async (ref) => {
+      const { post, queued } = setup(jobs);
+      const delivery = deliveryOf('github', 'push', githubPush({ ref, sha }), 'gh-secret');
+      const answer = await post('github', delivery.headers, delivery.body);
+      expect(answer).toMatchObject({ statusCode: 400, body: { error: 'WEBHOOK_MALFORMED' } });
+      expect(answer.summary).not.toContain('\n');
+      expect(queued).toHaveLength(0);
+    },
+  );
+});

@@ -5,11 +5,12 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { EnqueueResult } from '../queue/enqueue-run.js';
 import type { RunRequestInput } from '../queue/run-request.js';
 import { checkCloneUrl } from './check-clone-url.js';
+import { checkRefName } from './check-ref-name.js';
 import type { ForgeAdapter } from './forge-adapters.js';
 import { matchTriggers, needsPaths } from './match-triggers.js';
 import type { PipelineSource } from './pipeline-source.js';
 import type { Trigger } from './trigger.js';
-import { findRepository, type WebhookSettings } from './webhook-settings.js';
+import { findRepository, findRepositoryByCloneUrl, type WebhookSettings } from './webhook-settings.js';
 
 /** How a delivery ended, for metrics and the log: one value per delivery. */
 export type DeliveryOutcome =
@@ -110,8 +111,29 @@ export async function handleDelivery(
       break;
   }
 
+  // The payload names its repository twice more (its parsed name, its clone URL): each must be the entry whose
+  // secret was checked, or a delivery signed with the default secret could run a repository that has its own.
+  for (const other of [
+    findRepository(deps.settings, forge, parsed.trigger.repo),
+    parsed.trigger.cloneUrl === ''
+      ? undefined
+      : findRepositoryByCloneUrl(deps.settings, forge, parsed.trigger.cloneUrl),
+  ]) {
+    if (other !== undefined && other !== repository)
+      return fail(
+        401,
+        'WEBHOOK_UNAUTHORIZED',
+        `the payload names repository "${shownRepo}" but also "${printable(other.name)}", which is configured apart: not accepted`,
+        'unauthorized',
+        about,
+      );
+  }
   const trigger: Trigger = { ...parsed.trigger, cloneUrl: repository?.clone ?? parsed.trigger.cloneUrl };
-  const where = `${about} ${trigger.ref}@${trigger.sha.slice(0, 12)}`;
+  const badRef = [trigger.ref, trigger.branch !== undefined ? `refs/heads/${trigger.branch}` : undefined]
+    .map((ref) => (ref === undefined ? undefined : checkRefName(ref)))
+    .find((problem) => problem !== undefined);
+  if (badRef !== undefined) return fail(400, 'WEBHOOK_MALFORMED', badRef, 'malformed', about);
+  const where = `${about} ${printable(trigger.ref)}@${trigger.sha.slice(0, 12)}`;
   if (trigger.cloneUrl === '')
     return fail(
       400,

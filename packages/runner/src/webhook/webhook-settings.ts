@@ -25,16 +25,48 @@ export interface WebhookSettings {
   labels: string[];
 }
 
-/** The repository entry for a delivery: one for this forge first, then one for any forge. */
+/**
+ * The name a repository is matched by: lowercase, without surrounding slashes, a `.git` suffix, or the scheme and
+ * host of a URL (`https://github.com/Acme/Shop.git/`, `git@github.com:acme/shop.git` and `acme/shop` are one name).
+ * Whoever sent a delivery chose its spelling, so every spelling of a configured repository must find it.
+ */
+export function normalizeRepoName(name: string): string {
+  let text = name.trim().toLowerCase();
+  const url = /^[a-z][a-z0-9+.-]*:\/\/[^/]*\/(.*)$/.exec(text) ?? /^[^/@\s]+@[^:/\s]+:(.*)$/.exec(text);
+  if (url) text = url[1] ?? '';
+  for (let before = ''; before !== text;) {
+    before = text;
+    text = text.replace(/^\/+|\/+$/g, '').replace(/\.git$/, '');
+  }
+  return text;
+}
+
+/** The repository entry for a delivery: one for this forge first, then one for any forge (names normalised). */
 export function findRepository(
   settings: WebhookSettings,
   forge: Forge,
   name: string | undefined,
 ): RepositorySettings | undefined {
   if (name === undefined) return undefined;
-  const wanted = name.toLowerCase();
-  const named = settings.repositories.filter((repository) => repository.name.toLowerCase() === wanted);
+  const wanted = normalizeRepoName(name);
+  const named = settings.repositories.filter((repository) => normalizeRepoName(repository.name) === wanted);
   return (
     named.find((repository) => repository.forge === forge) ?? named.find((repository) => repository.forge === undefined)
   );
+}
+
+/** The repository entry a clone URL points at: its configured `clone`, or a URL whose path is its name. */
+export function findRepositoryByCloneUrl(
+  settings: WebhookSettings,
+  forge: Forge,
+  url: string,
+): RepositorySettings | undefined {
+  const wanted = normalizeRepoName(url);
+  const cloned = settings.repositories.filter(
+    (repository) =>
+      (repository.forge === undefined || repository.forge === forge) &&
+      repository.clone !== undefined &&
+      normalizeRepoName(repository.clone) === wanted,
+  );
+  return cloned.find((repository) => repository.forge === forge) ?? cloned[0] ?? findRepository(settings, forge, url);
 }
