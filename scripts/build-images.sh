@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Builds the local base images Ferry's tests and demo run on, since no registry can be pulled from:
 #   ferry/busybox:1  a root file system of /bin/busybox and its applet links
-#   ferry/node:20    the same plus the host's node binary and the shared libraries ldd lists
+#   ferry/node:20    the same plus the host's node binary, the shared libraries ldd lists, and the host's npm
 # Each image is labelled with a hash of its inputs and rebuilt only when that hash changes.
 set -euo pipefail
 log() { printf '[images] %s\n' "$*"; }
 
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 NODE_BIN=$(readlink -f "$(command -v node)")
+# npm's package directory (…/node_modules/npm), so that Node jobs can run `npm ci`; empty when npm is missing.
+NPM_DIR=$(dirname "$(dirname "$(readlink -f "$(command -v npm 2>/dev/null || echo /nonexistent/bin/npm)")")")
+[ -f "$NPM_DIR/package.json" ] || NPM_DIR=
 
 current_hash() { docker image inspect --format '{{ index .Config.Labels "ferry.inputs" }}' "$1" 2>/dev/null || true; }
 
@@ -48,7 +51,7 @@ else
   log "ferry/busybox:1 is up to date"
 fi
 
-node_hash="v1-$(cat "$BUSYBOX" "$NODE_BIN" | sha256sum | cut -c1-16)"
+node_hash="v2-$(cat "$BUSYBOX" "$NODE_BIN" ${NPM_DIR:+"$NPM_DIR/package.json"} | sha256sum | cut -c1-16)"
 if [ "$(current_hash ferry/node:20)" != "$node_hash" ]; then
   root="$tmp/node"
   make_busybox_root "$root"
@@ -59,6 +62,12 @@ if [ "$(current_hash ferry/node:20)" != "$node_hash" ]; then
     mkdir -p "$root$(dirname "$lib")"
     cp -L "$lib" "$root$lib"
   done
+  if [ -n "$NPM_DIR" ]; then
+    mkdir -p "$root/usr/local/lib/node_modules"
+    cp -r "$NPM_DIR" "$root/usr/local/lib/node_modules/npm"
+    ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
+    ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+  fi
   import_root "$root" ferry/node:20 "$node_hash" node
 else
   log "ferry/node:20 is up to date"

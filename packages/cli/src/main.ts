@@ -15,6 +15,7 @@ import {
   statusCommand,
 } from './commands/deploy.js';
 import { gcCommand } from './commands/gc.js';
+import { initCommand, type InitOptions } from './commands/init.js';
 import { proxyCommand } from './commands/proxy.js';
 import { planCommand, validateCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
@@ -67,6 +68,15 @@ async function main(argv: string[]): Promise<number> {
   ).action(async (file: string | undefined, options) => {
     exitCode = await runCommand(io, getDocker(), file, { ...options, workspace: workspace() });
   });
+
+  program
+    .command('init')
+    .description('write a starter ferry.yml for this repository from what is in it (Node, Go, Python, Dockerfile)')
+    .option('-f, --force', 'overwrite an existing pipeline file')
+    .option('--stdout', 'print the starter pipeline instead of writing it')
+    .action((options: InitOptions) => {
+      exitCode = initCommand(io, options);
+    });
 
   program
     .command('plan [file]')
