@@ -5,7 +5,8 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../../packages/engine/src/errors.js';
 import { ensureProxy } from '../../packages/engine/src/proxy/ensure-proxy.js';
-import { isProcessAlive, readProxyInfo } from '../../packages/engine/src/proxy/state-dir.js';
+import { isProcessAlive } from '../../packages/engine/src/process/is-process-alive.js';
+import { readProxyInfo } from '../../packages/engine/src/proxy/state-dir.js';
 import { send, startBackend } from '../helpers/proxy-backends.js';
 import type { TestBackend } from '../helpers/proxy-backends.js';
 

@@ -1,7 +1,7 @@
 import type { Replica, ResolvedService, Revision } from './deploy-types.js';
 import { ReplicaWatch } from './health/watch-replica.js';
-import type { RolloutDeps, RolloutResult } from './roll-out.js';
-import { indent } from './roll-out.js';
+import type { RolloutDeps, RolloutResult } from './rollout-types.js';
+import { indentText } from './indent-text.js';
 
 export interface RollBackInput {
   service: ResolvedService;
@@ -183,6 +183,6 @@ export async function rollBack(input: RollBackInput): Promise<RolloutResult> {
     revision: previousRevision.number,
     message,
   });
-  deps.log(`${service.name}: ${message}${logs ? `\n${indent(logs)}` : ''}`);
+  deps.log(`${service.name}: ${message}${logs ? `\n${indentText(logs)}` : ''}`);
   return { status: 'rolled-back', revision: previousRevision.number, message: logs ? `${message}\n${logs}` : message };
 }

@@ -1,6 +1,6 @@
 import type { Replica, ResolvedService } from './deploy-types.js';
 import { ReplicaWatch } from './health/watch-replica.js';
-import type { RolloutDeps, RolloutResult } from './roll-out.js';
+import type { RolloutDeps, RolloutResult } from './rollout-types.js';
 import { analyzeCanary } from './strategies/analyze-canary.js';
 import type { CanaryRouter } from './traffic-router.js';
 

@@ -1,40 +1,16 @@
-import type { Clock } from '../clock.js';
-import type { RunEventBody } from '../run/events.js';
 import type { Replica, ResolvedService, Revision } from './deploy-types.js';
 import { ReplicaWatch } from './health/watch-replica.js';
-import type { Provider } from './provider.js';
 import { rollBack } from './roll-back.js';
-import type { DeployJournal, ServiceState } from './state/service-state.js';
+import { indentText } from './indent-text.js';
+import { keepHistory } from './keep-history.js';
+import type { NewReplica, RolloutDeps, RolloutResult } from './rollout-types.js';
+import type { DeployJournal } from './state/service-state.js';
 import { resolveRollingBounds } from './strategies/rolling-bounds.js';
 import { nextRollingStep } from './strategies/rolling-step.js';
-import type { TrafficRouter } from './traffic-router.js';
 import { isCanaryRouter } from './traffic-router.js';
 import { runCanary } from './roll-out-canary.js';
 
-export interface RolloutDeps {
-  provider: Provider;
-  router: TrafficRouter;
-  state: ServiceState;
-  clock: Clock;
-  deployId: string;
-  /** The job the events belong to. */
-  job: string;
-  log(line: string): void;
-  emit(body: RunEventBody): void;
-}
-
-export interface RolloutResult {
-  status: 'deployed' | 'unchanged' | 'rolled-back' | 'failed' | 'paused';
-  revision?: number;
-  message: string;
-}
-
-/** A new replica the rollout started (or found, when resuming), with its health. */
-export interface NewReplica {
-  replica: Replica;
-  watch: ReplicaWatch;
-  admittedAt?: number;
-}
+export type { NewReplica, RolloutDeps, RolloutResult } from './rollout-types.js';
 
 /**
  * Rolls `service` out to its current spec, health-gated (see strategies/rolling-step.ts for the arithmetic):
@@ -187,7 +163,7 @@ async function rollOutLocked(
       if (health.phase === 'failed') {
         watches.splice(watches.indexOf(item), 1);
         const logs = await provider.logs(item.replica, 10);
-        const reason = `replica ${item.replica.name} failed: ${health.check}: ${health.output}${logs ? `\n  last log lines:\n${indent(logs)}` : ''}`;
+        const reason = `replica ${item.replica.name} failed: ${health.check}: ${health.output}${logs ? `\n  last log lines:\n${indentText(logs)}` : ''}`;
         failures.push(reason);
         deps.emit({
           type: 'deploy.replica',
@@ -343,22 +319,4 @@ async function rollOutLocked(
   });
   deps.log(`${service.name}: ${message}`);
   return { status: 'deployed', revision: target, message };
-}
-
-/** The newest `limit` revisions, always including the active one. */
-export function keepHistory(revisions: Revision[], active: number, limit: number): Revision[] {
-  const sorted = [...revisions].sort((a, b) => b.createdAt - a.createdAt || b.number - a.number);
-  const kept = sorted.slice(0, limit);
-  if (!kept.some((r) => r.number === active)) {
-    const current = sorted.find((r) => r.number === active);
-    if (current) kept.splice(kept.length - 1, 1, current);
-  }
-  return kept.sort((a, b) => a.number - b.number);
-}
-
-export function indent(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => `    ${line}`)
-    .join('\n');
 }

@@ -3,6 +3,7 @@ import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:f
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EngineError } from '../errors.js';
+import { isProcessAlive } from '../process/is-process-alive.js';
 
 /** Files of a proxy's state directory. */
 export function proxyPaths(stateDir: string) {
@@ -75,15 +76,6 @@ export function readProxyInfo(stateDir: string): ProxyInfo | undefined {
       : undefined;
   } catch {
     return undefined;
-  }
-}
-
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -14,6 +14,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EngineError } from '../../errors.js';
 import type { Revision } from '../deploy-types.js';
+import { isProcessAlive } from '../../process/is-process-alive.js';
 
 export type DeployPhase = 'idle' | 'canary' | 'rolling' | 'monitoring' | 'rolling-back' | 'paused';
 
@@ -117,7 +118,7 @@ export class ServiceState {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const holder = readFileSync(file, 'utf8');
         const [host, pidText] = [holder.slice(0, holder.lastIndexOf(':')), holder.slice(holder.lastIndexOf(':') + 1)];
-        if (host === hostname() && !alive(Number(pidText))) {
+        if (host === hostname() && !isProcessAlive(Number(pidText))) {
           rmSync(file, { force: true });
           continue;
         }
@@ -142,15 +143,5 @@ export class ServiceState {
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(value, null, 2));
     renameSync(tmp, file);
-  }
-}
-
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

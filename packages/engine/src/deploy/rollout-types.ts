@@ -1,0 +1,32 @@
+import type { Clock } from '../clock.js';
+import type { RunEventBody } from '../run/events.js';
+import type { Replica } from './deploy-types.js';
+import type { ReplicaWatch } from './health/watch-replica.js';
+import type { Provider } from './provider.js';
+import type { ServiceState } from './state/service-state.js';
+import type { TrafficRouter } from './traffic-router.js';
+
+export interface RolloutDeps {
+  provider: Provider;
+  router: TrafficRouter;
+  state: ServiceState;
+  clock: Clock;
+  deployId: string;
+  /** The job the events belong to. */
+  job: string;
+  log(line: string): void;
+  emit(body: RunEventBody): void;
+}
+
+export interface RolloutResult {
+  status: 'deployed' | 'unchanged' | 'rolled-back' | 'failed' | 'paused';
+  revision?: number;
+  message: string;
+}
+
+/** A new replica the rollout started (or found, when resuming), with its health. */
+export interface NewReplica {
+  replica: Replica;
+  watch: ReplicaWatch;
+  admittedAt?: number;
+}
