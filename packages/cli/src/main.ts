@@ -16,9 +16,9 @@ import {
 } from './commands/deploy.js';
 import { gcCommand } from './commands/gc.js';
 import { initCommand, type InitOptions } from './commands/init.js';
-import { proxyCommand } from './commands/proxy.js';
-import { planCommand, validateCommand } from './commands/plan.js';
-import { runCommand } from './commands/run.js';
+import { proxyCommand, type ProxyCommandOptions } from './commands/proxy.js';
+import { planCommand, validateCommand, type PlanOptions } from './commands/plan.js';
+import { runCommand, type RunOptions } from './commands/run.js';
 import { logsCommand, runsCommand } from './commands/runs.js';
 import { registerCancelCommand } from './commands/cancel.js';
 import { registerEnqueueCommand } from './commands/enqueue.js';
@@ -26,6 +26,13 @@ import { queueRunsCommand } from './commands/queue-runs.js';
 import { registerRunnerCommand } from './commands/runner.js';
 import { registerRunnersCommand } from './commands/runners.js';
 import { registerServeCommand } from './commands/serve.js';
+
+/** What commander parses for `run` and `deploy` (the workspace is added from the CLI's cwd). */
+type RunCommandOptions = Omit<RunOptions, 'workspace' | 'deployOnly'>;
+/** `--state-dir`, shared by the deploy-state commands. */
+interface StateDirOptions {
+  stateDir?: string;
+}
 
 /** Composition root: the only place that reads process.env and creates the Docker client. */
 async function main(argv: string[]): Promise<number> {
@@ -65,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
       .command('run [file]')
       .description('run a pipeline on the local Docker engine (default: ferry.yml, .ferry.yml, pipelines/ferry.yml)')
       .option('-j, --job <id>', 'run only this job and what it needs (repeatable)', collect),
-  ).action(async (file: string | undefined, options) => {
+  ).action(async (file: string | undefined, options: RunCommandOptions) => {
     exitCode = await runCommand(io, getDocker(), file, { ...options, workspace: workspace() });
   });
 
@@ -85,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--mermaid', 'as a Mermaid graph')
     .option('-j, --job <id>', 'only this job and what it needs (repeatable)', collect)
     .option('-e, --env <K=V>', 'set a pipeline env value (repeatable)', collect, [])
-    .action(async (file: string | undefined, options) => {
+    .action(async (file: string | undefined, options: Omit<PlanOptions, 'workspace'>) => {
       exitCode = await planCommand(io, file, { ...options, workspace: workspace() });
     });
 
@@ -102,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--json', 'as JSON')
     .option('--redis [url]', "list the queue's runs instead (default: $FERRY_REDIS_URL, then redis://127.0.0.1:6379)")
     .option('--limit <n>', 'with --redis: at most this many, newest first', '50')
-    .action(async (options) => {
+    .action(async (options: { json?: boolean; redis?: string | true; limit: string }) => {
       if (options.redis !== undefined)
         exitCode = await queueRunsCommand(io, {
           ...options,
@@ -134,7 +141,7 @@ async function main(argv: string[]): Promise<number> {
     .description('list the artifacts of a run, or extract them')
     .option('-x, --extract <dir>', 'extract every archive into this directory')
     .option('-j, --job <id>', "only this job's artifacts")
-    .action(async (run: string, options) => {
+    .action(async (run: string, options: { extract?: string; job?: string }) => {
       exitCode = await artifactsCommand(io, run, { ...options, workspace: workspace() });
     });
 
@@ -143,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
       .command('deploy [file]')
       .description("run the pipeline's deploy jobs (and the jobs they need): rolling updates with automatic rollback")
       .option('-s, --service <name>', 'deploy only this service (repeatable)', collect),
-  ).action(async (file: string | undefined, options) => {
+  ).action(async (file: string | undefined, options: RunCommandOptions & { service?: string[] }) => {
     exitCode = await deployCommand(io, getDocker(), file, { ...options, workspace: workspace() });
   });
 
@@ -152,7 +159,7 @@ async function main(argv: string[]): Promise<number> {
     .description('bring back an earlier revision (default: the one before the active one), health-gated')
     .option('--to <revision>', 'the revision number (see ferry history)')
     .option('--state-dir <dir>', 'deploy state (default $FERRY_STATE_DIR or ~/.ferry)')
-    .action(async (service: string, options) => {
+    .action(async (service: string, options: StateDirOptions & { to?: string }) => {
       exitCode = await rollbackCommand(io, getDocker(), service, options);
     });
 
@@ -165,7 +172,7 @@ async function main(argv: string[]): Promise<number> {
           : 'abort the canary: weight 0 at once, canary replicas removed',
       )
       .option('--state-dir <dir>', 'deploy state (default $FERRY_STATE_DIR or ~/.ferry)')
-      .action((service: string, options) => {
+      .action((service: string, options: StateDirOptions) => {
         exitCode = canaryActionCommand(io, action, service, options);
       });
   }
@@ -174,7 +181,7 @@ async function main(argv: string[]): Promise<number> {
     .command('scale <service> <replicas>')
     .description('change the replica count of the active revision, health-gated, without a new revision')
     .option('--state-dir <dir>', 'deploy state (default $FERRY_STATE_DIR or ~/.ferry)')
-    .action(async (service: string, replicas: string, options) => {
+    .action(async (service: string, replicas: string, options: StateDirOptions) => {
       exitCode = await scaleCommand(io, getDocker(), service, replicas, options);
     });
 
@@ -182,7 +189,7 @@ async function main(argv: string[]): Promise<number> {
     .command('remove <service>')
     .description('undeploy a service: out of the proxy, its replicas removed, its revisions forgotten')
     .option('--state-dir <dir>', 'deploy state (default $FERRY_STATE_DIR or ~/.ferry)')
-    .action(async (service: string, options) => {
+    .action(async (service: string, options: StateDirOptions) => {
       exitCode = await removeServiceCommand(io, getDocker(), service, options);
     });
 
@@ -191,7 +198,7 @@ async function main(argv: string[]): Promise<number> {
     .description('deployed services: replicas, revisions, what is in rotation, the last outcome')
     .option('--json', 'as JSON')
     .option('--state-dir <dir>', 'deploy state (default $FERRY_STATE_DIR or ~/.ferry)')
-    .action(async (service: string | undefined, options) => {
+    .action(async (service: string | undefined, options: StateDirOptions & { json?: boolean }) => {
       exitCode = await statusCommand(io, getDocker(), service, options);
     });
 
@@ -199,7 +206,7 @@ async function main(argv: string[]): Promise<number> {
     .command('history <service>')
     .description('the kept revisions of a service')
     .option('--state-dir <dir>', 'deploy state (default $FERRY_STATE_DIR or ~/.ferry)')
-    .action((service: string, options) => {
+    .action((service: string, options: StateDirOptions) => {
       exitCode = historyCommand(io, service, options);
     });
 
@@ -209,7 +216,7 @@ async function main(argv: string[]): Promise<number> {
     .requiredOption('--state-dir <dir>', 'its routing table, token and log')
     .option('--admin-port <port>', 'admin API port on 127.0.0.1 (0 = any free port)')
     .option('--deploy-state <dir>', 'also heal the services deployed from this state dir between deploys')
-    .action(async (options) => {
+    .action(async (options: ProxyCommandOptions) => {
       exitCode = await proxyCommand(io, options, getDocker);
     });
 
@@ -217,7 +224,7 @@ async function main(argv: string[]): Promise<number> {
     .command('gc')
     .description('remove containers, networks and volumes left by runs whose process is gone')
     .option('--all', 'remove those of every run, also live ones')
-    .action(async (options) => {
+    .action(async (options: { all?: boolean }) => {
       exitCode = await gcCommand(io, getDocker(), options);
     });
 

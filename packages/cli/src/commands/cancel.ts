@@ -50,7 +50,7 @@ export function registerCancelCommand(program: Command, cli: QueueCli): void {
     .option('--no-wait', 'do not wait for the runner to stop it')
     .option('--timeout <seconds>', 'how long to wait', '60')
     .option('--redis <url>', 'Redis of the queue')
-    .action(async (run: string, options) => {
+    .action(async (run: string, options: { redis?: string; wait: boolean; timeout: string }) => {
       cli.setExitCode(await cancelCommand(cli.io, run, options));
     });
 }

@@ -163,10 +163,10 @@ export function historyCommand(io: CliIO, name: string, options: { stateDir?: st
 }
 
 const idleRouter: TrafficRouter = {
-  ensureService: async () => undefined,
-  admit: async () => undefined,
-  drain: async () => ({ cutRequests: 0 }),
-  backends: async () => [],
+  ensureService: () => Promise.resolve(undefined),
+  admit: () => Promise.resolve(undefined),
+  drain: () => Promise.resolve({ cutRequests: 0 }),
+  backends: () => Promise.resolve([]),
 };
 
 /** `ferry promote <service>` / `ferry abort <service>`: a request the running canary picks up within ~50 ms. */

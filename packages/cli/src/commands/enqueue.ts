@@ -105,7 +105,7 @@ export function registerEnqueueCommand(program: Command, cli: QueueCli): void {
     .option('--wait', 'follow the run to its end; exit 0 on success, 1 otherwise')
     .option('--json', 'print the result as JSON (with --wait: every event as a JSON line)')
     .option('--redis <url>', 'Redis of the queue')
-    .action(async (options) => {
+    .action(async (options: EnqueueCommandOptions) => {
       cli.setExitCode(await enqueueCommand(cli.io, options));
     });
 }

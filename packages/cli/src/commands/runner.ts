@@ -218,7 +218,7 @@ export function registerRunnerCommand(program: Command, cli: QueueCli): void {
     .option('--retry-backoff <duration>', 'first retry delay after an infrastructure failure (doubles)', '5s')
     .option('--poll <duration>', 'how often an idle runner looks for runs without being woken', '1s')
     .option('--secrets-file <path>', 'dotenv file with secret values (wins over the environment)')
-    .action(async (options) => {
-      cli.setExitCode(await runnerCommand(cli.io, cli.getDocker, options));
+    .action(async (options: RunnerCommandOptions) => {
+      cli.setExitCode(await runnerCommand(cli.io, () => cli.getDocker(), options));
     });
 }

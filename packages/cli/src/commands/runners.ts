@@ -41,7 +41,7 @@ export function registerRunnersCommand(program: Command, cli: QueueCli): void {
     .description('list the live runners, their labels and current runs')
     .option('--json', 'as JSON')
     .option('--redis <url>', 'Redis of the queue')
-    .action(async (options) => {
+    .action(async (options: { redis?: string; json?: boolean }) => {
       cli.setExitCode(await runnersCommand(cli.io, options));
     });
 }

@@ -66,7 +66,7 @@ export class DeployHandler implements JobHandler {
         deployId: `${ctx.runId}-${randomBytes(2).toString('hex')}`,
         job: job.id,
         log: (line) => ctx.onLine('stdout', line),
-        emit: ctx.emit,
+        emit: (body) => ctx.emit(body),
       });
       if (result.revision !== undefined) outputs[`${name}_revision`] = String(result.revision);
       if (result.status !== 'deployed' && result.status !== 'unchanged') {
@@ -94,8 +94,8 @@ function renderSpec(spec: ServiceSpec, ctx: JobHandlerContext): ServiceSpec {
 }
 
 const noRouter: TrafficRouter = {
-  ensureService: async () => undefined,
-  admit: async () => undefined,
-  drain: async () => ({ cutRequests: 0 }),
-  backends: async () => [],
+  ensureService: () => Promise.resolve(),
+  admit: () => Promise.resolve(),
+  drain: () => Promise.resolve({ cutRequests: 0 }),
+  backends: () => Promise.resolve([]),
 };

@@ -49,8 +49,11 @@ interface FakeJob {
   ready: boolean;
 }
 
-class Exit {
-  constructor(readonly code: number) {}
+/** A scripted shell's `exit N`, thrown to unwind the command list. */
+class Exit extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
 }
 
 /**
@@ -161,33 +164,37 @@ export class FakeExecutor implements Executor {
     return result(exitCode, false, parsed.outputs);
   }
 
-  async teardown(job: JobRun): Promise<void> {
+  teardown(job: JobRun): Promise<void> {
     this.calls.push({ kind: 'teardown', job: job.id });
     this.#jobs.delete(job.id);
+    return Promise.resolve();
   }
 
-  async openRun(runId: string): Promise<void> {
+  openRun(runId: string): Promise<void> {
     this.calls.push({ kind: 'openRun', runId });
+    return Promise.resolve();
   }
 
-  async closeRun(runId: string): Promise<void> {
+  closeRun(runId: string): Promise<void> {
     this.calls.push({ kind: 'closeRun', runId });
+    return Promise.resolve();
   }
 
   /** The fake has no file system: the "archive" is a JSON list of the patterns, each taken as one matched path. */
-  async saveFiles(job: JobRun, patterns: string[], archive: string): Promise<SavedFiles> {
+  saveFiles(job: JobRun, patterns: string[], archive: string): Promise<SavedFiles> {
     this.calls.push({ kind: 'saveFiles', job: job.id, patterns });
     const text = JSON.stringify(patterns);
     writeFileSync(archive, text);
-    return { paths: [...patterns], bytes: text.length };
+    return Promise.resolve({ paths: [...patterns], bytes: text.length });
   }
 
-  async restoreFiles(job: JobRun, archive: string): Promise<void> {
+  restoreFiles(job: JobRun, archive: string): Promise<void> {
     this.calls.push({
       kind: 'restoreFiles',
       job: job.id,
       paths: JSON.parse(readFileSync(archive, 'utf8')) as string[],
     });
+    return Promise.resolve();
   }
 
   async #runCommand(command: FakeShellCommand, ctx: FakeCommandContext): Promise<number> {

@@ -57,7 +57,7 @@ export async function buildImage(
     pull: false,
     abortSignal: upload.signal,
   };
-  const output = new BuildOutput(io.onLine);
+  const output = new BuildOutput((stream, line) => io.onLine(stream, line));
   try {
     // `t` and `cachefrom` go as repeated / JSON query parameters; the typings only know single strings.
     const stream = await docker.buildImage(packed.stream, options as unknown as Dockerode.ImageBuildOptions);

@@ -29,6 +29,8 @@ export function followProgress(
       settled = true;
       signal.removeEventListener('abort', onAbort);
       if (error === undefined) resolve();
+      // An abort reason or a callback's throw is passed on as it is, so that callers recognise their own.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       else reject(error);
     };
     const splitter = new LineSplitter((line) => {

@@ -107,7 +107,7 @@ export class ImageBuilder implements JobHandler {
         labels,
         cacheFrom: build.cacheFrom,
       },
-      { onLine: ctx.onLine, signal: ctx.signal },
+      { onLine: (stream, line) => ctx.onLine(stream, line), signal: ctx.signal },
     );
     if (!built.ok) return failed(built.error);
     const { steps, cached } = built.cache;

@@ -32,8 +32,8 @@ export type PushResult = { ok: true; digest: string } | { ok: false; error: stri
 export async function pushImage(docker: Dockerode, request: PushRequest, io: PushIO): Promise<PushResult> {
   const { tag } = request;
   const repository = repositoryOf(tag.reference);
-  const output = new PushOutput(io.onLine, {
-    now: io.now,
+  const output = new PushOutput((line) => io.onLine(line), {
+    now: () => io.now(),
     ...(io.progressIntervalMs !== undefined ? { intervalMs: io.progressIntervalMs } : {}),
   });
   try {

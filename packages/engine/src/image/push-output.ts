@@ -24,7 +24,7 @@ export class PushOutput {
 
   constructor(onLine: (line: string) => void, options: PushOutputOptions) {
     this.#onLine = onLine;
-    this.#now = options.now;
+    this.#now = () => options.now();
     this.#intervalMs = options.intervalMs ?? 1000;
   }
 

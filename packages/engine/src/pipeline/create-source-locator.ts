@@ -81,7 +81,7 @@ function resolve(doc: Document, path: readonly PathSegment[]): Entry[] {
 function findPair(doc: Document, map: YAMLMap, key: string, seen: Set<Node>): Pair | undefined {
   if (seen.has(map)) return undefined;
   seen.add(map);
-  const pairs = map.items as Pair[];
+  const pairs = map.items;
   const own = pairs.find(
     (pair) => isScalar(pair.key) && typeof pair.key.value !== 'symbol' && String(pair.key.value) === key,
   );

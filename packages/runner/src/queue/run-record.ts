@@ -99,7 +99,8 @@ export function encodeRunRecord(record: Partial<RunRecord>): string[] {
     if (value === undefined) continue;
     if ((jsonFields as readonly string[]).includes(field)) pairs.push(field, JSON.stringify(value));
     else if (typeof value === 'boolean') pairs.push(field, value ? '1' : '0');
-    else pairs.push(field, String(value));
+    else
+      pairs.push(field, typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value));
   }
   return pairs;
 }

@@ -16,11 +16,11 @@ export interface ServeAppDeps {
   redis: Redis;
   queue: RunQueue;
   /** A new connection for one SSE stream (it blocks on XREAD); the stream closes it. */
-  blocking(): Redis;
+  blocking: () => Redis;
   pipelines: PipelineSource;
   metrics: ServeMetrics;
   /** One line per delivery and per API write; never secrets, tokens, headers or payloads. */
-  log(line: string): void;
+  log: (line: string) => void;
 }
 
 export interface ServeAppConfig {
@@ -97,7 +97,7 @@ export async function createServeApp(deps: ServeAppDeps, config: ServeAppConfig)
     }),
   );
 
-  await app.register(async (hooks) => {
+  await app.register((hooks) => {
     // The raw body, exactly as signed, whatever the content type: signatures are over the bytes.
     hooks.removeAllContentTypeParsers();
     hooks.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: config.bodyLimit }, (_request, body, done) =>
@@ -122,12 +122,14 @@ export async function createServeApp(deps: ServeAppDeps, config: ServeAppConfig)
         return reply.code(result.statusCode).send(result.body);
       });
     }
+    return Promise.resolve();
   });
 
   // Event streams never end by themselves while their run goes on: close() ends them, so that it can finish.
   const streams = new Set<ServerResponse>();
-  app.addHook('preClose', async () => {
+  app.addHook('preClose', () => {
     for (const stream of streams) stream.end();
+    return Promise.resolve();
   });
 
   registerRunRoutes(app, {

@@ -39,7 +39,7 @@ const mergeRequestSchema = z.object({
  * (`oldrev` set); an update of the title or labels does not run.
  */
 export function parseGitlabDelivery(event: string, payload: unknown): ParsedDelivery {
-  const kind = event === 'System Hook' ? String((payload as { object_kind?: unknown })?.object_kind ?? '') : event;
+  const kind = event === 'System Hook' ? stringField((payload as { object_kind?: unknown })?.object_kind) : event;
   switch (kind) {
     case 'Push Hook':
     case 'Tag Push Hook':
@@ -125,4 +125,8 @@ function parseMergeRequest(payload: unknown): ParsedDelivery {
       fork: mr.source_project_id !== mr.target_project_id,
     },
   };
+}
+
+function stringField(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }

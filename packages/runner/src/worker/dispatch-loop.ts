@@ -53,7 +53,7 @@ export async function runDispatchLoop(options: DispatchLoopOptions): Promise<voi
     const seen = waker.wakeups;
     let fetched: FetchedJob | undefined;
     try {
-      fetched = await fetcher.fetch(options.tokenFor);
+      fetched = await fetcher.fetch(() => options.tokenFor());
     } catch (error) {
       options.onError(error as Error);
       await waker.sleep(options.pollMs);
@@ -64,7 +64,7 @@ export async function runDispatchLoop(options: DispatchLoopOptions): Promise<voi
       continue;
     }
     if (options.isStopping()) {
-      await fetched.job.moveToWait(fetched.token).catch(options.onError);
+      await fetched.job.moveToWait(fetched.token).catch((error: Error) => options.onError(error));
       break;
     }
     const run: Promise<void> = options.take(fetched).finally(() => {

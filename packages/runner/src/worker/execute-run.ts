@@ -116,7 +116,7 @@ export async function executeRun(deps: ExecuteRunDeps, input: ExecuteRunInput): 
     const { plan, secrets, git } = prepared;
     const events = new EventStream(input.runId, deps.clock.now);
     events.setMask(createMasker(Object.values(secrets)));
-    events.subscribe(input.onEvent);
+    events.subscribe((event) => input.onEvent(event));
     events.subscribe(timeStages(plan, metrics));
     const result = await metrics.time('execute', () =>
       runPlan(plan, {

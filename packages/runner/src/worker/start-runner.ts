@@ -25,14 +25,14 @@ export interface RunnerDeps {
   /** Opens a new connection (runner role: waits out outages). Called for commands and for pub/sub; all are closed on stop. */
   connect(): Redis;
   checkout: Checkout;
-  createExecutor(runId: string): Executor;
+  createExecutor: (runId: string) => Executor;
   /** The container engine's upkeep; absent in benchmarks with a no-op executor. */
   infra?: RunnerInfraDeps;
   secrets: SecretSources;
-  isProcessAlive(pid: number): boolean;
+  isProcessAlive: (pid: number) => boolean;
   metrics?: RunnerMetrics;
   clock?: Clock;
-  log?(line: string): void;
+  log?: (line: string) => void;
   extraRunDeps?: ExtraRunDeps;
 }
 

@@ -127,9 +127,9 @@ export class DockerProvider implements Provider {
 
   async logs(replica: Replica, lines: number): Promise<string> {
     try {
-      const raw = (await this.docker
+      const raw = await this.docker
         .getContainer(replica.id)
-        .logs({ stdout: true, stderr: true, tail: lines, follow: false })) as unknown as Buffer;
+        .logs({ stdout: true, stderr: true, tail: lines, follow: false });
       return demuxLogs(raw).trimEnd();
     } catch {
       return '';

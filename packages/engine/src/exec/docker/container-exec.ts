@@ -43,7 +43,10 @@ export async function startExec(
     stream.once('close', resolve);
     stream.once('error', () => resolve());
   });
-  container.modem.demuxStream(stream, chunkSink(onStdout), chunkSink(onStderr));
+  const modem = container.modem as {
+    demuxStream(stream: NodeJS.ReadableStream, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): void;
+  };
+  modem.demuxStream(stream, chunkSink(onStdout), chunkSink(onStderr));
   return { exec, ended, detach: () => stream.destroy() };
 }
 

@@ -20,7 +20,8 @@ interface DockerApiError {
   statusCode?: number;
   code?: string;
   message?: string;
-  json?: { message?: string } | unknown;
+  /** Docker's JSON body, when it sent one (`{ message }`); anything else is ignored. */
+  json?: unknown;
 }
 
 /** The HTTP status of a Docker API error, undefined for anything else. */
@@ -49,8 +50,8 @@ export function unavailableError(docker: Dockerode, error: unknown): EngineError
   const where =
     typeof modem.socketPath === 'string'
       ? modem.socketPath
-      : modem.host
-        ? `${String(modem.host)}:${String(modem.port ?? '')}`
+      : typeof modem.host === 'string'
+        ? `${modem.host}:${typeof modem.port === 'string' || typeof modem.port === 'number' ? modem.port : ''}`
         : 'the default socket';
   return new EngineError(
     'EXEC_DOCKER_UNAVAILABLE',
