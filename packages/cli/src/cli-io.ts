@@ -5,15 +5,3 @@ export interface CliIO {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
 }
-
-export const exitCodes = { ok: 0, failed: 1, invalid: 2 } as const;
-
-/** A user mistake with its exit code: printed as one line, never as a stack trace. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number = exitCodes.invalid,
-  ) {
-    super(message);
-  }
-}

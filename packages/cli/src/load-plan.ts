@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { findPipelineFile, formatIssues, prepareRun } from '@ferry/engine';
+import { FerryError, findPipelineFile, formatIssues, prepareRun } from '@ferry/engine';
 import type { GitContext, Plan } from '@ferry/engine';
-import { CliError } from './cli-io.js';
 import type { CliIO } from './cli-io.js';
 
 export interface LoadedPlan {
@@ -25,7 +24,8 @@ export interface LoadPlanOptions {
 export async function loadPlan(io: CliIO, file: string | undefined, options: LoadPlanOptions): Promise<LoadedPlan> {
   const path = file ? resolve(io.cwd, file) : findPipelineFile(io.cwd);
   if (!path || !existsSync(path)) {
-    throw new CliError(
+    throw new FerryError(
+      'SPEC_NOT_FOUND',
       file
         ? `${file}: no such pipeline file`
         : `no pipeline file found in ${io.cwd} (looked for ferry.yml, .ferry.yml, pipelines/ferry.yml)`,
@@ -44,7 +44,12 @@ export async function loadPlan(io: CliIO, file: string | undefined, options: Loa
       ...(options.withoutSecrets ? { withhold: true } : {}),
     },
   });
-  if (!prepared.ok) throw new CliError(formatIssues(prepared.issues));
+  if (!prepared.ok) {
+    const [first] = prepared.issues;
+    throw new FerryError(first?.code ?? 'SPEC_INVALID', `${shown} cannot run`, {
+      diagnostics: formatIssues(prepared.issues).split('\n'),
+    });
+  }
   return { plan: prepared.plan, file: shown, git: prepared.git, secrets: prepared.secrets };
 }
 
@@ -52,7 +57,8 @@ function readSecretsFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new CliError(
+    throw new FerryError(
+      'CLI_USAGE',
       `--secrets-file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
     );
   }
@@ -63,7 +69,7 @@ export function parseEnvPairs(pairs: string[]): Record<string, string> {
   const env: Record<string, string> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new CliError(`--env "${pair}": expected NAME=value`);
+    if (eq <= 0) throw new FerryError('CLI_USAGE', `--env "${pair}": expected NAME=value`);
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return env;

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import Docker from 'dockerode';
-import { isEngineError } from '@ferry/engine';
+import { isFerryError, type FerryError } from '@ferry/engine';
 import type { CliIO } from './cli-io.js';
-import { CliError, exitCodes } from './cli-io.js';
+import { exitCodeOf, exitCodes } from './exit-codes.js';
 import { artifactsCommand } from './commands/artifacts.js';
 import {
   canaryActionCommand,
@@ -233,18 +233,9 @@ async function main(argv: string[]): Promise<number> {
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : exitCodes.invalid;
-    if (error instanceof CliError) {
-      io.stderr.write(`${error.message}\n`);
-      return error.exitCode;
-    }
-    if (isEngineError(error)) {
-      io.stderr.write(`${error.code}: ${error.message}\n`);
-      return error.code.startsWith('SPEC') ||
-        error.code.startsWith('PLAN') ||
-        error.code === 'STORE_NOT_FOUND' ||
-        error.code === 'DEPLOY_NOT_FOUND'
-        ? exitCodes.invalid
-        : exitCodes.failed;
+    if (isFerryError(error)) {
+      io.stderr.write(`${describeError(error)}\n`);
+      return exitCodeOf(error.code);
     }
     io.stderr.write(
       `internal error (please report): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
@@ -262,3 +253,9 @@ main(process.argv).then(
     process.exitCode = 1;
   },
 );
+
+/** How an error meets the user: its diagnostics (each naming place and code), a usage line as is, else `CODE: message`. */
+function describeError(error: FerryError): string {
+  if (error.diagnostics && error.diagnostics.length > 0) return error.diagnostics.join('\n');
+  return error.code === 'CLI_USAGE' ? error.message : `${error.code}: ${error.message}`;
+}

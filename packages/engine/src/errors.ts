@@ -58,6 +58,7 @@ export const ferryErrorCodes = [
   'SERVE_CONFIG_INVALID',
   // the command line
   'CLI_USAGE',
+  'CLI_LISTEN_FAILED',
 ] as const;
 
 export type FerryErrorCode = (typeof ferryErrorCodes)[number];

@@ -1,11 +1,10 @@
 import { createReadStream, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { formatBytes, RunStore, safeName } from '@ferry/engine';
+import { FerryError, formatBytes, RunStore, safeName } from '@ferry/engine';
 import tar from 'tar-stream';
 import tarFs from 'tar-fs';
 import type { CliIO } from '../cli-io.js';
-import { CliError } from '../cli-io.js';
 
 /** `ferry artifacts <run> [--job id] [--extract dir]`: what each job of a run saved, or those files on disk. */
 export async function artifactsCommand(
@@ -20,7 +19,8 @@ export async function artifactsCommand(
   const selected =
     options.job === undefined ? archives : archives.filter((name) => name === `${safeName(options.job as string)}.tar`);
   if (selected.length === 0) {
-    if (options.job !== undefined) throw new CliError(`run ${id} has no artifacts of job "${options.job}"`);
+    if (options.job !== undefined)
+      throw new FerryError('CLI_USAGE', `run ${id} has no artifacts of job "${options.job}"`);
     io.stdout.write(`run ${id} has no artifacts\n`);
     return 0;
   }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { isFinalStatus } from '@ferry/runner';
 import type { CliIO } from '../cli-io.js';
-import { exitCodes } from '../cli-io.js';
+import { exitCodes } from '../exit-codes.js';
 import { withQueue, type QueueCli } from './queue-runs.js';
 
 /**

@@ -1,8 +1,8 @@
 import type Docker from 'dockerode';
-import { DockerProvider, EngineError, formatMs, rollOut, ServiceState } from '@ferry/engine';
+import { DockerProvider, EngineError, FerryError, formatMs, rollOut, ServiceState } from '@ferry/engine';
 import type { TrafficRouter } from '@ferry/engine';
 import type { CliIO } from '../cli-io.js';
-import { CliError, exitCodes } from '../cli-io.js';
+import { exitCodes } from '../exit-codes.js';
 import { loadPlan } from '../load-plan.js';
 import { connectProxy } from '../connect-proxy.js';
 import { stateDirOf } from '../state-dir-of.js';
@@ -23,7 +23,8 @@ export async function deployCommand(
       (!options.service || job.deploy?.services.some((name) => options.service?.includes(name))),
   );
   if (deployJobs.length === 0) {
-    throw new CliError(
+    throw new FerryError(
+      'CLI_USAGE',
       options.service
         ? `no deploy job of ${plan.file} deploys ${options.service.join(', ')}`
         : `${plan.file} has no deploy job`,
@@ -182,7 +183,10 @@ export function canaryActionCommand(
   if (!journal)
     throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has never been deployed (state in ${stateDir})`);
   if (journal.phase !== 'canary')
-    throw new CliError(`service "${name}" has no canary in progress (it is ${journal.phase}); nothing to ${action}`);
+    throw new FerryError(
+      'CLI_USAGE',
+      `service "${name}" has no canary in progress (it is ${journal.phase}); nothing to ${action}`,
+    );
   state.request(action);
   io.stdout.write(
     `${action} requested for the canary of ${name} (revision ${journal.target}, step ${(journal.canary?.step ?? 0) + 1})\n`,
@@ -200,7 +204,7 @@ export async function scaleCommand(
 ): Promise<number> {
   const replicas = Number(count);
   if (!Number.isInteger(replicas) || replicas < 0)
-    throw new CliError(`ferry scale ${name} ${count}: expected a whole number of replicas`);
+    throw new FerryError('CLI_USAGE', `ferry scale ${name} ${count}: expected a whole number of replicas`);
   const stateDir = stateDirOf(io, options.stateDir);
   const state = new ServiceState(stateDir, name);
   const active = state.journal()?.active;

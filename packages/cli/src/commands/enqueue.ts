@@ -3,7 +3,7 @@ import { formatMs } from '@ferry/engine';
 import { isQueueEvent } from '@ferry/runner';
 import type { QueueEvent } from '@ferry/runner';
 import type { CliIO } from '../cli-io.js';
-import { exitCodes } from '../cli-io.js';
+import { exitCodes } from '../exit-codes.js';
 import { createPlainView } from '../output/plain-view.js';
 import { withQueue, type OpenQueue, type QueueCli } from './queue-runs.js';
 

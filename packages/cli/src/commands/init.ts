@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { findPipelineFile, formatIssues, parsePipeline, planPipeline } from '@ferry/engine';
+import { FerryError, findPipelineFile, formatIssues, parsePipeline, planPipeline } from '@ferry/engine';
 import type { PipelineIssue } from '@ferry/engine';
-import { CliError, exitCodes } from '../cli-io.js';
+import { exitCodes } from '../exit-codes.js';
 import type { CliIO } from '../cli-io.js';
 import { detectProject, detectedFiles } from '../init/detect-project.js';
 import { renderStarterPipeline } from '../init/render-starter-pipeline.js';
@@ -26,16 +26,16 @@ export function initCommand(io: CliIO, options: InitOptions): number {
   const target = existing ?? join(io.cwd, 'ferry.yml');
   const shown = relative(io.cwd, target);
   if (existing && !options.force && !options.stdout)
-    throw new CliError(`${shown} already exists: ferry init --force overwrites it (--stdout prints the starter)`);
+    throw new FerryError(
+      'CLI_USAGE',
+      `${shown} already exists: ferry init --force overwrites it (--stdout prints the starter)`,
+    );
 
   const profile = detectProject(readTopLevel(io.cwd), basename(io.cwd));
   const text = renderStarterPipeline(profile);
   const issues = checkStarter(text, shown);
   if (issues.length > 0)
-    throw new CliError(
-      `ferry init produced a pipeline it cannot run (please report), nothing was written:\n${formatIssues(issues)}`,
-      exitCodes.failed,
-    );
+    throw new Error(`ferry init produced a pipeline it cannot run, nothing was written:\n${formatIssues(issues)}`);
 
   if (options.stdout) {
     io.stdout.write(text);

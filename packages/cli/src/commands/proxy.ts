@@ -1,8 +1,7 @@
 import path from 'node:path';
 import Dockerode from 'dockerode';
-import { DockerProvider, ProxyClient, startHealer, startProxyServer, systemClock } from '@ferry/engine';
+import { DockerProvider, FerryError, ProxyClient, startHealer, startProxyServer, systemClock } from '@ferry/engine';
 import type { CliIO } from '../cli-io.js';
-import { CliError } from '../cli-io.js';
 
 export interface ProxyCommandOptions {
   stateDir: string;
@@ -24,7 +23,10 @@ export async function proxyCommand(
   const stateDir = path.resolve(io.cwd, options.stateDir);
   const adminPort = options.adminPort === undefined ? undefined : Number(options.adminPort);
   if (adminPort !== undefined && (!Number.isInteger(adminPort) || adminPort < 0 || adminPort > 65535)) {
-    throw new CliError(`--admin-port ${String(options.adminPort)}: expected a port 0–65535 (0 = any free port)`);
+    throw new FerryError(
+      'CLI_USAGE',
+      `--admin-port ${String(options.adminPort)}: expected a port 0–65535 (0 = any free port)`,
+    );
   }
   const log = (line: string) => io.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const server = await startProxyServer({ stateDir, ...(adminPort !== undefined ? { adminPort } : {}), log });

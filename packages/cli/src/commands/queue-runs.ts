@@ -1,10 +1,10 @@
 import type Docker from 'dockerode';
-import { formatMs, isFerryError } from '@ferry/engine';
+import { FerryError, formatMs } from '@ferry/engine';
 import { coversLabels, openRedis, RunQueue, waitForRedis } from '@ferry/runner';
 import type { RunnerInfo, RunRecord } from '@ferry/runner';
 import type { RedisClient as Redis } from '@ferry/runner';
 import type { CliIO } from '../cli-io.js';
-import { CliError, exitCodes } from '../cli-io.js';
+import { exitCodes } from '../exit-codes.js';
 
 /** What the queue commands get from the CLI's composition root. */
 export interface QueueCli {
@@ -35,12 +35,7 @@ export async function withQueue(
   task: (open: OpenQueue) => Promise<number>,
 ): Promise<number> {
   const url = redisUrlOf(io, redisOption);
-  let redis: Redis;
-  try {
-    redis = openRedis(url, 'client');
-  } catch (error) {
-    throw asCliError(error);
-  }
+  const redis: Redis = openRedis(url, 'client');
   redis.on('error', () => undefined);
   const queue = new RunQueue(redis);
   const close = async () => {
@@ -50,20 +45,9 @@ export async function withQueue(
   try {
     await waitForRedis(redis, url);
     return await task({ url, redis, queue, close });
-  } catch (error) {
-    throw asCliError(error);
   } finally {
     await close();
   }
-}
-
-export function asCliError(error: unknown): unknown {
-  if (!isFerryError(error) || !/^(QUEUE|RUNNER)_/.test(error.code)) return error;
-  const userError =
-    error.code === 'QUEUE_REQUEST_INVALID' ||
-    error.code === 'QUEUE_RUN_NOT_FOUND' ||
-    error.code === 'RUNNER_CONFIG_INVALID';
-  return new CliError(`${error.code}: ${error.message}`, userError ? exitCodes.invalid : exitCodes.failed);
 }
 
 /** `ferry runs --redis`: the queue's runs, newest first, with status, runner and timing. */
@@ -73,7 +57,7 @@ export async function queueRunsCommand(
 ): Promise<number> {
   const limit = Number(options.limit ?? '50');
   if (!Number.isInteger(limit) || limit < 1)
-    throw new CliError(`--limit "${options.limit}": expected a whole number of at least 1`);
+    throw new FerryError('CLI_USAGE', `--limit "${options.limit}": expected a whole number of at least 1`);
   return withQueue(io, options.redis, async ({ queue }) => {
     const [runs, runners] = await Promise.all([queue.list({ limit }), queue.runners()]);
     if (options.json) {

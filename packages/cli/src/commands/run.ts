@@ -4,16 +4,17 @@ import {
   CacheStore,
   createMasker,
   DockerExecutor,
+  EventStream,
+  FerryError,
   ImageBuilder,
   parseSize,
-  EventStream,
   reapResources,
-  RunStore,
   runPlan,
+  RunStore,
 } from '@ferry/engine';
 import type { RunEvent } from '@ferry/engine';
 import type { CliIO } from '../cli-io.js';
-import { CliError, exitCodes } from '../cli-io.js';
+import { exitCodes } from '../exit-codes.js';
 import { loadPlan, parseEnvPairs } from '../load-plan.js';
 import { createDeployHandler } from '../create-deploy-handler.js';
 import { stateDirOf } from '../state-dir-of.js';
@@ -47,11 +48,11 @@ export async function runCommand(
 ): Promise<number> {
   const concurrency = Number(options.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new CliError(`--concurrency "${options.concurrency}": expected a whole number of at least 1`);
+    throw new FerryError('CLI_USAGE', `--concurrency "${options.concurrency}": expected a whole number of at least 1`);
   const resources = parseResources(options);
   const cacheMaxBytes = parseSize(options.cacheMaxSize);
   if (!Number.isFinite(cacheMaxBytes))
-    throw new CliError(`--cache-max-size "${options.cacheMaxSize}": expected a size like 512m or 5g`);
+    throw new FerryError('CLI_USAGE', `--cache-max-size "${options.cacheMaxSize}": expected a size like 512m or 5g`);
   const {
     plan,
     file: shown,
@@ -146,18 +147,18 @@ function parseResources(options: RunOptions): { memoryBytes?: number; cpus?: num
   if (options.memory !== undefined) {
     const bytes = parseSize(options.memory);
     if (!Number.isFinite(bytes) || bytes <= 0)
-      throw new CliError(`--memory "${options.memory}": expected a size like 512m or 2g`);
+      throw new FerryError('CLI_USAGE', `--memory "${options.memory}": expected a size like 512m or 2g`);
     resources.memoryBytes = bytes;
   }
   if (options.cpus !== undefined) {
     const cpus = Number(options.cpus);
-    if (!(cpus > 0)) throw new CliError(`--cpus "${options.cpus}": expected a positive number like 1.5`);
+    if (!(cpus > 0)) throw new FerryError('CLI_USAGE', `--cpus "${options.cpus}": expected a positive number like 1.5`);
     resources.cpus = cpus;
   }
   if (options.pids !== undefined) {
     const pids = Number(options.pids);
     if (!Number.isInteger(pids) || pids <= 0)
-      throw new CliError(`--pids "${options.pids}": expected a positive whole number`);
+      throw new FerryError('CLI_USAGE', `--pids "${options.pids}": expected a positive whole number`);
     resources.pids = pids;
   }
   return resources;

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { DockerExecutor, isProcessAlive, parseDuration, reapResources } from '@ferry/engine';
+import { DockerExecutor, FerryError, isProcessAlive, parseDuration, reapResources } from '@ferry/engine';
 import {
   createHealthHandler,
   GitMirrorCheckout,
@@ -18,8 +18,8 @@ import {
 } from '@ferry/runner';
 import type { Runner } from '@ferry/runner';
 import type { CliIO } from '../cli-io.js';
-import { CliError, exitCodes } from '../cli-io.js';
-import { asCliError, redisUrlOf, type QueueCli } from './queue-runs.js';
+import { exitCodes } from '../exit-codes.js';
+import { redisUrlOf, type QueueCli } from './queue-runs.js';
 
 export interface RunnerCommandOptions {
   redis?: string;
@@ -51,9 +51,9 @@ export async function runnerCommand(
   const labels = normalizeLabels(options.labels.split(','));
   const badLabel = labels.find((label) => !labelPattern.test(label));
   if (badLabel !== undefined)
-    throw new CliError(`--labels: "${badLabel}" is not a label (letters, digits, ".", "_", "-")`);
+    throw new FerryError('CLI_USAGE', `--labels: "${badLabel}" is not a label (letters, digits, ".", "_", "-")`);
   const leaseMs = duration('--lease', options.lease);
-  if (leaseMs < 1000) throw new CliError(`--lease ${options.lease}: at least 1s`);
+  if (leaseMs < 1000) throw new FerryError('CLI_USAGE', `--lease ${options.lease}: at least 1s`);
   const graceMs = duration('--grace', options.grace);
   const retryBackoffMs = duration('--retry-backoff', options.retryBackoff);
   const pollMs = Math.max(50, duration('--poll', options.poll));
@@ -63,25 +63,20 @@ export async function runnerCommand(
   const url = redisUrlOf(io, options.redis);
   const log = (line: string) => io.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
-  let connect: () => ReturnType<typeof openRedis>;
+  const probe = openRedis(url, 'runner');
+  probe.on('error', () => undefined);
+  const connect = (): ReturnType<typeof openRedis> => {
+    const connection = openRedis(url, 'runner');
+    connection.on('error', () => undefined);
+    return connection;
+  };
   try {
-    const probe = openRedis(url, 'runner');
-    probe.on('error', () => undefined);
-    connect = () => {
-      const connection = openRedis(url, 'runner');
-      connection.on('error', () => undefined);
-      return connection;
-    };
-    try {
-      await waitForRedis(probe, url, 3000);
-    } catch {
-      log(`waiting for Redis at ${redactUrl(url)}…`);
-      await probe.ping();
-    } finally {
-      probe.disconnect();
-    }
-  } catch (error) {
-    throw asCliError(error);
+    await waitForRedis(probe, url, 3000);
+  } catch {
+    log(`waiting for Redis at ${redactUrl(url)}…`);
+    await probe.ping();
+  } finally {
+    probe.disconnect();
   }
 
   // git must fail, not prompt, when a repository wants credentials it was not given.
@@ -95,7 +90,7 @@ export async function runnerCommand(
     server = createServer(createHealthHandler(() => runner));
     httpUrl = await new Promise<string>((resolve, reject) => {
       server?.once('error', (error) =>
-        reject(new CliError(`--listen ${options.listen}: ${error.message}`, exitCodes.failed)),
+        reject(new FerryError('CLI_LISTEN_FAILED', `--listen ${options.listen}: ${error.message}`)),
       );
       server?.listen(port, host, () => {
         const address = server?.address();
@@ -145,7 +140,7 @@ export async function runnerCommand(
     );
   } catch (error) {
     server?.close();
-    throw asCliError(error);
+    throw error;
   }
 
   const started = runner;
@@ -173,7 +168,7 @@ export async function runnerCommand(
 function wholeNumber(flag: string, text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1)
-    throw new CliError(`${flag} "${text}": expected a whole number of at least 1`);
+    throw new FerryError('CLI_USAGE', `${flag} "${text}": expected a whole number of at least 1`);
   return value;
 }
 
@@ -181,13 +176,14 @@ function duration(flag: string, text: string): number {
   try {
     return parseDuration(/^\d+(\.\d+)?$/.test(text) ? Number(text) : text);
   } catch {
-    throw new CliError(`${flag} "${text}": expected a duration like 500ms, 30s or 2m`);
+    throw new FerryError('CLI_USAGE', `${flag} "${text}": expected a duration like 500ms, 30s or 2m`);
   }
 }
 
 function splitHostPort(listen: string): [string, number] {
   const match = /^(.*):(\d+)$/.exec(listen);
-  if (!match) throw new CliError(`--listen "${listen}": expected host:port (port 0 picks a free one), or off`);
+  if (!match)
+    throw new FerryError('CLI_USAGE', `--listen "${listen}": expected host:port (port 0 picks a free one), or off`);
   return [match[1] || '127.0.0.1', Number(match[2])];
 }
 
@@ -195,7 +191,8 @@ function readSecrets(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    throw new CliError(
+    throw new FerryError(
+      'CLI_USAGE',
       `--secrets-file ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
     );
   }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatMs } from '@ferry/engine';
 import type { CliIO } from '../cli-io.js';
-import { exitCodes } from '../cli-io.js';
+import { exitCodes } from '../exit-codes.js';
 import { formatTable, withQueue, type QueueCli } from './queue-runs.js';
 
 /** `ferry runners`: the live runners (their heartbeat has not expired), their labels and current runs. */

@@ -1,4 +1,4 @@
-import { isFerryError } from '@ferry/engine';
+import { FerryError, isFerryError } from '@ferry/engine';
 import type { Command } from 'commander';
 import path from 'node:path';
 import { redactUrl, RunQueue, waitForRedis } from '@ferry/runner';
@@ -13,8 +13,8 @@ import {
 } from '@ferry/runner/serve';
 import type { ResolvedServeConfig, ServeOptions } from '@ferry/runner/serve';
 import type { CliIO } from '../cli-io.js';
-import { CliError, exitCodes } from '../cli-io.js';
-import { asCliError, type QueueCli } from './queue-runs.js';
+import { exitCodes } from '../exit-codes.js';
+import type { QueueCli } from './queue-runs.js';
 
 export interface ServeCommandOptions extends ServeOptions {
   config?: string;
@@ -33,27 +33,19 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
       options.config !== undefined ? await loadServeConfig(path.resolve(io.cwd, options.config), io.env) : undefined;
     config = resolveServeConfig(options, loaded, io.env);
   } catch (error) {
-    if (isFerryError(error))
-      throw new CliError(
-        error.message.startsWith('--') ? `SERVE_CONFIG_INVALID: ${error.message}` : error.message,
-        exitCodes.invalid,
-      );
+    if (isFerryError(error) && error.message.startsWith('--'))
+      throw new FerryError('SERVE_CONFIG_INVALID', error.message);
     throw error;
   }
   const secured = Object.keys(config.settings.defaultSecrets);
 
-  let redis: Redis;
-  try {
-    redis = openServeRedis(config.redisUrl);
-  } catch (error) {
-    throw asCliError(error);
-  }
+  const redis: Redis = openServeRedis(config.redisUrl);
   redis.on('error', () => undefined);
   try {
     await waitForRedis(redis, config.redisUrl);
   } catch (error) {
     redis.disconnect();
-    throw asCliError(error);
+    throw error;
   }
   let redisUp = true;
   redis.on('error', (error: Error) => {
@@ -101,7 +93,10 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
   } catch (error) {
     await queue.close().catch(() => undefined);
     redis.disconnect();
-    throw new CliError(`cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`, exitCodes.failed);
+    throw new FerryError(
+      'CLI_LISTEN_FAILED',
+      `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`,
+    );
   }
   const repositories = config.settings.repositories.length;
   log(
