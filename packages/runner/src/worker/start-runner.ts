@@ -1,87 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { systemClock, type Clock, type Executor, type SecretSources } from '@ferry/engine';
+import { systemClock } from '@ferry/engine';
 import { Job, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { channels, keys } from '../queue/names.js';
 import { markRunnerLost } from '../queue/record-scripts.js';
 import type { RunJobData } from '../queue/run-request.js';
 import { runDispatchLoop, Waker } from './dispatch-loop.js';
-import type { ExtraRunDeps, RunInfra } from './execute-run.js';
-import type { Checkout } from './git-mirror.js';
 import { QueueFetcher } from './queue-fetcher.js';
 import { RunAbort } from './run-abort.js';
 import { RunnerHeartbeat } from './runner-heartbeat.js';
 import { RunnerMetrics } from './runner-metrics.js';
 import { takeRun, type RunJobResult, type TakeRunContext } from './take-run.js';
+import type { Runner, RunnerConfig, RunnerDeps } from './runner-types.js';
 import { withTimeout } from './with-timeout.js';
 import { lockWorkdir } from './workdir-lock.js';
 
-export interface RunnerInfraDeps extends RunInfra {
-  /** Removes what runs of dead processes on this host left; returns how many containers it removed. */
-  reapOrphans(): Promise<number>;
-}
-
-export interface RunnerDeps {
-  /** Opens a new connection (runner role: waits out outages). Called for commands and for pub/sub; all are closed on stop. */
-  connect(): Redis;
-  checkout: Checkout;
-  createExecutor: (runId: string) => Executor;
-  /** The container engine's upkeep; absent in benchmarks with a no-op executor. */
-  infra?: RunnerInfraDeps;
-  secrets: SecretSources;
-  isProcessAlive: (pid: number) => boolean;
-  metrics?: RunnerMetrics;
-  clock?: Clock;
-  log?: (line: string) => void;
-  extraRunDeps?: ExtraRunDeps;
-}
-
-export interface RunnerConfig {
-  /** Unique among live runners: `<host>-<pid>` unless named. */
-  id: string;
-  host: string;
-  pid: number;
-  version: string;
-  labels: string[];
-  /** Runs at once. */
-  concurrency: number;
-  /** Jobs at once within one run. */
-  jobConcurrency: number;
-  workdir: string;
-  /** A runner that has not renewed a run's lease for this long is presumed dead: the run is retried or marked runner-lost. */
-  leaseMs: number;
-  /** First retry delay after an infrastructure failure; doubles per retry. */
-  retryBackoffMs: number;
-  /** How often an idle runner looks for runs when no wake-up message came. */
-  pollMs: number;
-  heartbeatMs: number;
-  retentionMs: number;
-  eventsMaxLen: number;
-  /** Where /healthz and /metrics are served, shown by `ferry runners`. */
-  httpUrl?: string;
-}
-
-export interface RunnerHealth {
-  ok: boolean;
-  id: string;
-  redis: 'up' | 'down';
-  draining: boolean;
-  runs: string[];
-  queues: string[];
-}
-
-export interface Runner {
-  readonly id: string;
-  readonly metrics: RunnerMetrics;
-  health(): RunnerHealth;
-  /**
-   * Graceful stop: takes no new runs, lets the current ones finish for up to graceMs, then cancels the rest
-   * (their containers removed), reports them, and closes every connection. Idempotent.
-   */
-  stop(options?: { graceMs?: number }): Promise<void>;
-  /** Cancels every run it holds now, as the end of a grace period does (a second SIGTERM). */
-  cancelRuns(): void;
-}
+export type { Runner, RunnerConfig, RunnerDeps, RunnerHealth, RunnerInfraDeps } from './runner-types.js';
 
 /**
  * Starts a runner daemon in this process: registers it, then takes runs from every queue whose labels it

@@ -1,42 +1,18 @@
 import path from 'node:path';
-import type { Clock } from '@ferry/engine';
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { BULLMQ_PREFIX, keys } from '../queue/names.js';
 import { claimRunRecord, finishRunRecord, markRunnerLost, updateOwnedRunRecord } from '../queue/record-scripts.js';
 import { newRunRecord, type RunRecord, type RunRecordStatus } from '../queue/run-record.js';
 import { runJobDataSchema, type RunJobData } from '../queue/run-request.js';
 import { EventPublisher } from './event-publisher.js';
-import { executeRun, type ExecuteOutcome, type ExecuteRunDeps } from './execute-run.js';
+import { executeRun, type ExecuteOutcome } from './execute-run.js';
 import { holdLease } from './lease.js';
 import { retryDelayMs } from './retry-backoff.js';
 import { RunAbort } from './run-abort.js';
-import type { RunnerMetrics } from './runner-metrics.js';
+import type { RunJobResult, TakeRunContext } from './take-run-types.js';
+import { completeJob, failJob } from './settle-queue-job.js';
 
-export interface TakeRunContext {
-  /** The runner's command connection (never a blocking one). */
-  redis: Redis;
-  runnerId: string;
-  workdir: string;
-  leaseMs: number;
-  retryBackoffMs: number;
-  jobConcurrency: number;
-  eventsMaxLen: number;
-  retentionMs: number;
-  execute: ExecuteRunDeps;
-  metrics: RunnerMetrics;
-  clock: Clock;
-  log(line: string): void;
-  /** Registers the attempt's controller so that `ferry cancel` and shutdown can abort it. */
-  track(runId: string, controller: AbortController): () => void;
-}
-
-/** What the BullMQ job returns for a run that finished (its returnvalue). */
-export interface RunJobResult {
-  status: RunRecordStatus;
-  durationMs?: number;
-  jobs?: Record<string, string>;
-}
+export type { RunJobResult, TakeRunContext } from './take-run-types.js';
 
 /**
  * Everything a runner does with a job it took: settle what a lost runner left, claim the record, run one
@@ -298,27 +274,4 @@ async function finish(
     }
   }
   ctx.log(`run ${runId}: not recording ${result.status}: another attempt holds the run`);
-}
-
-/** Completing fails when the lock was lost meanwhile; the final record then stands for the result. */
-async function completeJob(
-  ctx: TakeRunContext,
-  job: Job<RunJobData, RunJobResult>,
-  token: string,
-  result: RunJobResult,
-): Promise<void> {
-  await job
-    .moveToCompleted(result, token, false)
-    .catch((error: unknown) => ctx.log(`run ${job.id}: cannot complete the queue job: ${(error as Error).message}`));
-}
-
-async function failJob(
-  ctx: TakeRunContext,
-  job: Job<RunJobData, RunJobResult>,
-  token: string,
-  error: Error,
-): Promise<void> {
-  await job
-    .moveToFailed(error, token, false)
-    .catch((failure: unknown) => ctx.log(`run ${job.id}: cannot fail the queue job: ${(failure as Error).message}`));
 }

@@ -10,54 +10,31 @@ import { formatBytes } from '../format-bytes.js';
 import { listWorkspaceFiles } from '../workspace-files.js';
 import { buildContainerOptions, DEFAULT_WORKDIR, type ExecResources } from './build-container-options.js';
 import { runExec } from './container-exec.js';
-import { dockerReason, dockerStatus, toEngineError } from './docker-errors.js';
+import { toEngineError } from './docker-errors.js';
 import { ensureImage } from './ensure-image.js';
-import { execStep } from './exec-step.js';
+import { execStep, KILLED_EXIT_CODE } from './exec-step.js';
 import { buildLabels, containerName, formatOwner, LABEL, sanitizeLabelValue } from './labels.js';
-import { readContainerFile } from './read-container-file.js';
-import { resolveUser, type UserIds } from './resolve-user.js';
+import { containerUserIds, removeContainer } from './container-files.js';
+import type { JobContainer } from './job-container.js';
 import { setupCommand } from './step-scripts.js';
 import { packWorkspace } from './workspace-archive.js';
 import { restoreContainerFiles, saveContainerFiles } from './file-archives.js';
 import { startSidecar, waitForSidecar, type StartedSidecar } from './sidecars.js';
 import { removeNetwork, runNetworkName } from './networks.js';
 import { wasOomKilled } from './oom.js';
-import { KILLED_EXIT_CODE } from './exec-step.js';
 
 export interface DockerExecutorOptions {
   docker: Dockerode;
   /** Added to every container (e.g. the runner's name); Ferry's own `ferry.*` labels win on a clash. */
   labels?: Record<string, string>;
-  /** Recorded in `ferry.owner` so the reaper can tell orphans; defaults to this process. */
+  /** Recorded in `ferry.owner` so the reaper can tell orphans; default: this process on os.hostname(). */
   ownerPid?: number;
-  /** Defaults to os.hostname(). */
   ownerHost?: string;
   /** Limits for jobs that set none; each limit a job sets overrides one default. */
   defaultResources?: ExecResources;
   /** Whether jobs may ask for `privileged: true`; otherwise such a job fails to prepare with EXEC_CONTAINER. */
   allowPrivileged?: boolean;
   clock?: Clock;
-}
-
-/** /etc/passwd and /etc/group are read up to this size. */
-const MAX_USER_DATABASE_BYTES = 1024 * 1024;
-
-interface JobContainer {
-  runId: string;
-  name: string;
-  id?: string;
-  /** createContainer was called: a container may exist even without an id (the answer got lost). */
-  createAttempted: boolean;
-  /** Steps may run. */
-  ready: boolean;
-  preparing: boolean;
-  /** Set once teardown started; a prepare still in flight removes what it created and fails. */
-  closed: boolean;
-  removing?: Promise<void>;
-  /** Sidecar containers (ids) and the job's own network, created only when the job has `services`. */
-  sidecars: string[];
-  network?: string;
-  workdir: string;
 }
 
 /**
@@ -267,7 +244,7 @@ export class DockerExecutor implements Executor {
 
     // The job's user, else the image's (USER in its Dockerfile), owns the workspace.
     const user = job.user || (await container.inspect()).Config.User;
-    const owner = user ? await this.#userIds(container, user) : undefined;
+    const owner = user ? await containerUserIds(container, user) : undefined;
     // Extracted in the workdir's parent, so that the workdir's own entry gives it to the job's user.
     const target = path.posix.normalize(workdir).replace(/(.)\/+$/, '$1');
     const directory = target === '/' ? undefined : path.posix.basename(target);
@@ -301,23 +278,6 @@ export class DockerExecutor implements Executor {
     }
   }
 
-  async #removeContainer(id: string): Promise<void> {
-    try {
-      await this.#docker.getContainer(id).remove({ force: true, v: true });
-    } catch (error) {
-      const status = dockerStatus(error);
-      // 404: already gone; 409: Docker is already removing it.
-      if (status === 404 || (status === 409 && /already in progress/i.test(dockerReason(error)))) return;
-      throw toEngineError(this.#docker, error, `cannot remove container ${id}`);
-    }
-  }
-
-  async #userIds(container: Dockerode.Container, user: string): Promise<UserIds> {
-    const read = async (file: string) =>
-      (await readContainerFile(container, file, MAX_USER_DATABASE_BYTES))?.content.toString('utf8') ?? '';
-    return resolveUser(user, await read('/etc/passwd'), await read('/etc/group'));
-  }
-
   /** Force-removes the container (by id, or by name when create's answer never arrived); concurrent calls share one removal. */
   #remove(state: JobContainer): Promise<void> {
     state.closed = true;
@@ -326,7 +286,7 @@ export class DockerExecutor implements Executor {
     const removing = (async () => {
       try {
         const containers = [...(state.createAttempted ? [state.id ?? state.name] : []), ...state.sidecars];
-        await Promise.all(containers.map((id) => this.#removeContainer(id)));
+        await Promise.all(containers.map((id) => removeContainer(this.#docker, id)));
         state.sidecars = [];
         if (state.network) await removeNetwork(this.#docker, state.network);
         state.network = undefined;

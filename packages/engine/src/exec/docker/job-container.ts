@@ -1,0 +1,18 @@
+/** What the Docker executor keeps per JobRun it prepared. */
+export interface JobContainer {
+  runId: string;
+  name: string;
+  id?: string;
+  /** createContainer was called: a container may exist even without an id (the answer got lost). */
+  createAttempted: boolean;
+  /** Steps may run. */
+  ready: boolean;
+  preparing: boolean;
+  /** Set once teardown started; a prepare still in flight removes what it created and fails. */
+  closed: boolean;
+  removing?: Promise<void>;
+  /** Sidecar containers (ids) and the job's own network, created only when the job has `services`. */
+  sidecars: string[];
+  network?: string;
+  workdir: string;
+}
