@@ -12,6 +12,7 @@ import { ProxyClient } from '../../packages/engine/src/proxy/proxy-client.js';
 import { startProxyServer } from '../../packages/engine/src/proxy/proxy-server.js';
 import type { RunEventBody } from '../../packages/engine/src/run/events.js';
 import type { ServiceSpec } from '../../packages/engine/src/pipeline/pipeline-schema.js';
+import { freePort } from './free-port.js';
 
 export type TimedEvent = RunEventBody & { at: number };
 
@@ -22,6 +23,13 @@ export interface DeployHarness {
   client: ProxyClient;
   stateDir: string;
   deploy(name: string, spec: ServiceSpec, events?: TimedEvent[]): Promise<RolloutResult>;
+  /** What the proxy logged (its own 5xx answers among them). */
+  proxyLog: string[];
+  /**
+   * Stops the proxy, runs `meanwhile` (a crash's damage: replicas removed while nothing watches), then starts
+   * a new proxy on the same state dir and admin port, which restores routes.json.
+   */
+  restartProxy(meanwhile?: () => Promise<void>): Promise<void>;
   /** Closes the proxy and removes every replica of the services deployed through it. */
   close(): Promise<void>;
 }
@@ -30,7 +38,11 @@ export async function startDeployHarness(prefix: string): Promise<DeployHarness>
   const docker = new Docker();
   const provider = new DockerProvider(docker);
   const stateDir = mkdtempSync(join(tmpdir(), `ferry-${prefix}-`));
-  const proxy = await startProxyServer({ stateDir: join(stateDir, 'proxy'), adminPort: 0 });
+  const adminPort = await freePort();
+  const proxyLog: string[] = [];
+  const startProxy = () =>
+    startProxyServer({ stateDir: join(stateDir, 'proxy'), adminPort, log: (line) => proxyLog.push(line) });
+  let proxy = await startProxy();
   const client = new ProxyClient({ url: proxy.adminUrl, token: proxy.token });
   const deployed = new Set<string>();
   return {
@@ -38,6 +50,12 @@ export async function startDeployHarness(prefix: string): Promise<DeployHarness>
     provider,
     client,
     stateDir,
+    proxyLog,
+    restartProxy: async (meanwhile) => {
+      await proxy.close();
+      await meanwhile?.();
+      proxy = await startProxy();
+    },
     deploy: (name, spec, events = []) => {
       deployed.add(name);
       return rollOut(resolveService(name, spec, spec.image), {

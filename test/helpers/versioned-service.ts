@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import type { ServiceSpec } from '../../packages/engine/src/pipeline/pipeline-schema.js';
 
 export const serviceImage = (version: string) => `ferry-test/versioned:${version}`;
 
@@ -29,3 +30,14 @@ export async function buildVersionedImages(): Promise<void> {
     ),
   );
 }
+
+/** The test service published on `publish`: HTTP health every second, rolling one at a time with no monitor. */
+export const versionedSpec = (version: string, publish: number, replicas: number): ServiceSpec => ({
+  image: serviceImage(version),
+  replicas,
+  port: 8080,
+  publish,
+  health: { http: '/healthz', interval: '1s', unhealthy: 2 },
+  stopGrace: '2s',
+  strategy: { rolling: { maxSurge: 1, maxUnavailable: 0, monitor: 0 } },
+});

@@ -124,6 +124,32 @@ describe('proxy routing', () => {
     expect(stats.retries).toBe(1);
   });
 
+  it('keeps a backend that refused a connection out of rotation until a probe connects, then routes to it again', async () => {
+    const [dead, alive] = await Promise.all([backend('q-dead'), backend('q-alive')]);
+    const url = await service('quarantine', [
+      [dead, 'stable'],
+      [alive, 'stable'],
+    ]);
+    await dead.kill();
+    // Before probes, a dead backend was tried again every second (ejection expired): 3 s of traffic hit it 3 times.
+    for (let i = 0; i < 30; i++) {
+      expect((await send(`${url}/x`)).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect((await client.stats('quarantine', 60)).pools.stable.window.connectionErrors).toBe(1);
+    const revived = createServer((_req, res) => res.end('revived'));
+    await new Promise<void>((resolve) => revived.listen(dead.port, '127.0.0.1', resolve));
+    try {
+      const bodies = new Set<string>();
+      const started = Date.now();
+      while (!bodies.has('revived') && Date.now() - started < 5000) bodies.add((await send(`${url}/x`)).body);
+      expect(bodies.has('revived')).toBe(true);
+    } finally {
+      revived.closeAllConnections();
+      await new Promise((resolve) => revived.close(resolve));
+    }
+  });
+
   it('answers 504 when the upstream sends nothing within the upstream timeout', async () => {
     const hanging = await backend('t-hang', () => undefined);
     const url = await service('timeout', [[hanging, 'stable']], { upstreamTimeoutMs: 300 });

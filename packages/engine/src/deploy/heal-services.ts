@@ -1,9 +1,11 @@
 import type { Clock } from '../clock.js';
-import type { Replica } from './deploy-types.js';
-import { probeReplica } from './health/probe-replica.js';
+import { decideHealing } from './decide/decide-healing.js';
+import type { DeployAction, ObservedReplica } from './decide/deploy-action.js';
+import type { Replica, ResolvedService } from './deploy-types.js';
 import { ReplicaWatch } from './health/watch-replica.js';
 import type { Provider } from './provider.js';
 import { ServiceState } from './state/service-state.js';
+import { resolveRollingBounds } from './strategies/rolling-bounds.js';
 import type { TrafficRouter } from './traffic-router.js';
 
 export interface HealerOptions {
@@ -13,50 +15,93 @@ export interface HealerOptions {
   router: TrafficRouter;
   clock: Clock;
   log(line: string): void;
-  /** How often each service is looked at; its replicas are probed at the service's own health interval. */
+  /** How often each service is observed; replicas are probed at the service's own health interval. */
   tickMs?: number;
 }
 
+/** What one tick saw of one idle service: the engine's containers, the router's backends, the health watches. */
+interface Observation {
+  name: string;
+  active: number;
+  service: ResolvedService;
+  replicas: Replica[];
+  routed: string[];
+  observed: ObservedReplica[];
+}
+
 /**
- * Self-healing between deploys, run by the proxy process: every admitted replica of an idle service is probed
- * at its health interval; one that exits or fails `unhealthy` checks in a row is taken out of rotation at once
- * and replaced by a fresh container of the same revision, admitted once healthy. A service being deployed
- * (phase not idle, or its lock held) is left to its deployer. Each replacement is written to the journal.
+ * Self-healing between deploys, run by the proxy process as a reconcile loop. Every tick, for each idle
+ * service: observe (the provider's containers, the router's backends, one health watch per container of the
+ * active revision), decide with the pure `decideHealing`, apply (the only step that touches provider and
+ * router), then observe again next tick. The engine is the truth: a routed backend without a running, healthy
+ * container leaves the rotation; a missing replica (removed, exited, lost in an engine restart) is replaced up
+ * to the desired count, admitted once healthy; containers no revision wants are drained and removed. A service
+ * being deployed (phase not idle, or its lock held) is left to its deployer.
  */
 export function startHealer(options: HealerOptions): { stop: () => Promise<void> } {
   const controller = new AbortController();
-  const failures = new Map<string, { count: number; last: number }>();
-  const healing = new Set<string>();
+  const watches = new Map<string, ReplicaWatch>();
+  const busy = new Set<string>();
+  const applying = new Set<Promise<void>>();
+  /** Replacements that failed their health gate in a row, per service: the next start waits 1 s, 2 s, … 30 s. */
+  const backoff = new Map<string, { failures: number; until: number }>();
 
-  const checkService = async (name: string) => {
-    const state = new ServiceState(options.stateDir, name);
-    const journal = state.journal();
-    if (!journal || journal.phase !== 'idle' || journal.active === undefined || healing.has(name)) return;
-    const revision = state.revisions().find((r) => r.number === journal.active);
-    if (!revision || revision.service.publish === undefined) return;
-    const service = revision.service;
-    const routed = new Set(await options.router.backends(name));
-    const replicas = (await options.provider.list(name)).filter((r) => routed.has(r.id));
-    const now = options.clock.now();
-    for (const replica of replicas) {
-      const seen = failures.get(replica.id) ?? { count: 0, last: 0 };
-      if (now - seen.last < service.health.intervalMs) continue;
-      seen.last = now;
-      const state2 = await options.provider.state(replica);
-      const probe = state2.running
-        ? await probeReplica(replica, service.health, options.provider)
-        : { ok: false, output: `exited with code ${state2.exitCode ?? '?'}` };
-      seen.count = probe.ok ? 0 : seen.count + 1;
-      failures.set(replica.id, seen);
-      if (state2.running && seen.count < service.health.unhealthy) continue;
-      healing.add(name);
-      void replace(name, replica, probe.output).finally(() => healing.delete(name));
-      return;
+  const watchOf = (replica: Replica, service: ResolvedService, routed: boolean): ReplicaWatch => {
+    let watch = watches.get(replica.id);
+    if (!watch) {
+      watch = new ReplicaWatch(
+        replica,
+        service.health,
+        options.provider,
+        options.clock,
+        service.progressDeadlineMs,
+        () => undefined,
+        { admitted: routed },
+      );
+      watches.set(replica.id, watch);
     }
+    return watch;
   };
 
-  const replace = async (name: string, broken: Replica, why: string) => {
+  const forget = (id: string) => {
+    watches.get(id)?.stop();
+    watches.delete(id);
+  };
+
+  const observe = async (name: string): Promise<Observation | undefined> => {
     const state = new ServiceState(options.stateDir, name);
+    const journal = state.journal();
+    if (!journal || journal.phase !== 'idle' || journal.active === undefined) return undefined;
+    const revision = state.revisions().find((r) => r.number === journal.active);
+    if (!revision) return undefined;
+    const service = revision.service;
+    const replicas = await options.provider.list(name);
+    const routed = service.publish === undefined ? [] : await options.router.backends(name);
+    const routedSet = new Set(routed);
+    const observed = replicas.map((replica): ObservedReplica => {
+      const isRouted = routedSet.has(replica.id);
+      let health: ObservedReplica['health'] = 'failed';
+      if (replica.running && replica.revision === journal.active) {
+        const phase = watchOf(replica, service, isRouted).health.phase;
+        health = phase === 'failed' ? 'failed' : isRouted || phase === 'healthy' ? 'healthy' : 'starting';
+      }
+      return {
+        id: replica.id,
+        revision: replica.revision,
+        running: replica.running,
+        health,
+        available: isRouted && health === 'healthy',
+        routed: isRouted,
+        createdAt: replica.createdAt,
+      };
+    });
+    const listed = new Set(replicas.map((r) => r.id));
+    for (const id of [...watches.keys()]) if (!listed.has(id) && watches.get(id)?.replica.service === name) forget(id);
+    return { name, active: journal.active, service, replicas, routed, observed };
+  };
+
+  const apply = async (seen: Observation, actions: DeployAction[]) => {
+    const state = new ServiceState(options.stateDir, seen.name);
     let release: (() => void) | undefined;
     try {
       release = state.lock();
@@ -65,56 +110,101 @@ export function startHealer(options: HealerOptions): { stop: () => Promise<void>
     }
     try {
       const journal = state.journal();
-      const revision = state.revisions().find((r) => r.number === journal?.active);
-      if (!journal || !revision) return;
-      options.log(`${name}: replica ${broken.name} is unhealthy (${why}); taking it out of rotation and replacing it`);
-      await options.router.drain(name, broken.id);
-      await options.provider.remove(broken, 0);
-      failures.delete(broken.id);
-      const fresh = await options.provider.start(
-        revision.service,
-        revision.number,
-        `heal-${options.clock.now().toString(36)}`,
-      );
-      const watch = new ReplicaWatch(
-        fresh,
-        revision.service.health,
-        options.provider,
-        options.clock,
-        revision.service.progressDeadlineMs,
-        () => undefined,
-      );
-      try {
-        while (watch.health.phase === 'starting') await options.clock.sleep(25, controller.signal);
-      } finally {
-        watch.stop();
+      if (journal?.phase !== 'idle' || journal.active !== seen.active) return;
+      const byId = new Map(seen.replicas.map((r) => [r.id, r]));
+      const done: string[] = [];
+      const perId = new Map<string, DeployAction[]>();
+      const rest: DeployAction[] = [];
+      for (const action of actions) {
+        if (action.kind === 'drain' || action.kind === 'remove' || action.kind === 'admit')
+          perId.set(action.id, [...(perId.get(action.id) ?? []), action]);
+        else rest.push(action);
       }
-      if (watch.health.phase === 'failed') {
-        await options.provider.remove(fresh, 0);
-        options.log(`${name}: the replacement ${fresh.name} failed too (${watch.health.check}); will try again`);
-        return;
+      const steps = [...perId.values()].map(async (list) => {
+        for (const action of list) {
+          const replica = 'id' in action ? byId.get(action.id) : undefined;
+          if (action.kind === 'drain') {
+            await options.router.drain(seen.name, action.id);
+            done.push(`took ${replica?.name ?? action.id.slice(0, 12)} out of rotation (${action.reason})`);
+          } else if (action.kind === 'remove' && replica) {
+            const failedFresh = !seen.routed.includes(replica.id) && replica.revision === seen.active;
+            if (failedFresh) {
+              const failures = (backoff.get(seen.name)?.failures ?? 0) + 1;
+              const until = options.clock.now() + Math.min(30_000, 1000 * 2 ** (failures - 1));
+              backoff.set(seen.name, { failures, until });
+            }
+            forget(replica.id);
+            await options.provider.remove(replica, seen.service.stopGraceMs);
+            if (!list.some((a) => a.kind === 'drain')) done.push(`removed ${replica.name} (${action.reason})`);
+          } else if (action.kind === 'admit' && replica) {
+            await options.router.admit(seen.name, { id: replica.id, address: replica.address, pool: 'stable' });
+            backoff.delete(seen.name);
+            done.push(`admitted ${replica.name}`);
+          }
+        }
+      });
+      for (const action of rest) {
+        if (action.kind !== 'start') continue;
+        for (let i = 0; i < action.count; i++) {
+          steps.push(
+            options.provider
+              .start(seen.service, action.revision, `heal-${options.clock.now().toString(36)}`)
+              .then((fresh) => {
+                watchOf(fresh, seen.service, false);
+                done.push(`started ${fresh.name} to restore ${seen.service.replicas} replicas`);
+              }),
+          );
+        }
       }
-      await options.router.admit(name, { id: fresh.id, address: fresh.address, pool: 'stable' });
-      const message = `replaced unhealthy replica ${broken.name} (${why}) with ${fresh.name}`;
+      const results = await Promise.allSettled(steps);
+      for (const result of results)
+        if (result.status === 'rejected') options.log(`${seen.name}: healing step failed: ${String(result.reason)}`);
+      if (done.length === 0) return;
+      const message = done.join('; ');
       state.writeJournal({
         ...journal,
         updatedAt: options.clock.now(),
         lastHeal: { at: options.clock.now(), message },
       });
-      options.log(`${name}: ${message}`);
-    } catch (error) {
-      options.log(`${name}: healing failed: ${(error as Error).message}`);
+      options.log(`${seen.name}: ${message}`);
     } finally {
       release?.();
     }
   };
 
+  const tick = async (name: string) => {
+    if (busy.has(name)) return;
+    const seen = await observe(name);
+    if (!seen) return;
+    const bounds = resolveRollingBounds(
+      seen.service.replicas,
+      seen.service.rolling.maxSurge,
+      seen.service.rolling.maxUnavailable,
+    );
+    let actions = decideHealing(seen.observed, {
+      active: seen.active,
+      replicas: seen.service.replicas,
+      surge: bounds.surge,
+      routed: seen.routed,
+    });
+    const wait = backoff.get(name);
+    if (wait && options.clock.now() < wait.until) actions = actions.filter((a) => a.kind !== 'start');
+    if (seen.service.publish === undefined) actions = actions.filter((a) => a.kind !== 'admit' && a.kind !== 'drain');
+    if (actions.length === 0) return;
+    busy.add(name);
+    const running = apply(seen, actions)
+      .catch((error: Error) => options.log(`${name}: healing failed: ${error.message}`))
+      .finally(() => {
+        busy.delete(name);
+        applying.delete(running);
+      });
+    applying.add(running);
+  };
+
   const loop = (async () => {
     while (!controller.signal.aborted) {
       for (const name of ServiceState.services(options.stateDir)) {
-        await checkService(name).catch((error: Error) =>
-          options.log(`${name}: health check round failed: ${error.message}`),
-        );
+        await tick(name).catch((error: Error) => options.log(`${name}: observing failed: ${error.message}`));
       }
       await options.clock.sleep(options.tickMs ?? 200, controller.signal).catch(() => undefined);
     }
@@ -124,6 +214,8 @@ export function startHealer(options: HealerOptions): { stop: () => Promise<void>
     stop: async () => {
       controller.abort();
       await loop;
+      await Promise.allSettled([...applying]);
+      for (const id of [...watches.keys()]) forget(id);
     },
   };
 }

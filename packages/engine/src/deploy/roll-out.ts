@@ -1,4 +1,5 @@
 import type { Replica, ResolvedService, Revision } from './deploy-types.js';
+import { dropDeadBackends } from './drop-dead-backends.js';
 import { ReplicaWatch } from './health/watch-replica.js';
 import { rollBack } from './roll-back.js';
 import { indentText } from './indent-text.js';
@@ -48,6 +49,11 @@ async function rollOutLocked(
       ? await router.backends(service.name)
       : replicas.filter((r) => r.running).map((r) => r.id),
   );
+  if (service.publish !== undefined) {
+    const dropped = await dropDeadBackends(router, service.name, routed, replicas);
+    if (dropped.length > 0)
+      deps.log(`${service.name}: took ${dropped.length} routed backend(s) without a running container out of rotation`);
+  }
 
   if (existing && existing.number === active && !inFlight) {
     const serving = replicas.filter((r) => r.revision === active && r.running && routed.has(r.id));

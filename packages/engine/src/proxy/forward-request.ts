@@ -13,15 +13,17 @@ const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'T
 const connectionErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 /** Bodies of idempotent requests are kept up to this size so they can be sent to another backend. */
 const replayLimitBytes = 1 << 20;
-/** A backend that refused or reset a connection is skipped this long (unless nothing else is left). */
+/** A backend that refused or reset a connection is skipped at least this long, and until a probe connects. */
 export const ejectMs = 1000;
+/** A request that did not get through is sent to at most this many other backends. */
+const maxRetries = 2;
 
 type AbortReason = 'timeout' | 'cut' | 'client';
 
 /**
  * Forwards one client request: picks a backend, streams the request and the response, adds X-Ferry-Backend
- * and X-Ferry-Pool. A connection error before any response byte on an idempotent method is retried once on
- * another backend (a reset of a reused keep-alive connection may retry on the same one); otherwise 502. No
+ * and X-Ferry-Pool. A connection error before any response byte on an idempotent method is retried (at most
+ * twice) on another backend (a reset of a reused keep-alive connection may retry on the same one); otherwise 502. No
  * byte from the upstream for upstreamTimeoutMs ⇒ 504. No backend ⇒ 503. A failure after the response has
  * started cuts the client's connection (its status can no longer change). Every attempt is counted in its pool.
  */
@@ -30,7 +32,7 @@ export function forwardRequest(service: RoutedService, req: IncomingMessage, res
   const retryable = idempotentMethods.has(req.method ?? 'GET');
   const body = new ReplayableBody(req, retryable ? replayLimitBytes : 0);
   const tried = new Set<string>();
-  let retried = false;
+  let retries = 0;
   let abandon: (() => void) | undefined;
   res.on('close', () => {
     if (!res.writableFinished) abandon?.();
@@ -117,10 +119,10 @@ export function forwardRequest(service: RoutedService, req: IncomingMessage, res
       // alive: not ejected, and tried again when no other backend is left) or a replica going down.
       const stale = upstream.reusedSocket && code === 'ECONNRESET';
       if (!stale) backend.eject(ejectMs);
-      if (retryable && !retried && connectionErrorCodes.has(code) && body.replayable) {
+      if (retryable && retries < maxRetries && connectionErrorCodes.has(code) && body.replayable) {
         const next = service.pick(req, { pool, exclude: tried }) ?? (stale ? service.pick(req, { pool }) : undefined);
         if (next !== undefined) {
-          retried = true;
+          retries += 1;
           service.counters.retries += 1;
           return attempt(next);
         }

@@ -24,12 +24,15 @@ export class ProxyRoutes {
     private readonly deps: RouterDeps,
   ) {}
 
-  /** Serves a stored table: every service at once, retrying in the background for ports still held. */
+  /**
+   * Serves a stored table: every service at once, retrying in the background for ports still held. Each
+   * stored backend is checked (a TCP connect) before it gets traffic: the containers may be gone.
+   */
   async restore(table: RouteTable): Promise<void> {
     await Promise.all(
       table.services.map(async ({ backends, ...config }) => {
         const router = new ServiceRouter(config, this.deps);
-        for (const backend of backends) router.admit(backend);
+        for (const backend of backends) router.admit(backend, { unverified: true });
         this.services.set(config.name, router);
         await router.listenOrRetry();
       }),

@@ -103,8 +103,11 @@ export class ServiceRouter implements RoutedService {
     this.deps.log(`service ${this.name}: answered ${status} (backend ${backend ?? '-'}): ${reason}`);
   }
 
-  /** Admits a backend at once; admitting the same id and address again is a no-op (a new pool moves it). */
-  admit(config: BackendConfig): { created: boolean } {
+  /**
+   * Admits a backend at once; admitting the same id and address again is a no-op (a new pool moves it).
+   * `unverified` (a backend restored from routes.json) keeps it out of rotation until it accepts a connection.
+   */
+  admit(config: BackendConfig, options: { unverified?: boolean } = {}): { created: boolean } {
     const existing = this.backends.find((backend) => backend.id === config.id);
     if (existing) {
       if (existing.state === 'draining')
@@ -123,7 +126,9 @@ export class ServiceRouter implements RoutedService {
       existing.config = { ...existing.config, pool: config.pool };
       return { created: false };
     }
-    this.backends.push(new UpstreamBackend(config, this.deps.clock));
+    const backend = new UpstreamBackend(config, this.deps.clock);
+    if (options.unverified) backend.quarantine();
+    this.backends.push(backend);
     return { created: true };
   }
 

@@ -1,4 +1,5 @@
 import { Agent } from 'node:http';
+import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../clock.js';
 import type { BackendConfig, BackendState, BackendView, PoolName } from './proxy-types.js';
@@ -11,6 +12,23 @@ export interface InFlightRequest {
 
 /** Idle upstream connections are closed after this long, or 1 s before the backend's own Keep-Alive timeout. */
 const idleSocketMs = 15_000;
+/** A quarantined backend is probed (a TCP connect) this often until it accepts a connection. */
+export const probeEveryMs = 250;
+const probeTimeoutMs = 1000;
+
+/** Resolves true when host:port accepts a TCP connection within the timeout. */
+export function acceptsConnections(host: string, port: number, timeoutMs = probeTimeoutMs): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
 
 /** Splits "host:port" (IPv6 as "[::1]:port"); throws a message naming the field's format otherwise. */
 export function parseAddress(address: string): { host: string; port: number } {
@@ -38,6 +56,7 @@ export class UpstreamBackend implements Candidate {
   private readonly upgrades = new Set<Duplex>();
   private idle: (() => void) | undefined;
   private drained: Promise<{ cutRequests: number; closedUpgrades: number }> | undefined;
+  private probing: AbortController | undefined;
 
   constructor(
     public config: BackendConfig,
@@ -84,10 +103,43 @@ export class UpstreamBackend implements Candidate {
     socket.once('close', () => this.upgrades.delete(socket));
   }
 
-  /** Skip this backend for a while after a connection error (used again when nothing else is left). */
+  /**
+   * After a connection error: skip this backend (used only when nothing else is left) until a TCP probe
+   * shows it accepts connections again, and for at least `ms`. Live traffic never re-tests a dead backend.
+   */
   eject(ms: number): void {
     this.connectionErrors += 1;
-    this.ejectedUntil = this.clock.now() + ms;
+    this.quarantine(ms);
+  }
+
+  /**
+   * Skips the backend until it accepts a TCP connection (probed every 250 ms), and for at least `minMs`. A
+   * restarted proxy quarantines every backend it loads from routes.json, so it checks each before routing to it.
+   */
+  quarantine(minMs = 0): void {
+    this.ejectedUntil = Number.POSITIVE_INFINITY;
+    if (this.probing || this.state === 'draining') return;
+    const probing = new AbortController();
+    this.probing = probing;
+    const earliest = this.clock.now() + minMs;
+    void (async () => {
+      try {
+        while (!probing.signal.aborted) {
+          if (await acceptsConnections(this.host, this.port)) {
+            if (probing.signal.aborted) return;
+            const wait = earliest - this.clock.now();
+            if (wait > 0) await this.clock.sleep(wait, probing.signal);
+            this.ejectedUntil = 0;
+            return;
+          }
+          await this.clock.sleep(probeEveryMs, probing.signal);
+        }
+      } catch {
+        // aborted: the backend was drained or closed
+      } finally {
+        if (this.probing === probing) this.probing = undefined;
+      }
+    })();
   }
 
   isEjected(now: number): boolean {
@@ -101,6 +153,7 @@ export class UpstreamBackend implements Candidate {
 
   /** Destroys the connection pool and anything still running on it. */
   close(): void {
+    this.probing?.abort();
     for (const request of [...this.inFlight]) request.cut();
     for (const socket of this.upgrades) socket.destroy();
     this.agent.destroy();
@@ -113,12 +166,17 @@ export class UpstreamBackend implements Candidate {
       inFlight: this.inFlight.size,
       requests: this.requests,
       connectionErrors: this.connectionErrors,
-      ejectedUntil: this.isEjected(this.clock.now()) ? new Date(this.ejectedUntil).toISOString() : null,
+      ejectedUntil: !this.isEjected(this.clock.now())
+        ? null
+        : Number.isFinite(this.ejectedUntil)
+          ? new Date(this.ejectedUntil).toISOString()
+          : 'until a probe connects',
     };
   }
 
   private async runDrain(timeoutMs: number): Promise<{ cutRequests: number; closedUpgrades: number }> {
     this.state = 'draining';
+    this.probing?.abort();
     const closedUpgrades = this.upgrades.size;
     for (const socket of this.upgrades) socket.destroy();
     let cutRequests = 0;

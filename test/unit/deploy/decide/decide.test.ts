@@ -149,6 +149,21 @@ describe('decideHealing', () => {
     expect(actions).toContainEqual({ kind: 'remove', id: stray.id, reason: 'revision 2 is not wanted' });
     expect(actions).toContainEqual({ kind: 'admit', id: fresh.id });
   });
+  it('starts every missing replica at once when none serves (an engine restart stopped them all)', () => {
+    const exited = [rep(3, { running: false }), rep(3, { running: false }), rep(3, { running: false })];
+    const actions = decideHealing(exited, goal(exited.map((r) => r.id)));
+    expect(actions.filter((a) => a.kind === 'drain')).toHaveLength(3);
+    expect(actions.filter((a) => a.kind === 'remove')).toHaveLength(3);
+    expect(started(actions)).toBe(3);
+    const oneServing = [rep(3), rep(3, { running: false }), rep(3, { running: false })];
+    expect(started(decideHealing(oneServing, goal(oneServing.map((r) => r.id))))).toBe(1);
+  });
+  it('removes the newest replicas above the desired count', () => {
+    const four = [rep(3), rep(3), rep(3), rep(3)];
+    const actions = decideHealing(four, goal(four.map((r) => r.id)));
+    expect(actions).toContainEqual({ kind: 'remove', id: four[3]!.id, reason: 'above the desired count' });
+    expect(actions.filter((a) => a.kind === 'remove')).toHaveLength(1);
+  });
   it('does not start more while surge replacements are still starting', () => {
     const starting = rep(3, { health: 'starting', routed: false });
     expect(started(decideHealing([rep(3), starting], goal([])))).toBe(0);

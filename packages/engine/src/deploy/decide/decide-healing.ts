@@ -12,7 +12,7 @@ export interface HealingGoal {
 /**
  * Healing between deploys, pure: the engine is the truth. A routed backend without a running, healthy container
  * leaves the rotation; a failed or exited container is removed; missing replicas are started up to the desired
- * count, several at once but at most `surge` starting at a time (at least 1); containers no revision wants are
+ * count, several at once but at most `surge` starting (all at once when none serves) at a time (at least 1); containers no revision wants are
  * drained and removed; healthy unrouted ones are admitted.
  */
 export function decideHealing(observed: readonly ObservedReplica[], goal: HealingGoal): DeployAction[] {
@@ -30,7 +30,9 @@ export function decideHealing(observed: readonly ObservedReplica[], goal: Healin
   for (const r of good) if (r.health === 'healthy' && !r.routed) actions.push({ kind: 'admit', id: r.id });
   const starting = good.filter((r) => r.health === 'starting').length;
   const missing = goal.replicas - good.length;
-  const start = Math.min(missing, Math.max(1, goal.surge) - starting);
+  // With nothing serving (an engine restart), every missing replica starts at once: there is no traffic to protect.
+  const serving = good.filter((r) => r.available).length;
+  const start = serving === 0 ? missing - starting : Math.min(missing, Math.max(1, goal.surge) - starting);
   if (start > 0) actions.push({ kind: 'start', revision: goal.active, count: start });
   for (const r of [...good].sort((a, b) => b.createdAt - a.createdAt).slice(0, Math.max(0, -missing)))
     actions.push(

@@ -12,7 +12,7 @@ export type ReplicaHealth =
  * interval later), but failures are counted at most once per `interval` and not during `startPeriod`, so a
  * slow starter gets the same grace Docker gives it. `healthy` consecutive passes admit it; `unhealthy`
  * consecutive counted failures, an exit, or no pass within `progressDeadline` fail it. After admission it is
- * probed every `interval` until stopped.
+ * probed every `interval` until stopped. One found already admitted starts healthy, without start grace.
  */
 export class ReplicaWatch {
   health: ReplicaHealth = { phase: 'starting' };
@@ -26,7 +26,9 @@ export class ReplicaWatch {
     private readonly clock: Clock,
     private readonly progressDeadlineMs: number,
     private readonly onChange: (watch: ReplicaWatch) => void,
+    private readonly options: { admitted?: boolean } = {},
   ) {
+    if (options.admitted) this.health = { phase: 'healthy', since: clock.now() };
     this.done = this.#run().catch(() => undefined);
   }
 
@@ -36,7 +38,8 @@ export class ReplicaWatch {
 
   async #run(): Promise<void> {
     const signal = this.#controller.signal;
-    const started = this.clock.now();
+    // An admitted replica (one the healer finds in rotation) had its start grace already: failures count at once.
+    const started = this.clock.now() - (this.options.admitted ? this.check.startPeriodMs : 0);
     let passes = 0;
     let failures = 0;
     let lastCounted = started;
