@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Engine restarts run alone, after this suite: vitest.engine.config.ts.
+    exclude: ['test/engine/**', '**/node_modules/**'],
     // redis-server on a free port for *.redis.test.ts (URL via inject('redisUrl')), stopped at teardown.
     globalSetup: ['test/setup/redis-global-setup.ts'],
     testTimeout: 60_000,
