@@ -136,12 +136,15 @@ describe('ferry deploy', () => {
     const bad = await ferry(['deploy', '--state-dir', stateDir, '--env', 'VERSION=v3'], repo);
     expect(bad.exitCode).toBe(1);
     expect(bad.all).toMatch(
-      /revision 3 \(ferry-test\/versioned:v3\) was rolled back to revision 2: replica ferry-web-r3-\w+ failed: 2 consecutive failed health checks/,
+      /DEPLOY_UNHEALTHY: web: revision 3 \(ferry-test\/versioned:v3\) was rolled back to revision 2: replica ferry-web-r3-\w+ failed: 2 consecutive failed health checks/,
     );
     expect(await get('/version')).toBe('v2');
     const history = await ferry(['history', 'web', '--state-dir', stateDir], repo);
     expect(history.all).toMatch(/\*\s+2 .* deployed\s+ferry-test\/versioned:v2/);
     expect(history.all).toMatch(/ 3 .* failed\s+ferry-test\/versioned:v3/);
+    const nowhere = await ferry(['rollback', 'web', '--to', '9', '--state-dir', stateDir], repo);
+    expect(nowhere.exitCode).toBe(2);
+    expect(nowhere.all).toMatch(/DEPLOY_NOT_FOUND: service "web": no revision 9 \(kept: 1, 2, 3\)/);
     const back = await ferry(['rollback', 'web', '--to', '1', '--state-dir', stateDir], repo);
     expect(back.exitCode, back.all).toBe(0);
     expect(await get('/version')).toBe('v1');

@@ -49,6 +49,16 @@ export { ServiceState } from './deploy/state/service-state.js';
 export type { DeployJournal } from './deploy/state/service-state.js';
 export { resolveService } from './deploy/resolve-service.js';
 export { rollOut } from './deploy/roll-out.js';
+export {
+  deployFailure,
+  noRouter,
+  removeService,
+  requestCanaryAction,
+  rollBackService,
+  scaleService,
+} from './deploy/deploy-operations.js';
+export type { OperationDeps } from './deploy/deploy-operations.js';
+export type { RolloutResult } from './deploy/rollout-types.js';
 export type { Revision, ResolvedService, Replica } from './deploy/deploy-types.js';
 export { startProxyServer } from './proxy/proxy-server.js';
 export type { ProxyServer, ProxyServerOptions } from './proxy/proxy-server.js';

@@ -1,6 +1,17 @@
 import type Docker from 'dockerode';
-import { DockerProvider, EngineError, FerryError, formatMs, rollOut, ServiceState } from '@ferry/engine';
-import type { TrafficRouter } from '@ferry/engine';
+import {
+  deployFailure,
+  DockerProvider,
+  FerryError,
+  formatMs,
+  removeService,
+  requestCanaryAction,
+  rollBackService,
+  scaleService,
+  ServiceState,
+  systemClock,
+} from '@ferry/engine';
+import type { OperationDeps } from '@ferry/engine';
 import type { CliIO } from '../cli-io.js';
 import { exitCodes } from '../exit-codes.js';
 import { loadPlan } from '../load-plan.js';
@@ -37,6 +48,17 @@ export async function deployCommand(
   });
 }
 
+/** The deploy operations' dependencies as the CLI provides them: Docker, and the proxy started on demand. */
+function operationDeps(io: CliIO, docker: Docker, stateDir: string): OperationDeps {
+  return {
+    stateDir,
+    provider: new DockerProvider(docker),
+    router: () => connectProxy(io, stateDir),
+    clock: systemClock,
+    log: (line) => io.stdout.write(`${line}\n`),
+  };
+}
+
 /** `ferry rollback <service> [--to N]`: back to revision N (default: the one before the active one), health-gated. */
 export async function rollbackCommand(
   io: CliIO,
@@ -44,41 +66,18 @@ export async function rollbackCommand(
   name: string,
   options: { to?: string; stateDir?: string },
 ): Promise<number> {
+  const to = options.to === undefined ? undefined : Number(options.to);
+  if (to !== undefined && !Number.isInteger(to))
+    throw new FerryError('CLI_USAGE', `ferry rollback ${name} --to ${options.to}: expected a revision number`);
   const stateDir = stateDirOf(io, options.stateDir);
-  const state = new ServiceState(stateDir, name);
-  const revisions = state.revisions();
-  if (revisions.length === 0)
-    throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has never been deployed (state in ${stateDir})`);
-  const active = state.journal()?.active;
-  let target;
-  if (options.to !== undefined) {
-    target = revisions.find((r) => r.number === Number(options.to));
-    if (!target)
-      throw new EngineError(
-        'DEPLOY_NOT_FOUND',
-        `service "${name}" has no revision ${options.to} (kept: ${revisions.map((r) => r.number).join(', ')})`,
-      );
-  } else {
-    target = [...revisions]
-      .filter((r) => r.number !== active && r.outcome !== 'failed')
-      .sort((a, b) => b.number - a.number)[0];
-    if (!target)
-      throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has no earlier good revision to roll back to`);
-  }
-  // A rollback is fast-tracked, as in Argo Rollouts: back to a known revision without canary steps.
-  const { canary: _canary, ...service } = target.service;
-  const result = await rollOut(service, {
-    provider: new DockerProvider(docker),
-    router: service.publish !== undefined ? await connectProxy(io, stateDir) : idleRouter,
-    state,
-    clock: { now: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+  const result = await rollBackService(name, operationDeps(io, docker, stateDir), {
+    to,
     deployId: `rollback-${Date.now().toString(36)}`,
-    job: 'rollback',
-    log: (line) => io.stdout.write(`${line}\n`),
-    emit: () => undefined,
   });
+  const failure = deployFailure(name, result);
+  if (failure) throw failure;
   io.stdout.write(`${result.message}\n`);
-  return result.status === 'deployed' || result.status === 'unchanged' ? exitCodes.ok : exitCodes.failed;
+  return exitCodes.ok;
 }
 
 /** `ferry status [service]`: replicas, revisions, health as the proxy sees it, and the last outcome. */
@@ -100,7 +99,7 @@ export async function statusCommand(
     const state = new ServiceState(stateDir, service);
     const journal = state.journal();
     if (!journal)
-      throw new EngineError('DEPLOY_NOT_FOUND', `service "${service}" has never been deployed (state in ${stateDir})`);
+      throw new FerryError('DEPLOY_NOT_FOUND', `service "${service}" has never been deployed (state in ${stateDir})`);
     const revision = state.revisions().find((r) => r.number === journal.active);
     const replicas = await provider.list(service);
     let routed: string[] = [];
@@ -152,7 +151,7 @@ export function historyCommand(io: CliIO, name: string, options: { stateDir?: st
   const state = new ServiceState(stateDir, name);
   const revisions = state.revisions();
   if (revisions.length === 0)
-    throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has never been deployed (state in ${stateDir})`);
+    throw new FerryError('DEPLOY_NOT_FOUND', `service "${name}" has never been deployed (state in ${stateDir})`);
   const active = state.journal()?.active;
   for (const revision of revisions) {
     const when = new Date(revision.createdAt).toISOString().replace('T', ' ').slice(0, 19);
@@ -163,13 +162,6 @@ export function historyCommand(io: CliIO, name: string, options: { stateDir?: st
   return 0;
 }
 
-const idleRouter: TrafficRouter = {
-  ensureService: () => Promise.resolve(undefined),
-  admit: () => Promise.resolve(undefined),
-  drain: () => Promise.resolve({ cutRequests: 0 }),
-  backends: () => Promise.resolve([]),
-};
-
 /** `ferry promote <service>` / `ferry abort <service>`: a request the running canary picks up within ~50 ms. */
 export function canaryActionCommand(
   io: CliIO,
@@ -177,17 +169,7 @@ export function canaryActionCommand(
   name: string,
   options: { stateDir?: string },
 ): number {
-  const stateDir = stateDirOf(io, options.stateDir);
-  const state = new ServiceState(stateDir, name);
-  const journal = state.journal();
-  if (!journal)
-    throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has never been deployed (state in ${stateDir})`);
-  if (journal.phase !== 'canary')
-    throw new FerryError(
-      'CLI_USAGE',
-      `service "${name}" has no canary in progress (it is ${journal.phase}); nothing to ${action}`,
-    );
-  state.request(action);
+  const journal = requestCanaryAction(name, action, stateDirOf(io, options.stateDir));
   io.stdout.write(
     `${action} requested for the canary of ${name} (revision ${journal.target}, step ${(journal.canary?.step ?? 0) + 1})\n`,
   );
@@ -206,30 +188,13 @@ export async function scaleCommand(
   if (!Number.isInteger(replicas) || replicas < 0)
     throw new FerryError('CLI_USAGE', `ferry scale ${name} ${count}: expected a whole number of replicas`);
   const stateDir = stateDirOf(io, options.stateDir);
-  const state = new ServiceState(stateDir, name);
-  const active = state.journal()?.active;
-  const revision = state.revisions().find((r) => r.number === active);
-  if (!revision)
-    throw new EngineError(
-      'DEPLOY_NOT_FOUND',
-      `service "${name}" has no active revision to scale (state in ${stateDir})`,
-    );
-  const { canary: _canary, ...current } = revision.service;
-  const service = { ...current, replicas, rolling: { ...current.rolling, monitorMs: 0 } };
-  const result = await rollOut(service, {
-    provider: new DockerProvider(docker),
-    router: service.publish !== undefined ? await connectProxy(io, stateDir) : idleRouter,
-    state,
-    clock: { now: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+  const result = await scaleService(name, replicas, operationDeps(io, docker, stateDir), {
     deployId: `scale-${Date.now().toString(36)}`,
-    job: 'scale',
-    log: (line) => io.stdout.write(`${line}\n`),
-    emit: () => undefined,
   });
-  io.stdout.write(
-    `${name}: ${result.status === 'deployed' || result.status === 'unchanged' ? `${replicas} replicas of revision ${revision.number}` : result.message}\n`,
-  );
-  return result.status === 'deployed' || result.status === 'unchanged' ? exitCodes.ok : exitCodes.failed;
+  const failure = deployFailure(name, result);
+  if (failure) throw failure;
+  io.stdout.write(`${name}: ${replicas} replicas of revision ${result.revision}\n`);
+  return exitCodes.ok;
 }
 
 /** `ferry remove <service>`: takes the service out of the proxy, removes its replicas and forgets its state. */
@@ -239,26 +204,7 @@ export async function removeServiceCommand(
   name: string,
   options: { stateDir?: string },
 ): Promise<number> {
-  const stateDir = stateDirOf(io, options.stateDir);
-  const state = new ServiceState(stateDir, name);
-  const journal = state.journal();
-  if (!journal)
-    throw new EngineError('DEPLOY_NOT_FOUND', `service "${name}" has never been deployed (state in ${stateDir})`);
-  const release = state.lock();
-  try {
-    const revision = state.revisions().find((r) => r.number === journal.active);
-    if (revision?.service.publish !== undefined) {
-      const proxy = await connectProxy(io, stateDir);
-      if ('deleteService' in proxy)
-        await (proxy as { deleteService(service: string): Promise<boolean> }).deleteService(name);
-    }
-    const provider = new DockerProvider(docker);
-    const replicas = await provider.list(name);
-    for (const replica of replicas) await provider.remove(replica, revision?.service.stopGraceMs ?? 10_000);
-    state.forget();
-    io.stdout.write(`${name}: removed ${replicas.length} replicas and its route; its revisions are forgotten\n`);
-    return exitCodes.ok;
-  } finally {
-    release();
-  }
+  const { removed } = await removeService(name, operationDeps(io, docker, stateDirOf(io, options.stateDir)));
+  io.stdout.write(`${name}: removed ${removed} replicas and its route; its revisions are forgotten\n`);
+  return exitCodes.ok;
 }

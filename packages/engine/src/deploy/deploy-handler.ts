@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { EngineError } from '../errors.js';
+import { FerryError } from '../errors.js';
 import { renderTemplate } from '../expr/index.js';
 import type { JobRun } from '../plan/plan-types.js';
 import type { JobHandler, JobHandlerContext, JobHandlerResult } from '../run/job-handler.js';
 import type { ServiceSpec } from '../pipeline/pipeline-schema.js';
 import type { Provider } from './provider.js';
+import { deployFailure, noRouter } from './deploy-operations.js';
 import { resolveService } from './resolve-service.js';
 import { rollOut } from './roll-out.js';
 import { ServiceState } from './state/service-state.js';
@@ -46,13 +47,13 @@ export class DeployHandler implements JobHandler {
       }
       const spec = job.deploy?.specs[name];
       if (!spec)
-        throw new EngineError(
+        throw new FerryError(
           'DEPLOY_INVALID',
           `job "${job.id}" deploys service "${name}", which the pipeline's services: do not define`,
         );
       const service = resolveService(name, renderSpec(spec, ctx), renderTemplate(spec.image, ctx.expr));
       if (!service.image)
-        throw new EngineError(
+        throw new FerryError(
           'DEPLOY_INVALID',
           `service "${name}" has an empty image (its template "${spec.image}" rendered to nothing)`,
         );
@@ -71,10 +72,11 @@ export class DeployHandler implements JobHandler {
       if (result.revision !== undefined) outputs[`${name}_revision`] = String(result.revision);
       if (result.status !== 'deployed' && result.status !== 'unchanged') {
         const untouched = names.slice(index + 1);
+        const failure = deployFailure(name, result);
         return {
           status: 'failed',
           outputs,
-          error: `${result.message}${untouched.length > 0 ? `\nnot deployed, since ${name} failed: ${untouched.join(', ')}` : ''}`,
+          error: `${failure ? `${failure.code}: ${failure.message}` : result.message}${untouched.length > 0 ? `\nnot deployed, since ${name} failed: ${untouched.join(', ')}` : ''}`,
         };
       }
     }
@@ -92,10 +94,3 @@ function renderSpec(spec: ServiceSpec, ctx: JobHandlerContext): ServiceSpec {
     ),
   };
 }
-
-const noRouter: TrafficRouter = {
-  ensureService: () => Promise.resolve(),
-  admit: () => Promise.resolve(),
-  drain: () => Promise.resolve({ cutRequests: 0 }),
-  backends: () => Promise.resolve([]),
-};
