@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { FerryError } from '../errors.js';
 import { rollbackTarget } from './decide/rollback-target.js';
+import type { ResolvedService } from './deploy-types.js';
 import type { Provider } from './provider.js';
 import { rollOut } from './roll-out.js';
 import type { RolloutResult } from './rollout-types.js';
@@ -47,6 +48,26 @@ function deployed(name: string, stateDir: string): ServiceState {
   return state;
 }
 
+/** Rolls a known revision's service out for an operation (no run events: the operation reports its result). */
+async function rollOutAs(
+  job: string,
+  service: ResolvedService,
+  state: ServiceState,
+  deps: OperationDeps,
+  deployId: string,
+): Promise<RolloutResult> {
+  return rollOut(service, {
+    provider: deps.provider,
+    router: service.publish !== undefined ? await deps.router() : noRouter,
+    state,
+    clock: deps.clock,
+    deployId,
+    job,
+    log: (line) => deps.log(line),
+    emit: () => undefined,
+  });
+}
+
 /** Rolls `name` back to revision `to` (default: the newest good one before the active), health-gated. */
 export async function rollBackService(
   name: string,
@@ -58,16 +79,7 @@ export async function rollBackService(
   if (!target.ok) throw new FerryError('DEPLOY_NOT_FOUND', `service "${name}": ${target.reason}`);
   // A rollback is fast-tracked, as in Argo Rollouts: back to a known revision without canary steps.
   const { canary: _canary, ...service } = target.revision.service;
-  return rollOut(service, {
-    provider: deps.provider,
-    router: service.publish !== undefined ? await deps.router() : noRouter,
-    state,
-    clock: deps.clock,
-    deployId: options.deployId,
-    job: 'rollback',
-    log: (line) => deps.log(line),
-    emit: () => undefined,
-  });
+  return rollOutAs('rollback', service, state, deps, options.deployId);
 }
 
 /** The active revision of `name` at another replica count, health-gated, without a new revision. */
@@ -89,16 +101,7 @@ export async function scaleService(
     );
   const { canary: _canary, ...current } = revision.service;
   const service = { ...current, replicas, rolling: { ...current.rolling, monitorMs: 0 } };
-  return rollOut(service, {
-    provider: deps.provider,
-    router: service.publish !== undefined ? await deps.router() : noRouter,
-    state,
-    clock: deps.clock,
-    deployId: options.deployId,
-    job: 'scale',
-    log: (line) => deps.log(line),
-    emit: () => undefined,
-  });
+  return rollOutAs('scale', service, state, deps, options.deployId);
 }
 
 /** Takes `name` out of the proxy, removes its replicas and forgets its state, under the service lock. */
