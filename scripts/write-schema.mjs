@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pipelineJsonSchemaText } from '../packages/engine/dist/spec/pipeline-json-schema.js';
+import { pipelineJsonSchemaText } from '../packages/engine/dist/pipeline/pipeline-json-schema.js';
 
 const target = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'ferry.schema.json');
 const text = pipelineJsonSchemaText();

@@ -93,7 +93,7 @@ function resolveCanary(canary: CanarySpec): CanaryConfig {
       ...(a.maxErrorRate !== undefined ? { maxErrorRate: a.maxErrorRate } : {}),
       ...(a.maxLatencyP99 !== undefined ? { maxLatencyP99Ms: parseDuration(a.maxLatencyP99) } : {}),
       ...(a.maxLatencyRatio !== undefined ? { maxLatencyRatio: a.maxLatencyRatio } : {}),
-      failureLimit: a.failureLimit ?? 1,
+      failureLimit: a.failureLimit ?? 0,
       noData: a.noData ?? 'hold',
     },
     ...(canary.sticky ? { sticky: canary.sticky } : {}),

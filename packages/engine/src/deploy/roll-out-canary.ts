@@ -1,6 +1,7 @@
 import type { Replica, ResolvedService } from './deploy-types.js';
 import { ReplicaWatch } from './health/watch-replica.js';
 import type { RolloutDeps, RolloutResult } from './rollout-types.js';
+import { judgeAnalysis } from './decide/judge-analysis.js';
 import { analyzeCanary } from './strategies/analyze-canary.js';
 import type { CanaryRouter } from './traffic-router.js';
 
@@ -179,8 +180,9 @@ export async function runCanary(input: CanaryInput): Promise<RolloutResult | und
           });
           lastVerdict = verdict.verdict;
           if (verdict.verdict === 'fail') {
-            failures += 1;
-            if (failures >= canary.analysis.failureLimit)
+            const tally = judgeAnalysis(failures, verdict.verdict, canary.analysis);
+            failures = tally.failures;
+            if (tally.verdict === 'abort')
               return await abort(`analysis failed ${failures} time(s): ${verdict.message}`);
           } else if (verdict.verdict === 'inconclusive') {
             if (canary.analysis.noData === 'fail') return await abort(`insufficient traffic: ${verdict.message}`);

@@ -179,7 +179,7 @@ const Canary = z.strictObject({
       maxErrorRate: z.number().min(0).max(1).optional(),
       maxLatencyP99: Duration.optional(),
       maxLatencyRatio: z.number().positive().optional(),
-      failureLimit: z.number().int().min(1).optional(),
+      failureLimit: z.number().int().min(0).optional(),
       noData: z.enum(['hold', 'fail']).optional(),
     })
     .optional(),
