@@ -1,22 +1,10 @@
-import { cp } from 'node:fs/promises';
-import { join } from 'node:path';
 import Docker from 'dockerode';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { ferry, ferryBin, tempRepo } from '../helpers/ferry-cli.js';
+import { demoCopy, ferry, ferryBin, tempRepo } from '../helpers/ferry-cli.js';
 import { ferryContainers } from '../helpers/run-yaml.js';
 
 const docker = new Docker();
-const pipelinesDir = new URL('../../pipelines', import.meta.url).pathname;
-
-/** The demo's files in a temporary git repository, so its run records land there and never in this tree. */
-async function demoCopy(): Promise<string> {
-  const dir = await tempRepo({ 'README.md': 'demo copy\n' });
-  await cp(pipelinesDir, join(dir, 'pipelines'), { recursive: true });
-  await execa('git', ['add', '-A'], { cwd: dir });
-  await execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'demo'], { cwd: dir });
-  return dir;
-}
 
 describe('ferry CLI', () => {
   it('reports several positioned errors at once and exits 2 without a stack trace', async () => {

@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -26,5 +27,14 @@ export async function tempRepo(files: Record<string, string>): Promise<string> {
   await execa('git', ['init', '-q', '-b', 'main'], { cwd: dir });
   await execa('git', ['add', '-A'], { cwd: dir });
   await execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'init'], { cwd: dir });
+  return dir;
+}
+
+/** The demo's files (pipelines/) in a temporary git repository, so its run records land there, never in this tree. */
+export async function demoCopy(): Promise<string> {
+  const dir = await tempRepo({ 'README.md': 'demo copy\n' });
+  await cp(new URL('../../pipelines', import.meta.url).pathname, join(dir, 'pipelines'), { recursive: true });
+  await execa('git', ['add', '-A'], { cwd: dir });
+  await execa('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-qm', 'demo'], { cwd: dir });
   return dir;
 }
