@@ -161,10 +161,16 @@ export function startHealer(options: HealerOptions): { stop: () => Promise<void>
         if (result.status === 'rejected') options.log(`${seen.name}: healing step failed: ${String(result.reason)}`);
       if (done.length === 0) return;
       const message = done.join('; ');
+      // One healing episode reads as one line: a replacement's admission joins what started it moments ago.
+      const previous = journal.lastHeal;
+      const episode =
+        previous && options.clock.now() - previous.at < 30_000 && previous.message.length < 400
+          ? `${previous.message}; ${message}`
+          : message;
       state.writeJournal({
         ...journal,
         updatedAt: options.clock.now(),
-        lastHeal: { at: options.clock.now(), message },
+        lastHeal: { at: options.clock.now(), message: episode },
       });
       options.log(`${seen.name}: ${message}`);
     } finally {
