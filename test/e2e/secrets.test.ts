@@ -13,6 +13,8 @@ jobs:
       - name: split across output chunks
         run: printf 'late %s' "\${API_TOKEN%%-*}"; sleep 0.3; printf -- '-%s\\n' "\${API_TOKEN#*-}"
       - run: echo "rendered \${{ secrets.API_TOKEN }}"; printf '%s' "$API_TOKEN" | base64
+      - name: split over two lines
+        run: echo "\${API_TOKEN:0:8}"; echo "\${API_TOKEN:8}"
       - run: echo "ok=$API_TOKEN" >> $FERRY_OUTPUT; exit 1
 `;
 
@@ -33,6 +35,9 @@ describe('secrets', () => {
     expect(result.all).toContain('[leak/1] token is ***');
     expect(result.all).toContain('[leak/2] late ***');
     expect(result.all).toContain('[leak/3] rendered ***');
+    expect(result.all).toContain('[leak/4] ***\n');
+    expect(result.all).not.toContain(secret.slice(0, 8));
+    expect(result.all).not.toContain(secret.slice(8));
     const stored = filesUnder(join(dir, '.ferry'));
     expect(stored.length).toBeGreaterThan(3);
     for (const file of stored) expect(readFileSync(file, 'utf8'), file).not.toContain(secret);

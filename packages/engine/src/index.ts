@@ -26,7 +26,7 @@ export { FakeExecutor } from './exec/fake-executor.js';
 export { RunStore, RunRecorder, safeName } from './store/run-store.js';
 export type { RunSummary } from './store/run-store.js';
 export { readGitContext } from './git/read-git-context.js';
-export { createMasker, maskDeep } from './run/mask-secrets.js';
+export { createMasker, maskDeep, SplitMasker } from './run/mask-secrets.js';
 export { resolveSecrets } from './run/resolve-secrets.js';
 export type { ResolvedSecrets, SecretSources } from './run/resolve-secrets.js';
 export type { JobHandler, JobHandlerContext, JobHandlerResult } from './run/job-handler.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LineSplitter } from '../../../packages/engine/src/exec/line-splitter.js';
-import { createMasker, maskDeep } from '../../../packages/engine/src/run/mask-secrets.js';
+import { EventStream } from '../../../packages/engine/src/run/event-stream.js';
+import { createMasker, maskDeep, SplitMasker } from '../../../packages/engine/src/run/mask-secrets.js';
 
 describe('createMasker', () => {
   const mask = createMasker(['hunter2-secret', 'line one\nline two']);
@@ -29,5 +30,65 @@ describe('createMasker', () => {
       outputs: { x: 'a *** b' },
       n: 1,
     });
+  });
+});
+
+describe('masking what the line masker alone missed (issue 18 item 8)', () => {
+  const secret = 'hunter2-secret';
+  const quoted = 'pa"ss\\word';
+  const values = [secret, quoted];
+  const stream = () => {
+    const events = new EventStream('r1', () => 0);
+    const lines: string[] = [];
+    events.subscribe((event) => {
+      if (event.type === 'step.log') lines.push(event.line);
+      else lines.push(`<${event.type}>`);
+    });
+    events.setMask(createMasker(values), new SplitMasker(values));
+    const log = (line: string, stream: 'stdout' | 'stderr' = 'stdout') =>
+      events.emit({ type: 'step.log', job: 'j', step: 0, stream, line });
+    return { events, lines, log };
+  };
+
+  it('masks the JSON-escaped form toJSON(secrets) prints for a value with quotes or backslashes', () => {
+    expect(createMasker(values)(JSON.stringify({ token: quoted }))).toBe('{"token":"***"}');
+  });
+
+  it('masks a secret printed over two lines, both halves', () => {
+    const { lines, log, events } = stream();
+    log('first half: hunter2');
+    log('-secret and the rest');
+    log('plain');
+    events.flush();
+    expect(lines).toEqual(['first half: ***', '*** and the rest', 'plain']);
+  });
+
+  it('masks a secret the 64 KiB line cut went through', () => {
+    const { lines, log, events } = stream();
+    const splitter = new LineSplitter((line) => log(line), { maxLineLength: 20 });
+    splitter.write(`${'x'.repeat(15)}${secret}${'y'.repeat(10)}\n`);
+    splitter.end();
+    events.flush();
+    expect(lines.join('')).not.toMatch(/hunter|secret/);
+    expect(lines.join('')).toContain('***');
+  });
+
+  it('shows a line at once when it does not end with the start of a secret, and a held one before any other event', () => {
+    const { lines, log, events } = stream();
+    log('nothing to hold');
+    expect(lines).toEqual(['nothing to hold']);
+    log('ends with hunt');
+    expect(lines).toEqual(['nothing to hold']);
+    log('other stream', 'stderr');
+    expect(lines).toEqual(['nothing to hold', 'other stream']);
+    events.emit({ type: 'run.finished', status: 'success', durationMs: 1 } as never);
+    expect(lines).toEqual(['nothing to hold', 'other stream', 'ends with hunt', '<run.finished>']);
+  });
+
+  it('lets a held line go after 100 ms when nothing follows', async () => {
+    const { lines, log } = stream();
+    log('ends with hunt');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(lines).toEqual(['ends with hunt']);
   });
 });

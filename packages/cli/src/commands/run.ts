@@ -3,6 +3,7 @@ import type Docker from 'dockerode';
 import {
   CacheStore,
   createMasker,
+  SplitMasker,
   DockerExecutor,
   EventStream,
   FerryError,
@@ -70,7 +71,7 @@ export async function runCommand(
   const store = new RunStore(join(options.workspace, '.ferry', 'runs'));
   const runId = RunStore.newRunId(Date.now());
   const events = new EventStream(runId, Date.now);
-  events.setMask(createMasker(Object.values(secrets)));
+  events.setMask(createMasker(Object.values(secrets)), new SplitMasker(Object.values(secrets)));
   const recorder = store.open({
     id: runId,
     pipeline: plan.pipeline,

@@ -1,7 +1,13 @@
 import type { RunEvent, RunEventBody } from './events.js';
 import { maskDeep } from './mask-secrets.js';
+import type { SplitMasker } from './mask-secrets.js';
 
 export type RunEventListener = (event: RunEvent) => void;
+
+type StepLog = Extract<RunEventBody, { type: 'step.log' }>;
+
+/** A log line that ends with the start of a secret waits this long at most for the line after it. */
+const holdMs = 100;
 
 /**
  * Stamps each event with the run-wide sequence number and time, masks secret values in every string it
@@ -12,6 +18,9 @@ export class EventStream {
   private seq = 0;
   private readonly listeners: RunEventListener[] = [];
   private mask: ((text: string) => string) | undefined;
+  private split: SplitMasker | undefined;
+  /** Per job, step and stream: a line held back until the next one shows whether a secret spans the break. */
+  private readonly held = new Map<string, { line: StepLog; timer: ReturnType<typeof setTimeout> }>();
 
   constructor(
     readonly runId: string,
@@ -22,15 +31,56 @@ export class EventStream {
     this.listeners.push(listener);
   }
 
-  /** Set once the run's secrets are resolved, before the first event that could carry one. */
-  setMask(mask: (text: string) => string): void {
+  /**
+   * Set once the run's secrets are resolved, before the first event that could carry one. With a SplitMasker,
+   * a log line ending with the start of a secret is held (at most 100 ms, or until any other event) until the
+   * next line of its stream shows whether the secret continues there.
+   */
+  setMask(mask: (text: string) => string, split?: SplitMasker): void {
     this.mask = mask;
+    this.split = split?.active ? split : undefined;
   }
 
-  emit(body: RunEventBody): RunEvent {
+  emit(body: RunEventBody): void {
     const masked = this.mask ? maskDeep(body, this.mask) : body;
-    const event: RunEvent = { ...masked, seq: ++this.seq, time: this.now(), runId: this.runId };
+    if (masked.type !== 'step.log' || !this.split) {
+      this.flush();
+      return this.send(masked);
+    }
+    const key = `${masked.job}\u0000${masked.step}\u0000${masked.stream}`;
+    let line = masked;
+    const held = this.held.get(key);
+    if (held) {
+      clearTimeout(held.timer);
+      this.held.delete(key);
+      const joined = this.split.join(held.line.line, line.line);
+      if (joined) {
+        held.line = { ...held.line, line: joined[0] };
+        line = { ...line, line: joined[1] };
+      }
+      this.send(held.line);
+    }
+    if (!this.split.mayContinue(line.line)) return this.send(line);
+    const timer = setTimeout(() => {
+      if (this.held.get(key)?.timer !== timer) return;
+      this.held.delete(key);
+      this.send(line);
+    }, holdMs);
+    timer.unref?.();
+    this.held.set(key, { line, timer });
+  }
+
+  /** Shows every held log line now (the run or a step ends, or another event must follow them). */
+  flush(): void {
+    for (const [key, held] of [...this.held]) {
+      clearTimeout(held.timer);
+      this.held.delete(key);
+      this.send(held.line);
+    }
+  }
+
+  private send(body: RunEventBody): void {
+    const event: RunEvent = { ...body, seq: ++this.seq, time: this.now(), runId: this.runId };
     for (const listener of this.listeners) listener(event);
-    return event;
   }
 }

@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import {
   createMasker,
+  SplitMasker,
   EventStream,
   FerryError,
   findPipelineFile,
@@ -115,7 +116,7 @@ export async function executeRun(deps: ExecuteRunDeps, input: ExecuteRunInput): 
 
     const { plan, secrets, git } = prepared;
     const events = new EventStream(input.runId, deps.clock.now);
-    events.setMask(createMasker(Object.values(secrets)));
+    events.setMask(createMasker(Object.values(secrets)), new SplitMasker(Object.values(secrets)));
     events.subscribe((event) => input.onEvent(event));
     events.subscribe(timeStages(plan, metrics));
     const result = await metrics.time('execute', () =>
