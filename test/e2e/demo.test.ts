@@ -27,6 +27,13 @@ describe('npm run demo (scripts/demo.mjs)', () => {
     const tookMs = Date.now() - started;
     console.log(`demo took ${tookMs} ms`);
     expect(demo.exitCode, demo.all).toBe(0);
+    // The deploys as they happen: the rolling update, each canary step with its analysis, the rollback's reason.
+    expect(demo.all).toMatch(/slug: rolling out revision 1 \(ferry-demo\/slug:latest\) to 3 replicas/);
+    expect(demo.all).toMatch(/slug: canary step 1\/2: weight 25%/);
+    expect(demo.all).toMatch(/slug: analysis at 25%: pass: error rate 0\.0%/);
+    expect(demo.all).toMatch(/slug: analysis at 50%: pass: /);
+    expect(demo.all).toMatch(/slug: canary of revision 2 promoted/);
+    expect(demo.all).toMatch(/DEPLOY_UNHEALTHY: slug: canary of revision 3 .* aborted: .*500 broken on purpose/);
     const summary = demo.all.slice(demo.all.indexOf('━━ summary'));
     expect(summary).toMatch(/pipeline\s+green/);
     expect(summary).toMatch(

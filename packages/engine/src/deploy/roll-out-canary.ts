@@ -178,6 +178,7 @@ export async function runCanary(input: CanaryInput): Promise<RolloutResult | und
             canary: { requests: canaryWindow.requests, errorRate: canaryWindow.errorRate, p99Ms: canaryWindow.p99Ms },
             stable: { requests: stableWindow.requests, p99Ms: stableWindow.p99Ms },
           });
+          deps.log(`${service.name}: analysis at ${weight}%: ${verdict.verdict}: ${verdict.message}`);
           lastVerdict = verdict.verdict;
           if (verdict.verdict === 'fail') {
             const tally = judgeAnalysis(failures, verdict.verdict, canary.analysis);
