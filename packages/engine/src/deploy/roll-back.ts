@@ -2,6 +2,7 @@ import type { Replica, ResolvedService, Revision } from './deploy-types.js';
 import { ReplicaWatch } from './health/watch-replica.js';
 import type { RolloutDeps, RolloutResult } from './rollout-types.js';
 import { indentText } from './indent-text.js';
+import { emitReplica } from './replica-event.js';
 
 export interface RollBackInput {
   service: ResolvedService;
@@ -53,14 +54,7 @@ export async function rollBack(input: RollBackInput): Promise<RolloutResult> {
       if (routed.has(replica.id) && publish) await router.drain(service.name, replica.id);
       routed.delete(replica.id);
       await provider.remove(replica, service.stopGraceMs);
-      deps.emit({
-        type: 'deploy.replica',
-        job: deps.job,
-        service: service.name,
-        replica: replica.name,
-        revision: target,
-        state: 'removed',
-      });
+      emitReplica(deps, service.name, replica, target, 'removed');
     }
   };
   const markFailed = () =>
@@ -108,14 +102,7 @@ export async function rollBack(input: RollBackInput): Promise<RolloutResult> {
       started.push(
         new ReplicaWatch(replica, restore.health, provider, clock, restore.progressDeadlineMs, () => undefined),
       );
-      deps.emit({
-        type: 'deploy.replica',
-        job: deps.job,
-        service: service.name,
-        replica: replica.name,
-        revision: previousRevision.number,
-        state: 'started',
-      });
+      emitReplica(deps, service.name, replica, previousRevision.number, 'started');
     }
     for (const watch of started) {
       while (watch.health.phase === 'starting') await clock.sleep(25);
@@ -126,14 +113,7 @@ export async function rollBack(input: RollBackInput): Promise<RolloutResult> {
       if (publish)
         await router.admit(service.name, { id: watch.replica.id, address: watch.replica.address, pool: 'stable' });
       routed.add(watch.replica.id);
-      deps.emit({
-        type: 'deploy.replica',
-        job: deps.job,
-        service: service.name,
-        replica: watch.replica.name,
-        revision: previousRevision.number,
-        state: 'admitted',
-      });
+      emitReplica(deps, service.name, watch.replica, previousRevision.number, 'admitted');
     }
   } catch (error) {
     const message = `rollback of ${service.name} to revision ${previousRevision.number} failed: ${(error as Error).message}; the service is paused (after: ${reason.split('\n')[0]})`;

@@ -4,6 +4,7 @@ import type { RolloutDeps, RolloutResult } from './rollout-types.js';
 import { judgeAnalysis } from './decide/judge-analysis.js';
 import { analyzeCanary } from './strategies/analyze-canary.js';
 import type { CanaryRouter } from './traffic-router.js';
+import { emitReplica } from './replica-event.js';
 
 export interface CanaryInput {
   service: ResolvedService;
@@ -96,14 +97,7 @@ export async function runCanary(input: CanaryInput): Promise<RolloutResult | und
       watches.push(
         new ReplicaWatch(replica, service.health, provider, clock, service.progressDeadlineMs, () => undefined),
       );
-      deps.emit({
-        type: 'deploy.replica',
-        job: deps.job,
-        service: service.name,
-        replica: replica.name,
-        revision: target,
-        state: 'started',
-      });
+      emitReplica(deps, service.name, replica, target, 'started');
     }
     for (const [index, watch] of watches.entries()) {
       while (watch.health.phase === 'starting') await clock.sleep(25);
@@ -115,14 +109,7 @@ export async function runCanary(input: CanaryInput): Promise<RolloutResult | und
       if (!routed.has(replica.id)) {
         await router.admit(service.name, { id: replica.id, address: replica.address, pool: 'canary' });
         routed.add(replica.id);
-        deps.emit({
-          type: 'deploy.replica',
-          job: deps.job,
-          service: service.name,
-          replica: replica.name,
-          revision: target,
-          state: 'admitted',
-        });
+        emitReplica(deps, service.name, replica, target, 'admitted');
       }
     }
 

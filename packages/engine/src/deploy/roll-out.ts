@@ -10,6 +10,7 @@ import { resolveRollingBounds } from './strategies/rolling-bounds.js';
 import { nextRollingStep } from './strategies/rolling-step.js';
 import { isCanaryRouter } from './traffic-router.js';
 import { runCanary } from './roll-out-canary.js';
+import { emitReplica } from './replica-event.js';
 
 export type { NewReplica, RolloutDeps, RolloutResult } from './rollout-types.js';
 
@@ -171,15 +172,7 @@ async function rollOutLocked(
         const logs = await provider.logs(item.replica, 10);
         const reason = `replica ${item.replica.name} failed: ${health.check}: ${health.output}${logs ? `\n  last log lines:\n${indentText(logs)}` : ''}`;
         failures.push(reason);
-        deps.emit({
-          type: 'deploy.replica',
-          job: deps.job,
-          service: service.name,
-          replica: item.replica.name,
-          revision: target,
-          state: 'failed',
-          detail: `${health.check}: ${health.output}`,
-        });
+        emitReplica(deps, service.name, item.replica, target, 'failed', `${health.check}: ${health.output}`);
         deps.log(`${service.name}: ${reason}`);
         if (item.admittedAt !== undefined && service.publish !== undefined)
           await router.drain(service.name, item.replica.id);
@@ -195,14 +188,7 @@ async function rollOutLocked(
           await router.admit(service.name, { id: item.replica.id, address: item.replica.address, pool: 'stable' });
         routed.add(item.replica.id);
         item.admittedAt = clock.now();
-        deps.emit({
-          type: 'deploy.replica',
-          job: deps.job,
-          service: service.name,
-          replica: item.replica.name,
-          revision: target,
-          state: 'admitted',
-        });
+        emitReplica(deps, service.name, item.replica, target, 'admitted');
       }
     }
     return undefined;
@@ -219,14 +205,7 @@ async function rollOutLocked(
         await router.drain(service.name, surplus.replica.id);
       routed.delete(surplus.replica.id);
       await provider.remove(surplus.replica, service.stopGraceMs);
-      deps.emit({
-        type: 'deploy.replica',
-        job: deps.job,
-        service: service.name,
-        replica: surplus.replica.name,
-        revision: target,
-        state: 'removed',
-      });
+      emitReplica(deps, service.name, surplus.replica, target, 'removed');
     }
     const now = clock.now();
     const newAvailable = watches.filter(
@@ -251,39 +230,18 @@ async function rollOutLocked(
     }
     const stopping = serving.sort((a, b) => a.createdAt - b.createdAt).slice(0, step.stopOld);
     for (const old of stopping) {
-      deps.emit({
-        type: 'deploy.replica',
-        job: deps.job,
-        service: service.name,
-        replica: old.name,
-        revision: old.revision,
-        state: 'draining',
-      });
+      emitReplica(deps, service.name, old, old.revision, 'draining');
       if (service.publish !== undefined) await router.drain(service.name, old.id);
       routed.delete(old.id);
       await provider.remove(old, service.stopGraceMs);
       replicas.splice(replicas.indexOf(old), 1);
-      deps.emit({
-        type: 'deploy.replica',
-        job: deps.job,
-        service: service.name,
-        replica: old.name,
-        revision: old.revision,
-        state: 'removed',
-      });
+      emitReplica(deps, service.name, old, old.revision, 'removed');
     }
     for (let i = 0; i < step.start; i++) {
       const replica = await provider.start(service, target, deps.deployId);
       attempted += 1;
       watches.push({ replica, watch: watch(replica) });
-      deps.emit({
-        type: 'deploy.replica',
-        job: deps.job,
-        service: service.name,
-        replica: replica.name,
-        revision: target,
-        state: 'started',
-      });
+      emitReplica(deps, service.name, replica, target, 'started');
     }
     if (stopping.length > 0 || step.start > 0 || acted) {
       deps.emit({
