@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isEngineError } from '../../packages/engine/src/errors.js';
+import { isFerryError } from '../../packages/engine/src/errors.js';
 import type { ExecIO, ExecStep, Executor, OutputStream, StepResult } from '../../packages/engine/src/exec/executor.js';
 import type { JobRun } from '../../packages/engine/src/plan/plan-types.js';
 import { buildJobRun } from '../helpers/build-job-run.js';
@@ -206,11 +206,11 @@ export function describeExecutorContract(
       await subject.executor.teardown(job);
     });
 
-    it('rejects runStep after teardown with an EngineError', async () => {
+    it('rejects runStep after teardown with an FerryError', async () => {
       const { subject, job, run } = await prepared();
       await subject.executor.teardown(job);
       const error = await run('echo late').catch((caught: unknown) => caught);
-      expect(isEngineError(error)).toBe(true);
+      expect(isFerryError(error)).toBe(true);
     });
 
     it('tears down after a failed prepare, and a job that was never prepared', async () => {
@@ -221,7 +221,7 @@ export function describeExecutorContract(
       const error = await subject.executor
         .prepare(job, { runId, workspace: subject.workspace, env: {} }, capture().io)
         .catch((caught: unknown) => caught);
-      expect(isEngineError(error) && error.code).toBe('EXEC_IMAGE_MISSING');
+      expect(isFerryError(error) && error.code).toBe('EXEC_IMAGE_MISSING');
       expect((error as Error).message).toContain(subject.missingImage);
       await subject.executor.teardown(job);
       await subject.executor.teardown(job);

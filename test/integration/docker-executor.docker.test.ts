@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import Docker from 'dockerode';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isEngineError } from '../../packages/engine/src/errors.js';
+import { isFerryError } from '../../packages/engine/src/errors.js';
 import { DockerExecutor } from '../../packages/engine/src/exec/docker/docker-executor.js';
 import { reapResources } from '../../packages/engine/src/exec/docker/reap-resources.js';
 import type { ExecStep } from '../../packages/engine/src/exec/executor.js';
@@ -175,7 +175,7 @@ describe('DockerExecutor', () => {
       const error = await executor
         .prepare(job, { runId, workspace: repo.dir, env: {} }, capture().io)
         .catch((caught: unknown) => caught);
-      expect(isEngineError(error) && error.code, `pull: ${pull}`).toBe('EXEC_IMAGE_MISSING');
+      expect(isFerryError(error) && error.code, `pull: ${pull}`).toBe('EXEC_IMAGE_MISSING');
       expect((error as Error).message).toContain(`image "${MISSING_IMAGE}" is not present and could not be pulled: `);
       expect(await containersOf(runId)).toEqual([]);
       await executor.teardown(job);
@@ -188,7 +188,7 @@ describe('DockerExecutor', () => {
     const error = await executor
       .prepare(job, { runId, workspace: repo.dir, env: {} }, capture().io)
       .catch((caught: unknown) => caught);
-    expect(isEngineError(error) && error.code).toBe('EXEC_IMAGE_MISSING');
+    expect(isFerryError(error) && error.code).toBe('EXEC_IMAGE_MISSING');
     expect((error as Error).message).toMatch(
       /^image "ferry\/busybox:1" could not be pulled \(pull policy "always"\): .+; a local copy exists, set pull: if-not-present/,
     );

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { EngineError } from '../../packages/engine/src/errors.js';
+import { FerryError } from '../../packages/engine/src/errors.js';
 import { ProxyClient, proxyRequestStatus } from '../../packages/engine/src/proxy/proxy-client.js';
 import { startProxyServer } from '../../packages/engine/src/proxy/proxy-server.js';
 import type { ProxyServer } from '../../packages/engine/src/proxy/proxy-server.js';
@@ -100,10 +100,10 @@ describe('proxy admin API', () => {
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
     const port = (holder.address() as AddressInfo).port;
     const failure = await client.putService('busy', { listen: port }).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(EngineError);
-    expect((failure as EngineError).code).toBe('PROXY_REQUEST');
+    expect(failure).toBeInstanceOf(FerryError);
+    expect((failure as FerryError).code).toBe('PROXY_REQUEST');
     expect(proxyRequestStatus(failure)).toBe(409);
-    expect((failure as EngineError).message).toMatch(new RegExp(`port ${port} on 127.0.0.1 is already in use`));
+    expect((failure as FerryError).message).toMatch(new RegExp(`port ${port} on 127.0.0.1 is already in use`));
     expect(await client.getService('busy')).toBeUndefined();
     holder.close();
 
@@ -115,7 +115,7 @@ describe('proxy admin API', () => {
     const down = await new ProxyClient({ url: 'http://127.0.0.1:1', token: 'x' })
       .listServices()
       .catch((error: unknown) => error);
-    expect((down as EngineError).code).toBe('PROXY_UNAVAILABLE');
+    expect((down as FerryError).code).toBe('PROXY_UNAVAILABLE');
   });
 
   it('serves the same routes after a restart from the same state dir, with the same token', async () => {

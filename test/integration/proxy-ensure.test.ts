@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineError } from '../../packages/engine/src/errors.js';
+import { FerryError } from '../../packages/engine/src/errors.js';
 import { ensureProxy } from '../../packages/engine/src/proxy/ensure-proxy.js';
 import { isProcessAlive } from '../../packages/engine/src/process/is-process-alive.js';
 import { readProxyInfo } from '../../packages/engine/src/proxy/state-dir.js';
@@ -76,10 +76,10 @@ describe('ensureProxy', () => {
       command: ['node', '-e', 'console.error("boom: cannot bind"); process.exit(3)'],
       startTimeoutMs: 5000,
     }).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(EngineError);
-    expect((failure as EngineError).code).toBe('PROXY_UNAVAILABLE');
-    expect((failure as EngineError).message).toMatch(/exited \(code 3\)/);
-    expect((failure as EngineError).message).toMatch(/boom: cannot bind/);
+    expect(failure).toBeInstanceOf(FerryError);
+    expect((failure as FerryError).code).toBe('PROXY_UNAVAILABLE');
+    expect((failure as FerryError).message).toMatch(/exited \(code 3\)/);
+    expect((failure as FerryError).message).toMatch(/boom: cannot bind/);
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -100,5 +100,3 @@ export function isFerryError(value: unknown): value is FerryError {
 }
 
 // The engine's former names, kept so that code written against them keeps compiling; new code uses FerryError.
-export { FerryError as EngineError, isFerryError as isEngineError };
-export type EngineErrorCode = FerryErrorCode;

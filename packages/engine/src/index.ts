@@ -1,5 +1,5 @@
-export { EngineError, FerryError, ferryErrorCodes, isEngineError, isFerryError } from './errors.js';
-export type { EngineErrorCode, FerryErrorCode, FerryErrorOptions, SourceLocation } from './errors.js';
+export { FerryError, ferryErrorCodes, isFerryError } from './errors.js';
+export type { FerryErrorCode, FerryErrorOptions, SourceLocation } from './errors.js';
 export { systemClock } from './clock.js';
 export type { Clock } from './clock.js';
 export * from './pipeline/index.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../../packages/engine/src/clock.js';
-import { EngineError } from '../../../packages/engine/src/errors.js';
+import { FerryError } from '../../../packages/engine/src/errors.js';
 import { FakeExecutor } from '../../../packages/engine/src/exec/fake-executor.js';
 import { parseFakeScript } from '../../../packages/engine/src/exec/fake-shell.js';
 import { describeExecutorContract, capture } from '../../contracts/executor.contract.js';
@@ -82,7 +82,7 @@ describe('FakeExecutor', () => {
   it('lets onPrepare fail a prepare, which leaves nothing prepared', async () => {
     const executor = new FakeExecutor({
       onPrepare: () => {
-        throw new EngineError('EXEC_DOCKER_UNAVAILABLE', 'cannot reach the Docker engine');
+        throw new FerryError('EXEC_DOCKER_UNAVAILABLE', 'cannot reach the Docker engine');
       },
     });
     const job = buildJobRun();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isEngineError } from '../../../packages/engine/src/errors.js';
+import { isFerryError } from '../../../packages/engine/src/errors.js';
 import { evaluateExpression } from '../../../packages/engine/src/expr/index.js';
 import { ctx } from './expr-test-context.js';
 
@@ -8,7 +8,7 @@ const failure = (src: string, extra: Record<string, unknown> = {}) => {
   try {
     run(src, extra);
   } catch (error) {
-    if (isEngineError(error)) return `${error.code} ${error.message}`;
+    if (isFerryError(error)) return `${error.code} ${error.message}`;
     throw error;
   }
   return 'no error';

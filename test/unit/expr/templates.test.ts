@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isEngineError } from '../../../packages/engine/src/errors.js';
+import { isFerryError } from '../../../packages/engine/src/errors.js';
 import {
   ExpressionSyntaxError,
   evaluateTemplate,
@@ -66,7 +66,7 @@ describe('renderTemplate', () => {
         renderTemplate(text, ctx);
       } catch (error) {
         if (error instanceof ExpressionSyntaxError) return `${error.code} @${error.offset} ${error.detail}`;
-        if (isEngineError(error)) return `${error.code} ${error.message}`;
+        if (isFerryError(error)) return `${error.code} ${error.message}`;
       }
       return 'no error';
     };

@@ -44,7 +44,7 @@ export interface PrepareOptions {
 
 /**
  * Lifecycle: prepare → runStep* → teardown. teardown is idempotent and runs even if prepare failed.
- * A failing step is a result; an engine failure (Docker unreachable, image missing) throws EngineError.
+ * A failing step is a result; an engine failure (Docker unreachable, image missing) throws FerryError.
  */
 export interface Executor {
   /** Once per run before its first job (e.g. the run's network); idempotent. */

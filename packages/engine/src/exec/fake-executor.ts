@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '../clock.js';
-import { EngineError } from '../errors.js';
+import { FerryError } from '../errors.js';
 import type { JobRun } from '../plan/plan-types.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { ExecIO, ExecStep, Executor, OutputStream, PrepareOptions, SavedFiles, StepResult } from './executor.js';
@@ -83,7 +83,7 @@ export class FakeExecutor implements Executor {
   async prepare(job: JobRun, options: PrepareOptions, io: ExecIO): Promise<void> {
     this.calls.push({ kind: 'prepare', job: job.id, runId: options.runId, image: job.image });
     if (this.#jobs.has(job.id)) {
-      throw new EngineError(
+      throw new FerryError(
         'EXEC_CONTAINER',
         `job "${job.id}" is already prepared on this executor; tear it down before preparing it again`,
       );
@@ -93,7 +93,7 @@ export class FakeExecutor implements Executor {
     this.#jobs.set(job.id, state);
     try {
       if (this.#options.images && !this.#options.images.includes(job.image)) {
-        throw new EngineError(
+        throw new FerryError(
           'EXEC_IMAGE_MISSING',
           `image "${job.image}" is not present and could not be pulled: the fake executor knows only ${this.#options.images.join(', ')}`,
         );
@@ -113,7 +113,7 @@ export class FakeExecutor implements Executor {
     const started = this.#clock.now();
     const state = this.#jobs.get(job.id);
     if (!state?.ready)
-      throw new EngineError(
+      throw new FerryError(
         'EXEC_CONTAINER',
         `job "${job.id}" has no running container; prepare it before running step "${step.name}"`,
       );

@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { EngineError } from '../errors.js';
+import { FerryError } from '../errors.js';
 
 export interface WorkspaceFiles {
   /** Relative, `/`-separated, sorted, unique. Entries may be missing on disk (tracked but deleted) or be directories (submodules). */
@@ -38,7 +38,7 @@ export async function listWorkspaceFiles(dir: string): Promise<WorkspaceFiles> {
   if (notARepo || (gitMissing && !(await exists(path.join(dir, '.git'))))) {
     return { paths: (await walkDirectory(dir)).sort(), source: 'walk' };
   }
-  throw new EngineError(
+  throw new FerryError(
     'EXEC_WORKSPACE',
     gitMissing
       ? `cannot list the files of ${dir}: it is a git repository but git is not installed`
@@ -64,11 +64,11 @@ async function assertDirectory(dir: string): Promise<void> {
   try {
     if ((await stat(dir)).isDirectory()) return;
   } catch (error) {
-    throw new EngineError('EXEC_WORKSPACE', `workspace ${dir} cannot be read: ${(error as Error).message}`, {
+    throw new FerryError('EXEC_WORKSPACE', `workspace ${dir} cannot be read: ${(error as Error).message}`, {
       cause: error,
     });
   }
-  throw new EngineError('EXEC_WORKSPACE', `workspace ${dir} is not a directory`);
+  throw new FerryError('EXEC_WORKSPACE', `workspace ${dir} is not a directory`);
 }
 
 async function exists(file: string): Promise<boolean> {

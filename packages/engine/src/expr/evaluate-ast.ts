@@ -1,4 +1,4 @@
-import { EngineError } from '../errors.js';
+import { FerryError } from '../errors.js';
 import { compareValues } from './compare-values.js';
 import { ExpressionEvalFailure, expressionFunctions } from './expression-functions.js';
 import type { ExprContext, ExprNode, ExprOptions } from './expr-types.js';
@@ -8,7 +8,7 @@ import { didYouMean } from './suggest-name.js';
 
 /**
  * Evaluates a parsed expression. Reads only own properties of plain data (never prototypes, never
- * functions), so `constructor`, `__proto__` and the like yield null. Throws EngineError EXPR_EVAL whose
+ * functions), so `constructor`, `__proto__` and the like yield null. Throws FerryError EXPR_EVAL whose
  * message names `source`.
  */
 export function evaluateAst(ast: ExprNode, ctx: ExprContext, options: ExprOptions, source: string): unknown {
@@ -16,9 +16,9 @@ export function evaluateAst(ast: ExprNode, ctx: ExprContext, options: ExprOption
     return evaluateNode(ast, ctx, options);
   } catch (error) {
     if (error instanceof ExpressionEvalFailure)
-      throw new EngineError('EXPR_EVAL', `${error.message} in "${source.trim()}"`);
-    if (error instanceof EngineError) throw error;
-    throw new EngineError('EXPR_EVAL', `${(error as Error).message} in "${source.trim()}"`, { cause: error });
+      throw new FerryError('EXPR_EVAL', `${error.message} in "${source.trim()}"`);
+    if (error instanceof FerryError) throw error;
+    throw new FerryError('EXPR_EVAL', `${(error as Error).message} in "${source.trim()}"`, { cause: error });
   }
 }
 

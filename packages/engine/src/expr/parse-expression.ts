@@ -16,7 +16,7 @@ export function parseExpression(src: string): ParseExpressionResult {
   }
 }
 
-/** Like parseExpression, but throws ExpressionSyntaxError (an EngineError with code EXPR_SYNTAX). */
+/** Like parseExpression, but throws ExpressionSyntaxError (an FerryError with code EXPR_SYNTAX). */
 export function parseExpressionOrThrow(src: string): ExprNode {
   return new Parser(src, tokenizeExpression(src)).parse();
 }

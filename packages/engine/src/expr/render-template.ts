@@ -5,7 +5,7 @@ import { stringifyValue } from './stringify-value.js';
 
 /**
  * Replaces each `${{ expr }}` in `text` with its value as text (null → '', arrays and objects → JSON).
- * Throws EngineError EXPR_SYNTAX or EXPR_EVAL.
+ * Throws FerryError EXPR_SYNTAX or EXPR_EVAL.
  */
 export function renderTemplate(text: string, ctx: ExprContext, options: ExprOptions = {}): string {
   return parseTemplate(text)

@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { EngineError } from '../errors.js';
+import { FerryError } from '../errors.js';
 import type { OutputStream } from '../exec/executor.js';
 import { dockerReason, dockerStatus, isDockerUnreachable, unavailableError } from '../exec/docker/docker-errors.js';
 import { BuildOutput, describeBuildFailure } from './build-output.js';
@@ -74,7 +74,7 @@ export async function buildImage(
     // 400: the engine read the Dockerfile and refused it (a parse error, an unknown target stage).
     if (dockerStatus(error) === 400)
       return { ok: false, error: `docker build of ${request.dockerfileLabel} failed: ${reasonOf(error)}` };
-    throw new EngineError(
+    throw new FerryError(
       'IMAGE_BUILD_FAILED',
       `docker build of ${request.dockerfileLabel} failed: ${reasonOf(error)}`,
       { cause: error },
@@ -86,7 +86,7 @@ export async function buildImage(
   if (failure) return { ok: false, error: describeBuildFailure(failure, request.dockerfileLabel) };
   const imageId = output.imageId ?? (await inspectId(docker, request.tags[0]));
   if (!imageId)
-    throw new EngineError(
+    throw new FerryError(
       'IMAGE_BUILD_FAILED',
       `docker build of ${request.dockerfileLabel} ended without naming the image it built`,
     );

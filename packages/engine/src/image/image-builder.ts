@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { systemClock, type Clock } from '../clock.js';
-import { EngineError } from '../errors.js';
+import { FerryError } from '../errors.js';
 import { dockerReason, isDockerUnreachable, unavailableError } from '../exec/docker/docker-errors.js';
 import { formatBytes } from '../exec/format-bytes.js';
 import type { JobRun } from '../plan/plan-types.js';
@@ -44,7 +44,7 @@ export interface ImageOutputs {
  * Runs `build:` jobs: renders the build section, packs the context (honouring .dockerignore), builds and tags
  * with the engine's build API, and pushes each tag that names a registry when `push: true`. The job's one step
  * shows the build and push output. A failing instruction or a refused push is a failed result whose error
- * names it; engine failures throw EngineError (IMAGE_CONTEXT, IMAGE_BUILD_FAILED, IMAGE_PUSH_FAILED,
+ * names it; engine failures throw FerryError (IMAGE_CONTEXT, IMAGE_BUILD_FAILED, IMAGE_PUSH_FAILED,
  * EXEC_DOCKER_UNAVAILABLE, EXPR_*). Built images are not removed: they are the job's product.
  */
 export class ImageBuilder implements JobHandler {
@@ -67,7 +67,7 @@ export class ImageBuilder implements JobHandler {
   }
 
   async run(job: JobRun, ctx: JobHandlerContext): Promise<JobHandlerResult> {
-    if (!job.build) throw new EngineError('IMAGE_CONTEXT', `job "${job.id}" has no build section`);
+    if (!job.build) throw new FerryError('IMAGE_CONTEXT', `job "${job.id}" has no build section`);
     const build = renderBuild(job.build, ctx.expr);
     const log = (line: string) => ctx.onLine('stdout', line);
 
@@ -182,7 +182,7 @@ export class ImageBuilder implements JobHandler {
       repoDigests = (await this.#docker.getImage(imageId).inspect()).RepoDigests ?? [];
     } catch (error) {
       if (isDockerUnreachable(error)) throw unavailableError(this.#docker, error);
-      throw new EngineError(
+      throw new FerryError(
         'IMAGE_BUILD_FAILED',
         `cannot inspect the image ${imageId} just built: ${dockerReason(error)}`,
         { cause: error },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
-import { EngineError } from '../errors.js';
+import { FerryError } from '../errors.js';
 import { createContextFilter, parseDockerignore, type ContextFilter } from './context-filter.js';
 
 export interface ContextEntry {
@@ -184,8 +184,8 @@ async function stat(file: string) {
   }
 }
 
-function contextError(what: string, error: unknown): EngineError {
-  return new EngineError('IMAGE_CONTEXT', `${what}: ${(error as Error).message}`, { cause: error });
+function contextError(what: string, error: unknown): FerryError {
+  return new FerryError('IMAGE_CONTEXT', `${what}: ${(error as Error).message}`, { cause: error });
 }
 
 function parentOf(relative: string): string {

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { EngineError } from '../errors.js';
+import { FerryError } from '../errors.js';
 import type { BuildContext, ContextEntry } from './list-build-context.js';
 
 export interface PackedContext {
@@ -11,7 +11,7 @@ export interface PackedContext {
   /** Settles when the last entry is written; rejects with IMAGE_CONTEXT (e.g. a file vanished while packing). */
   done: Promise<void>;
   /** Why packing failed, once it has; a failure caused by cancel() is not one. */
-  readonly failure: EngineError | undefined;
+  readonly failure: FerryError | undefined;
   /** Stops packing and releases open files; idempotent. */
   cancel(): void;
 }
@@ -27,7 +27,7 @@ export function packBuildContext(context: BuildContext): PackedContext {
   const pack = tar.pack();
   let reading: { destroy(): void } | undefined;
   let cancelled = false;
-  let failure: EngineError | undefined;
+  let failure: FerryError | undefined;
 
   const write = (entry: ContextEntry, body?: Buffer) =>
     new Promise<void>((resolve, reject) => {
@@ -60,7 +60,7 @@ export function packBuildContext(context: BuildContext): PackedContext {
       }
       pack.finalize();
     } catch (error) {
-      const packError = new EngineError(
+      const packError = new FerryError(
         'IMAGE_CONTEXT',
         `cannot pack the build context ${context.directory}: ${(error as Error).message}`,
         { cause: error },

@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { EngineError } from '../errors.js';
+import { FerryError } from '../errors.js';
 import { dockerReason, isDockerUnreachable, unavailableError } from '../exec/docker/docker-errors.js';
 import { followProgress } from './follow-progress.js';
 import { repositoryOf } from './image-reference.js';
@@ -46,7 +46,7 @@ export async function pushImage(docker: Dockerode, request: PushRequest, io: Pus
   } catch (error) {
     if (io.signal.aborted) return { ok: false, error: `push of ${tag.name} was stopped` };
     if (isDockerUnreachable(error)) throw unavailableError(docker, error);
-    throw new EngineError('IMAGE_PUSH_FAILED', `push of ${tag.name} failed: ${dockerReason(error)}`, { cause: error });
+    throw new FerryError('IMAGE_PUSH_FAILED', `push of ${tag.name} failed: ${dockerReason(error)}`, { cause: error });
   }
   if (output.error !== undefined)
     return { ok: false, error: describePushError(tag.name, tag.reference.registry, output.error, request.credentials) };

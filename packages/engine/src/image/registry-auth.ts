@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { EngineError } from '../errors.js';
+import { FerryError } from '../errors.js';
 
 /** Secrets a build job declares to push with a user and password (or token); they apply to every registry the job pushes to. */
 export const REGISTRY_USER_SECRET = 'FERRY_REGISTRY_USER';
@@ -41,7 +41,7 @@ export async function readDockerConfig(file: string): Promise<DockerConfig | und
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new EngineError(
+    throw new FerryError(
       'IMAGE_PUSH_FAILED',
       `cannot read the Docker config file ${file}: ${(error as Error).message}`,
       { cause: error },
@@ -55,7 +55,7 @@ export function parseDockerConfig(text: string, file: string): DockerConfig {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new EngineError(
+    throw new FerryError(
       'IMAGE_PUSH_FAILED',
       `the Docker config file ${file} is not valid JSON: ${(error as Error).message}`,
       { cause: error },
@@ -65,7 +65,7 @@ export function parseDockerConfig(text: string, file: string): DockerConfig {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue ? issue.path.join('.') : '';
-    throw new EngineError(
+    throw new FerryError(
       'IMAGE_PUSH_FAILED',
       `the Docker config file ${file} does not have the expected shape${where ? ` at ${where}` : ''}: ${issue?.message ?? ''}`,
     );

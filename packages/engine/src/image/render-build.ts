@@ -1,4 +1,4 @@
-import { EngineError, isEngineError } from '../errors.js';
+import { FerryError, isFerryError } from '../errors.js';
 import { renderTemplate, type ExprContext } from '../expr/index.js';
 import type { BuildSpec } from '../pipeline/pipeline-schema.js';
 import type { RenderedTag } from './resolve-tags.js';
@@ -23,7 +23,7 @@ export function renderBuild(build: BuildSpec, expr: ExprContext): RenderedBuild 
     try {
       return renderTemplate(text, expr);
     } catch (error) {
-      if (isEngineError(error)) throw new EngineError(error.code, `build.${where}: ${error.message}`, { cause: error });
+      if (isFerryError(error)) throw new FerryError(error.code, `build.${where}: ${error.message}`, { cause: error });
       throw error;
     }
   };

@@ -1,6 +1,6 @@
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { EngineError } from '../errors.js';
+import { FerryError } from '../errors.js';
 
 export interface BuildPaths {
   /** The workspace, symlinks resolved. */
@@ -27,13 +27,13 @@ export async function resolveBuildPaths(
   dockerfile: string | undefined,
 ): Promise<BuildPaths> {
   const root = await realpath(workspace).catch((error: unknown) => {
-    throw new EngineError('IMAGE_CONTEXT', `the workspace ${workspace} cannot be read: ${(error as Error).message}`, {
+    throw new FerryError('IMAGE_CONTEXT', `the workspace ${workspace} cannot be read: ${(error as Error).message}`, {
       cause: error,
     });
   });
   const contextDir = await resolveInside(root, context, 'build.context');
   if (!(await isKind(contextDir, 'directory'))) {
-    throw new EngineError(
+    throw new FerryError(
       'IMAGE_CONTEXT',
       `build.context "${context}" is not a directory in the workspace; it is relative to the repository root`,
     );
@@ -46,7 +46,7 @@ export async function resolveBuildPaths(
       const hint = (await isKind(inContext, 'file'))
         ? ` (did you mean "${slash(path.relative(root, inContext))}"?)`
         : '';
-      throw new EngineError(
+      throw new FerryError(
         'IMAGE_CONTEXT',
         `build.dockerfile "${dockerfile}" is not a file in the workspace; it is relative to the repository root, not to the context${hint}`,
       );
@@ -56,7 +56,7 @@ export async function resolveBuildPaths(
     const found = await firstFile(candidates);
     if (!found) {
       const where = slash(path.relative(root, candidates[0] ?? contextDir)) || 'Dockerfile';
-      throw new EngineError('IMAGE_CONTEXT', `no Dockerfile at ${where}; add one, or name it with build.dockerfile`);
+      throw new FerryError('IMAGE_CONTEXT', `no Dockerfile at ${where}; add one, or name it with build.dockerfile`);
     }
     file = await resolveInside(root, slash(path.relative(root, found)), 'build.dockerfile');
   }
@@ -76,13 +76,13 @@ async function resolveInside(root: string, relative: string, key: string): Promi
     real = await realpath(target);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new EngineError('IMAGE_CONTEXT', `${key} "${relative}" cannot be read: ${(error as Error).message}`, {
+      throw new FerryError('IMAGE_CONTEXT', `${key} "${relative}" cannot be read: ${(error as Error).message}`, {
         cause: error,
       });
     }
   }
   if (!isInside(root, target) || !isInside(root, real)) {
-    throw new EngineError(
+    throw new FerryError(
       'IMAGE_CONTEXT',
       `${key} "${relative}" is outside the workspace; it must name a path inside the repository`,
     );

@@ -1,4 +1,4 @@
-import type { EngineErrorCode } from '../errors.js';
+import type { FerryErrorCode } from '../errors.js';
 import { collectReferences } from '../expr/collect-references.js';
 import { mixedConditionMessage, parseCondition } from '../expr/evaluate-condition.js';
 import { ExpressionSyntaxError } from '../expr/expression-syntax-error.js';
@@ -33,7 +33,7 @@ export function checkExpressions(data: unknown, spec?: PipelineSpec): PendingIss
     const scope = scopeOf(path);
     for (const { ast, offset } of found) {
       for (const read of collectReferences(ast).reads) {
-        const report = (message: string, code: EngineErrorCode = 'SPEC_INVALID'): void => {
+        const report = (message: string, code: FerryErrorCode = 'SPEC_INVALID'): void => {
           issues.push({ code, path, at: 'value', message, focus: { text, offset: offset + read.start } });
         };
         checkRead(read.path, scope, spec, deps, report);
@@ -63,7 +63,7 @@ function parseStringExpressions(text: string, path: PathSegment[], issues: Pendi
   }
 }
 
-type Report = (message: string, code?: EngineErrorCode) => void;
+type Report = (message: string, code?: FerryErrorCode) => void;
 
 /** Unknown contexts are EXPR_EVAL, as they would be at run time; misplaced reads are SPEC_INVALID. */
 function checkRead(

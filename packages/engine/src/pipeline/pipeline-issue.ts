@@ -1,8 +1,8 @@
-import type { EngineErrorCode } from '../errors.js';
+import type { FerryErrorCode } from '../errors.js';
 
 /** One problem in a pipeline file, placed in the source like a compiler diagnostic. */
 export interface PipelineIssue {
-  code: EngineErrorCode;
+  code: FerryErrorCode;
   file: string;
   /** 1-based. */
   line: number;
@@ -21,7 +21,7 @@ export type PathSegment = string | number;
  * `focus` narrows a value to a column inside it: `offset` into the string value `text`.
  */
 export interface PendingIssue {
-  code: EngineErrorCode;
+  code: FerryErrorCode;
   path: PathSegment[];
   at: 'key' | 'value' | 'parent';
   message: string;

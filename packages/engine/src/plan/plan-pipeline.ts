@@ -1,7 +1,7 @@
 import { evaluateCondition } from '../expr/index.js';
 import type { ExprContext } from '../expr/index.js';
-import type { EngineErrorCode } from '../errors.js';
-import { isEngineError } from '../errors.js';
+import type { FerryErrorCode } from '../errors.js';
+import { isFerryError } from '../errors.js';
 import { parseDuration } from '../pipeline/parse-duration.js';
 import type { JobSpec, PipelineSpec, Scalar, ServiceSpec } from '../pipeline/pipeline-schema.js';
 import { expandMatrix, jobRunId, maxMatrixCells } from './expand-matrix.js';
@@ -31,7 +31,7 @@ export interface PlanContext {
 }
 
 export interface PlanIssue {
-  code: EngineErrorCode;
+  code: FerryErrorCode;
   /** Path into the pipeline file, like `jobs.deploy.needs`. */
   path: string;
   message: string;
@@ -139,7 +139,7 @@ export function planPipeline(spec: PipelineSpec, file: string, ctx: PlanContext)
         if (run.skipReason) skipped.push({ id: run.jobRun.id, jobId: id, reason: run.skipReason });
         else runs.push(run.jobRun);
       } catch (error) {
-        if (!isEngineError(error)) throw error;
+        if (!isFerryError(error)) throw error;
         issues.push({ code: error.code, path: `jobs.${id}`, message: error.message });
       }
     }

@@ -11,7 +11,7 @@ export function isStatic(expression: string): boolean {
 
 /**
  * Replaces each `${{ }}` whose inputs are all known at plan time with its value and leaves the others for
- * the scheduler, so a plan shows concrete commands wherever it can. Throws EngineError on a bad expression.
+ * the scheduler, so a plan shows concrete commands wherever it can. Throws FerryError on a bad expression.
  */
 export function renderStatic(text: string, ctx: ExprContext): string {
   const found = findTemplateExpressions(text);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { EngineError } from '../errors.js';
+import { FerryError } from '../errors.js';
 import { ProxyClient } from './proxy-client.js';
 import { proxyPaths, readProxyInfo, readToken } from './state-dir.js';
 
@@ -28,7 +28,7 @@ export async function ensureProxy(options: EnsureProxyOptions): Promise<ProxyCli
   if (running) return running;
 
   const [file, ...args] = options.command;
-  if (file === undefined) throw new EngineError('PROXY_UNAVAILABLE', 'ensureProxy needs a command to start the proxy');
+  if (file === undefined) throw new FerryError('PROXY_UNAVAILABLE', 'ensureProxy needs a command to start the proxy');
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const logPath = proxyPaths(stateDir).log;
   const logFd = openSync(logPath, 'a');
@@ -58,7 +58,7 @@ export async function ensureProxy(options: EnsureProxyOptions): Promise<ProxyCli
     await clock.sleep(100);
   }
   const why = exit ?? `it did not answer within ${options.startTimeoutMs ?? 10_000} ms`;
-  throw new EngineError(
+  throw new FerryError(
     'PROXY_UNAVAILABLE',
     `the Ferry proxy for ${stateDir} did not come up: ${why}. Last lines of ${logPath}:\n${tail(logPath, 20)}`,
   );

@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { EngineError, isEngineError } from '../errors.js';
+import { FerryError, isFerryError } from '../errors.js';
 import type { BackendInput, ServiceInput } from './admin-schemas.js';
 import type { BackendView, DrainResult, PoolName, ServiceStats, ServiceView } from './proxy-types.js';
 
@@ -11,7 +11,7 @@ export interface ProxyClientOptions {
   timeoutMs?: number;
 }
 
-/** What a refused admin request carries as its EngineError cause. */
+/** What a refused admin request carries as its FerryError cause. */
 export interface ProxyRequestFailure {
   status: number;
   field?: string;
@@ -19,7 +19,7 @@ export interface ProxyRequestFailure {
 
 /** The HTTP status of a PROXY_REQUEST error (404, 409, …), if it is one. */
 export function proxyRequestStatus(error: unknown): number | undefined {
-  if (!isEngineError(error) || error.code !== 'PROXY_REQUEST') return undefined;
+  if (!isFerryError(error) || error.code !== 'PROXY_REQUEST') return undefined;
   return (error.options.cause as ProxyRequestFailure | undefined)?.status;
 }
 
@@ -143,7 +143,7 @@ export class ProxyClient {
       );
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new EngineError('PROXY_UNAVAILABLE', `proxy admin API at ${this.url} does not answer ${what}: ${reason}`, {
+      throw new FerryError('PROXY_UNAVAILABLE', `proxy admin API at ${this.url} does not answer ${what}: ${reason}`, {
         cause: error,
       });
     }
@@ -159,7 +159,7 @@ export class ProxyClient {
       // not JSON: keep the text
     }
     const failure: ProxyRequestFailure = { status, ...(field !== undefined ? { field } : {}) };
-    throw new EngineError('PROXY_REQUEST', `proxy refused ${what} (${status}): ${message}`, { cause: failure });
+    throw new FerryError('PROXY_REQUEST', `proxy refused ${what} (${status}): ${message}`, { cause: failure });
   }
 }
 

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import { EngineError } from '../errors.js';
+import { FerryError } from '../errors.js';
 import { createAdminHandler } from './admin-api.js';
 import { ProxyRoutes } from './proxy-routes.js';
 import { RouteStore } from './route-store.js';
@@ -102,7 +102,7 @@ async function listenAdmin(server: Server, port: number | undefined, remembered:
         // fall through to the first error
       }
     }
-    throw new EngineError(
+    throw new FerryError(
       'PROXY_UNAVAILABLE',
       `admin API cannot listen on 127.0.0.1:${port ?? 0}: ${(error as Error).message}`,
       { cause: error },

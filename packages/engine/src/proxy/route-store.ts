@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { EngineError } from '../errors.js';
+import { FerryError } from '../errors.js';
 import { routeTableSchema } from './admin-schemas.js';
 import type { RouteTable } from './proxy-types.js';
 import { proxyPaths, writeFileAtomic } from './state-dir.js';
@@ -29,7 +29,7 @@ export class RouteStore {
     try {
       json = JSON.parse(text);
     } catch (error) {
-      throw new EngineError(
+      throw new FerryError(
         'PROXY_UNAVAILABLE',
         `${this.path} is not valid JSON (${(error as Error).message}); fix or remove it`,
         { cause: error },
@@ -38,7 +38,7 @@ export class RouteStore {
     const parsed = routeTableSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new EngineError(
+      throw new FerryError(
         'PROXY_UNAVAILABLE',
         `${this.path}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}; fix or remove it`,
       );

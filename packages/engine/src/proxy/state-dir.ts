@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EngineError } from '../errors.js';
+import { FerryError } from '../errors.js';
 import { isProcessAlive } from '../process/is-process-alive.js';
 
 /** Files of a proxy's state directory. */
@@ -53,7 +53,7 @@ export function readOrCreateToken(stateDir: string): string {
   }
   const token = readFileSync(path, 'utf8').trim();
   if (token.length < 16)
-    throw new EngineError(
+    throw new FerryError(
       'PROXY_UNAVAILABLE',
       `${path} holds no usable token (under 16 characters); remove it and start the proxy again`,
     );
@@ -95,7 +95,7 @@ export function lockStateDir(stateDir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(path, 'utf8').trim());
       if (Number.isInteger(holder) && holder > 0 && isProcessAlive(holder)) {
-        throw new EngineError(
+        throw new FerryError(
           'PROXY_UNAVAILABLE',
           `another proxy (pid ${holder}) already serves ${stateDir}; stop it first (or remove ${path} if that pid is not a proxy)`,
         );
@@ -103,5 +103,5 @@ export function lockStateDir(stateDir: string): () => void {
       rmSync(path, { force: true });
     }
   }
-  throw new EngineError('PROXY_UNAVAILABLE', `could not lock ${path}: another proxy is starting at the same time`);
+  throw new FerryError('PROXY_UNAVAILABLE', `could not lock ${path}: another proxy is starting at the same time`);
 }

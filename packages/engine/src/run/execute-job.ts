@@ -1,4 +1,4 @@
-import { isEngineError } from '../errors.js';
+import { isFerryError } from '../errors.js';
 import type { JobRun } from '../plan/plan-types.js';
 import type { JobStatus } from './events.js';
 import { formatMs, jobEnvironment, runtimeContext } from './job-context.js';
@@ -161,7 +161,7 @@ async function attemptJob(
       artifacts = await saveJobOutputs(job, status === 'success', cacheState, deps, log);
   } catch (error) {
     status = abort?.kind === 'cancel' ? 'cancelled' : abort?.kind === 'timeout' ? 'timed-out' : 'failed';
-    reason = isEngineError(error) ? error.message : `internal error: ${(error as Error).message}`;
+    reason = isFerryError(error) ? error.message : `internal error: ${(error as Error).message}`;
   } finally {
     stopTimer.abort();
     deps.signal?.removeEventListener('abort', onRunAbort);

@@ -31,7 +31,7 @@ export interface JobHandlerResult {
 
 /**
  * Runs a job that is not a list of steps (`build`, `deploy`). The scheduler shows it as one step named by
- * `stepName`. Throwing an EngineError is an engine failure (the job fails with its message); a failing build
+ * `stepName`. Throwing an FerryError is an engine failure (the job fails with its message); a failing build
  * is a result.
  */
 export interface JobHandler {

@@ -1,5 +1,5 @@
 import { systemClock } from '../clock.js';
-import { isEngineError } from '../errors.js';
+import { isFerryError } from '../errors.js';
 import { callsStatusFunction, evaluateCondition } from '../expr/index.js';
 import type { JobRun, Plan } from '../plan/plan-types.js';
 import type { RunStatus } from './events.js';
@@ -42,7 +42,7 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
   try {
     await deps.executor.openRun(events.runId);
   } catch (error) {
-    openError = isEngineError(error) ? error.message : `internal error: ${(error as Error).message}`;
+    openError = isFerryError(error) ? error.message : `internal error: ${(error as Error).message}`;
   }
 
   const finishSkipped = (job: JobRun, reason: string) => {

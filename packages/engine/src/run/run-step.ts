@@ -1,4 +1,4 @@
-import { isEngineError } from '../errors.js';
+import { isFerryError } from '../errors.js';
 import type { ExecStep, StepResult } from '../exec/executor.js';
 import { formatBytes } from '../exec/format-bytes.js';
 import { callsStatusFunction, evaluateCondition } from '../expr/index.js';
@@ -51,7 +51,7 @@ export async function runStep(
       onLine: (stream, line) => events.emit({ type: 'step.log', job: job.id, step: step.index, stream, line }),
     });
   } catch (error) {
-    const message = isEngineError(error) ? error.message : `internal error: ${(error as Error).message}`;
+    const message = isFerryError(error) ? error.message : `internal error: ${(error as Error).message}`;
     events.emit({ type: 'step.log', job: job.id, step: step.index, stream: 'stderr', line: message });
     events.emit({
       type: 'step.finished',
@@ -149,7 +149,7 @@ export async function runHandler(
       reason = result.error ?? `${name} failed`;
     }
   } catch (error) {
-    reason = isEngineError(error) ? error.message : `internal error: ${(error as Error).message}`;
+    reason = isFerryError(error) ? error.message : `internal error: ${(error as Error).message}`;
     status = 'failed';
   }
   const abort = jobAbort();

@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EngineError } from '../errors.js';
+import { FerryError } from '../errors.js';
 import type { RunEvent, RunStatus } from '../run/events.js';
 
 export interface RunSummary {
@@ -55,7 +55,7 @@ export class RunStore {
     if (idOrPrefix === 'last' && ids.length > 0) return this.list()[0]?.id as string;
     const matches = ids.filter((id) => id.startsWith(idOrPrefix));
     if (matches.length === 1) return matches[0] as string;
-    throw new EngineError(
+    throw new FerryError(
       'STORE_NOT_FOUND',
       matches.length === 0
         ? `no run "${idOrPrefix}" in ${this.root}`

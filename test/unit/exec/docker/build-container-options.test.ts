@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildContainerOptions } from '../../../../packages/engine/src/exec/docker/build-container-options.js';
-import { EngineError } from '../../../../packages/engine/src/errors.js';
+import { FerryError } from '../../../../packages/engine/src/errors.js';
 import { buildJobRun } from '../../../helpers/build-job-run.js';
 
 const input = { name: 'ferry-r-build', labels: { 'ferry.run': 'r' }, env: { CI: 'true', EMPTY: '' } };
@@ -58,12 +58,12 @@ describe('buildContainerOptions', () => {
 
   it('refuses a privileged job unless the runner allows it', () => {
     const job = buildJobRun({ id: 'dind', privileged: true });
-    expect(() => buildContainerOptions(job, input)).toThrow(EngineError);
+    expect(() => buildContainerOptions(job, input)).toThrow(FerryError);
     expect(() => buildContainerOptions(job, input)).toThrow(/job "dind" asks for privileged: true/);
     try {
       buildContainerOptions(job, input);
     } catch (error) {
-      expect((error as EngineError).code).toBe('EXEC_CONTAINER');
+      expect((error as FerryError).code).toBe('EXEC_CONTAINER');
     }
     expect(buildContainerOptions(job, { ...input, allowPrivileged: true }).HostConfig?.Privileged).toBe(true);
   });

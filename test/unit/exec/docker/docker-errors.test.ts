@@ -1,10 +1,10 @@
 import Docker from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { EngineError } from '../../../../packages/engine/src/errors.js';
+import { FerryError } from '../../../../packages/engine/src/errors.js';
 import {
   dockerReason,
   isDockerUnreachable,
-  toEngineError,
+  toFerryError,
 } from '../../../../packages/engine/src/exec/docker/docker-errors.js';
 
 const docker = new Docker({ socketPath: '/run/nowhere.sock' });
@@ -17,7 +17,7 @@ describe('Docker error mapping', () => {
   it('treats socket failures as an unreachable engine', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED /run/nowhere.sock'), { code: 'ECONNREFUSED' });
     expect(isDockerUnreachable(refused)).toBe(true);
-    const mapped = toEngineError(docker, refused, 'cannot run step');
+    const mapped = toFerryError(docker, refused, 'cannot run step');
     expect(mapped.code).toBe('EXEC_DOCKER_UNAVAILABLE');
     expect(mapped.message).toContain('/run/nowhere.sock');
   });
@@ -26,13 +26,13 @@ describe('Docker error mapping', () => {
     const error = apiError(409, 'container abc is not running');
     expect(isDockerUnreachable(error)).toBe(false);
     expect(dockerReason(error)).toBe('container abc is not running');
-    const mapped = toEngineError(docker, error, 'cannot run step "x" of job "y"');
+    const mapped = toFerryError(docker, error, 'cannot run step "x" of job "y"');
     expect(mapped.code).toBe('EXEC_CONTAINER');
     expect(mapped.message).toBe('cannot run step "x" of job "y": container abc is not running');
   });
 
-  it('passes EngineErrors through', () => {
-    const original = new EngineError('EXEC_WORKSPACE', 'nope');
-    expect(toEngineError(docker, original, 'x')).toBe(original);
+  it('passes FerryErrors through', () => {
+    const original = new FerryError('EXEC_WORKSPACE', 'nope');
+    expect(toFerryError(docker, original, 'x')).toBe(original);
   });
 });

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type Dockerode from 'dockerode';
-import { EngineError } from '../../errors.js';
+import { FerryError } from '../../errors.js';
 import { runExec } from '../../exec/docker/container-exec.js';
-import { dockerStatus, toEngineError } from '../../exec/docker/docker-errors.js';
+import { dockerStatus, toFerryError } from '../../exec/docker/docker-errors.js';
 import type { Replica, ResolvedService } from '../deploy-types.js';
 import type { Provider } from '../provider.js';
 import { demuxLogs } from '../../exec/docker/demux-logs.js';
@@ -74,7 +74,7 @@ export class DockerProvider implements Provider {
       const port = info.NetworkSettings.Ports[portKey]?.[0]?.HostPort;
       // A replica that exited at once has no port any more; it is returned as such and the health watch fails it.
       if (!port && info.State.Running)
-        throw new EngineError('DEPLOY_INVALID', `replica ${name} has no published port for ${portKey}`);
+        throw new FerryError('DEPLOY_INVALID', `replica ${name} has no published port for ${portKey}`);
       return {
         id: container.id,
         name,
@@ -86,7 +86,7 @@ export class DockerProvider implements Provider {
       };
     } catch (error) {
       await container.remove({ force: true }).catch(() => undefined);
-      throw error instanceof EngineError ? error : toEngineError(this.docker, error, `start replica ${name}`);
+      throw error instanceof FerryError ? error : toFerryError(this.docker, error, `start replica ${name}`);
     }
   }
 
@@ -96,7 +96,7 @@ export class DockerProvider implements Provider {
       return info.State.Running ? { running: true } : { running: false, exitCode: info.State.ExitCode };
     } catch (error) {
       if (dockerStatus(error) === 404) return { running: false };
-      throw toEngineError(this.docker, error, `inspect replica ${replica.name}`);
+      throw toFerryError(this.docker, error, `inspect replica ${replica.name}`);
     }
   }
 
@@ -115,13 +115,13 @@ export class DockerProvider implements Provider {
       await container.stop({ t: Math.ceil(graceMs / 1000) });
     } catch (error) {
       const status = dockerStatus(error);
-      if (status !== 304 && status !== 404) throw toEngineError(this.docker, error, `stop replica ${replica.name}`);
+      if (status !== 304 && status !== 404) throw toFerryError(this.docker, error, `stop replica ${replica.name}`);
     }
     try {
       await container.remove({ force: true });
     } catch (error) {
       const status = dockerStatus(error);
-      if (status !== 404 && status !== 409) throw toEngineError(this.docker, error, `remove replica ${replica.name}`);
+      if (status !== 404 && status !== 409) throw toFerryError(this.docker, error, `remove replica ${replica.name}`);
     }
   }
 
@@ -140,7 +140,7 @@ export class DockerProvider implements Provider {
     try {
       return await action();
     } catch (error) {
-      throw toEngineError(this.docker, error, `cannot ${what}`);
+      throw toFerryError(this.docker, error, `cannot ${what}`);
     }
   }
 }

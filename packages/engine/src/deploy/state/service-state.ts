@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { EngineError } from '../../errors.js';
+import { FerryError } from '../../errors.js';
 import type { Revision } from '../deploy-types.js';
 import { isProcessAlive } from '../../process/is-process-alive.js';
 
@@ -122,13 +122,13 @@ export class ServiceState {
           rmSync(file, { force: true });
           continue;
         }
-        throw new EngineError(
+        throw new FerryError(
           'DEPLOY_LOCKED',
           `service "${this.service}" is being deployed by ${holder}; wait for it to finish`,
         );
       }
     }
-    throw new EngineError('DEPLOY_LOCKED', `cannot take the deploy lock of service "${this.service}"`);
+    throw new FerryError('DEPLOY_LOCKED', `cannot take the deploy lock of service "${this.service}"`);
   }
 
   #read<T>(name: string): T | undefined {

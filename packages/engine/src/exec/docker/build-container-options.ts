@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { EngineError } from '../../errors.js';
+import { FerryError } from '../../errors.js';
 import type { JobRun } from '../../plan/plan-types.js';
 import { keepAliveCommand } from './step-scripts.js';
 
@@ -28,7 +28,7 @@ export const DEFAULT_WORKDIR = '/workspace';
  */
 export function buildContainerOptions(job: JobRun, input: ContainerOptionsInput): Dockerode.ContainerCreateOptions {
   if (job.privileged && !input.allowPrivileged) {
-    throw new EngineError(
+    throw new FerryError(
       'EXEC_CONTAINER',
       `job "${job.id}" asks for privileged: true, which this runner does not allow; remove it from the job or enable allowPrivileged in the runner's configuration`,
     );

@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { dockerReason, dockerStatus, toEngineError } from './docker-errors.js';
+import { dockerReason, dockerStatus, toFerryError } from './docker-errors.js';
 import { readContainerFile } from './read-container-file.js';
 import { resolveUser, type UserIds } from './resolve-user.js';
 
@@ -21,6 +21,6 @@ export async function removeContainer(docker: Dockerode, id: string): Promise<vo
     const status = dockerStatus(error);
     // 404: already gone; 409: Docker is already removing it.
     if (status === 404 || (status === 409 && /already in progress/i.test(dockerReason(error)))) return;
-    throw toEngineError(docker, error, `cannot remove container ${id}`);
+    throw toFerryError(docker, error, `cannot remove container ${id}`);
   }
 }

@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { EngineError } from '../../errors.js';
+import { FerryError } from '../../errors.js';
 
 /** Socket and network failures: the Docker engine could not be talked to at all. */
 const unreachableCodes = new Set([
@@ -45,7 +45,7 @@ export function dockerReason(error: unknown): string {
   return String(error);
 }
 
-export function unavailableError(docker: Dockerode, error: unknown): EngineError {
+export function unavailableError(docker: Dockerode, error: unknown): FerryError {
   const modem = docker.modem as { socketPath?: unknown; host?: unknown; port?: unknown };
   const where =
     typeof modem.socketPath === 'string'
@@ -53,7 +53,7 @@ export function unavailableError(docker: Dockerode, error: unknown): EngineError
       : typeof modem.host === 'string'
         ? `${modem.host}:${typeof modem.port === 'string' || typeof modem.port === 'number' ? modem.port : ''}`
         : 'the default socket';
-  return new EngineError(
+  return new FerryError(
     'EXEC_DOCKER_UNAVAILABLE',
     `cannot reach the Docker engine at ${where}: ${dockerReason(error)}; is the daemon running and may this user access its socket?`,
     { cause: error },
@@ -61,11 +61,11 @@ export function unavailableError(docker: Dockerode, error: unknown): EngineError
 }
 
 /**
- * Wraps a failure of a Docker call: EngineErrors pass through, an unreachable engine becomes
+ * Wraps a failure of a Docker call: FerryErrors pass through, an unreachable engine becomes
  * EXEC_DOCKER_UNAVAILABLE, anything else EXEC_CONTAINER with `what` in front of the daemon's reason.
  */
-export function toEngineError(docker: Dockerode, error: unknown, what: string): EngineError {
-  if (error instanceof EngineError) return error;
+export function toFerryError(docker: Dockerode, error: unknown, what: string): FerryError {
+  if (error instanceof FerryError) return error;
   if (isDockerUnreachable(error)) return unavailableError(docker, error);
-  return new EngineError('EXEC_CONTAINER', `${what}: ${dockerReason(error)}`, { cause: error });
+  return new FerryError('EXEC_CONTAINER', `${what}: ${dockerReason(error)}`, { cause: error });
 }

@@ -3,14 +3,14 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { type Clock, systemClock } from '../../clock.js';
-import { EngineError } from '../../errors.js';
+import { FerryError } from '../../errors.js';
 import type { JobRun } from '../../plan/plan-types.js';
 import type { ExecIO, ExecStep, Executor, PrepareOptions, SavedFiles, StepResult } from '../executor.js';
 import { formatBytes } from '../format-bytes.js';
 import { listWorkspaceFiles } from '../workspace-files.js';
 import { buildContainerOptions, DEFAULT_WORKDIR, type ExecResources } from './build-container-options.js';
 import { runExec } from './container-exec.js';
-import { toEngineError } from './docker-errors.js';
+import { toFerryError } from './docker-errors.js';
 import { ensureImage } from './ensure-image.js';
 import { execStep, KILLED_EXIT_CODE } from './exec-step.js';
 import { buildLabels, containerName, formatOwner, LABEL, sanitizeLabelValue } from './labels.js';
@@ -69,7 +69,7 @@ export class DockerExecutor implements Executor {
   async prepare(job: JobRun, options: PrepareOptions, io: ExecIO): Promise<void> {
     const existing = this.#jobs.get(job.id);
     if (existing && (existing.ready || existing.preparing) && !existing.closed) {
-      throw new EngineError(
+      throw new FerryError(
         'EXEC_CONTAINER',
         `job "${job.id}" is already prepared on this executor (run ${existing.runId}); tear it down before preparing it again`,
       );
@@ -99,7 +99,7 @@ export class DockerExecutor implements Executor {
         // Docker went away: the state stays, so teardown can try again.
       }
       if (io.signal.aborted) throw io.signal.reason;
-      throw toEngineError(this.#docker, error, `cannot start the container for job "${job.id}" (image "${job.image}")`);
+      throw toFerryError(this.#docker, error, `cannot start the container for job "${job.id}" (image "${job.image}")`);
     } finally {
       state.preparing = false;
     }
@@ -108,7 +108,7 @@ export class DockerExecutor implements Executor {
   async runStep(job: JobRun, step: ExecStep, io: ExecIO): Promise<StepResult> {
     const state = this.#jobs.get(job.id);
     if (!state?.ready || state.closed || state.id === undefined) {
-      throw new EngineError(
+      throw new FerryError(
         'EXEC_CONTAINER',
         `job "${job.id}" has no running container; prepare it before running step "${step.name}"`,
       );
@@ -134,7 +134,7 @@ export class DockerExecutor implements Executor {
         Labels: this.#resourceLabels(runId),
       });
     } catch (error) {
-      throw toEngineError(this.#docker, error, `cannot create the network of run ${runId}`);
+      throw toFerryError(this.#docker, error, `cannot create the network of run ${runId}`);
     }
     this.#runNetworks.set(runId, name);
   }
@@ -159,7 +159,7 @@ export class DockerExecutor implements Executor {
   #readyState(job: JobRun, what: string): JobContainer {
     const state = this.#jobs.get(job.id);
     if (!state?.ready || state.closed || state.id === undefined) {
-      throw new EngineError('EXEC_CONTAINER', `job "${job.id}" has no running container to ${what} in`);
+      throw new FerryError('EXEC_CONTAINER', `job "${job.id}" has no running container to ${what} in`);
     }
     return state;
   }
@@ -184,7 +184,7 @@ export class DockerExecutor implements Executor {
     const proceed = () => {
       if (io.signal.aborted) throw io.signal.reason;
       if (state.closed)
-        throw new EngineError('EXEC_CONTAINER', `job "${job.id}" was torn down while it was being prepared`);
+        throw new FerryError('EXEC_CONTAINER', `job "${job.id}" was torn down while it was being prepared`);
     };
     proceed();
     const workdir = job.workdir || DEFAULT_WORKDIR;
@@ -253,8 +253,8 @@ export class DockerExecutor implements Executor {
       await container.putArchive(archive.stream, { path: path.posix.dirname(target), abortSignal: io.signal });
     } catch (error) {
       archive.cancel();
-      if (error instanceof EngineError || io.signal.aborted) throw error;
-      throw toEngineError(this.#docker, error, `cannot copy the workspace into the container of job "${job.id}"`);
+      if (error instanceof FerryError || io.signal.aborted) throw error;
+      throw toFerryError(this.#docker, error, `cannot copy the workspace into the container of job "${job.id}"`);
     }
     const copied = await archive.done;
     proceed();
@@ -262,7 +262,7 @@ export class DockerExecutor implements Executor {
 
     const setup = await runExec(container, { Cmd: setupCommand(), User: '0' });
     if (setup.exitCode !== 0) {
-      throw new EngineError(
+      throw new FerryError(
         'EXEC_WORKSPACE',
         `cannot set up ${workdir} in the container of job "${job.id}" (exit ${setup.exitCode ?? '?'}): ${setup.stderr.trim() || setup.stdout.trim()}`,
       );

@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { EngineError } from '../../errors.js';
+import { FerryError } from '../../errors.js';
 import type { PullPolicy } from '../../pipeline/pipeline-schema.js';
 import type { ExecIO } from '../executor.js';
 import { dockerReason, dockerStatus, isDockerUnreachable } from './docker-errors.js';
@@ -17,7 +17,7 @@ import { dockerReason, dockerStatus, isDockerUnreachable } from './docker-errors
 export async function ensureImage(docker: Dockerode, image: string, policy: PullPolicy, io: ExecIO): Promise<void> {
   if (policy === 'never') {
     if (await isImagePresent(docker, image)) return;
-    throw new EngineError(
+    throw new FerryError(
       'EXEC_IMAGE_MISSING',
       `image "${image}" is not present and could not be pulled: the job's pull policy is "never"; build or load it first, or allow pulling`,
     );
@@ -28,13 +28,13 @@ export async function ensureImage(docker: Dockerode, image: string, policy: Pull
   } catch (error) {
     if (isDockerUnreachable(error) || io.signal.aborted) throw error;
     if (policy === 'always' && (await isImagePresent(docker, image))) {
-      throw new EngineError(
+      throw new FerryError(
         'EXEC_IMAGE_MISSING',
         `image "${image}" could not be pulled (pull policy "always"): ${dockerReason(error)}; a local copy exists, set pull: if-not-present to run with it`,
         { cause: error },
       );
     }
-    throw new EngineError(
+    throw new FerryError(
       'EXEC_IMAGE_MISSING',
       `image "${image}" is not present and could not be pulled: ${dockerReason(error)}`,
       { cause: error },

@@ -1,13 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import type { Clock } from '../../clock.js';
-import { EngineError } from '../../errors.js';
+import { FerryError } from '../../errors.js';
 import type { ExecIO, ExecStep, OutputStream, StepResult } from '../executor.js';
 import { formatBytes } from '../format-bytes.js';
 import { LineSplitter } from '../line-splitter.js';
 import { parseOutputFile } from '../parse-output-file.js';
 import { execExitCode, type RunningExec, runExec, startExec } from './container-exec.js';
-import { toEngineError } from './docker-errors.js';
+import { toFerryError } from './docker-errors.js';
 import { readContainerFile } from './read-container-file.js';
 import { killStepCommand, STEP_ID_VAR, stepCommand, type StepFiles, stepFiles } from './step-scripts.js';
 
@@ -71,7 +71,7 @@ export async function execStep(ctx: ExecStepContext, step: ExecStep, io: ExecIO)
       (c) => stderr.write(c),
     );
   } catch (error) {
-    throw toEngineError(ctx.docker, error, what);
+    throw toFerryError(ctx.docker, error, what);
   }
 
   let stopping: Promise<void> | undefined;
@@ -97,11 +97,11 @@ export async function execStep(ctx: ExecStepContext, step: ExecStep, io: ExecIO)
   try {
     const exitCode = await execExitCode(running.exec);
     if (exitCode === undefined) {
-      throw new EngineError('EXEC_CONTAINER', `${what}: Docker reported no exit code; did the container stop?`);
+      throw new FerryError('EXEC_CONTAINER', `${what}: Docker reported no exit code; did the container stop?`);
     }
     return result(exitCode, false, await readOutputs(ctx.container, files, io));
   } catch (error) {
-    throw toEngineError(ctx.docker, error, what);
+    throw toFerryError(ctx.docker, error, what);
   }
 }
 

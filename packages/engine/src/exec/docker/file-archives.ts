@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type Dockerode from 'dockerode';
 import tar from 'tar-stream';
-import { EngineError } from '../../errors.js';
+import { FerryError } from '../../errors.js';
 import type { SavedFiles } from '../executor.js';
 import { runExec } from './container-exec.js';
 
@@ -26,7 +26,7 @@ export async function saveContainerFiles(
 ): Promise<SavedFiles> {
   const listed = await runExec(container, { Cmd: ['sh', '-c', listScript, 'ferry-list', workdir, ...patterns] });
   if (listed.exitCode !== 0) {
-    throw new EngineError(
+    throw new FerryError(
       'EXEC_WORKSPACE',
       `cannot list ${patterns.join(', ')} in ${workdir} (exit ${listed.exitCode ?? '?'}): ${listed.stderr.trim()}`,
     );

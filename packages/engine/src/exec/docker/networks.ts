@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { dockerStatus, toEngineError } from './docker-errors.js';
+import { dockerStatus, toFerryError } from './docker-errors.js';
 import { containerName } from './labels.js';
 
 /** `ferry-<runId>-net-<suffix>`: the network every job container of one attempt of a run joins. */
@@ -17,6 +17,6 @@ export async function removeNetwork(docker: Dockerode, name: string): Promise<vo
     await network.remove();
   } catch (error) {
     if (dockerStatus(error) === 404) return;
-    throw toEngineError(docker, error, `cannot remove network ${name}`);
+    throw toFerryError(docker, error, `cannot remove network ${name}`);
   }
 }

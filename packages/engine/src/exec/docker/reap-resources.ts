@@ -1,6 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import type Dockerode from 'dockerode';
-import { dockerStatus, toEngineError } from './docker-errors.js';
+import { dockerStatus, toFerryError } from './docker-errors.js';
 import { LABEL, parseOwner, sanitizeLabelValue } from './labels.js';
 import { isProcessAlive } from '../../process/is-process-alive.js';
 
@@ -65,7 +65,7 @@ export async function reapResources(
     }
     return result;
   } catch (error) {
-    throw toEngineError(docker, error, "cannot remove Ferry's Docker resources");
+    throw toFerryError(docker, error, "cannot remove Ferry's Docker resources");
   }
 }
 

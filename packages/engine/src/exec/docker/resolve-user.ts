@@ -1,4 +1,4 @@
-import { EngineError } from '../../errors.js';
+import { FerryError } from '../../errors.js';
 
 export interface UserIds {
   uid: number;
@@ -19,7 +19,7 @@ export function resolveUser(spec: string, passwd: string, group: string): UserId
     ? users.find((fields) => fields[2] === userPart)
     : users.find((fields) => fields[0] === userPart);
   if (!entry && !/^\d+$/.test(userPart))
-    throw new EngineError(
+    throw new FerryError(
       'EXEC_CONTAINER',
       `user "${userPart}" is not in the image's /etc/passwd; use a numeric uid or add the user to the image`,
     );
@@ -30,7 +30,7 @@ export function resolveUser(spec: string, passwd: string, group: string): UserId
     else {
       const groupEntry = parseDatabase(group).find((fields) => fields[0] === groupPart);
       if (!groupEntry)
-        throw new EngineError(
+        throw new FerryError(
           'EXEC_CONTAINER',
           `group "${groupPart}" is not in the image's /etc/group; use a numeric gid or add the group to the image`,
         );
@@ -38,7 +38,7 @@ export function resolveUser(spec: string, passwd: string, group: string): UserId
     }
   }
   if (!Number.isSafeInteger(uid) || !Number.isSafeInteger(gid))
-    throw new EngineError('EXEC_CONTAINER', `cannot read the ids of user "${spec}" from the image`);
+    throw new FerryError('EXEC_CONTAINER', `cannot read the ids of user "${spec}" from the image`);
   return { uid, gid };
 }
 

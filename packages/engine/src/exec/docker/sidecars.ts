@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { EngineError } from '../../errors.js';
+import { FerryError } from '../../errors.js';
 import type { Clock } from '../../clock.js';
 import type { SidecarSpec } from '../../pipeline/pipeline-schema.js';
 import type { ExecIO } from '../executor.js';
@@ -65,7 +65,7 @@ export async function waitForSidecar(
       problem = `did not become healthy within ${Math.round(sidecar.deadlineMs / 1000)}s`;
     if (problem) {
       const logs = await lastLogLines(container, 20);
-      throw new EngineError(
+      throw new FerryError(
         'EXEC_SERVICE_UNHEALTHY',
         `service "${sidecar.alias}" (image ${sidecar.image}) ${problem}${logs ? `; its last log lines:\n${logs}` : '; it logged nothing'}`,
       );

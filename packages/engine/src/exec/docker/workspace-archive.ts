@@ -3,7 +3,7 @@ import { lstat, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { EngineError } from '../../errors.js';
+import { FerryError } from '../../errors.js';
 import { walkDirectory } from '../workspace-files.js';
 
 type TarHeader = Partial<tar.Header> & Pick<tar.Header, 'name'>;
@@ -122,7 +122,7 @@ export function packWorkspace(root: string, paths: readonly string[], options: P
       pack.finalize();
       return stats;
     } catch (error) {
-      const failure = new EngineError(
+      const failure = new FerryError(
         'EXEC_WORKSPACE',
         `cannot pack the workspace ${root}: ${(error as Error).message}`,
         { cause: error },
