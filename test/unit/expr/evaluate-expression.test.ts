@@ -122,6 +122,10 @@ describe('evaluateExpression', () => {
       `"EXPR_EVAL format: unmatched "}" (write "}}" for a literal "}") in "format('a }', 'a')""`,
     );
     expect(failure("fromJSON('{bad')")).toMatch(/^EXPR_EVAL fromJSON: invalid JSON \(.+\) in "fromJSON\('\{bad'\)"$/);
+    // The message never quotes the text: it may be a secret.
+    const leaked = failure('fromJSON(secrets.TOKEN)', { secrets: { TOKEN: 'sup3r-s3cret-value' } });
+    expect(leaked).toMatch(/fromJSON: invalid JSON \(18 characters(, broken at position \d+)?\)/);
+    expect(leaked).not.toMatch(/sup3r|s3cret/);
   });
 
   it('reads the status for success(), failure() and cancelled(); always() is true', () => {

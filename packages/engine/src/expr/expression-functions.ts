@@ -125,6 +125,10 @@ function fromJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new ExpressionEvalFailure(`fromJSON: invalid JSON (${(error as Error).message})`);
+    // Node's message quotes the input, which may come from a secret: say where it broke, never what it holds.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new ExpressionEvalFailure(
+      `fromJSON: invalid JSON (${text.length} characters${position ? `, broken at position ${position}` : ''})`,
+    );
   }
 }
