@@ -26,6 +26,14 @@ module.exports = {
       to: { path: io, dependencyTypes: ['core', 'npm', 'npm-dev', 'npm-no-pkg', 'unknown', 'undetermined'] },
     },
     {
+      name: 'plan-translates-the-pipeline',
+      comment:
+        'What runs a plan (exec/, image/, deploy/, run/, proxy/, store/) takes plan types, never the parsed file.',
+      severity: 'error',
+      from: { path: '^packages/engine/src/(exec|image|deploy|run|proxy|store)/' },
+      to: { path: '^packages/engine/src/pipeline/(pipeline-schema|parse-duration)' },
+    },
+    {
       name: 'packages-through-exports',
       comment: 'Another package is imported through its exports map, never by a relative path into its src/.',
       severity: 'error',

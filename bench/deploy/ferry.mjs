@@ -8,6 +8,7 @@ import {
   DockerProvider,
   ProxyClient,
   ServiceState,
+  planService,
   resolveService,
   rollOut,
   startProxyServer,
@@ -48,7 +49,7 @@ export async function runFerry({ log }) {
     const publish = await freePort();
     const deploy = (version, emit = () => undefined) => {
       const image = plainImage(version);
-      const service = resolveService(name, ferrySpec(image, publish), image);
+      const service = resolveService(planService(name, ferrySpec(image, publish)), image);
       const state = new ServiceState(stateDir, name);
       return rollOut(service, {
         provider,

@@ -5,6 +5,7 @@ import Docker from 'dockerode';
 import { systemClock } from '../../packages/engine/src/clock.js';
 import { DockerProvider } from '../../packages/engine/src/deploy/docker/docker-provider.js';
 import { resolveService } from '../../packages/engine/src/deploy/resolve-service.js';
+import { planService } from '../../packages/engine/src/plan/plan-service.js';
 import { rollOut } from '../../packages/engine/src/deploy/roll-out.js';
 import type { RolloutResult } from '../../packages/engine/src/deploy/roll-out.js';
 import { ServiceState } from '../../packages/engine/src/deploy/state/service-state.js';
@@ -58,7 +59,7 @@ export async function startDeployHarness(prefix: string): Promise<DeployHarness>
     },
     deploy: (name, spec, events = []) => {
       deployed.add(name);
-      return rollOut(resolveService(name, spec, spec.image), {
+      return rollOut(resolveService(planService(name, spec), spec.image), {
         provider,
         router: client,
         state: new ServiceState(stateDir, name),

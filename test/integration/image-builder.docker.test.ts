@@ -5,6 +5,7 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerExecutor } from '../../packages/engine/src/exec/docker/docker-executor.js';
 import { reapResources } from '../../packages/engine/src/exec/docker/reap-resources.js';
+import { planBuild } from '../../packages/engine/src/plan/translate-job.js';
 import { readGitContext } from '../../packages/engine/src/git/read-git-context.js';
 import { ImageBuilder } from '../../packages/engine/src/image/image-builder.js';
 import type { GitContext } from '../../packages/engine/src/plan/plan-pipeline.js';
@@ -99,7 +100,7 @@ async function runBuild(
     name: 'image',
     kind: 'build',
     stage: 'containerize',
-    build,
+    build: planBuild(build),
     secrets: Object.keys(secrets),
   });
   const lines: BuildRun['lines'] = [];

@@ -6,7 +6,8 @@ export * from './pipeline/index.js';
 export { loadPipeline } from './load/load-pipeline.js';
 export { findPipelineFile, pipelineFileNames } from './load/find-pipeline-file.js';
 export * from './expr/index.js';
-export { planPipeline, parseSize } from './plan/plan-pipeline.js';
+export { planPipeline } from './plan/plan-pipeline.js';
+export { parseSize } from './plan/translate-job.js';
 export type { GitContext, PlanContext, PlanIssue, PlanResult } from './plan/plan-pipeline.js';
 export type { JobRun, Plan, PlannedStep, SkippedJob, JobKind } from './plan/plan-types.js';
 export { formatPlanMermaid, formatPlanText } from './plan/format-plan.js';
@@ -48,6 +49,7 @@ export type { TrafficRouter } from './deploy/traffic-router.js';
 export { ServiceState } from './deploy/state/service-state.js';
 export type { DeployJournal } from './deploy/state/service-state.js';
 export { resolveService } from './deploy/resolve-service.js';
+export { planService } from './plan/plan-service.js';
 export { rollOut } from './deploy/roll-out.js';
 export {
   deployFailure,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderBuild } from '../../../packages/engine/src/image/render-build.js';
+import { planBuild } from '../../../packages/engine/src/plan/translate-job.js';
 import { ctx } from '../expr/expr-test-context.js';
 
 describe('renderBuild', () => {
@@ -33,7 +34,7 @@ describe('renderBuild', () => {
   });
 
   it('defaults the context to . and push to false', () => {
-    expect(renderBuild({ tags: ['app'] }, ctx)).toMatchObject({
+    expect(renderBuild(planBuild({ tags: ['app'] }), ctx)).toMatchObject({
       context: '.',
       push: false,
       args: {},
@@ -43,6 +44,6 @@ describe('renderBuild', () => {
   });
 
   it('names the key of an expression that does not evaluate', () => {
-    expect(() => renderBuild({ tags: ['app:${{ gti.sha }}'] }, ctx)).toThrow(/^build\.tags\[0\]: /);
+    expect(() => renderBuild(planBuild({ tags: ['app:${{ gti.sha }}'] }), ctx)).toThrow(/^build\.tags\[0\]: /);
   });
 });

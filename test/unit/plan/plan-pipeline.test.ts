@@ -132,8 +132,16 @@ describe('planPipeline', () => {
     expect(cyc.issues).toEqual([
       { code: 'PLAN_CYCLE', path: 'jobs.a.needs', message: 'jobs form a cycle: a → c → b → a' },
     ]);
-    const unknown = planPipeline({ jobs: { a: { needs: ['tests'], image: 'x', steps: [step('a')] } } }, 'f.yml', ctx);
-    expect(unknown.issues[0]).toMatchObject({ code: 'PLAN_UNKNOWN_NEED', path: 'jobs.a.needs' });
+    const unknown = planPipeline(
+      { jobs: { a: { needs: ['tests'], image: 'x', steps: [step('a')] }, test: { image: 'x', steps: [step('t')] } } },
+      'f.yml',
+      ctx,
+    );
+    expect(unknown.issues[0]).toMatchObject({
+      code: 'PLAN_UNKNOWN_NEED',
+      path: 'jobs.a.needs[0]',
+      message: expect.stringContaining('did you mean "test"'),
+    });
   });
 
   it('selects a job and what it needs with only', () => {

@@ -5,7 +5,6 @@ import { FerryError } from '../errors.js';
 import { renderTemplate } from '../expr/index.js';
 import type { JobRun } from '../plan/plan-types.js';
 import type { JobHandler, JobHandlerContext, JobHandlerResult } from '../run/job-handler.js';
-import type { ServiceSpec } from '../pipeline/pipeline-schema.js';
 import type { Provider } from './provider.js';
 import { deployFailure, noRouter } from './deploy-operations.js';
 import { resolveService } from './resolve-service.js';
@@ -51,7 +50,11 @@ export class DeployHandler implements JobHandler {
           'DEPLOY_INVALID',
           `job "${job.id}" deploys service "${name}", which the pipeline's services: do not define`,
         );
-      const service = resolveService(name, renderSpec(spec, ctx), renderTemplate(spec.image, ctx.expr));
+      // Image and env values may use expressions too (`${{ jobs.build.outputs.version }}`).
+      const env = Object.fromEntries(
+        Object.entries(spec.env).map(([key, value]) => [key, renderTemplate(value, ctx.expr)]),
+      );
+      const service = resolveService(spec, renderTemplate(spec.image, ctx.expr), env);
       if (!service.image)
         throw new FerryError(
           'DEPLOY_INVALID',
@@ -82,15 +85,4 @@ export class DeployHandler implements JobHandler {
     }
     return { status: 'success', outputs };
   }
-}
-
-/** Env values may use expressions too (`${{ jobs.build.outputs.version }}`). */
-function renderSpec(spec: ServiceSpec, ctx: JobHandlerContext): ServiceSpec {
-  if (!spec.env) return spec;
-  return {
-    ...spec,
-    env: Object.fromEntries(
-      Object.entries(spec.env).map(([key, value]) => [key, renderTemplate(String(value), ctx.expr)]),
-    ),
-  };
 }

@@ -1,3 +1,5 @@
+import type { HealthPolicy } from '../plan/health-policy.js';
+
 /** A service as the rollout sees it: the pipeline's `services.<name>` with defaults applied and durations in ms. */
 export interface ResolvedService {
   name: string;
@@ -29,24 +31,8 @@ export interface ResolvedService {
   configHash: string;
 }
 
-export type HealthProbe =
-  | { kind: 'http'; path: string; expect?: number }
-  | { kind: 'tcp' }
-  | { kind: 'cmd'; command: string }
-  | { kind: 'none' };
-
-/** Docker HEALTHCHECK semantics, plus startInterval (probe often while starting). */
-export interface HealthCheck {
-  probe: HealthProbe;
-  intervalMs: number;
-  timeoutMs: number;
-  startPeriodMs: number;
-  startIntervalMs: number;
-  /** Consecutive passes before a replica is admitted. */
-  healthy: number;
-  /** Consecutive failures (after the start period) before it counts as failed. */
-  unhealthy: number;
-}
+/** Docker HEALTHCHECK semantics, plus startInterval (probe often while starting): the one health policy. */
+export type HealthCheck = HealthPolicy;
 
 export interface Revision {
   number: number;

@@ -1,6 +1,6 @@
 import { FerryError, isFerryError } from '../errors.js';
 import { renderTemplate, type ExprContext } from '../expr/index.js';
-import type { BuildSpec } from '../pipeline/pipeline-schema.js';
+import type { PlannedBuild } from '../plan/plan-types.js';
 import type { RenderedTag } from './resolve-tags.js';
 
 /** A `build:` section with every `${{ }}` rendered against the job's run-time context. */
@@ -18,7 +18,7 @@ export interface RenderedBuild {
 }
 
 /** Renders tags, args and label values, context, dockerfile, target and cacheFrom. Throws EXPR_SYNTAX / EXPR_EVAL naming the key. */
-export function renderBuild(build: BuildSpec, expr: ExprContext): RenderedBuild {
+export function renderBuild(build: PlannedBuild, expr: ExprContext): RenderedBuild {
   const render = (text: string, where: string): string => {
     try {
       return renderTemplate(text, expr);
@@ -34,17 +34,17 @@ export function renderBuild(build: BuildSpec, expr: ExprContext): RenderedBuild 
     ...(dockerfile ? { dockerfile } : {}),
     ...(target ? { target } : {}),
     args: Object.fromEntries(
-      Object.entries(build.args ?? {}).map(([name, value]) => [
+      Object.entries(build.args).map(([name, value]) => [
         name,
         typeof value === 'string' ? render(value, `args.${name}`) : String(value),
       ]),
     ),
     labels: Object.fromEntries(
-      Object.entries(build.labels ?? {}).map(([name, value]) => [name, render(value, `labels.${name}`)]),
+      Object.entries(build.labels).map(([name, value]) => [name, render(value, `labels.${name}`)]),
     ),
     tags: build.tags.map((template, index) => ({ template, value: render(template, `tags[${index}]`) })),
-    push: build.push ?? false,
-    cacheFrom: (build.cacheFrom ?? [])
+    push: build.push,
+    cacheFrom: build.cacheFrom
       .map((image, index) => render(image, `cacheFrom[${index}]`))
       .filter((image) => image.trim() !== ''),
   };

@@ -5,7 +5,7 @@ import { ExpressionSyntaxError } from '../expr/expression-syntax-error.js';
 import type { ExprNode } from '../expr/expr-types.js';
 import { parseTemplate } from '../expr/parse-template.js';
 import { didYouMean } from '../expr/suggest-name.js';
-import { jobDependencies } from './job-dependencies.js';
+import { jobDependencies } from '../plan/job-graph.js';
 import type { JobSpec, PipelineSpec } from './pipeline-schema.js';
 import type { PathSegment, PendingIssue } from './pipeline-issue.js';
 
@@ -27,7 +27,7 @@ interface Found {
  */
 export function checkExpressions(data: unknown, spec?: PipelineSpec): PendingIssue[] {
   const issues: PendingIssue[] = [];
-  const deps = spec ? jobDependencies(spec) : new Map<string, Set<string>>();
+  const deps = spec ? jobDependencies(spec) : () => new Set<string>();
   const visitString = (text: string, path: PathSegment[]): void => {
     const found = parseStringExpressions(text, path, issues);
     const scope = scopeOf(path);
@@ -70,7 +70,7 @@ function checkRead(
   read: string[],
   scope: Scope,
   spec: PipelineSpec | undefined,
-  deps: Map<string, Set<string>>,
+  deps: (job: string) => ReadonlySet<string>,
   report: Report,
 ): void {
   const [root, name] = read as [string, string | undefined];
@@ -103,12 +103,12 @@ function checkRead(
     return report(`unknown job "${name}" in ${ref}${didYouMean(name, Object.keys(spec.jobs))}`);
   if (scope.kind === 'job') {
     if (name === scope.id) return report(`job "${scope.id}" cannot read ${ref} of itself`);
-    if (!deps.get(scope.id)?.has(name))
+    if (!deps(scope.id).has(name))
       return report(`job "${scope.id}" reads ${ref} but does not need "${name}" (add it to needs)`);
   }
   if (scope.kind === 'service') {
     for (const [id, job] of Object.entries(spec.jobs)) {
-      if (!job.deploy?.services.includes(scope.name) || id === name || deps.get(id)?.has(name)) continue;
+      if (!job.deploy?.services.includes(scope.name) || id === name || deps(id).has(name)) continue;
       report(`service "${scope.name}" reads ${ref}, but job "${id}" deploys it without needing "${name}"`);
     }
   }

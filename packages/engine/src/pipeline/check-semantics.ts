@@ -1,11 +1,14 @@
 import { didYouMean } from '../expr/suggest-name.js';
+import { unknownNeeds } from '../plan/job-graph.js';
+import type { JobSpec } from './pipeline-schema.js';
 import type { PathSegment, PendingIssue } from './pipeline-issue.js';
 
 const kinds = ['steps', 'build', 'deploy'] as const;
 
 /**
  * Rules the schema cannot express: at least one job, distinct stages, one kind per job, an image for steps,
- * known stages, needs and deploy services. Cycles are the planner's to find.
+ * known stages and deploy services; and the planner's unknown-needs rule (plan/job-graph.ts). Cycles are the
+ * planner's to find.
  *
  * Works on the raw data, so these issues are reported together with schema issues; values of the wrong
  * type are skipped here (the schema reports them). `jobsWithUnknownKeys` are spared "needs an image",
@@ -53,11 +56,6 @@ export function checkSemantics(data: unknown, jobsWithUnknownKeys: ReadonlySet<s
         `stage "${job.stage}" is not one of the stages (${stages.join(', ')})${didYouMean(job.stage, stages)}`,
       );
     }
-    for (const need of namesAt(job.needs, ['jobs', id, 'needs'])) {
-      if (Object.hasOwn(jobs, need.name)) continue;
-      const hint = didYouMean(need.name, jobIds) || ` (jobs: ${jobIds.join(', ')})`;
-      report(need.path, 'value', `job "${id}" needs unknown job "${need.name}"${hint}`, 'PLAN_UNKNOWN_NEED');
-    }
     for (const service of namesAt(asRecord(job.deploy)?.services, ['jobs', id, 'deploy', 'services'])) {
       if (serviceNames.includes(service.name)) continue;
       const hint =
@@ -66,6 +64,11 @@ export function checkSemantics(data: unknown, jobsWithUnknownKeys: ReadonlySet<s
           : didYouMean(service.name, serviceNames) || ` (services: ${serviceNames.join(', ')})`;
       report(service.path, 'value', `job "${id}" deploys unknown service "${service.name}"${hint}`);
     }
+  }
+  // The planner's rule, reported here too so it comes positioned and together with the schema's issues.
+  for (const unknown of unknownNeeds(jobs as Record<string, Pick<JobSpec, 'needs'>>)) {
+    const path: PathSegment[] = ['jobs', unknown.job, 'needs', ...(unknown.index === undefined ? [] : [unknown.index])];
+    report(path, 'value', unknown.message, 'PLAN_UNKNOWN_NEED');
   }
   return issues;
 }

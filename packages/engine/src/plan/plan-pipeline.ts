@@ -3,11 +3,14 @@ import type { ExprContext } from '../expr/index.js';
 import type { FerryErrorCode } from '../errors.js';
 import { isFerryError } from '../errors.js';
 import { parseDuration } from '../pipeline/parse-duration.js';
-import type { JobSpec, PipelineSpec, Scalar, ServiceSpec } from '../pipeline/pipeline-schema.js';
+import type { JobSpec, PipelineSpec, ServiceSpec } from '../pipeline/pipeline-schema.js';
 import { expandMatrix, jobRunId, maxMatrixCells } from './expand-matrix.js';
 import type { MatrixCell } from './expand-matrix.js';
 import { findCycle, topologicalOrder } from './find-cycle.js';
 import { hashPlan } from './hash-plan.js';
+import { jobEdges, needsOf, unknownNeeds } from './job-graph.js';
+import { planService } from './plan-service.js';
+import { parseSize, planBuild, planSidecar, stringMap } from './translate-job.js';
 import type { JobRun, Plan, PlannedStep, SkippedJob } from './plan-types.js';
 import { conditionSource, isStatic, renderStatic } from './render-static.js';
 
@@ -48,15 +51,9 @@ export function planPipeline(spec: PipelineSpec, file: string, ctx: PlanContext)
   const stages = spec.stages ?? [];
 
   const jobNeeds = new Map(jobIds.map((id) => [id, needsOf(spec.jobs[id] as JobSpec)]));
-  for (const [id, needs] of jobNeeds) {
-    for (const need of needs) {
-      if (!spec.jobs[need])
-        issues.push({
-          code: 'PLAN_UNKNOWN_NEED',
-          path: `jobs.${id}.needs`,
-          message: `job "${id}" needs unknown job "${need}"`,
-        });
-    }
+  for (const unknown of unknownNeeds(spec.jobs)) {
+    const at = unknown.index === undefined ? '' : `[${unknown.index}]`;
+    issues.push({ code: 'PLAN_UNKNOWN_NEED', path: `jobs.${unknown.job}.needs${at}`, message: unknown.message });
   }
   const cycle = findCycle(jobNeeds);
   if (cycle) {
@@ -79,22 +76,7 @@ export function planPipeline(spec: PipelineSpec, file: string, ctx: PlanContext)
   const env = { ...stringMap(spec.env), ...(ctx.env ?? {}) };
   const baseCtx: ExprContext = { git: { ...ctx.git }, env, run: { trigger: ctx.trigger ?? 'cli' } };
 
-  // Stage edges (GitLab's rule): a job without `needs` waits for every job of the nearest earlier stage
-  // that has jobs; a job with `needs` waits only for those.
-  const stageEdges = new Map<string, string[]>();
-  for (const id of jobIds) {
-    const job = spec.jobs[id] as JobSpec;
-    if (job.needs !== undefined || job.stage === undefined) continue;
-    const index = stages.indexOf(job.stage);
-    for (let earlier = index - 1; earlier >= 0; earlier--) {
-      const inStage = jobIds.filter((other) => spec.jobs[other]?.stage === stages[earlier]);
-      if (inStage.length > 0) {
-        stageEdges.set(id, inStage);
-        break;
-      }
-    }
-  }
-  const edges = new Map(jobIds.map((id) => [id, [...(jobNeeds.get(id) ?? []), ...(stageEdges.get(id) ?? [])]]));
+  const { edges, stageEdges } = jobEdges(spec);
 
   const selected = selectJobs(jobIds, edges, ctx.only);
   const skipped: SkippedJob[] = [];
@@ -235,17 +217,24 @@ function planJobRun(
     ...(job.user !== undefined ? { user: job.user } : {}),
     privileged: job.privileged ?? false,
     secrets: [...new Set([...pipelineSecrets, ...(job.secrets ?? [])])],
-    services: job.services ?? {},
+    services: Object.fromEntries(
+      Object.entries(job.services ?? {}).map(([alias, sidecar]) => [alias, planSidecar(sidecar)]),
+    ),
     ...(artifacts ? { artifacts } : {}),
-    ...(job.cache ? { cache: job.cache } : {}),
+    ...(job.cache
+      ? { cache: { key: job.cache.key, paths: job.cache.paths, restoreKeys: job.cache.restoreKeys ?? [] } }
+      : {}),
     outputs: job.outputs ?? {},
-    ...(job.build ? { build: job.build } : {}),
+    ...(job.build ? { build: planBuild(job.build) } : {}),
     ...(job.deploy
       ? {
           deploy: {
             services: job.deploy.services,
             specs: Object.fromEntries(
-              job.deploy.services.flatMap((name) => (services[name] ? [[name, services[name]]] : [])),
+              job.deploy.services.flatMap((name) => {
+                const service = services[name];
+                return service ? [[name, planService(name, service)]] : [];
+              }),
             ),
           },
         }
@@ -257,11 +246,6 @@ function planJobRun(
     },
   };
   return skipReason !== undefined ? { jobRun, skipReason } : { jobRun };
-}
-
-function needsOf(job: JobSpec): string[] {
-  if (job.needs === undefined) return [];
-  return Array.isArray(job.needs) ? job.needs : [job.needs];
 }
 
 function selectJobs(jobIds: string[], edges: Map<string, string[]>, only: string[] | undefined): Set<string> {
@@ -276,10 +260,6 @@ function selectJobs(jobIds: string[], edges: Map<string, string[]>, only: string
   return selected;
 }
 
-function stringMap(map: Record<string, Scalar> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(map ?? {}).map(([key, value]) => [key, String(value)]));
-}
-
 function renderMap(map: Record<string, string>, render: (text: string) => string): Record<string, string> {
   return Object.fromEntries(Object.entries(map).map(([key, value]) => [key, render(value)]));
 }
@@ -287,13 +267,4 @@ function renderMap(map: Record<string, string>, render: (text: string) => string
 function firstLine(text: string): string {
   const line = text.trim().split('\n')[0] ?? '';
   return line.length > 60 ? `${line.slice(0, 57)}...` : line;
-}
-
-const sizeUnits: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
-
-export function parseSize(value: number | string): number {
-  if (typeof value === 'number') return value;
-  const match = /^(\d+(?:\.\d+)?)([kmg]?)b?$/i.exec(value);
-  if (!match) return Number.NaN;
-  return Math.round(Number(match[1]) * (sizeUnits[(match[2] ?? '').toLowerCase()] ?? 1));
 }

@@ -1,11 +1,42 @@
-import type {
-  BuildSpec,
-  CacheSpec,
-  PullPolicy,
-  Scalar,
-  ServiceSpec,
-  SidecarSpec,
-} from '../pipeline/pipeline-schema.js';
+import type { Scalar } from '../pipeline/pipeline-schema.js';
+import type { HealthPolicy } from './health-policy.js';
+import type { ResolvedService } from '../deploy/deploy-types.js';
+
+/**
+ * A service as the plan carries it: defaults applied, durations in ms, health resolved; `image` and `env` values
+ * may still hold `${{ }}` that need run-time context (deploy/resolve-service.ts renders them and hashes the result).
+ */
+export type PlannedService = Omit<ResolvedService, 'configHash'>;
+
+export type PullPolicy = 'if-not-present' | 'always' | 'never';
+
+/** A job's service container (`services:` of a job), translated: command as argv, env as strings, health resolved. */
+export interface PlannedSidecar {
+  image: string;
+  pull: PullPolicy;
+  /** Undefined keeps the image's own command. */
+  command?: string[];
+  env: Record<string, string>;
+  health: HealthPolicy;
+}
+
+/** A `build:` section; strings may still hold `${{ }}` that need run-time context (rendered by image/). */
+export interface PlannedBuild {
+  context?: string;
+  dockerfile?: string;
+  target?: string;
+  args: Record<string, Scalar>;
+  labels: Record<string, string>;
+  tags: string[];
+  push: boolean;
+  cacheFrom: string[];
+}
+
+export interface PlannedCache {
+  key: string;
+  paths: string[];
+  restoreKeys: string[];
+}
 
 export type JobKind = 'steps' | 'build' | 'deploy';
 
@@ -47,13 +78,13 @@ export interface JobRun {
   user?: string;
   privileged: boolean;
   secrets: string[];
-  services: Record<string, SidecarSpec>;
+  services: Record<string, PlannedSidecar>;
   artifacts?: { paths: string[]; when: 'on-success' | 'always' | 'on-failure' };
-  cache?: CacheSpec;
+  cache?: PlannedCache;
   outputs: Record<string, string>;
-  build?: BuildSpec;
-  /** The services a deploy job rolls out, in order, with their specs (templates still unrendered). */
-  deploy?: { services: string[]; specs: Record<string, ServiceSpec> };
+  build?: PlannedBuild;
+  /** The services a deploy job rolls out, in order, translated (image and env templates still unrendered). */
+  deploy?: { services: string[]; specs: Record<string, PlannedService> };
   resources: { cpus?: number; memoryBytes?: number; pids?: number };
 }
 

@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import { FerryError } from '../../errors.js';
-import type { PullPolicy } from '../../pipeline/pipeline-schema.js';
+import type { PullPolicy } from '../../plan/plan-types.js';
 import type { ExecIO } from '../executor.js';
 import { dockerReason, dockerStatus, isDockerUnreachable } from './docker-errors.js';
 

@@ -1,7 +1,7 @@
 import type Dockerode from 'dockerode';
-import type { SidecarSpec } from '../../pipeline/pipeline-schema.js';
 import type { HealthPolicy } from '../../plan/health-policy.js';
-import { resolveHealthPolicy, sidecarHealthDefaults, toDockerHealthcheck } from '../../plan/health-policy.js';
+import { toDockerHealthcheck } from '../../plan/health-policy.js';
+import type { PlannedSidecar } from '../../plan/plan-types.js';
 
 /** Probes that need only a POSIX shell plus whichever of nc, wget, curl or bash the image has. */
 export function tcpProbe(port: number): string {
@@ -24,13 +24,12 @@ export interface SidecarHealth {
 }
 
 /**
- * The sidecar's `health` as a Docker HEALTHCHECK run inside the sidecar, through the one health policy
- * (plan/health-policy.ts): `cmd` as a shell command, `tcp: port` or `http: path` (port 80) as probes. Defaults
- * suit a service starting in a CI job: probe every 500 ms, each probe up to 3 s, and give up after 60 s (or
- * `unhealthy` failures past the start period).
+ * The sidecar's health policy (resolved by the plan with plan/health-policy.ts's sidecar defaults: probe every
+ * 500 ms, each probe up to 3 s) as a Docker HEALTHCHECK run inside the sidecar: `cmd` as a shell command,
+ * `tcp: port` or `http: path` (port 80) as probes. Gives up after `unhealthy` failures past the start period
+ * (60 s without a check).
  */
-export function sidecarHealth(health: SidecarSpec['health']): SidecarHealth {
-  const policy = resolveHealthPolicy(health, sidecarHealthDefaults);
+export function sidecarHealth(policy: HealthPolicy): SidecarHealth {
   const healthcheck = toDockerHealthcheck(policy, (probe) =>
     probe.kind === 'cmd'
       ? probe.command
@@ -52,19 +51,16 @@ export interface SidecarOptionsInput {
 }
 
 /** A sidecar container: on the job's network under its alias, with an init, no-new-privileges, no binds. */
-export function buildSidecarOptions(spec: SidecarSpec, input: SidecarOptionsInput): Dockerode.ContainerCreateOptions {
-  const health = sidecarHealth(spec.health);
-  const command =
-    spec.command === undefined
-      ? undefined
-      : typeof spec.command === 'string'
-        ? ['sh', '-c', spec.command]
-        : spec.command;
+export function buildSidecarOptions(
+  sidecar: PlannedSidecar,
+  input: SidecarOptionsInput,
+): Dockerode.ContainerCreateOptions {
+  const health = sidecarHealth(sidecar.health);
   return {
     name: input.name,
-    Image: spec.image,
-    ...(command ? { Cmd: command } : {}),
-    Env: Object.entries(spec.env ?? {}).map(([key, value]) => `${key}=${String(value)}`),
+    Image: sidecar.image,
+    ...(sidecar.command ? { Cmd: sidecar.command } : {}),
+    Env: Object.entries(sidecar.env).map(([key, value]) => `${key}=${value}`),
     Labels: input.labels,
     ...(health.healthcheck ? { Healthcheck: health.healthcheck } : {}),
     HostConfig: {

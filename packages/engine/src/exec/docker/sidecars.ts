@@ -1,7 +1,7 @@
 import type Dockerode from 'dockerode';
 import { FerryError } from '../../errors.js';
 import type { Clock } from '../../clock.js';
-import type { SidecarSpec } from '../../pipeline/pipeline-schema.js';
+import type { PlannedSidecar } from '../../plan/plan-types.js';
 import type { ExecIO } from '../executor.js';
 import { ensureImage } from './ensure-image.js';
 import { buildSidecarOptions, sidecarHealth } from './sidecar-options.js';
@@ -21,12 +21,12 @@ export interface StartedSidecar {
 export async function startSidecar(
   docker: Dockerode,
   alias: string,
-  spec: SidecarSpec,
+  spec: PlannedSidecar,
   input: { name: string; network: string; labels: Record<string, string> },
   io: ExecIO,
   onCreated: (id: string) => void,
 ): Promise<StartedSidecar> {
-  await ensureImage(docker, spec.image, spec.pull ?? 'if-not-present', io);
+  await ensureImage(docker, spec.image, spec.pull, io);
   const container = await docker.createContainer(buildSidecarOptions(spec, { ...input, alias }));
   onCreated(container.id);
   await container.start();
