@@ -18,9 +18,14 @@ export interface LoadPlanOptions {
   secretsFile?: string;
   /** Planning only: secrets are not needed, so a missing one is not an error. */
   withoutSecrets?: boolean;
+  /** Warnings (SPEC_SHELL_INJECTION) fail the command, as errors do (`ferry validate --strict`). */
+  strict?: boolean;
 }
 
-/** Finds, parses, validates and plans the pipeline; every problem is printed compiler-style and exits 2. */
+/**
+ * Finds, parses, validates and plans the pipeline; every problem is printed compiler-style and exits 2.
+ * Warnings are printed to stderr the same way, and exit 2 too under `strict`.
+ */
 export async function loadPlan(io: CliIO, file: string | undefined, options: LoadPlanOptions): Promise<LoadedPlan> {
   const path = file ? resolve(io.cwd, file) : findPipelineFile(io.cwd);
   if (!path || !existsSync(path)) {
@@ -50,6 +55,15 @@ export async function loadPlan(io: CliIO, file: string | undefined, options: Loa
       diagnostics: formatIssues(prepared.issues).split('\n'),
     });
   }
+  const { warnings } = prepared;
+  if (warnings.length > 0 && options.strict) {
+    throw new FerryError(
+      warnings[0]?.code ?? 'SPEC_INVALID',
+      `${shown}: ${warnings.length} warning${warnings.length === 1 ? '' : 's'}, which --strict makes errors`,
+      { diagnostics: formatIssues(warnings).split('\n') },
+    );
+  }
+  if (warnings.length > 0) io.stderr.write(`${formatIssues(warnings)}\n`);
   return { plan: prepared.plan, file: shown, git: prepared.git, secrets: prepared.secrets };
 }
 

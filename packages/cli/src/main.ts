@@ -99,8 +99,12 @@ async function main(argv: string[]): Promise<number> {
   program
     .command('validate [file]')
     .description('check a pipeline file without running it')
-    .action(async (file: string | undefined) => {
-      exitCode = await validateCommand(io, file, { workspace: workspace() });
+    .option('--strict', 'fail (exit 2) on warnings too, such as a pushed branch name pasted into a run: script')
+    .action(async (file: string | undefined, options: { strict?: boolean }) => {
+      exitCode = await validateCommand(io, file, {
+        workspace: workspace(),
+        ...(options.strict ? { strict: true } : {}),
+      });
     });
 
   program

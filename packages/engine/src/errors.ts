@@ -7,6 +7,7 @@ export const ferryErrorCodes = [
   'SPEC_YAML',
   'SPEC_INVALID',
   'SPEC_NOT_FOUND',
+  'SPEC_SHELL_INJECTION',
   'EXPR_SYNTAX',
   'EXPR_EVAL',
   // planning

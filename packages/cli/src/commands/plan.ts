@@ -28,9 +28,13 @@ export async function planCommand(io: CliIO, file: string | undefined, options: 
 export async function validateCommand(
   io: CliIO,
   file: string | undefined,
-  options: { workspace: string },
+  options: { workspace: string; strict?: boolean },
 ): Promise<number> {
-  const { plan, file: shown } = await loadPlan(io, file, { workspace: options.workspace, withoutSecrets: true });
+  const { plan, file: shown } = await loadPlan(io, file, {
+    workspace: options.workspace,
+    withoutSecrets: true,
+    ...(options.strict ? { strict: true } : {}),
+  });
   io.stdout.write(`${shown}: valid · ${plan.jobs.length} jobs · plan ${plan.hash.slice(0, 12)}\n`);
   return 0;
 }

@@ -17,6 +17,7 @@ export function loadPipeline(path: string, shownAs: string = path): ParsePipelin
         : `cannot read the pipeline file (${code ?? (error as Error).message})`;
     return {
       issues: [{ code: 'SPEC_NOT_FOUND', file: shownAs, line: 0, col: 0, path: '', message }],
+      warnings: [],
       locate: () => ({ line: 0, col: 0 }),
     };
   }

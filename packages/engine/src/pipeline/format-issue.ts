@@ -7,7 +7,7 @@ import type { PipelineIssue } from './pipeline-issue.js';
 export function formatIssue(issue: PipelineIssue): string {
   const where = issue.path === '' ? '' : `${issue.path}: `;
   const at = issue.line > 0 ? `${issue.file}:${issue.line}:${issue.col}` : `${issue.file}:`;
-  return `${at} ${issue.code} ${where}${issue.message}`;
+  return `${at} ${issue.severity === 'warning' ? 'warning ' : ''}${issue.code} ${where}${issue.message}`;
 }
 
 /** One issue per line, in the order given (parsePipeline returns them in file order). */

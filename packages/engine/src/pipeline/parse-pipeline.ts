@@ -1,6 +1,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { checkExpressions } from './check-expressions.js';
 import { checkSemantics } from './check-semantics.js';
+import { checkShellInjection } from './check-shell-injection.js';
 import { createSourceLocator, type SourcePosition } from './create-source-locator.js';
 import { formatPath, parsePath } from './format-path.js';
 import { mapSchemaIssues } from './map-schema-issues.js';
@@ -12,6 +13,8 @@ export interface ParsePipelineResult {
   spec?: PipelineSpec;
   /** Every problem found, in file order. */
   issues: PipelineIssue[];
+  /** Problems that leave the file valid (SPEC_SHELL_INJECTION), in file order; empty when it did not parse. */
+  warnings: PipelineIssue[];
   /** Places a path like `jobs.deploy.needs` in the file (at its key), e.g. for the planner's issues. */
   locate: (path: string) => SourcePosition;
 }
@@ -29,8 +32,8 @@ export function parsePipeline(text: string, file: string): ParsePipelineResult {
   const locator = createSourceLocator(doc, lineCounter, text);
   const locate = (path: string): SourcePosition =>
     locator({ code: 'SPEC_INVALID', path: parsePath(path), at: 'key', message: '' });
-  const done = (issues: PipelineIssue[], spec?: PipelineSpec): ParsePipelineResult =>
-    spec && issues.length === 0 ? { spec, issues, locate } : { issues: sortIssues(issues), locate };
+  const done = (issues: PipelineIssue[], spec?: PipelineSpec, warnings: PipelineIssue[] = []): ParsePipelineResult =>
+    spec && issues.length === 0 ? { spec, issues, warnings, locate } : { issues: sortIssues(issues), warnings, locate };
 
   if (doc.errors.length > 0) {
     return done(
@@ -83,7 +86,8 @@ export function parsePipeline(text: string, file: string): ParsePipelineResult {
   const semantic = [...checkSemantics(data, jobsWithUnknownKeys), ...checkExpressions(data, result.data)];
   // One report per node: what the schema already rejected is not judged again.
   const pending = [...fromSchema, ...semantic.filter((issue) => !flagged.has(formatPath(issue.path)))];
-  return done(pending.map(place), result.data);
+  const warnings = sortIssues(checkShellInjection(data).map((issue) => ({ ...place(issue), severity: 'warning' })));
+  return done(pending.map(place), result.data, warnings);
 }
 
 /** yaml's message, lower-cased like ours; the two common ones reworded to name the thing. `rest` is the source from the error on. */

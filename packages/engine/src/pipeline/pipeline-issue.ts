@@ -11,6 +11,8 @@ export interface PipelineIssue {
   /** Where in the pipeline, like `jobs.test.steps[2].run`; empty for the file as a whole. */
   path: string;
   message: string;
+  /** A warning leaves the file valid (`ferry validate --strict` counts it as an error). */
+  severity?: 'warning';
 }
 
 export type PathSegment = string | number;

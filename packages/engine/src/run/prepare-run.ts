@@ -23,7 +23,8 @@ export interface PrepareRunOptions {
 }
 
 export type PreparedRun =
-  { ok: true; plan: Plan; git: GitContext; secrets: Record<string, string> } | { ok: false; issues: PipelineIssue[] };
+  | { ok: true; plan: Plan; git: GitContext; secrets: Record<string, string>; warnings: PipelineIssue[] }
+  | { ok: false; issues: PipelineIssue[] };
 
 /**
  * Everything before the first container: load and validate the file, read git, plan, resolve secrets.
@@ -68,5 +69,5 @@ export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRu
       }),
     };
   }
-  return { ok: true, plan: planned.plan, git, secrets: secrets.values };
+  return { ok: true, plan: planned.plan, git, secrets: secrets.values, warnings: loaded.warnings };
 }
