@@ -191,6 +191,42 @@ describe('proxy routing', () => {
     expect(reply.headers['x-forwarded']).toBe('127.0.0.1');
   });
 
+  it('sets X-Forwarded-Proto/-Host from the connection, appends to X-Forwarded-For, and answers two Hosts with 400', async () => {
+    const echo = await backend('xf-1', (req, res) => {
+      const body = JSON.stringify(req.headers);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+    const url = await service('forwarded', [[echo, 'stable']]);
+    const port = Number(new URL(url).port);
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.write(request));
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+    const spoofed = await raw(
+      'GET / HTTP/1.1\r\nHost: shop.test\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: evil.test\r\n' +
+        'X-Forwarded-For: 10.9.9.9\r\nForwarded: for=10.9.9.9;proto=https\r\nConnection: close\r\n\r\n',
+    );
+    expect(spoofed).toMatch(/^HTTP\/1\.1 200/);
+    const seen = JSON.parse(spoofed.slice(spoofed.indexOf('\r\n\r\n') + 4)) as Record<string, string>;
+    expect(seen['x-forwarded-proto']).toBe('http');
+    expect(seen['x-forwarded-host']).toBe('shop.test');
+    expect(seen['x-forwarded-for']).toBe('10.9.9.9, 127.0.0.1');
+    expect(seen.forwarded).toBeUndefined();
+
+    const twoHosts = await raw('GET / HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\nConnection: close\r\n\r\n');
+    expect(twoHosts).toMatch(/^HTTP\/1\.1 400/);
+    expect(twoHosts).toContain('more than one Host header');
+    const upgrade = await raw(
+      'GET / HTTP/1.1\r\nHost: a.test\r\nHost: b.test\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n',
+    );
+    expect(upgrade).toMatch(/^HTTP\/1\.1 400/);
+  });
+
   it('routes by the sticky cookie: the same value always reaches the same pool', async () => {
     const [s, c] = await Promise.all([backend('st-s'), backend('st-c')]);
     const url = await service(

@@ -34,6 +34,7 @@ export const ferryErrorCodes = [
   'DEPLOY_INVALID',
   'DEPLOY_NOT_FOUND',
   'STORE_NOT_FOUND',
+  'STORE_ARTIFACT_UNSAFE',
   // the queue and `ferry runner`
   'QUEUE_REQUEST_INVALID',
   'QUEUE_RUN_NOT_FOUND',

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   clientResponseHeaders,
   readCookie,
@@ -29,6 +29,26 @@ describe('forward headers', () => {
       'x-forwarded-proto': 'http',
       'x-forwarded-host': 'shop.test',
     });
+  });
+
+  it('believes X-Forwarded-Proto/-Host only from a peer in FERRY_PROXY_TRUSTED', async () => {
+    vi.resetModules();
+    vi.stubEnv('FERRY_PROXY_TRUSTED', '10.1.1.1, 127.0.0.1');
+    try {
+      const trusting = await import('../../../packages/engine/src/proxy/forward-headers.js');
+      const spoof = { host: 'a.test', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'lb.test' };
+      expect(trusting.upstreamRequestHeaders(request(spoof))).toMatchObject({
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'lb.test',
+      });
+      const untrusted = { headers: spoof, socket: { remoteAddress: '10.2.2.2' } } as unknown as IncomingMessage;
+      expect(trusting.upstreamRequestHeaders(untrusted)).toMatchObject({
+        'x-forwarded-proto': 'http',
+        'x-forwarded-host': 'a.test',
+      });
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('keeps a chunked request body chunked', () => {

@@ -1,5 +1,5 @@
 import { createReadStream, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { FerryError, formatBytes, RunStore, safeName } from '@ferry/engine';
 import tar from 'tar-stream';
@@ -28,6 +28,13 @@ export async function artifactsCommand(
     const job = name.slice(0, -'.tar'.length);
     if (options.extract) {
       const target = resolve(io.cwd, options.extract, job);
+      const unsafe = await firstUnsafeEntry(join(dir, name));
+      if (unsafe)
+        throw new FerryError(
+          'STORE_ARTIFACT_UNSAFE',
+          `run ${id}, artifacts of ${job}: entry "${printable(unsafe.name)}" is ${unsafe.what}; ` +
+            'only files and directories inside the archive are extracted, so nothing was written',
+        );
       mkdirSync(target, { recursive: true });
       await pipeline(createReadStream(join(dir, name)), tarFs.extract(target));
       io.stdout.write(`${job} → ${target}\n`);
@@ -37,6 +44,32 @@ export async function artifactsCommand(
     }
   }
   return 0;
+}
+
+/** Links (which could point outside the target), devices, FIFOs and names that leave the target are refused. */
+async function firstUnsafeEntry(file: string): Promise<{ name: string; what: string } | undefined> {
+  let found: { name: string; what: string } | undefined;
+  const extract = tar.extract();
+  extract.on('entry', (header, stream, next) => {
+    const name = header.name;
+    if (found === undefined) {
+      if (header.type === 'symlink') found = { name, what: `a symbolic link (to ${printable(header.linkname ?? '')})` };
+      else if (header.type === 'link') found = { name, what: `a hard link (to ${printable(header.linkname ?? '')})` };
+      else if (header.type !== 'file' && header.type !== 'directory')
+        found = { name, what: `a ${header.type ?? 'special'} entry` };
+      else if (isAbsolute(name) || name.split('/').includes('..'))
+        found = { name, what: 'a path that leaves the directory' };
+    }
+    stream.on('end', next);
+    stream.resume();
+  });
+  await pipeline(createReadStream(file), extract);
+  return found;
+}
+
+/** Control characters as escapes, so a name cannot start a new line of output. */
+function printable(text: string): string {
+  return JSON.stringify(text).slice(1, -1);
 }
 
 async function listArchive(file: string): Promise<string[]> {

@@ -24,7 +24,23 @@ function connectionTokens(value: string | string[] | undefined): Set<string> {
   );
 }
 
-/** Request headers for the upstream: end-to-end fields of the client's request plus X-Forwarded-*. */
+/**
+ * Peers whose X-Forwarded-Proto/-Host are believed (a load balancer in front of Ferry's proxy): addresses in
+ * FERRY_PROXY_TRUSTED, comma-separated, read when the proxy starts. Nobody is trusted by default: the proxy is
+ * the edge.
+ */
+const trustedPeers = new Set(
+  (process.env.FERRY_PROXY_TRUSTED ?? '')
+    .split(',')
+    .map((address) => address.trim())
+    .filter(Boolean),
+);
+
+/**
+ * Request headers for the upstream: end-to-end fields of the client's request plus X-Forwarded-*. The client's
+ * own X-Forwarded-For is kept but the real peer address is appended (the upstream trusts the last entry);
+ * X-Forwarded-Proto and -Host come from the connection, unless the peer is trusted.
+ */
 export function upstreamRequestHeaders(req: IncomingMessage, options: { upgrade?: boolean } = {}): OutgoingHttpHeaders {
   const named = connectionTokens(req.headers.connection);
   const headers: OutgoingHttpHeaders = {};
@@ -40,6 +56,11 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: { upgrade?
   headers['x-forwarded-for'] = forwardedFor
     ? `${Array.isArray(forwardedFor) ? forwardedFor.join(', ') : forwardedFor}, ${clientIp}`
     : clientIp;
+  if (!trustedPeers.has(clientIp) && !trustedPeers.has(clientIp.replace(/^::ffff:/, ''))) {
+    headers['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http';
+    delete headers['x-forwarded-host'];
+    delete headers.forwarded;
+  }
   headers['x-forwarded-proto'] ??= 'http';
   if (req.headers.host !== undefined) headers['x-forwarded-host'] ??= req.headers.host;
   if (options.upgrade && req.headers.upgrade !== undefined) {

@@ -208,13 +208,30 @@ export class ServiceRouter implements RoutedService {
 
   private createListener(): Server {
     const server = createServer((req, res) => {
+      if (hostCount(req.rawHeaders) > 1) {
+        // RFC 9112 §3.2: a request with more than one Host field is answered 400 (which Host routes is ambiguous).
+        res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' }).end('more than one Host header\n');
+        return;
+      }
       if (this.server !== server) res.setHeader('Connection', 'close');
       forwardRequest(this, req, res);
     });
     server.keepAliveTimeout = clientKeepAliveMs;
-    server.on('upgrade', (req, socket, head) => tunnelUpgrade(this, req, socket, head));
+    server.on('upgrade', (req, socket, head) => {
+      if (hostCount(req.rawHeaders) > 1) {
+        socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+        return;
+      }
+      tunnelUpgrade(this, req, socket, head);
+    });
     return server;
   }
+}
+
+function hostCount(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]?.toLowerCase() === 'host') count++;
+  return count;
 }
 
 function describeListenError(port: number, error: NodeJS.ErrnoException): string {
