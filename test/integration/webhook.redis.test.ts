@@ -380,6 +380,15 @@ describe('the runs API', () => {
       body: JSON.stringify({ repo: 'acme/shop', ref: 'no-such-branch' }),
     });
     expect(bad.status).toBe(400);
+    for (const pipeline of ['../../../etc/passwd', '/etc/passwd', 'ci/../../x.yml', 'ci\\..\\x.yml']) {
+      const outside = await fetch(`${base}/api/runs`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ repo: 'acme/shop', ref: 'main', pipeline }),
+      });
+      expect(outside.status, pipeline).toBe(400);
+      expect(await outside.text()).toContain('expected a path inside the repository');
+    }
   });
 
   it("streams a run's events as SSE: replays, follows live, ends with the result, and resumes from Last-Event-ID", async () => {

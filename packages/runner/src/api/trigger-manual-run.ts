@@ -16,7 +16,12 @@ export const manualRunSchema = z
       .regex(/^[0-9a-fA-F]{7,64}$/, 'expected a commit sha (7 to 64 hex digits)')
       .optional(),
     ref: z.string().min(1).optional(),
-    pipeline: z.string().min(1).optional(),
+    pipeline: z
+      .string()
+      .min(1)
+      .max(1024)
+      .refine(insideRepository, 'expected a path inside the repository (relative, no .. segment, no backslash)')
+      .optional(),
     labels: z.array(z.string().regex(labelPattern, 'expected a label like docker or linux-arm64')).optional(),
     secrets: z.boolean().optional(),
     /** Idempotency key: the same key queues one run. */
@@ -93,4 +98,11 @@ export async function triggerManualRun(
 
 function looksLikeCloneUrl(repo: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(repo) || /^[^/\s]+@[^:\s]+:/.test(repo) || repo.startsWith('/');
+}
+
+/** A pipeline path that stays in the repository: relative, no `..` segment, no backslash or control character. */
+function insideRepository(path: string): boolean {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  if (path.startsWith('/') || path.includes('\\') || /[\u0000-\u001f\u007f]/.test(path)) return false;
+  return !path.split('/').includes('..');
 }
