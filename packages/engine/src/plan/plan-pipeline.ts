@@ -106,18 +106,15 @@ export function planPipeline(spec: PipelineSpec, file: string, ctx: PlanContext)
     const runs: JobRun[] = [];
     for (const cell of cells) {
       try {
-        const run = planJobRun(
-          id,
-          job,
-          cell,
+        const run = planJobRun(id, job, cell, {
           edges,
           stageEdges,
           runsByJob,
-          { ...baseCtx, matrix: cell },
-          env,
-          spec.secrets ?? [],
-          spec.services ?? {},
-        );
+          ctx: { ...baseCtx, matrix: cell },
+          pipelineEnv: env,
+          pipelineSecrets: spec.secrets ?? [],
+          services: spec.services ?? {},
+        });
         if (run.skipReason) skipped.push({ id: run.jobRun.id, jobId: id, reason: run.skipReason });
         else runs.push(run.jobRun);
       } catch (error) {
@@ -138,18 +135,24 @@ export function planPipeline(spec: PipelineSpec, file: string, ctx: PlanContext)
   return { plan: { ...plan, hash: hashPlan(plan) }, issues: [] };
 }
 
+/** What planning one job × cell needs from the pipeline and the jobs planned before it. */
+interface JobPlanScope {
+  edges: Map<string, string[]>;
+  stageEdges: Map<string, string[]>;
+  runsByJob: Map<string, JobRun[]>;
+  ctx: ExprContext;
+  pipelineEnv: Record<string, string>;
+  pipelineSecrets: string[];
+  services: Record<string, ServiceSpec>;
+}
+
 function planJobRun(
   id: string,
   job: JobSpec,
   cell: MatrixCell,
-  edges: Map<string, string[]>,
-  stageEdges: Map<string, string[]>,
-  runsByJob: Map<string, JobRun[]>,
-  ctx: ExprContext,
-  pipelineEnv: Record<string, string>,
-  pipelineSecrets: string[],
-  services: Record<string, ServiceSpec>,
+  scope: JobPlanScope,
 ): { jobRun: JobRun; skipReason?: string } {
+  const { edges, stageEdges, runsByJob, ctx, pipelineEnv, pipelineSecrets, services } = scope;
   const runId = jobRunId(id, cell);
   const render = (text: string) => renderStatic(text, ctx);
   const env = renderMap({ ...pipelineEnv, ...stringMap(job.env) }, render);
