@@ -14,6 +14,13 @@ const kinds = ['steps', 'build', 'deploy'] as const;
  * type are skipped here (the schema reports them). `jobsWithUnknownKeys` are spared "needs an image",
  * which is most often an `imagee`-style misspelling already reported as an unknown key.
  */
+/** A mapping as a record; undefined for anything else (the schema reports wrong types). */
+export function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
 export function checkSemantics(data: unknown, jobsWithUnknownKeys: ReadonlySet<string> = new Set()): PendingIssue[] {
   const issues: PendingIssue[] = [];
   const report = (
@@ -71,12 +78,6 @@ export function checkSemantics(data: unknown, jobsWithUnknownKeys: ReadonlySet<s
     report(path, 'value', unknown.message, 'PLAN_UNKNOWN_NEED');
   }
   return issues;
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
 }
 
 /** The names of a `name` or `[name, …]` value with their paths; anything not a string is left to the schema. */

@@ -1,6 +1,7 @@
 import { collectReferences } from '../expr/collect-references.js';
 import { ExpressionSyntaxError } from '../expr/expression-syntax-error.js';
 import { parseTemplate } from '../expr/parse-template.js';
+import { asRecord } from './check-semantics.js';
 import type { PathSegment, PendingIssue } from './pipeline-issue.js';
 
 /** Values whoever pushes chooses: a branch or tag may be named `x$(id)` (git's ref rules allow `$`, `(`, `` ` ``). */
@@ -14,16 +15,16 @@ const pusherControlled = new Set(['git.branch', 'git.ref', 'git.tag']);
  */
 export function checkShellInjection(data: unknown): PendingIssue[] {
   const issues: PendingIssue[] = [];
-  const root = record(data);
-  for (const [id, job] of Object.entries(record(root?.jobs) ?? {})) {
-    const steps = record(job)?.steps;
+  const root = asRecord(data);
+  for (const [id, job] of Object.entries(asRecord(root?.jobs) ?? {})) {
+    const steps = asRecord(job)?.steps;
     if (Array.isArray(steps))
-      steps.forEach((step, index) => check(record(step)?.run, ['jobs', id, 'steps', index, 'run'], issues));
-    for (const [alias, sidecar] of Object.entries(record(record(job)?.services) ?? {}))
-      check(record(sidecar)?.command, ['jobs', id, 'services', alias, 'command'], issues);
+      steps.forEach((step, index) => check(asRecord(step)?.run, ['jobs', id, 'steps', index, 'run'], issues));
+    for (const [alias, sidecar] of Object.entries(asRecord(asRecord(job)?.services) ?? {}))
+      check(asRecord(sidecar)?.command, ['jobs', id, 'services', alias, 'command'], issues);
   }
-  for (const [name, service] of Object.entries(record(root?.services) ?? {}))
-    check(record(service)?.command, ['services', name, 'command'], issues);
+  for (const [name, service] of Object.entries(asRecord(root?.services) ?? {}))
+    check(asRecord(service)?.command, ['services', name, 'command'], issues);
   return issues;
 }
 
@@ -53,10 +54,4 @@ function check(text: unknown, path: PathSegment[], issues: PendingIssue[]): void
       });
     }
   }
-}
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
 }

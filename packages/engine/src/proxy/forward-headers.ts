@@ -56,7 +56,9 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: { upgrade?
   headers['x-forwarded-for'] = forwardedFor
     ? `${Array.isArray(forwardedFor) ? forwardedFor.join(', ') : forwardedFor}, ${clientIp}`
     : clientIp;
-  if (!trustedPeers.has(clientIp) && !trustedPeers.has(clientIp.replace(/^::ffff:/, ''))) {
+  const trusted =
+    trustedPeers.size > 0 && (trustedPeers.has(clientIp) || trustedPeers.has(clientIp.replace(/^::ffff:/, '')));
+  if (!trusted) {
     headers['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http';
     delete headers['x-forwarded-host'];
     delete headers.forwarded;
