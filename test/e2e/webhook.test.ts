@@ -27,6 +27,7 @@ let fx: QueueFixture;
 let source: TempGitRepo;
 let dir: string;
 let bare: string;
+const readToken = `read-${randomUUID()}`;
 let serve: { child: ChildProcess; output: () => string; url: string } | undefined;
 const runIds: string[] = [];
 
@@ -64,9 +65,19 @@ beforeAll(async () => {
   source = await createTempGitRepo({ 'ferry.yml': pipeline, 'src/app.txt': 'v1\n' });
   bare = path.join(dir, 'shop.git');
   await source.git('clone', '--quiet', '--bare', source.dir, bare);
+  // A read-only token, hashed by the CLI itself (the token goes in on stdin, the config entry comes out).
+  const entry = execFileSync(process.execPath, [ferryBin, 'serve', 'hash-token', '--name', 'dashboard'], {
+    input: `${readToken}\n`,
+    encoding: 'utf8',
+  });
+  expect(entry).not.toContain(readToken);
   await writeFile(
     path.join(dir, 'serve.yml'),
-    `# the e2e server\nrepositories:\n  - forge: github\n    name: acme/shop\n    clone: file://${bare}\n`,
+    `# the e2e server\napi:\n  tokens:\n${entry
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('#'))
+      .map((line) => `    ${line}`)
+      .join('\n')}\nrepositories:\n  - forge: github\n    name: acme/shop\n    clone: file://${bare}\n`,
   );
 });
 
@@ -112,9 +123,22 @@ describe('ferry serve end to end', () => {
     runIds.push(answer.runId);
     expect(answer).toMatchObject({ runId: `github-${delivery}`, sha });
 
+    // Reads need a token; a read token may not trigger.
+    expect((await fetch(`${url}/api/runs/${answer.runId}`)).status).toBe(401);
+    const asReader = { authorization: `Bearer ${readToken}` };
+    const trigger = await fetch(`${url}/api/runs`, {
+      method: 'POST',
+      headers: { ...asReader, 'content-type': 'application/json' },
+      body: JSON.stringify({ repo: 'acme/shop', ref: 'main' }),
+    });
+    expect(trigger.status).toBe(403);
+    expect(await trigger.json()).toMatchObject({ error: 'API_FORBIDDEN' });
+
     // Follow the run over SSE from the start to its result.
     const events: { id: string; data: Record<string, unknown> }[] = [];
-    const stream = await fetch(`${url}/api/runs/${answer.runId}/events`, { headers: { accept: 'text/event-stream' } });
+    const stream = await fetch(`${url}/api/runs/${answer.runId}/events`, {
+      headers: { accept: 'text/event-stream', ...asReader },
+    });
     const reader = stream.body!.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
@@ -167,6 +191,8 @@ describe('ferry serve end to end', () => {
     expect(await started.exited).toBe(0);
     expect(started.output()).toContain(`queued run ${answer.runId}`);
     expect(started.output()).not.toContain(secret);
+    expect(started.output()).not.toContain(readToken);
+    expect(started.output()).toContain('API tokens: dashboard [read]');
   });
 
   it('refuses a bad config file with its file, line and field, and exit code 2', async () => {
@@ -175,5 +201,19 @@ describe('ferry serve end to end', () => {
     expect(await bad.exited).toBe(2);
     expect(bad.output()).toMatch(/bad\.yml:2:12 SERVE_CONFIG_INVALID repositories\[0\]\.forge: /);
     expect(bad.output()).not.toContain('    at ');
+  });
+
+  it('says loudly at start that reads are public on an address other machines reach', async () => {
+    const open = startServe(['--port', '0', '--host', '0.0.0.0', '--public-reads', '--redis', fx.url], {});
+    await waitFor('ferry serve to listen', () => (/serving http/.test(open.output()) ? true : undefined));
+    open.child.kill('SIGTERM');
+    expect(await open.exited).toBe(0);
+    expect(open.output()).toContain('warning: PUBLIC READS on 0.0.0.0');
+    expect(open.output()).toContain('reads public');
+    const local = startServe(['--port', '0', '--public-reads', '--redis', fx.url], {});
+    await waitFor('ferry serve to listen', () => (/serving http/.test(local.output()) ? true : undefined));
+    local.child.kill('SIGTERM');
+    expect(await local.exited).toBe(0);
+    expect(local.output()).not.toContain('PUBLIC READS');
   });
 });

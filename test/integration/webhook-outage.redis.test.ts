@@ -49,7 +49,7 @@ beforeAll(async () => {
     },
     {
       bodyLimit: 1024 * 1024,
-      api: { protect: 'writes' },
+      api: { publicReads: true, tokens: [] },
       settings: {
         defaultSecrets: {},
         labels: [],

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisKeys } from '../../packages/runner/src/index.js';
+import { apiToken, redisKeys } from '../../packages/runner/src/index.js';
 import { encodeStreamEntry } from '../../packages/runner/src/queue/stream-entry.js';
 import { createServeApp } from '../../packages/runner/src/serve/create-serve-app.js';
 import { openServeRedis } from '../../packages/runner/src/serve/open-serve-redis.js';
@@ -16,7 +16,14 @@ import { openQueueFixture, redisUrlFor, type QueueFixture } from '../setup/queue
 import { deliveryOf, githubPush, loadFixture, type Delivery } from '../unit/webhook/deliveries.js';
 
 // The webhook server in-process, over a real Redis (database 6), real git repositories and real HTTP.
-const secrets = { github: 'gh-Secret-0451', gitlab: 'gl-Token-7733', gitea: 'gt-Secret-1906', api: 'api-Token-5150' };
+const secrets = {
+  github: 'gh-Secret-0451',
+  gitlab: 'gl-Token-7733',
+  gitea: 'gt-Secret-1906',
+  api: 'api-Token-5150',
+  reader: 'read-Token-2231',
+  bot: 'bot-Token-8812',
+};
 const pipeline = `name: hooks
 on:
   push: { branches: [main, "release/*"], tags: ["v*"], pathsIgnore: ["docs/**"] }
@@ -77,7 +84,14 @@ beforeAll(async () => {
     },
     {
       bodyLimit: 25 * 1024 * 1024,
-      api: { token: secrets.api, protect: 'writes' },
+      api: {
+        publicReads: false,
+        tokens: [
+          apiToken('ops', ['admin'], { token: secrets.api }),
+          apiToken('reader', ['read'], { token: secrets.reader }),
+          apiToken('bot', ['trigger'], { token: secrets.bot }),
+        ],
+      },
       settings: {
         defaultSecrets: {},
         labels: [],
@@ -344,19 +358,52 @@ describe('POST /hooks/gitlab and /hooks/gitea', () => {
 
 describe('the runs API', () => {
   const auth = { authorization: `Bearer ${secrets.api}`, 'content-type': 'application/json' };
+  const reader = { authorization: `Bearer ${secrets.reader}` };
+
+  it('wants a token with the scope of each call: 401 without one, 403 without the scope', async () => {
+    for (const url of ['/api/runs', '/api/runs/x', '/api/runs/x/events']) {
+      const anonymous = await fetch(`${base}${url}`);
+      expect(anonymous.status, url).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toBe('Bearer scope="read"');
+      expect(await anonymous.json()).toMatchObject({ error: 'API_UNAUTHORIZED' });
+    }
+    expect((await fetch(`${base}/api/runs`, { headers: { authorization: 'Bearer read-Token-223' } })).status).toBe(401);
+    expect((await fetch(`${base}/api/runs`, { headers: reader })).status).toBe(200);
+    const body = JSON.stringify({ repo: 'acme/shop', ref: 'main', key: 'scoped-1' });
+    const json = { 'content-type': 'application/json' };
+    const asReader = await fetch(`${base}/api/runs`, { method: 'POST', headers: { ...reader, ...json }, body });
+    expect(asReader.status).toBe(403);
+    expect(await asReader.json()).toEqual({
+      error: 'API_FORBIDDEN',
+      message: 'token "reader" lacks the "trigger" scope (it has read)',
+    });
+    const bot = { authorization: `Bearer ${secrets.bot}` };
+    const triggered = await fetch(`${base}/api/runs`, { method: 'POST', headers: { ...bot, ...json }, body });
+    expect(triggered.status).toBe(202);
+    const { runId } = (await triggered.json()) as { runId: string };
+    expect((await fetch(`${base}/api/runs/${runId}`, { headers: bot })).status).toBe(403);
+    expect((await fetch(`${base}/api/runs/${runId}/cancel`, { method: 'POST', headers: bot })).status).toBe(403);
+    expect((await fetch(`${base}/api/runs/${runId}/cancel`, { method: 'POST', headers: auth })).status).toBe(200);
+    expect(logs.join('\n')).toContain(`api: manual run ${runId} of acme/shop refs/heads/main queued (token bot)`);
+  });
 
   it('lists runs by repository and status, and shows one run', async () => {
     const listed = (await (
-      await fetch(`${base}/api/runs?repo=${encodeURIComponent(`file://${repo.dir}`)}&status=queued&limit=500`)
+      await fetch(`${base}/api/runs?repo=${encodeURIComponent(`file://${repo.dir}`)}&status=queued&limit=500`, {
+        headers: reader,
+      })
     ).json()) as { runs: { id: string; sha: string; status: string }[] };
     expect(listed.runs.length).toBeGreaterThan(3);
     expect(listed.runs.every((run: { status: string }) => run.status === 'queued')).toBe(true);
     const first = listed.runs[0]!;
-    expect(await (await fetch(`${base}/api/runs/${first.id}`)).json()).toMatchObject({ id: first.id, sha: first.sha });
-    const missing = await fetch(`${base}/api/runs/no-such-run`);
+    expect(await (await fetch(`${base}/api/runs/${first.id}`, { headers: reader })).json()).toMatchObject({
+      id: first.id,
+      sha: first.sha,
+    });
+    const missing = await fetch(`${base}/api/runs/no-such-run`, { headers: reader });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: 'API_RUN_NOT_FOUND' });
-    expect((await fetch(`${base}/api/runs?status=sleeping`)).status).toBe(400);
+    expect((await fetch(`${base}/api/runs?status=sleeping`, { headers: reader })).status).toBe(400);
   });
 
   it('queues a manual run of a branch with the bearer token only', async () => {
@@ -425,7 +472,7 @@ describe('the runs API', () => {
         runId,
       }),
     );
-    const sse = openEventStream(`${base}/api/runs/${runId}/events`);
+    const sse = openEventStream(`${base}/api/runs/${runId}/events`, reader);
     await sse.waitFor((events) => events.length >= 2);
     // Live: the cancel writes the run's result, which ends the stream.
     const cancel = await fetch(`${base}/api/runs/${runId}/cancel`, { method: 'POST', headers: auth });
@@ -436,11 +483,13 @@ describe('the runs API', () => {
     expect(events[1]?.data).toMatchObject({ attempt: 1, line: 'hello' });
     expect(events.at(-1)?.data).toMatchObject({ status: 'cancelled' });
     expect(events.every((event) => /^\d+-\d+$/.test(event.id))).toBe(true);
-    const resumed = await openEventStream(`${base}/api/runs/${runId}/events`, { 'last-event-id': events[0]?.id ?? '' })
-      .done;
+    const resumed = await openEventStream(`${base}/api/runs/${runId}/events`, {
+      ...reader,
+      'last-event-id': events[0]?.id ?? '',
+    }).done;
     expect(resumed.events.map((event) => event.data.type)).toEqual(['step.log', 'run.result']);
     const finished = await fetch(`${base}/api/runs/${runId}/events`, {
-      headers: { 'last-event-id': events.at(-1)?.id ?? '' },
+      headers: { ...reader, 'last-event-id': events.at(-1)?.id ?? '' },
     });
     expect(finished.status).toBe(204);
   });

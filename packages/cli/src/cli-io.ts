@@ -4,4 +4,6 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
+  /** Read only by commands that take a secret on standard input (never as an argument, which `ps` shows). */
+  stdin?: NodeJS.ReadStream;
 }

@@ -36,7 +36,13 @@ interface StateDirOptions {
 
 /** Composition root: the only place that reads process.env and creates the Docker client. */
 async function main(argv: string[]): Promise<number> {
-  const io: CliIO = { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr };
+  const io: CliIO = {
+    cwd: process.cwd(),
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+  };
   let docker: Docker | undefined;
   const getDocker = () => (docker ??= new Docker());
   let exitCode: number = exitCodes.ok;

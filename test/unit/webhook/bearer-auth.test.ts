@@ -1,28 +1,50 @@
 import { describe, expect, it } from 'vitest';
-import { checkBearer } from '../../../packages/runner/src/api/bearer-auth.js';
+import { apiToken, authorize, hashToken, type ApiAuth } from '../../../packages/runner/src/api/bearer-auth.js';
 
-describe('checkBearer', () => {
-  const auth = { token: 'tok-123', protect: 'writes' as const };
+describe('authorize', () => {
+  const auth: ApiAuth = {
+    publicReads: false,
+    tokens: [
+      apiToken('reader', ['read'], { hash: hashToken('tok-read') }),
+      apiToken('bot', ['read', 'trigger'], { token: 'tok-bot' }),
+      apiToken('ops', ['admin'], { token: 'tok-ops' }),
+    ],
+  };
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-  it('lets reads through unless every call is protected', () => {
-    expect(checkBearer(auth, {}, false)).toBeUndefined();
-    expect(checkBearer({ ...auth, protect: 'all' }, {}, false)).toBe(
-      'expected an Authorization: Bearer <token> header',
-    );
-    expect(checkBearer({ ...auth, protect: 'all' }, { authorization: 'Bearer tok-123' }, false)).toBeUndefined();
+  it('wants a token for reads unless reads are public', () => {
+    expect(authorize(auth, {}, 'read')).toMatchObject({ ok: false, status: 401 });
+    expect(authorize({ ...auth, publicReads: true }, {}, 'read')).toEqual({ ok: true });
+    expect(authorize({ ...auth, publicReads: true }, {}, 'trigger')).toMatchObject({ ok: false, status: 401 });
+    expect(authorize(auth, bearer('tok-read'), 'read')).toEqual({ ok: true, token: 'reader' });
   });
 
-  it('wants the exact token for writes', () => {
-    expect(checkBearer(auth, { authorization: 'Bearer tok-123' }, true)).toBeUndefined();
-    expect(checkBearer(auth, { authorization: 'bearer   tok-123' }, true)).toBeUndefined();
-    expect(checkBearer(auth, { authorization: 'Bearer tok-1234' }, true)).toContain('not this server');
-    expect(checkBearer(auth, { authorization: 'Basic dG9rLTEyMw==' }, true)).toContain('expected an Authorization');
-    expect(checkBearer(auth, {}, true)).toContain('expected an Authorization');
+  it('answers 401 to an unknown token and 403 to a known one without the scope', () => {
+    expect(authorize(auth, bearer('tok-rea'), 'read')).toMatchObject({ ok: false, status: 401 });
+    expect(authorize(auth, { authorization: 'Basic dG9rLXJlYWQ=' }, 'read')).toMatchObject({ status: 401 });
+    expect(authorize(auth, bearer('tok-read'), 'trigger')).toEqual({
+      ok: false,
+      status: 403,
+      message: 'token "reader" lacks the "trigger" scope (it has read)',
+    });
+    expect(authorize(auth, bearer('tok-bot'), 'trigger')).toEqual({ ok: true, token: 'bot' });
+    expect(authorize(auth, bearer('tok-bot'), 'cancel')).toMatchObject({ ok: false, status: 403 });
+    expect(authorize(auth, { authorization: 'bearer   tok-bot' }, 'trigger')).toMatchObject({ ok: true });
   });
 
-  it('refuses every write when the server has no token', () => {
-    expect(checkBearer({ protect: 'writes' }, { authorization: 'Bearer anything' }, true)).toContain(
-      'has no API token',
-    );
+  it('lets admin do everything', () => {
+    for (const scope of ['read', 'trigger', 'cancel', 'admin'] as const)
+      expect(authorize(auth, bearer('tok-ops'), scope)).toEqual({ ok: true, token: 'ops' });
+  });
+
+  it('refuses every call when the server has no token', () => {
+    expect(authorize({ tokens: [], publicReads: false }, bearer('anything'), 'cancel')).toMatchObject({
+      status: 401,
+      message: expect.stringContaining('has no API token') as string,
+    });
+  });
+
+  it('hashes as sha256:<hex>', () => {
+    expect(hashToken('abc')).toBe('sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 });

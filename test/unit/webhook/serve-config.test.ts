@@ -35,7 +35,7 @@ describe('the ferry serve config file', () => {
   it('reads repositories, forges and the API token, resolving secretEnv from the environment', () => {
     const loaded = parseServeConfig(example, 'serve.yml', { GH_SECRET: 'gh', SHOP_API_TOKEN: 'tok' });
     expect(loaded.defaultSecrets).toEqual({ github: 'gh' });
-    expect(loaded.apiToken).toBe('tok');
+    expect(loaded.apiTokens.map((token) => [token.name, [...token.scopes]])).toEqual([['api.token', ['admin']]]);
     expect(loaded.repositories).toEqual([
       {
         forge: 'github',
@@ -87,6 +87,43 @@ describe('the ferry serve config file', () => {
   });
 });
 
+describe('api tokens in the config file', () => {
+  const hash = `sha256:${'ab'.repeat(32)}`;
+
+  it('reads scoped tokens by hash or from a variable, and public reads', () => {
+    const loaded = parseServeConfig(
+      `api:\n  publicReads: true\n  tokens:\n    - { name: ci, hash: '${hash}', scopes: [read, trigger] }\n    - { name: ops, tokenEnv: OPS, scopes: [admin] }\n`,
+      'serve.yml',
+      { OPS: 'ops-token' },
+    );
+    expect(loaded.file.api?.publicReads).toBe(true);
+    expect(loaded.apiTokens.map((token) => [token.name, [...token.scopes], token.digest.length])).toEqual([
+      ['ci', ['read', 'trigger'], 32],
+      ['ops', ['admin'], 32],
+    ]);
+  });
+
+  it('names the line and field of a bad token entry', () => {
+    expect(problemOf(`api:\n  tokens:\n    - { name: ci, hash: 'abc', scopes: [read] }\n`)).toMatch(
+      /^serve\.yml:3:25 SERVE_CONFIG_INVALID api\.tokens\[0\]\.hash: expected sha256:<64 hex digits>/,
+    );
+    expect(problemOf(`api:\n  tokens:\n    - { name: ci, hash: '${hash}', scopes: [write] }\n`)).toContain(
+      'api.tokens[0].scopes[0]',
+    );
+    expect(problemOf(`api:\n  tokens:\n    - { name: ci, scopes: [read] }\n`)).toContain(
+      'api.tokens[0]: expected hash (ferry serve hash-token) or tokenEnv',
+    );
+    expect(
+      problemOf(
+        `api:\n  tokens:\n    - { name: ci, hash: '${hash}', scopes: [read] }\n    - { name: ci, hash: '${hash}', scopes: [read] }\n`,
+      ),
+    ).toContain('api.tokens[1].name: "ci" is already the name of a token');
+    expect(problemOf('api:\n  protect: writes\n')).toBe(
+      'serve.yml:2:3 SERVE_CONFIG_INVALID api.protect: was replaced: reads need a token with the read scope unless you set publicReads: true (see docs/webhooks.md)',
+    );
+  });
+});
+
 describe('resolveServeConfig', () => {
   it('lets flags win over environment variables, and those over the file', () => {
     const loaded = parseServeConfig(example, 'serve.yml', { GH_SECRET: 'from-file', SHOP_API_TOKEN: 'tok' });
@@ -98,8 +135,9 @@ describe('resolveServeConfig', () => {
       bodyLimit: 10 * 1024 * 1024,
       redisUrl: 'redis://r:1/2',
       host: '127.0.0.1',
-      api: { token: 'tok', protect: 'writes' },
+      api: { publicReads: false },
     });
+    expect(resolved.api.tokens.map((token) => token.name)).toEqual(['api.token']);
     expect(resolved.settings.labels).toEqual(['docker']);
   });
 
@@ -109,9 +147,19 @@ describe('resolveServeConfig', () => {
       port: 8080,
       bodyLimit: 25 * 1024 * 1024,
       settings: { defaultSecrets: {}, repositories: [], labels: [] },
-      api: { protect: 'writes' },
+      api: { publicReads: false, tokens: [] },
     });
-    expect(resolved.api.token).toBeUndefined();
+  });
+
+  it('adds --api-token or $FERRY_API_TOKEN to the tokens of the file, with every scope; --public-reads opens reads', () => {
+    const loaded = parseServeConfig(example, 'serve.yml', { GH_SECRET: 'gh', SHOP_API_TOKEN: 'tok' });
+    const flagged = resolveServeConfig({ apiToken: 'f', publicReads: true }, loaded, { FERRY_API_TOKEN: 'e' });
+    expect(flagged.api.tokens.map((token) => token.name)).toEqual(['api.token', '--api-token']);
+    expect(flagged.api.publicReads).toBe(true);
+    const fromEnv = resolveServeConfig({}, undefined, { FERRY_API_TOKEN: 'e' });
+    expect(fromEnv.api.tokens.map((token) => [token.name, [...token.scopes]])).toEqual([
+      ['$FERRY_API_TOKEN', ['admin']],
+    ]);
   });
 
   it("refuses malformed flags with the flag's name", () => {

@@ -1,7 +1,8 @@
 import { FerryError, isFerryError } from '@ferry/engine';
 import type { Command } from 'commander';
 import path from 'node:path';
-import { redactUrl, RunQueue, waitForRedis } from '@ferry/runner';
+import { apiScopes, generateToken, hashToken, redactUrl, RunQueue, waitForRedis } from '@ferry/runner';
+import type { ApiScope } from '@ferry/runner';
 import type { RedisClient as Redis } from '@ferry/runner';
 import {
   createServeApp,
@@ -56,6 +57,11 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
     if (!redisUp) log('redis: connected again');
     redisUp = true;
   });
+  if (config.api.publicReads && !isLoopback(config.host)) {
+    io.stderr.write(
+      `warning: PUBLIC READS on ${config.host}, which is not a loopback address: anyone who reaches this port can list every run and read every log\n`,
+    );
+  }
   if (secured.length === 0 && config.settings.repositories.every((repository) => repository.secret === undefined)) {
     io.stderr.write(
       'warning: no webhook secret is configured (--github-secret, $FERRY_GITHUB_SECRET, a config file…): every delivery will be refused with 401\n',
@@ -104,7 +110,8 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
   );
   log(
     `queue ${redactUrl(config.redisUrl)}; ${repositories} configured repositor${repositories === 1 ? 'y' : 'ies'}; default secrets: ${secured.length > 0 ? secured.join(', ') : 'none'}; ` +
-      `API token: ${config.api.token !== undefined ? 'set' : 'none (writes refused)'}; body limit ${config.bodyLimit} bytes; labels [${config.settings.labels.join(', ')}]`,
+      `API tokens: ${config.api.tokens.length > 0 ? config.api.tokens.map((token) => `${token.name} [${[...token.scopes].join(',')}]`).join(', ') : 'none (every call refused)'}; ` +
+      `reads ${config.api.publicReads ? 'public' : 'need a token'}; body limit ${config.bodyLimit} bytes; labels [${config.settings.labels.join(', ')}]`,
   );
 
   await new Promise<void>((resolve) => {
@@ -125,10 +132,71 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
   return exitCodes.ok;
 }
 
+/** 127.0.0.1, ::1, localhost: an address only this machine reaches. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export interface HashTokenOptions {
+  name: string;
+  scopes: string;
+}
+
+/**
+ * `ferry serve hash-token`: hashes a token read from standard input (a pipe), or makes a new one when standard
+ * input is a terminal or empty, and prints the config entry. The token goes to stderr only when it was made here.
+ */
+export async function hashTokenCommand(io: CliIO, options: HashTokenOptions): Promise<number> {
+  const scopes = options.scopes
+    .split(',')
+    .map((scope) => scope.trim())
+    .filter(Boolean);
+  const unknown = scopes.find((scope) => !(apiScopes as readonly string[]).includes(scope));
+  if (unknown !== undefined || scopes.length === 0)
+    throw new FerryError(
+      'SERVE_CONFIG_INVALID',
+      `--scopes "${options.scopes}": expected a comma-separated list of ${apiScopes.join(', ')}`,
+    );
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(options.name))
+    throw new FerryError('SERVE_CONFIG_INVALID', `--name "${options.name}": expected letters, digits, ".", "_", "-"`);
+  let token = '';
+  const stdin = io.stdin;
+  if (stdin !== undefined && !stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stdin) chunks.push(Buffer.from(chunk as Buffer));
+    token = Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
+    if (/\s/.test(token))
+      throw new FerryError(
+        'SERVE_CONFIG_INVALID',
+        'standard input: expected one token on one line (no spaces); give none to have one made',
+      );
+  }
+  if (token === '') {
+    token = generateToken();
+    io.stderr.write(`token (give it to the client; it is shown once and stored nowhere):\n${token}\n`);
+  }
+  io.stdout.write(
+    `# under api.tokens in the ferry serve config file\n- name: ${options.name}\n  hash: ${hashToken(token)}\n  scopes: [${(scopes as ApiScope[]).join(', ')}]\n`,
+  );
+  return exitCodes.ok;
+}
+
 /** Adds `ferry serve` to the program. */
 export function registerServeCommand(program: Command, cli: QueueCli): void {
-  program
-    .command('serve')
+  const serve = program.command('serve');
+  serve
+    .command('hash-token')
+    .description(
+      'print the api.tokens entry of a token: reads it from standard input, or makes a new one (printed once to stderr)',
+    )
+    .option('--name <name>', 'the name logs show for the token', 'token')
+    .option('--scopes <list>', `what it may do: ${apiScopes.join(', ')} (comma-separated)`, 'read')
+    .action(async (options: HashTokenOptions) => {
+      cli.setExitCode(await hashTokenCommand(cli.io, options));
+    });
+  serve
     .description(
       'serve forge webhooks (GitHub, GitLab, Gitea) and the runs API: verified pushes and pull requests become queued runs',
     )
@@ -152,7 +220,11 @@ export function registerServeCommand(program: Command, cli: QueueCli): void {
       'webhook secret of every Gitea repository that has none of its own ($FERRY_GITEA_SECRET)',
     )
     .option('--webhook-secret <secret>', 'secret of /hooks/generic deliveries ($FERRY_WEBHOOK_SECRET)')
-    .option('--api-token <token>', 'bearer token for POST /api/runs and cancel ($FERRY_API_TOKEN)')
+    .option(
+      '--api-token <token>',
+      'an API token with every scope ($FERRY_API_TOKEN); scoped ones go in the config file',
+    )
+    .option('--public-reads', 'let anyone list runs and read their events without a token')
     .action(async (options: ServeCommandOptions) => {
       cli.setExitCode(await serveCommand(cli.io, options));
     });

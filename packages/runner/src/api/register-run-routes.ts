@@ -8,7 +8,7 @@ import type { RunQueue } from '../queue/run-queue.js';
 import { finalStatuses, isFinalStatus, type RunRecord, type RunRecordStatus } from '../queue/run-record.js';
 import type { PipelineSource } from '../webhook/pipeline-source.js';
 import type { WebhookSettings } from '../webhook/webhook-settings.js';
-import { checkBearer, type ApiAuth } from './bearer-auth.js';
+import { authorize, type ApiAuth, type ApiScope } from './bearer-auth.js';
 import { hasEventsAfter, streamIdPattern, streamRunEvents } from './stream-run-events.js';
 import { manualRunSchema, triggerManualRun } from './trigger-manual-run.js';
 
@@ -50,7 +50,8 @@ const listQuery = z.object({
 
 /**
  * The runs API: GET /api/runs (?repo, ?status, ?limit), GET /api/runs/:id, GET /api/runs/:id/events (SSE),
- * POST /api/runs (manual run; bearer), POST /api/runs/:id/cancel (bearer). Errors are JSON `{ error, message }`.
+ * POST /api/runs (manual run), POST /api/runs/:id/cancel. Each needs a token with its scope (read, trigger, cancel;
+ * reads none with public reads). Errors are JSON `{ error, message }`.
  */
 export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): void {
   const answer = (reply: FastifyReply, route: string, status: number, body: unknown) => {
@@ -59,11 +60,22 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
   };
   const refuse = (reply: FastifyReply, route: string, status: number, code: HttpErrorCode, message: string) =>
     answer(reply, route, status, { error: code, message });
-  const guard = (request: FastifyRequest, reply: FastifyReply, route: string, write: boolean): boolean => {
-    const problem = checkBearer(deps.auth, request.headers, write);
-    if (problem === undefined) return true;
-    void refuse(reply.header('www-authenticate', 'Bearer'), route, 401, 'API_UNAUTHORIZED', problem);
-    return false;
+  /**
+   * The name of the token the call may go on with ('public' for a public read), or undefined when it has been
+   * answered 401 (no or unknown token) or 403 (scope missing).
+   */
+  const guard = (request: FastifyRequest, reply: FastifyReply, route: string, scope: ApiScope): string | undefined => {
+    const decision = authorize(deps.auth, request.headers, scope);
+    if (decision.ok) return decision.token ?? 'public';
+    if (decision.status === 401) reply.header('www-authenticate', `Bearer scope="${scope}"`);
+    void refuse(
+      reply,
+      route,
+      decision.status,
+      decision.status === 401 ? 'API_UNAUTHORIZED' : 'API_FORBIDDEN',
+      decision.message,
+    );
+    return undefined;
   };
   const failed = (reply: FastifyReply, route: string, error: unknown) => {
     if (isFerryError(error) && isHttpErrorCode(error.code)) {
@@ -92,7 +104,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
 
   app.get('/api/runs', async (request, reply) => {
     const route = 'GET /api/runs';
-    if (!guard(request, reply, route, false)) return reply;
+    if (guard(request, reply, route, 'read') === undefined) return reply;
     const query = listQuery.safeParse(request.query);
     if (!query.success) return refuse(reply, route, 400, 'API_REQUEST_INVALID', problemsOf(query.error));
     try {
@@ -113,7 +125,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
 
   app.get<{ Params: { id: string } }>('/api/runs/:id', async (request, reply) => {
     const route = 'GET /api/runs/:id';
-    if (!guard(request, reply, route, false)) return reply;
+    if (guard(request, reply, route, 'read') === undefined) return reply;
     try {
       const run = await deps.queue.get(request.params.id);
       if (!run)
@@ -134,7 +146,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
     '/api/runs/:id/events',
     async (request, reply) => {
       const route = 'GET /api/runs/:id/events';
-      if (!guard(request, reply, route, false)) return reply;
+      if (guard(request, reply, route, 'read') === undefined) return reply;
       const lastEventId = request.headers['last-event-id'];
       const after = (typeof lastEventId === 'string' ? lastEventId : undefined) ?? request.query.after ?? '0';
       if (!streamIdPattern.test(after))
@@ -176,7 +188,8 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
 
   app.post('/api/runs', async (request, reply) => {
     const route = 'POST /api/runs';
-    if (!guard(request, reply, route, true)) return reply;
+    const caller = guard(request, reply, route, 'trigger');
+    if (caller === undefined) return reply;
     const body = manualRunSchema.safeParse(request.body ?? {});
     if (!body.success) return refuse(reply, route, 400, 'API_REQUEST_INVALID', problemsOf(body.error));
     try {
@@ -189,7 +202,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
         body.data,
       );
       deps.log(
-        `api: manual run ${result.runId} of ${body.data.repo} ${result.ref || result.sha.slice(0, 12)} ${result.created ? 'queued' : '(already queued with that key)'}`,
+        `api: manual run ${result.runId} of ${body.data.repo} ${result.ref || result.sha.slice(0, 12)} ${result.created ? 'queued' : '(already queued with that key)'} (token ${caller})`,
       );
       return answer(reply, route, 202, {
         runId: result.runId,
@@ -206,10 +219,11 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
 
   app.post<{ Params: { id: string } }>('/api/runs/:id/cancel', async (request, reply) => {
     const route = 'POST /api/runs/:id/cancel';
-    if (!guard(request, reply, route, true)) return reply;
+    const caller = guard(request, reply, route, 'cancel');
+    if (caller === undefined) return reply;
     try {
       const result = await deps.queue.cancel(request.params.id);
-      deps.log(`api: cancel ${request.params.id}: ${result.outcome}`);
+      deps.log(`api: cancel ${request.params.id}: ${result.outcome} (token ${caller})`);
       return answer(reply, route, 200, { runId: request.params.id, ...result });
     } catch (error) {
       return failed(reply, route, error);

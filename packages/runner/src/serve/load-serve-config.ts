@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { FerryError, formatPath } from '@ferry/engine';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { apiToken, type ApiToken } from '../api/bearer-auth.js';
 import type { Forge } from '../webhook/trigger.js';
 import type { RepositorySettings } from '../webhook/webhook-settings.js';
 import { serveConfigSchema, type ServeConfigFile } from './serve-config.js';
@@ -10,7 +11,8 @@ export interface LoadedServeConfig {
   file: ServeConfigFile;
   defaultSecrets: Partial<Record<Forge, string>>;
   repositories: RepositorySettings[];
-  apiToken?: string;
+  /** api.token / api.tokens, resolved; api.token has every scope. */
+  apiTokens: ApiToken[];
 }
 
 type PathSegment = string | number;
@@ -127,9 +129,47 @@ export function parseServeConfig(text: string, file: string, env: NodeJS.Process
       ...(entry.labels !== undefined ? { labels: entry.labels } : {}),
     };
   });
-  const apiToken = secretOf(config.api, ['api'], ['token', 'tokenEnv']);
+  const apiTokens: ApiToken[] = [];
+  const single = secretOf(config.api, ['api'], ['token', 'tokenEnv']);
+  if (single !== undefined) apiTokens.push(apiToken('api.token', ['admin'], { token: single }));
+  if (config.api?.protect !== undefined) {
+    const where = at(['api', 'protect'], true);
+    lines.push(
+      problem(
+        where.line,
+        where.col,
+        ['api', 'protect'],
+        'was replaced: reads need a token with the read scope unless you set publicReads: true (see docs/webhooks.md)',
+      ),
+    );
+  }
+  const names = new Set<string>();
+  (config.api?.tokens ?? []).forEach((entry, index) => {
+    const path = ['api', 'tokens', index];
+    if (names.has(entry.name)) {
+      const where = at([...path, 'name']);
+      lines.push(problem(where.line, where.col, [...path, 'name'], `"${entry.name}" is already the name of a token`));
+    }
+    names.add(entry.name);
+    if (entry.hash === undefined && entry.tokenEnv === undefined) {
+      const where = at(path);
+      lines.push(problem(where.line, where.col, path, 'expected hash (ferry serve hash-token) or tokenEnv'));
+      return;
+    }
+    if (entry.hash !== undefined) {
+      if (entry.tokenEnv !== undefined) {
+        const where = at([...path, 'tokenEnv'], true);
+        lines.push(problem(where.line, where.col, [...path, 'tokenEnv'], 'give hash or tokenEnv, not both'));
+        return;
+      }
+      apiTokens.push(apiToken(entry.name, entry.scopes, { hash: entry.hash }));
+      return;
+    }
+    const value = secretOf({ tokenEnv: entry.tokenEnv }, path, ['token', 'tokenEnv']);
+    if (value !== undefined) apiTokens.push(apiToken(entry.name, entry.scopes, { token: value }));
+  });
   if (lines.length > 0) throw new FerryError('SERVE_CONFIG_INVALID', lines.join('\n'));
-  return { file: config, defaultSecrets, repositories, ...(apiToken !== undefined ? { apiToken } : {}) };
+  return { file: config, defaultSecrets, repositories, apiTokens };
 }
 
 /**

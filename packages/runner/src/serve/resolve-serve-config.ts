@@ -1,5 +1,5 @@
 import { FerryError, parseSize } from '@ferry/engine';
-import type { ApiAuth } from '../api/bearer-auth.js';
+import { apiToken, type ApiAuth } from '../api/bearer-auth.js';
 import { labelPattern, normalizeLabels } from '../queue/names.js';
 import type { Forge } from '../webhook/trigger.js';
 import type { WebhookSettings } from '../webhook/webhook-settings.js';
@@ -19,6 +19,7 @@ export interface ServeOptions {
   giteaSecret?: string;
   webhookSecret?: string;
   apiToken?: string;
+  publicReads?: boolean;
 }
 
 export interface ResolvedServeConfig {
@@ -36,7 +37,10 @@ export const DEFAULT_BODY_LIMIT = 25 * 1024 * 1024;
 export const DEFAULT_PORT = 8080;
 
 /** The environment variable of each forge's default secret, and the flag that wins over it. */
-export const defaultSecretSources: Record<Forge, { flag: keyof ServeOptions; flagName: string; env: string }> = {
+export const defaultSecretSources: Record<
+  Forge,
+  { flag: 'githubSecret' | 'gitlabToken' | 'giteaSecret' | 'webhookSecret'; flagName: string; env: string }
+> = {
   github: { flag: 'githubSecret', flagName: '--github-secret', env: 'FERRY_GITHUB_SECRET' },
   gitlab: { flag: 'gitlabToken', flagName: '--gitlab-token', env: 'FERRY_GITLAB_TOKEN' },
   gitea: { flag: 'giteaSecret', flagName: '--gitea-secret', env: 'FERRY_GITEA_SECRET' },
@@ -76,7 +80,11 @@ export function resolveServeConfig(
     const value = options[source.flag] ?? nonEmpty(env[source.env]);
     if (value !== undefined) defaultSecrets[forge] = value;
   }
-  const token = options.apiToken ?? nonEmpty(env.FERRY_API_TOKEN) ?? loaded?.apiToken;
+  // --api-token and $FERRY_API_TOKEN add a token with every scope to those of the config file.
+  const tokens = [...(loaded?.apiTokens ?? [])];
+  if (options.apiToken !== undefined) tokens.push(apiToken('--api-token', ['admin'], { token: options.apiToken }));
+  else if (nonEmpty(env.FERRY_API_TOKEN) !== undefined)
+    tokens.push(apiToken('$FERRY_API_TOKEN', ['admin'], { token: env.FERRY_API_TOKEN ?? '' }));
 
   return {
     host: options.host ?? file.host ?? '127.0.0.1',
@@ -85,7 +93,7 @@ export function resolveServeConfig(
     workdir: options.workdir ?? file.workdir ?? '.ferry/serve',
     bodyLimit,
     settings: { defaultSecrets, repositories: loaded?.repositories ?? [], labels: normalizeLabels(labels) },
-    api: { ...(token !== undefined ? { token } : {}), protect: file.api?.protect ?? 'writes' },
+    api: { tokens, publicReads: options.publicReads ?? file.api?.publicReads ?? false },
   };
 }
 

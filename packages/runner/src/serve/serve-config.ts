@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { apiScopes, tokenHashPattern } from '../api/bearer-auth.js';
 import { labelPattern } from '../queue/names.js';
 import { forges } from '../webhook/trigger.js';
 
@@ -30,6 +31,17 @@ const repository = z.strictObject({
   labels: z.array(label).optional(),
 });
 
+/** One API token: its hash (from `ferry serve hash-token`) or the variable holding it, and what it may do. */
+const apiTokenEntry = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected a name like ci-bot (letters, digits, ".", "_", "-")'),
+  hash: z
+    .string()
+    .regex(tokenHashPattern, 'expected sha256:<64 hex digits>, as ferry serve hash-token prints')
+    .optional(),
+  tokenEnv: envName.optional(),
+  scopes: z.array(z.enum(apiScopes)).min(1, 'expected at least one of read, trigger, cancel, admin'),
+});
+
 /** The `ferry serve --config` file (YAML). Every field is optional; flags and environment variables win over it. */
 export const serveConfigSchema = z.strictObject({
   host: z.string().min(1).optional(),
@@ -40,9 +52,14 @@ export const serveConfigSchema = z.strictObject({
   labels: z.array(label).optional(),
   api: z
     .strictObject({
+      /** One token with every scope (kept for configs written before scopes). */
       token: z.string().min(1).optional(),
       tokenEnv: envName.optional(),
-      protect: z.enum(['writes', 'all']).optional(),
+      tokens: z.array(apiTokenEntry).optional(),
+      /** Reads (runs, events) without a token. Off unless set. */
+      publicReads: z.boolean().optional(),
+      /** Replaced by publicReads; named here so that the error can say so. */
+      protect: z.unknown().optional(),
     })
     .optional(),
   forges: z
