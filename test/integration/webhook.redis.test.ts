@@ -23,6 +23,7 @@ const secrets = {
   api: 'api-Token-5150',
   reader: 'read-Token-2231',
   bot: 'bot-Token-8812',
+  generic: 'generic-Secret-4410',
 };
 const pipeline = `name: hooks
 on:
@@ -93,7 +94,7 @@ beforeAll(async () => {
         ],
       },
       settings: {
-        defaultSecrets: {},
+        defaultSecrets: { generic: secrets.generic },
         labels: [],
         repositories: [
           { forge: 'github', name: 'acme/shop', secret: secrets.github, clone },
@@ -353,6 +354,31 @@ describe('POST /hooks/gitlab and /hooks/gitea', () => {
     });
     const forged = deliveryOf('gitea', 'push', payload, 'another');
     expect(await post('gitea', forged)).toMatchObject({ status: 401 });
+  });
+});
+
+describe('clone URLs from payloads and API calls', () => {
+  it('answers 400 at once to a transport other than https, http, ssh and git, and queues nothing', async () => {
+    const before = await runCount();
+    for (const cloneUrl of ['fd::3', 'ext::sh -c touch% /tmp/pwned', `file://${repo.dir}`, repo.dir]) {
+      const payload = { ...loadFixture('generic', 'push'), repo: 'acme/elsewhere', cloneUrl };
+      const started = Date.now();
+      const answer = await post('generic', deliveryOf('generic', 'push', payload, secrets.generic));
+      expect(answer.status, cloneUrl).toBe(400);
+      expect(Date.now() - started, cloneUrl).toBeLessThan(2000);
+      expect(answer.body.message, cloneUrl).toMatch(/transport|remote helper/);
+    }
+    const manual = await fetch(`${base}/api/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secrets.api}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ repo: `file://${repo.dir}`, ref: 'main' }),
+    });
+    expect(manual.status).toBe(400);
+    expect(await manual.json()).toMatchObject({
+      error: 'API_REQUEST_INVALID',
+      message: expect.stringContaining('transport "file" is not allowed') as string,
+    });
+    expect(await runCount()).toBe(before);
   });
 });
 

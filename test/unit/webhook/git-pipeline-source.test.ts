@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,6 +67,28 @@ describe('GitPipelineSource', () => {
       code: 'WEBHOOK_PIPELINE_UNREADABLE',
       message: expect.stringContaining('cannot clone'),
     });
+  });
+
+  it('gives up on a server that never answers after its timeout, and leaves no partial mirror', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    const hungRoot = await mkdtemp(path.join(tmpdir(), 'ferry-pipelines-hung-'));
+    const hung = new GitPipelineSource(hungRoot, { timeoutMs: 700 });
+    const started = Date.now();
+    try {
+      await expect(hung.read(`git://127.0.0.1:${port}/shop.git`, 'deadbeef'.repeat(5))).rejects.toMatchObject({
+        code: 'WEBHOOK_PIPELINE_UNREADABLE',
+      });
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(await readdir(hungRoot)).toEqual([]);
+    } finally {
+      hung.close();
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+      await rm(hungRoot, { recursive: true, force: true });
+    }
   });
 
   it('tells the paths changed between two commits, and since a merge base', async () => {

@@ -162,6 +162,17 @@ describe('resolveServeConfig', () => {
     ]);
   });
 
+  it('gives git 8 s by default and the transports https, http, ssh, git; the file can allow file and set the timeout', () => {
+    const plain = resolveServeConfig({}, undefined, {});
+    expect(plain.gitTimeoutMs).toBe(8000);
+    expect(plain.settings.cloneTransports).toEqual(['https', 'http', 'ssh', 'git']);
+    const loaded = parseServeConfig('git:\n  transports: [file]\n  timeout: 30s\n', 'serve.yml', {});
+    const configured = resolveServeConfig({}, loaded, {});
+    expect(configured.gitTimeoutMs).toBe(30_000);
+    expect(configured.settings.cloneTransports).toContain('file');
+    expect(problemOf('git:\n  transports: [ext]\n')).toContain('serve.yml:2:16 SERVE_CONFIG_INVALID git.transports[0]');
+  });
+
   it("refuses malformed flags with the flag's name", () => {
     expect(() => resolveServeConfig({ port: 'eighty' }, undefined, {})).toThrow('--port "eighty"');
     expect(() => resolveServeConfig({ bodyLimit: 'lots' }, undefined, {})).toThrow('--body-limit "lots"');

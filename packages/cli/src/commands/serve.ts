@@ -75,6 +75,7 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
   const queue = new RunQueue(redis);
   const workdir = path.resolve(io.cwd, config.workdir);
   const pipelines = new GitPipelineSource(path.join(workdir, 'mirrors'), {
+    timeoutMs: config.gitTimeoutMs,
     onCacheLookup: (hit) => metrics.pipelineCache.inc({ result: hit ? 'hit' : 'miss' }),
   });
   const app = await createServeApp(

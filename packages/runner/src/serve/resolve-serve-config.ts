@@ -1,4 +1,5 @@
-import { FerryError, parseSize } from '@ferry/engine';
+import { FerryError, parseDuration, parseSize } from '@ferry/engine';
+import { defaultCloneTransports } from '../webhook/check-clone-url.js';
 import { apiToken, type ApiAuth } from '../api/bearer-auth.js';
 import { labelPattern, normalizeLabels } from '../queue/names.js';
 import type { Forge } from '../webhook/trigger.js';
@@ -30,7 +31,12 @@ export interface ResolvedServeConfig {
   bodyLimit: number;
   settings: WebhookSettings;
   api: ApiAuth;
+  /** How long one git command of the pipeline source may take (a delivery waits for it). */
+  gitTimeoutMs: number;
 }
+
+/** Forges give up on a delivery after about 10 s; git gives up before that. */
+export const DEFAULT_GIT_TIMEOUT_MS = 8_000;
 
 /** GitHub caps a delivery at 25 MB; so does Ferry by default. */
 export const DEFAULT_BODY_LIMIT = 25 * 1024 * 1024;
@@ -92,7 +98,13 @@ export function resolveServeConfig(
     redisUrl: options.redis ?? nonEmpty(env.FERRY_REDIS_URL) ?? file.redis ?? 'redis://127.0.0.1:6379',
     workdir: options.workdir ?? file.workdir ?? '.ferry/serve',
     bodyLimit,
-    settings: { defaultSecrets, repositories: loaded?.repositories ?? [], labels: normalizeLabels(labels) },
+    settings: {
+      defaultSecrets,
+      repositories: loaded?.repositories ?? [],
+      labels: normalizeLabels(labels),
+      cloneTransports: [...new Set([...defaultCloneTransports, ...(file.git?.transports ?? [])])],
+    },
+    gitTimeoutMs: file.git?.timeout !== undefined ? parseDuration(file.git.timeout) : DEFAULT_GIT_TIMEOUT_MS,
     api: { tokens, publicReads: options.publicReads ?? file.api?.publicReads ?? false },
   };
 }

@@ -1,6 +1,8 @@
+import { durationPattern } from '@ferry/engine';
 import { z } from 'zod';
 import { apiScopes, tokenHashPattern } from '../api/bearer-auth.js';
 import { labelPattern } from '../queue/names.js';
+import { cloneTransports } from '../webhook/check-clone-url.js';
 import { forges } from '../webhook/trigger.js';
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
@@ -71,6 +73,16 @@ export const serveConfigSchema = z.strictObject({
     })
     .optional(),
   repositories: z.array(repository).optional(),
+  git: z
+    .strictObject({
+      /** Transports of clone URLs from payloads and API calls, beyond https, http, ssh and git: file. */
+      transports: z.array(z.enum(cloneTransports)).optional(),
+      /** How long one git command (clone, fetch, read) may take while a delivery waits. */
+      timeout: z
+        .union([z.number().positive(), z.string().regex(durationPattern, 'expected a duration like 8s or 1m')])
+        .optional(),
+    })
+    .optional(),
 });
 
 export type ServeConfigFile = z.output<typeof serveConfigSchema>;

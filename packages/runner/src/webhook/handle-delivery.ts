@@ -10,7 +10,12 @@ import type { ForgeAdapter } from './forge-adapters.js';
 import { matchTriggers, needsPaths } from './match-triggers.js';
 import type { PipelineSource } from './pipeline-source.js';
 import type { Trigger } from './trigger.js';
-import { findRepository, findRepositoryByCloneUrl, type WebhookSettings } from './webhook-settings.js';
+import {
+  allowedTransports,
+  findRepository,
+  findRepositoryByCloneUrl,
+  type WebhookSettings,
+} from './webhook-settings.js';
 
 /** How a delivery ended, for metrics and the log: one value per delivery. */
 export type DeliveryOutcome =
@@ -142,7 +147,11 @@ export async function handleDelivery(
       'malformed',
       where,
     );
-  const unsafe = checkCloneUrl(trigger.cloneUrl);
+  // The config file's clone URL is the operator's; the payload's must use an allowed transport.
+  const unsafe = checkCloneUrl(
+    trigger.cloneUrl,
+    repository?.clone !== undefined ? undefined : allowedTransports(deps.settings),
+  );
   if (unsafe !== undefined) return fail(400, 'WEBHOOK_MALFORMED', unsafe, 'malformed', where);
   try {
     const pipeline = await deps.pipelines.read(trigger.cloneUrl, trigger.sha, repository?.pipeline);

@@ -1,3 +1,4 @@
+import { defaultCloneTransports } from './check-clone-url.js';
 import type { Forge } from './trigger.js';
 
 /** One repository `ferry serve` takes deliveries for (the config file's `repositories:`). */
@@ -23,6 +24,13 @@ export interface WebhookSettings {
   repositories: RepositorySettings[];
   /** Labels for runs whose repository names none. */
   labels: string[];
+  /** Transports a clone URL from a payload or an API call may use; unset: https, http, ssh, git. */
+  cloneTransports?: readonly string[];
+}
+
+/** The transports URLs from outside may use (the config file's own clone URLs may use any). */
+export function allowedTransports(settings: WebhookSettings): ReadonlySet<string> {
+  return new Set(settings.cloneTransports ?? defaultCloneTransports);
 }
 
 /**
