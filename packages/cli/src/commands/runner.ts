@@ -34,6 +34,7 @@ export interface RunnerCommandOptions {
   retryBackoff: string;
   poll: string;
   secretsFile?: string;
+  gitCredentials?: string;
 }
 
 /**
@@ -104,7 +105,11 @@ export async function runnerCommand(
     runner = await startRunner(
       {
         connect,
-        checkout: new GitMirrorCheckout(path.join(workdir, 'mirrors')),
+        checkout: new GitMirrorCheckout(path.join(workdir, 'mirrors'), {
+          ...(options.gitCredentials !== undefined
+            ? { credentialsFile: path.resolve(io.cwd, options.gitCredentials) }
+            : {}),
+        }),
         createExecutor: () => new DockerExecutor({ docker, labels: { 'ferry.runner': id } }),
         infra: {
           ping: async () => {
@@ -215,6 +220,10 @@ export function registerRunnerCommand(program: Command, cli: QueueCli): void {
     .option('--retry-backoff <duration>', 'first retry delay after an infrastructure failure (doubles)', '5s')
     .option('--poll <duration>', 'how often an idle runner looks for runs without being woken', '1s')
     .option('--secrets-file <path>', 'dotenv file with secret values (wins over the environment)')
+    .option(
+      '--git-credentials <file>',
+      'git credentials for cloning (git-credential-store format: https://user:token@host per line)',
+    )
     .action(async (options: RunnerCommandOptions) => {
       cli.setExitCode(await runnerCommand(cli.io, () => cli.getDocker(), options));
     });

@@ -4,6 +4,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { withoutCredentials } from '../git/clone-credentials.js';
 import type { RunQueue } from '../queue/run-queue.js';
 import { finalStatuses, isFinalStatus, type RunRecord, type RunRecordStatus } from '../queue/run-record.js';
 import type { PipelineSource } from '../webhook/pipeline-source.js';
@@ -240,7 +241,10 @@ function sameRepo(run: RunRecord, repo: string, settings: WebhookSettings): bool
     .replace(/\.git$/, '');
   if (url === wanted || url.endsWith(`/${wanted}`) || url.endsWith(`:${wanted}`)) return true;
   return settings.repositories.some(
-    (entry) => entry.name.toLowerCase() === repo.toLowerCase() && entry.clone === run.repo,
+    (entry) =>
+      entry.name.toLowerCase() === repo.toLowerCase() &&
+      entry.clone !== undefined &&
+      withoutCredentials(entry.clone) === run.repo,
   );
 }
 

@@ -4,6 +4,7 @@ import type { EnqueueResult } from '../queue/enqueue-run.js';
 import { labelPattern } from '../queue/names.js';
 import type { RunRequestInput } from '../queue/run-request.js';
 import type { PipelineSource } from '../webhook/pipeline-source.js';
+import { withoutCredentials } from '../git/clone-credentials.js';
 import { checkCloneUrl } from '../webhook/check-clone-url.js';
 import { allowedTransports, type WebhookSettings } from '../webhook/webhook-settings.js';
 
@@ -86,7 +87,8 @@ export async function triggerManualRun(
   }
   const result = await deps.enqueue(
     {
-      repo: cloneUrl,
+      // The record holds no credentials: runners get theirs from their own git configuration.
+      repo: withoutCredentials(cloneUrl),
       sha,
       ref,
       pipeline: pipeline.path,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hasCredentials } from '../git/clone-credentials.js';
 import { labelPattern, normalizeLabels } from './names.js';
 
 const pipelinePath = z
@@ -18,6 +19,10 @@ export const runRequestSchema = z.object({
     .refine(
       (repo) => !repo.startsWith('-') && !repo.startsWith('ext::'),
       'expected a repository URL (not an option, not an ext:: transport)',
+    )
+    .refine(
+      (repo) => !hasCredentials(repo),
+      'the URL holds a password or token: runs are stored and shown, so give the runners credentials through git (a credential helper, --git-credentials) instead',
     ),
   sha: z
     .string()

@@ -3,7 +3,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { FerryError, parsePipeline, pipelineFileNames } from '@ferry/engine';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { redactUrl } from '../open-redis.js';
+import { credentialHelper, gitSafeEnv, splitCloneUrl } from '../git/clone-credentials.js';
 import { GitCatFile } from './git-cat-file.js';
 import type { PipelineAtCommit, PipelineSource } from './pipeline-source.js';
 import { exists, gitMessage } from '../worker/git-mirror.js';
@@ -45,10 +45,12 @@ export class GitPipelineSource implements PipelineSource {
     private readonly options: GitPipelineSourceOptions = {},
   ) {}
 
+  /** A URL's mirror: the same with or without credentials in it (they are not part of the name). */
   mirrorPath(repo: string): string {
+    const url = splitCloneUrl(repo).url;
     const base =
       (
-        repo
+        url
           .replace(/\/+$/, '')
           .replace(/\.git$/, '')
           .split(/[/:]/)
@@ -56,7 +58,7 @@ export class GitPipelineSource implements PipelineSource {
       )
         .replace(/[^A-Za-z0-9._-]+/g, '-')
         .slice(0, 40) || 'repo';
-    return path.join(this.root, `${base}-${createHash('sha256').update(repo).digest('hex').slice(0, 12)}.git`);
+    return path.join(this.root, `${base}-${createHash('sha256').update(url).digest('hex').slice(0, 12)}.git`);
   }
 
   read(repo: string, sha: string, file?: string): Promise<PipelineAtCommit | undefined> {
@@ -140,7 +142,7 @@ export class GitPipelineSource implements PipelineSource {
     } catch (error) {
       throw new FerryError(
         'WEBHOOK_PIPELINE_UNREADABLE',
-        `cannot read the pipeline at ${sha.slice(0, 12)} of ${redactUrl(repo)}: ${gitMessage(error)}`,
+        `cannot read the pipeline at ${sha.slice(0, 12)} of ${splitCloneUrl(repo).url}: ${gitMessage(error)}`,
         { cause: error },
       );
     }
@@ -161,8 +163,9 @@ export class GitPipelineSource implements PipelineSource {
       await this.#fetch(repo, mirror);
       // A commit no ref points at (a force-pushed branch, some pull request refs): ask for it by name.
       if (!(await this.#hasCommit(mirror, sha)) && /^[0-9a-f]{40,64}$/i.test(sha)) {
-        await this.#git(mirror)
-          .raw(['-c', 'gc.auto=0', 'fetch', '--quiet', 'origin', sha])
+        const remote = this.#remote(repo, mirror);
+        await remote.git
+          .raw([...remote.args, '-c', 'gc.auto=0', 'fetch', '--quiet', 'origin', sha])
           .catch(() => undefined);
         this.#catFiles.get(mirror)?.close();
       }
@@ -170,7 +173,7 @@ export class GitPipelineSource implements PipelineSource {
     if (!(await this.#hasCommit(mirror, sha))) {
       throw new FerryError(
         'WEBHOOK_PIPELINE_UNREADABLE',
-        `commit ${sha} is not in ${redactUrl(repo)} (not pushed yet, or force-pushed away)`,
+        `commit ${sha} is not in ${splitCloneUrl(repo).url} (not pushed yet, or force-pushed away)`,
       );
     }
     return mirror;
@@ -201,12 +204,17 @@ export class GitPipelineSource implements PipelineSource {
       await rm(partial, { recursive: true, force: true });
       await mkdir(this.root, { recursive: true });
       try {
-        await this.#git(this.root).raw(['clone', '--quiet', '--mirror', '--', repo, partial]);
+        const remote = this.#remote(repo, this.root);
+        await remote.git.raw([...remote.args, 'clone', '--quiet', '--mirror', '--', splitCloneUrl(repo).url, partial]);
       } catch (error) {
         await rm(partial, { recursive: true, force: true }).catch(() => undefined);
-        throw new FerryError('WEBHOOK_PIPELINE_UNREADABLE', `cannot clone ${redactUrl(repo)}: ${gitMessage(error)}`, {
-          cause: error,
-        });
+        throw new FerryError(
+          'WEBHOOK_PIPELINE_UNREADABLE',
+          `cannot clone ${splitCloneUrl(repo).url}: ${gitMessage(error)}`,
+          {
+            cause: error,
+          },
+        );
       }
       await rename(partial, mirror);
     });
@@ -215,14 +223,36 @@ export class GitPipelineSource implements PipelineSource {
 
   async #fetch(repo: string, mirror: string): Promise<void> {
     try {
-      await this.#git(mirror).raw(['-c', 'gc.auto=0', 'fetch', '--quiet', '--prune', 'origin']);
+      const remote = this.#remote(repo, mirror);
+      await remote.git.raw([...remote.args, '-c', 'gc.auto=0', 'fetch', '--quiet', '--prune', 'origin']);
       // What was fetched may be in a pack the running cat-file has not seen.
       this.#catFiles.get(mirror)?.close();
     } catch (error) {
-      throw new FerryError('WEBHOOK_PIPELINE_UNREADABLE', `cannot fetch ${redactUrl(repo)}: ${gitMessage(error)}`, {
-        cause: error,
-      });
+      throw new FerryError(
+        'WEBHOOK_PIPELINE_UNREADABLE',
+        `cannot fetch ${splitCloneUrl(repo).url}: ${gitMessage(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
+  }
+
+  /**
+   * git for a command that talks to the repository's server. A URL with credentials gets a git of its own whose
+   * inline credential helper hands them over from its environment: they never reach the mirror's config, an
+   * argument or a file.
+   */
+  #remote(repo: string, dir: string): { git: SimpleGit; args: string[] } {
+    const { credential } = splitCloneUrl(repo);
+    if (!credential) return { git: this.#git(dir), args: [] };
+    const helper = credentialHelper(credential);
+    const git = simpleGit({
+      baseDir: dir,
+      timeout: { block: this.options.timeoutMs ?? 60_000 },
+      unsafe: { allowUnsafeCredentialHelper: true },
+    }).env({ ...gitSafeEnv(this.options.env ?? process.env), ...helper.env });
+    return { git, args: helper.args };
   }
 
   #git(dir: string): SimpleGit {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { EnqueueResult } from '../queue/enqueue-run.js';
 import type { RunRequestInput } from '../queue/run-request.js';
+import { withoutCredentials } from '../git/clone-credentials.js';
 import { checkCloneUrl } from './check-clone-url.js';
 import { checkRefName } from './check-ref-name.js';
 import type { ForgeAdapter } from './forge-adapters.js';
@@ -176,7 +177,8 @@ export async function handleDelivery(
     const key = `${forge}-${delivery ?? `body-${createHash('sha256').update(body).digest('hex').slice(0, 32)}`}`;
     const result = await deps.enqueue(
       {
-        repo: trigger.cloneUrl,
+        // The record holds no credentials: runners get theirs from their own git configuration.
+        repo: withoutCredentials(trigger.cloneUrl),
         sha: trigger.sha,
         ref: trigger.ref,
         pipeline: pipeline.path,

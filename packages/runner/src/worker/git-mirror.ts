@@ -41,6 +41,11 @@ export class GitMirrorCheckout implements Checkout {
       timeoutMs?: number;
       /** Environment for git (credential helpers, proxies); the composition root passes its own with GIT_TERMINAL_PROMPT=0. */
       env?: Record<string, string | undefined>;
+      /**
+       * A git-credential-store file (`https://user:token@host`, one per line) that clones and fetches read
+       * their credentials from: run records never carry any.
+       */
+      credentialsFile?: string;
     } = {},
   ) {}
 
@@ -93,7 +98,15 @@ export class GitMirrorCheckout implements Checkout {
       await rm(partial, { recursive: true, force: true });
       await mkdir(this.root, { recursive: true });
       try {
-        await this.#git(this.root, signal).raw(['clone', '--quiet', '--mirror', '--', request.repo, partial]);
+        await this.#git(this.root, signal).raw([
+          ...this.#credentialArgs(),
+          'clone',
+          '--quiet',
+          '--mirror',
+          '--',
+          request.repo,
+          partial,
+        ]);
       } catch (error) {
         await rm(partial, { recursive: true, force: true }).catch(() => undefined);
         if (signal.aborted) throw signal.reason;
@@ -107,7 +120,7 @@ export class GitMirrorCheckout implements Checkout {
     const git = this.#git(mirror, signal);
     if (await hasCommit(git, request.sha)) return { cloned, fetched: false };
     try {
-      await git.raw(['-c', 'gc.auto=0', 'fetch', '--quiet', '--prune', 'origin']);
+      await git.raw([...this.#credentialArgs(), '-c', 'gc.auto=0', 'fetch', '--quiet', '--prune', 'origin']);
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       throw new FerryError('RUNNER_CLONE_FAILED', `cannot fetch ${redactUrl(request.repo)}: ${gitMessage(error)}`, {
@@ -116,7 +129,9 @@ export class GitMirrorCheckout implements Checkout {
     }
     // A commit no ref points at (a force-pushed branch, some pull request refs): ask for it by name.
     if (!(await hasCommit(git, request.sha)) && /^[0-9a-f]{40,64}$/.test(request.sha)) {
-      await git.raw(['-c', 'gc.auto=0', 'fetch', '--quiet', 'origin', request.sha]).catch(() => undefined);
+      await git
+        .raw([...this.#credentialArgs(), '-c', 'gc.auto=0', 'fetch', '--quiet', 'origin', request.sha])
+        .catch(() => undefined);
     }
     if (!(await hasCommit(git, request.sha))) {
       throw new FerryError(
@@ -127,8 +142,21 @@ export class GitMirrorCheckout implements Checkout {
     return { cloned, fetched: true };
   }
 
+  /** git's options that make it ask the credentials file (and only it) for a password. */
+  #credentialArgs(): string[] {
+    const file = this.options.credentialsFile;
+    if (file === undefined) return [];
+    // git runs the helper through the shell: the path is quoted.
+    return ['-c', 'credential.helper=', '-c', `credential.helper=store --file='${file.replace(/'/g, `'\\''`)}'`];
+  }
+
   #git(dir: string, signal: AbortSignal): SimpleGit {
-    const git = simpleGit({ baseDir: dir, abort: signal, timeout: { block: this.options.timeoutMs ?? 10 * 60_000 } });
+    const git = simpleGit({
+      baseDir: dir,
+      abort: signal,
+      timeout: { block: this.options.timeoutMs ?? 10 * 60_000 },
+      ...(this.options.credentialsFile !== undefined ? { unsafe: { allowUnsafeCredentialHelper: true } } : {}),
+    });
     return this.options.env ? git.env(this.options.env) : git;
   }
 }
