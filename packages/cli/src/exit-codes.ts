@@ -14,6 +14,7 @@ const exitCodeByErrorCode: Record<FerryErrorCode, ExitCode> = {
   SPEC_INVALID: 2,
   SPEC_NOT_FOUND: 2,
   SPEC_SHELL_INJECTION: 2,
+  SPEC_LIMIT: 2,
   EXPR_SYNTAX: 2,
   EXPR_EVAL: 2,
   PLAN_CYCLE: 2,

@@ -8,6 +8,7 @@ export const ferryErrorCodes = [
   'SPEC_INVALID',
   'SPEC_NOT_FOUND',
   'SPEC_SHELL_INJECTION',
+  'SPEC_LIMIT',
   'EXPR_SYNTAX',
   'EXPR_EVAL',
   // planning

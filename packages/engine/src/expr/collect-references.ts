@@ -28,11 +28,16 @@ function visit(node: ExprNode, extended: boolean, result: ExprReferences): void 
     case 'context':
     case 'property':
     case 'index': {
-      const path = staticPath(node);
-      if (path && !extended) result.reads.push({ path, start: node.start, end: node.end });
+      // Under a static chain (extended), this node is static too: its path is not needed again (the chains of
+      // a long `a.b.c…` would cost the cube of their length).
+      const isStatic = extended || staticPath(node) !== undefined;
+      if (!extended) {
+        const path = staticPath(node);
+        if (path) result.reads.push({ path, start: node.start, end: node.end });
+      }
       if (node.kind === 'context') return;
       if (node.kind === 'index') visit(node.index, false, result);
-      visit(node.object, path !== undefined, result);
+      visit(node.object, isStatic, result);
       return;
     }
     case 'not':
@@ -50,20 +55,28 @@ function visit(node: ExprNode, extended: boolean, result: ExprReferences): void 
   }
 }
 
+/** The names from the context root down to `node`, or undefined when a step of the chain is not static. */
 function staticPath(node: ExprNode): string[] | undefined {
-  if (node.kind === 'context') return [node.name];
-  if (node.kind === 'property') {
-    const base = staticPath(node.object);
-    return base && [...base, node.name];
+  const names: string[] = [];
+  let current = node;
+  for (;;) {
+    if (current.kind === 'context') {
+      names.push(current.name);
+      return names.reverse();
+    }
+    if (current.kind === 'property') {
+      names.push(current.name);
+      current = current.object;
+    } else if (
+      current.kind === 'index' &&
+      current.index.kind === 'literal' &&
+      current.index.value !== null &&
+      typeof current.index.value !== 'boolean'
+    ) {
+      names.push(String(current.index.value));
+      current = current.object;
+    } else {
+      return undefined;
+    }
   }
-  if (
-    node.kind === 'index' &&
-    node.index.kind === 'literal' &&
-    node.index.value !== null &&
-    typeof node.index.value !== 'boolean'
-  ) {
-    const base = staticPath(node.object);
-    return base && [...base, String(node.index.value)];
-  }
-  return undefined;
 }

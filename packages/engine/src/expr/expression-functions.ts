@@ -52,9 +52,12 @@ export const expressionFunctions: ReadonlyMap<string, ExpressionFunction> = new 
     minArgs: 1,
     maxArgs: 2,
     call: ([value, separator]) =>
-      Array.isArray(value)
-        ? value.map(stringifyValue).join(separator === undefined ? ',' : stringifyValue(separator))
-        : stringifyValue(value),
+      bounded(
+        'join',
+        Array.isArray(value)
+          ? value.map(stringifyValue).join(separator === undefined ? ',' : stringifyValue(separator))
+          : stringifyValue(value),
+      ),
   }),
   defineFunction({ name: 'toJSON', minArgs: 1, maxArgs: 1, call: ([value]) => toJson(value) }),
   defineFunction({ name: 'fromJSON', minArgs: 1, maxArgs: 1, call: ([text]) => fromJson(stringifyValue(text)) }),
@@ -81,10 +84,20 @@ export const expressionFunctions: ReadonlyMap<string, ExpressionFunction> = new 
 /** Functions whose result depends on the job status, i.e. that can only be decided at run time. */
 export const statusFunctions: ReadonlySet<string> = new Set(['success', 'failure', 'cancelled']);
 
+/** The longest string an expression function makes (nested format() calls could otherwise grow past memory). */
+export const maxResultLength = 1024 * 1024;
+
+function bounded(name: string, text: string): string {
+  if (text.length > maxResultLength)
+    throw new ExpressionEvalFailure(`${name}: the result is over ${maxResultLength / 1024 / 1024} MB of text`);
+  return text;
+}
+
 function format(fmt: string, args: unknown[]): string {
   let out = '';
   let i = 0;
   while (i < fmt.length) {
+    if (out.length > maxResultLength) return bounded('format', out);
     const ch = fmt[i] as string;
     if (ch === '{' && fmt[i + 1] === '{') {
       out += '{';
@@ -102,6 +115,7 @@ function format(fmt: string, args: unknown[]): string {
       if (n >= args.length)
         throw new ExpressionEvalFailure(`format: placeholder {${n}} has no argument (${args.length} given)`);
       out += stringifyValue(args[n]);
+      if (out.length > maxResultLength) return bounded('format', out);
       i = close + 1;
     } else if (ch === '}') {
       throw new ExpressionEvalFailure(`format: unmatched "}" (write "}}" for a literal "}")`);
@@ -115,7 +129,7 @@ function format(fmt: string, args: unknown[]): string {
 
 function toJson(value: unknown): string {
   try {
-    return JSON.stringify(value ?? null, null, 2) ?? 'null';
+    return bounded('toJSON', JSON.stringify(value ?? null, null, 2) ?? 'null');
   } catch (error) {
     throw new ExpressionEvalFailure(`toJSON: ${(error as Error).message}`);
   }

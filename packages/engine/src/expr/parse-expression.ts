@@ -22,6 +22,37 @@ export function parseExpressionOrThrow(src: string): ExprNode {
 }
 
 const maxDepth = 64;
+const maxTreeDepth = 512;
+
+/** The first node found deeper than `max` in the tree, walked without recursion. */
+function deepestNode(root: ExprNode, max: number): ExprNode | undefined {
+  const stack: [ExprNode, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [ExprNode, number];
+    if (depth > max) return node;
+    switch (node.kind) {
+      case 'property':
+        stack.push([node.object, depth + 1]);
+        break;
+      case 'index':
+        stack.push([node.object, depth + 1], [node.index, depth + 1]);
+        break;
+      case 'not':
+        stack.push([node.operand, depth + 1]);
+        break;
+      case 'compare':
+      case 'logical':
+        stack.push([node.left, depth + 1], [node.right, depth + 1]);
+        break;
+      case 'call':
+        for (const arg of node.args) stack.push([arg, depth + 1]);
+        break;
+      default:
+        break;
+    }
+  }
+  return undefined;
+}
 const keywords: Record<string, LiteralValue> = { true: true, false: false, null: null, NaN: NaN, Infinity: Infinity };
 const comparisons: readonly string[] = ['<', '<=', '>', '>='];
 
@@ -40,6 +71,14 @@ class Parser {
     const node = this.logicalOr();
     const next = this.peek();
     if (next.kind !== 'eof') this.fail(`unexpected ${describe(next)} after a complete expression`, next.start);
+    // Chains (`a && b && …`, `a.b.c…`) are parsed in loops but make trees as deep as they are long; every walk of
+    // the tree (checks, evaluation) recurses, so their depth is bounded here.
+    const deepest = deepestNode(node, maxTreeDepth);
+    if (deepest)
+      this.fail(
+        `expression nests too deeply (over ${maxTreeDepth} operators, properties or indexes in a chain)`,
+        deepest.start,
+      );
     return node;
   }
 

@@ -5,6 +5,7 @@ import { checkShellInjection } from './check-shell-injection.js';
 import { createSourceLocator, type SourcePosition } from './create-source-locator.js';
 import { formatPath, parsePath } from './format-path.js';
 import { mapSchemaIssues } from './map-schema-issues.js';
+import { countJobKeys, findDuplicateKeys, findTooDeep, pipelineLimits } from './pipeline-limits.js';
 import { PipelineSchema, type PipelineSpec } from './pipeline-schema.js';
 import type { PendingIssue, PipelineIssue } from './pipeline-issue.js';
 
@@ -27,8 +28,11 @@ export interface ParsePipelineResult {
  * to be well-formed (matrix axes, job outputs, secrets) run once it passes. YAML errors stop everything.
  */
 export function parsePipeline(text: string, file: string): ParsePipelineResult {
+  const refused = checkTextLimits(text, file);
+  if (refused) return { issues: [refused], warnings: [], locate: () => ({ line: 1, col: 1 }) };
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
+  // Duplicate keys are found below, in linear time.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: false });
   const locator = createSourceLocator(doc, lineCounter, text);
   const locate = (path: string): SourcePosition =>
     locator({ code: 'SPEC_INVALID', path: parsePath(path), at: 'key', message: '' });
@@ -43,6 +47,19 @@ export function parsePipeline(text: string, file: string): ParsePipelineResult {
         ...lineCounter.linePos(error.pos[0]),
         path: '',
         message: yamlMessage(error.code, error.message, text.slice(error.pos[0])),
+      })),
+    );
+  }
+  const duplicates = findDuplicateKeys(doc, lineCounter);
+  if (duplicates.length > 0) {
+    return done(
+      duplicates.map(({ line, col, key }) => ({
+        code: 'SPEC_YAML',
+        file,
+        line,
+        col,
+        path: '',
+        message: `duplicate key "${key}"`,
       })),
     );
   }
@@ -67,6 +84,20 @@ export function parsePipeline(text: string, file: string): ParsePipelineResult {
     ]);
   }
 
+  const jobs = (data as { jobs?: unknown } | null)?.jobs;
+  const jobCount = typeof jobs === 'object' && jobs !== null ? Object.keys(jobs).length : 0;
+  if (jobCount > pipelineLimits.jobs) {
+    return done([
+      {
+        code: 'SPEC_LIMIT',
+        file,
+        ...locate('jobs'),
+        path: 'jobs',
+        message: `${jobCount} jobs, more than the limit of ${pipelineLimits.jobs} per pipeline`,
+      },
+    ]);
+  }
+
   const place = (issue: PendingIssue): PipelineIssue => ({
     code: issue.code,
     file,
@@ -88,6 +119,40 @@ export function parsePipeline(text: string, file: string): ParsePipelineResult {
   const pending = [...fromSchema, ...semantic.filter((issue) => !flagged.has(formatPath(issue.path)))];
   const warnings = sortIssues(checkShellInjection(data).map((issue) => ({ ...place(issue), severity: 'warning' })));
   return done(pending.map(place), result.data, warnings);
+}
+
+/** A file too large or nested too deeply to parse safely: refused before the YAML parser sees it. */
+function checkTextLimits(text: string, file: string): PipelineIssue | undefined {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > pipelineLimits.fileBytes)
+    return {
+      code: 'SPEC_LIMIT',
+      file,
+      line: 1,
+      col: 1,
+      path: '',
+      message: `the file is ${(bytes / 1024 / 1024).toFixed(1)} MB, more than the limit of ${pipelineLimits.fileBytes / 1024 / 1024} MB`,
+    };
+  const deep = findTooDeep(text, pipelineLimits.depth);
+  if (deep)
+    return {
+      code: 'SPEC_LIMIT',
+      file,
+      ...deep,
+      path: '',
+      message: `YAML nests more than ${pipelineLimits.depth} levels deep here`,
+    };
+  const jobs = countJobKeys(text);
+  if (jobs.count > pipelineLimits.jobs)
+    return {
+      code: 'SPEC_LIMIT',
+      file,
+      line: jobs.line,
+      col: 1,
+      path: 'jobs',
+      message: `${jobs.count} jobs, more than the limit of ${pipelineLimits.jobs} per pipeline`,
+    };
+  return undefined;
 }
 
 /** yaml's message, lower-cased like ours; the two common ones reworded to name the thing. `rest` is the source from the error on. */

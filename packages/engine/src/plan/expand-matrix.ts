@@ -6,6 +6,24 @@ export type MatrixCell = Record<string, Scalar>;
 export const maxMatrixCells = 256;
 
 /**
+ * How many cells the axes make before `exclude` and `include` (Infinity past 2^53): computed without expanding,
+ * so that a matrix of 10^8 cells is refused at once. Planning expands at most `maxMatrixCells` × 16 cells.
+ */
+export function matrixProduct(matrix: MatrixSpec | undefined): number {
+  if (!matrix) return 1;
+  let product = 1;
+  for (const [name, values] of Object.entries(matrix)) {
+    if (name === 'include' || name === 'exclude') continue;
+    product *= (values as Scalar[]).length;
+    if (product > Number.MAX_SAFE_INTEGER) return Infinity;
+  }
+  return product + (matrix.include?.length ?? 0);
+}
+
+/** The most cells planning expands before excludes are applied (16 × the limit on what remains). */
+export const maxMatrixProduct = maxMatrixCells * 16;
+
+/**
  * Cartesian product of the axes, minus `exclude` entries (an entry removes every cell it matches on all its
  * keys), plus `include` entries: one that matches a cell on every original axis it names extends that cell,
  * any other is added as a cell of its own (GitHub Actions' rules, simplified to whole-entry matching).

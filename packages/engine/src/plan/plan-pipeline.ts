@@ -4,7 +4,7 @@ import type { FerryErrorCode } from '../errors.js';
 import { isFerryError } from '../errors.js';
 import { parseDuration } from '../pipeline/parse-duration.js';
 import type { JobSpec, PipelineSpec, ServiceSpec } from '../pipeline/pipeline-schema.js';
-import { expandMatrix, jobRunId, maxMatrixCells } from './expand-matrix.js';
+import { expandMatrix, jobRunId, matrixProduct, maxMatrixCells, maxMatrixProduct } from './expand-matrix.js';
 import type { MatrixCell } from './expand-matrix.js';
 import { findCycle, topologicalOrder } from './find-cycle.js';
 import { hashPlan } from './hash-plan.js';
@@ -92,6 +92,15 @@ export function planPipeline(spec: PipelineSpec, file: string, ctx: PlanContext)
     const skippedNeed = (edges.get(id) ?? []).find((need) => skippedJobs.has(need));
     if (skippedNeed) {
       skippedJobs.set(id, `needs "${skippedNeed}", which is skipped (${skippedJobs.get(skippedNeed)})`);
+      continue;
+    }
+    const product = matrixProduct(job.matrix);
+    if (product > maxMatrixProduct) {
+      issues.push({
+        code: 'PLAN_INVALID',
+        path: `jobs.${id}.matrix`,
+        message: `matrix axes make ${Number.isFinite(product) ? product : 'more than 2^53'} combinations, more than the limit of ${maxMatrixProduct} before exclude (and ${maxMatrixCells} jobs after)`,
+      });
       continue;
     }
     const cells = expandMatrix(job.matrix);
