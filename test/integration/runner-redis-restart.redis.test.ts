@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ferry } from '../helpers/ferry-cli.js';
 import { createTempGitRepo, type TempGitRepo } from '../helpers/temp-git-repo.js';
 import { eventually, openQueueFixture, type QueueFixture } from '../setup/queue-fixtures.js';
 import { startRedisServer, type RedisServer } from '../setup/redis-server.js';
@@ -12,6 +13,7 @@ let repo: TempGitRepo;
 let runner: RunnerProcess;
 let runId: string | undefined;
 let volatileRunId: string | undefined;
+let followedRunId: string | undefined;
 
 beforeAll(async () => {
   server = await startRedisServer({ persist: true });
@@ -27,7 +29,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await killAllRunners();
   if (fx)
-    expect(await fx.leftoversOf([runId, volatileRunId].filter((id): id is string => id !== undefined))).toEqual([]);
+    expect(
+      await fx.leftoversOf([runId, volatileRunId, followedRunId].filter((id): id is string => id !== undefined)),
+    ).toEqual([]);
   await fx?.close();
   await server?.destroy();
   await repo?.cleanup();
@@ -63,6 +67,31 @@ describe('a Redis restart in the middle of a run', () => {
     ]);
     expect(entries.at(-1)?.event).toMatchObject({ type: 'run.result', status: 'success' });
     expect(runner.output()).toMatch(/redis: connection lost/);
+  });
+
+  it('ferry enqueue --wait follows the run through the restart: it says so, resumes, and prints every line once', async () => {
+    const sha = await repo.git('rev-parse', 'HEAD');
+    const follower = ferry(
+      ['enqueue', '--redis', server.url, '--repo', `file://${repo.dir}`, '--sha', sha, '--labels', 'docker', '--wait'],
+      repo.dir,
+    );
+    let printed = '';
+    follower.all?.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    await eventually(async () => Promise.resolve(printed.includes('[nap/1] start\n')), 'the first step to print');
+    followedRunId = /run (\S+): attempt/.exec(printed)?.[1];
+    await server.stop();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await server.start();
+    const result = await follower;
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stderr).toContain('redis: connection lost, retrying');
+    expect(result.stderr).toContain('redis: connected again; resuming');
+    expect(result.all).not.toContain('internal error');
+    // Resumed after the last event shown: each line once, the one printed before the outage too.
+    const lines = result.all.split('\n');
+    expect(lines.filter((line) => line === '[nap/1] start')).toHaveLength(1);
+    expect(lines.filter((line) => line === '[nap/1] done after the outage')).toHaveLength(1);
+    expect(lines.filter((line) => line === '[nap/2] second step')).toHaveLength(1);
   });
 
   it('even a Redis that forgets everything in a restart gets the result of the run that was going on', async () => {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatMs } from '@ferry/engine';
+import { formatMs, isFerryError } from '@ferry/engine';
 import { isQueueEvent } from '@ferry/runner';
 import type { QueueEvent } from '@ferry/runner';
 import type { CliIO } from '../cli-io.js';
@@ -46,25 +46,47 @@ export async function enqueueCommand(io: CliIO, options: EnqueueCommandOptions):
   });
 }
 
-/** Prints a run's events until its result; exit 0 for success, 1 for anything else, 130 when interrupted. */
+/**
+ * Prints a run's events until its result; exit 0 for success, 1 for anything else, 130 when interrupted. When
+ * Redis goes away, it says so once, waits for it, and resumes after the last event it printed: a restart of
+ * Redis (the run goes on in its runner) costs a pause, not the command.
+ */
 export async function followToEnd(io: CliIO, open: OpenQueue, runId: string, json: boolean): Promise<number> {
-  const blocking = open.redis.duplicate();
-  blocking.on('error', () => undefined);
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
   const view = createPlainView((text) => io.stdout.write(text));
   let status: string | undefined;
+  let after = '0';
+  let lost = false;
   try {
-    for await (const entry of open.queue.follow(blocking, runId, { signal: controller.signal })) {
-      if (json) io.stdout.write(`${JSON.stringify({ attempt: entry.attempt, ...entry.event })}\n`);
-      else if (isQueueEvent(entry.event)) io.stdout.write(describeQueueEvent(entry.event));
-      else view(entry.event);
-      if (entry.event.type === 'run.result') status = entry.event.status;
+    while (status === undefined && !controller.signal.aborted) {
+      // A connection per attempt: a client connection that gave up reconnecting stays closed.
+      const blocking = open.redis.duplicate();
+      blocking.on('error', () => undefined);
+      try {
+        for await (const entry of open.queue.follow(blocking, runId, { signal: controller.signal, after })) {
+          if (lost) {
+            io.stderr.write('redis: connected again; resuming after the last event shown\n');
+            lost = false;
+          }
+          after = entry.id;
+          if (json) io.stdout.write(`${JSON.stringify({ attempt: entry.attempt, ...entry.event })}\n`);
+          else if (isQueueEvent(entry.event)) io.stdout.write(describeQueueEvent(entry.event));
+          else view(entry.event);
+          if (entry.event.type === 'run.result') status = entry.event.status;
+        }
+      } catch (error) {
+        if (isFerryError(error) || controller.signal.aborted) throw error;
+        if (!lost) io.stderr.write('redis: connection lost, retrying\n');
+        lost = true;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      } finally {
+        blocking.disconnect();
+      }
     }
   } finally {
     process.off('SIGINT', onSignal);
-    blocking.disconnect();
   }
   if (status === undefined) {
     io.stderr.write(`stopped following run ${runId}; it goes on (ferry runs --redis … shows it)\n`);
