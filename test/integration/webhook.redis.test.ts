@@ -357,6 +357,74 @@ describe('POST /hooks/gitlab and /hooks/gitea', () => {
   });
 });
 
+describe('event streams', () => {
+  it('share one Redis connection however many there are, are capped with 503 + Retry-After, and close when idle', async () => {
+    const streamApp = await createServeApp(
+      {
+        redis,
+        queue: fx.queue,
+        blocking: () => redis.duplicate({ connectionName: 'sse-hub-test' }),
+        pipelines: new GitPipelineSource(path.join(workdir, 'mirrors-sse')),
+        metrics: new ServeMetrics(),
+        log: () => undefined,
+      },
+      {
+        bodyLimit: 1024 * 1024,
+        api: { publicReads: true, tokens: [] },
+        settings: { defaultSecrets: {}, labels: [], repositories: [] },
+        streams: { total: 60, perClient: 50, idleMs: 2000 },
+      },
+    );
+    const streamBase = await streamApp.listen({ host: '127.0.0.1', port: 0 });
+    const clients = async () =>
+      String(await fx.redis.client('LIST'))
+        .split('\n')
+        .filter((line) => line.includes('name=sse-hub-test')).length;
+    try {
+      const { runId } = await fx.queue.enqueue({ repo: 'https://git.example.com/acme/sse.git', sha: 'a'.repeat(40) });
+      expect(await clients()).toBe(0);
+      const streams = Array.from({ length: 50 }, () => openEventStream(`${streamBase}/api/runs/${runId}/events`));
+      await Promise.all(streams.map((stream) => stream.waitFor(() => true)));
+      // 50 streams of one run: at most one more Redis connection (the shared XREAD), not 50.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await clients()).toBe(1);
+      const over = await fetch(`${streamBase}/api/runs/${runId}/events`);
+      expect(over.status).toBe(503);
+      expect(over.headers.get('retry-after')).toBe('5');
+      expect(await over.json()).toMatchObject({ error: 'API_STREAMS_FULL' });
+
+      // A live event reaches every stream, once.
+      await fx.redis.xadd(
+        redisKeys.events(runId),
+        '*',
+        ...encodeStreamEntry(1, {
+          type: 'attempt.started',
+          attempt: 1,
+          runner: 'r1',
+          waitedMs: 1,
+          time: Date.now(),
+          runId,
+        }),
+      );
+      await Promise.all(streams.map((stream) => stream.waitFor((events) => events.length >= 1)));
+      // Idle streams (no event for 2 s) are closed; the client may come back with Last-Event-ID.
+      const ended = await Promise.all(streams.map((stream) => stream.done));
+      expect(ended.every((result) => result.ended && result.events.length === 1)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await clients()).toBe(0);
+      expect(
+        (
+          await fetch(`${streamBase}/api/runs/${runId}/events`, { signal: AbortSignal.timeout(500) }).catch(
+            () => undefined,
+          )
+        )?.status,
+      ).toBe(200);
+    } finally {
+      await streamApp.close();
+    }
+  });
+});
+
 describe('clone URLs from payloads and API calls', () => {
   it('answers 400 at once to a transport other than https, http, ssh and git, and queues nothing', async () => {
     const before = await runCount();

@@ -91,7 +91,7 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
       metrics,
       log,
     },
-    { settings: config.settings, bodyLimit: config.bodyLimit, api: config.api },
+    { settings: config.settings, bodyLimit: config.bodyLimit, api: config.api, streams: config.streams },
   );
 
   let address: string;

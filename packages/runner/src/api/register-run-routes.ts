@@ -10,6 +10,7 @@ import { finalStatuses, isFinalStatus, type RunRecord, type RunRecordStatus } fr
 import type { PipelineSource } from '../webhook/pipeline-source.js';
 import type { WebhookSettings } from '../webhook/webhook-settings.js';
 import { authorize, type ApiAuth, type ApiScope } from './bearer-auth.js';
+import type { RunEventHub } from './run-event-hub.js';
 import { hasEventsAfter, streamIdPattern, streamRunEvents } from './stream-run-events.js';
 import { manualRunSchema, triggerManualRun } from './trigger-manual-run.js';
 
@@ -17,8 +18,10 @@ export interface RunRoutesDeps {
   queue: RunQueue;
   /** The connection the queue uses (for reads that are not XREAD BLOCK). */
   redis: Redis;
-  /** A new connection for one event stream; the stream disconnects it when it ends. */
-  blocking(): Redis;
+  /** The shared reader of every event stream. */
+  hub: RunEventHub;
+  /** How many event streams may be open at once, in all and per client address; idle ones close. */
+  streamLimits: StreamLimits;
   pipelines: PipelineSource;
   settings: WebhookSettings;
   auth: ApiAuth;
@@ -27,6 +30,14 @@ export interface RunRoutesDeps {
   count(route: string, status: number): void;
   streams: { opened(response: ServerResponse): void; closed(response: ServerResponse): void };
 }
+
+export interface StreamLimits {
+  total: number;
+  perClient: number;
+  idleMs: number;
+}
+
+export const defaultStreamLimits: StreamLimits = { total: 1000, perClient: 20, idleMs: 15 * 60_000 };
 
 const listQuery = z.object({
   repo: z.string().min(1).optional(),
@@ -55,6 +66,8 @@ const listQuery = z.object({
  * reads none with public reads). Errors are JSON `{ error, message }`.
  */
 export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): void {
+  const streamsByClient = new Map<string, number>();
+  let openStreams = 0;
   const answer = (reply: FastifyReply, route: string, status: number, body: unknown) => {
     deps.count(route, status);
     return reply.code(status).send(body);
@@ -175,13 +188,33 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
       } catch (error) {
         return failed(reply, route, error);
       }
+      const client = request.ip;
+      const ofClient = streamsByClient.get(client) ?? 0;
+      if (openStreams >= deps.streamLimits.total || ofClient >= deps.streamLimits.perClient) {
+        const which =
+          openStreams >= deps.streamLimits.total
+            ? `${openStreams} event streams are open, the most this server serves`
+            : `this client has ${ofClient} event streams open, the most one client may`;
+        return refuse(reply.header('retry-after', '5'), route, 503, 'API_STREAMS_FULL', `${which}; retry later`);
+      }
+      openStreams += 1;
+      streamsByClient.set(client, ofClient + 1);
       deps.count(route, 200);
       reply.hijack();
       deps.streams.opened(reply.raw);
       try {
-        await streamRunEvents(reply.raw, run.id, { after, blocking: deps.blocking() });
+        await streamRunEvents(reply.raw, run.id, {
+          after,
+          hub: deps.hub,
+          redis: deps.redis,
+          idleMs: deps.streamLimits.idleMs,
+        });
       } finally {
         deps.streams.closed(reply.raw);
+        openStreams -= 1;
+        const left = (streamsByClient.get(client) ?? 1) - 1;
+        if (left > 0) streamsByClient.set(client, left);
+        else streamsByClient.delete(client);
       }
       return reply;
     },

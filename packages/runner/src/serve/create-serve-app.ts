@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { registerRunRoutes } from '../api/register-run-routes.js';
+import { defaultStreamLimits, registerRunRoutes, type StreamLimits } from '../api/register-run-routes.js';
+import { RunEventHub } from '../api/run-event-hub.js';
 import type { ApiAuth } from '../api/bearer-auth.js';
 import type { RunQueue } from '../queue/run-queue.js';
 import { forgeAdapters } from '../webhook/forge-adapters.js';
@@ -15,7 +16,7 @@ export interface ServeAppDeps {
   /** The queue's connection (commands fail rather than wait long while Redis is away: the forge is told 503). */
   redis: Redis;
   queue: RunQueue;
-  /** A new connection for one SSE stream (it blocks on XREAD); the stream closes it. */
+  /** A new connection for the one XREAD BLOCK that every SSE stream shares; the app closes it. */
   blocking: () => Redis;
   pipelines: PipelineSource;
   metrics: ServeMetrics;
@@ -28,6 +29,8 @@ export interface ServeAppConfig {
   /** Largest webhook body accepted, in bytes; a larger one is answered 413 before it is read. */
   bodyLimit: number;
   api: ApiAuth;
+  /** Event streams at once (in all, per client address) and how long an idle one stays; defaults apply. */
+  streams?: Partial<StreamLimits>;
 }
 
 const HOOK_ROUTE = /^\/hooks\//;
@@ -127,15 +130,18 @@ export async function createServeApp(deps: ServeAppDeps, config: ServeAppConfig)
 
   // Event streams never end by themselves while their run goes on: close() ends them, so that it can finish.
   const streams = new Set<ServerResponse>();
+  const hub = new RunEventHub(deps.redis, deps.blocking);
   app.addHook('preClose', () => {
     for (const stream of streams) stream.end();
+    hub.close();
     return Promise.resolve();
   });
 
   registerRunRoutes(app, {
     queue: deps.queue,
     redis: deps.redis,
-    blocking: deps.blocking,
+    hub,
+    streamLimits: { ...defaultStreamLimits, ...config.streams },
     pipelines: deps.pipelines,
     settings: config.settings,
     auth: config.api,

@@ -33,6 +33,8 @@ export interface ResolvedServeConfig {
   api: ApiAuth;
   /** How long one git command of the pipeline source may take (a delivery waits for it). */
   gitTimeoutMs: number;
+  /** Limits on event streams that the config file sets (the rest: defaults). */
+  streams: { total?: number; perClient?: number; idleMs?: number };
 }
 
 /** Forges give up on a delivery after about 10 s; git gives up before that. */
@@ -103,6 +105,11 @@ export function resolveServeConfig(
       repositories: loaded?.repositories ?? [],
       labels: normalizeLabels(labels),
       cloneTransports: [...new Set([...defaultCloneTransports, ...(file.git?.transports ?? [])])],
+    },
+    streams: {
+      ...(file.api?.streams?.total !== undefined ? { total: file.api.streams.total } : {}),
+      ...(file.api?.streams?.perClient !== undefined ? { perClient: file.api.streams.perClient } : {}),
+      ...(file.api?.streams?.idle !== undefined ? { idleMs: parseDuration(file.api.streams.idle) } : {}),
     },
     gitTimeoutMs: file.git?.timeout !== undefined ? parseDuration(file.git.timeout) : DEFAULT_GIT_TIMEOUT_MS,
     api: { tokens, publicReads: options.publicReads ?? file.api?.publicReads ?? false },

@@ -60,6 +60,16 @@ export const serveConfigSchema = z.strictObject({
       tokens: z.array(apiTokenEntry).optional(),
       /** Reads (runs, events) without a token. Off unless set. */
       publicReads: z.boolean().optional(),
+      /** Event streams (SSE): at most `total` open, `perClient` per client address; `idle` ones close. */
+      streams: z
+        .strictObject({
+          total: z.number().int().positive().optional(),
+          perClient: z.number().int().positive().optional(),
+          idle: z
+            .union([z.number().positive(), z.string().regex(durationPattern, 'expected a duration like 15m')])
+            .optional(),
+        })
+        .optional(),
       /** Replaced by publicReads; named here so that the error can say so. */
       protect: z.unknown().optional(),
     })

@@ -12,6 +12,7 @@ export const httpStatus = {
   API_RUN_NOT_FOUND: 404,
   API_REQUEST_INVALID: 400,
   API_TRIGGER_REFUSED: 409,
+  API_STREAMS_FULL: 503,
   SERVE_ROUTE_NOT_FOUND: 404,
   SERVE_INTERNAL: 500,
 } as const satisfies Partial<Record<FerryErrorCode, number>>;
