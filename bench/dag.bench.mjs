@@ -1,6 +1,7 @@
 // 12 jobs of `sleep 1` in a diamond (1 → 5 → 5 → 1): the critical path is 4 jobs, 4 s of work.
 // Prints wall time / critical-path time (1.0 would mean zero scheduling and container overhead).
 import { median, runPipelineText } from './run-pipeline.mjs';
+import { printRatio } from './ratio.mjs';
 
 const rounds = Number(process.env.ROUNDS ?? 3);
 const job = (id, needs) =>
@@ -15,3 +16,4 @@ for (let round = 0; round < rounds; round++) walls.push((await runPipelineText(p
 const wall = median(walls);
 console.log(`diamond DAG of 12 jobs (sleep 1 each), concurrency 5, median of ${rounds} rounds`);
 console.log(`  critical path ${criticalMs} ms, wall ${wall.toFixed(0)} ms, ratio ${(wall / criticalMs).toFixed(2)}`);
+printRatio('dag.wall/critical-path', wall / criticalMs, { atMost: 1.15 });

@@ -14,6 +14,7 @@ import { ferrySpec, runFerry } from './deploy/ferry.mjs';
 import { buildImages, removeImages } from './deploy/images.mjs';
 import { runSwarm, swarmFlags } from './deploy/swarm.mjs';
 import { now, runCleanups, seconds } from './deploy/util.mjs';
+import { printRatio } from './ratio.mjs';
 
 const started = now();
 const log = (line) => console.error(`[${seconds(now() - started).padStart(5)}s] ${line}`);
@@ -56,6 +57,15 @@ try {
 }
 if (!interrupted) {
   printReport();
+  const ferry = results.ferry;
+  const swarm = results.swarm;
+  if (ferry && swarm && !ferry.error && !swarm.error) {
+    // Ferry's time / Swarm's, on this machine in this run (the goals are the deploy issue's).
+    printRatio('deploy.good-rollout/swarm', ferry.good.settledMs / swarm.good.settledMs, { atMost: 0.7 });
+    printRatio('deploy.bad-settled/swarm', ferry.bad.settledMs / swarm.bad.settledMs, { atMost: 0.5 });
+  } else {
+    printRatio('deploy.good-rollout/swarm', NaN);
+  }
   process.exitCode = systems.some((s) => results[s].error || results[s].checks.length > 0) ? 1 : 0;
 }
 

@@ -15,6 +15,7 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { FakeExecutor } from '@ferry/engine';
 import { GitMirrorCheckout, RunQueue, startRunner } from '@ferry/runner';
+import { printRatio } from './ratio.mjs';
 
 const RUNS = Number(process.env.RUNS ?? 1000);
 const WORKERS = Number(process.env.WORKERS ?? 4);
@@ -48,6 +49,7 @@ try {
   console.log(
     `  ferry/floor throughput: ${(ferryBurst.perSecond / floorBurst.perSecond).toFixed(2)}; paced p50 latency: ${ferryPaced.p50.toFixed(1)} ms vs ${floorPaced.p50.toFixed(1)} ms`,
   );
+  printRatio('dispatch.ferry/bare-bullmq', ferryBurst.perSecond / floorBurst.perSecond, { atLeast: 0.5 });
 } finally {
   redisServer.stop();
   rmSync(tmp, { recursive: true, force: true });

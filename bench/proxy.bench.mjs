@@ -8,6 +8,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { printRatio } from './ratio.mjs';
 
 const clients = Number(process.env.CLIENTS ?? 8);
 const seconds = Number(process.env.SECONDS ?? 5);
@@ -100,6 +101,10 @@ try {
   console.log(
     `  proxy adds     p50 +${(through.p50 - floor.p50).toFixed(3)} ms   p99 +${(through.p99 - floor.p99).toFixed(3)} ms   throughput ${((through.rps / floor.rps) * 100).toFixed(0)}% of direct`,
   );
+  console.log(
+    `  added p99 ${(through.p99 - floor.p99).toFixed(3)} ms (goal <= 1.000 ms: ${through.p99 - floor.p99 <= 1 ? 'met' : 'NOT met'})`,
+  );
+  printRatio('proxy.throughput/direct', through.rps / floor.rps, { atLeast: 0.8 });
 } finally {
   proxy.proc.kill('SIGTERM');
   backend.proc.kill('SIGTERM');

@@ -1,6 +1,7 @@
 // One job of 20 trivial steps through Ferry, against the floor: a shell loop of 20 `docker exec` calls
 // into one running container. Prints the ratio (lower is better; 1.0 means no overhead over the CLI loop).
 import { execa } from 'execa';
+import { printRatio } from './ratio.mjs';
 import { docker, median, runPipelineText } from './run-pipeline.mjs';
 
 const rounds = Number(process.env.ROUNDS ?? 5);
@@ -37,3 +38,4 @@ console.log(`20 trivial steps, median of ${rounds} rounds (docker ${(await docke
 console.log(`  floor: shell loop of 20 docker exec      ${f.toFixed(0)} ms`);
 console.log(`  ferry: the 20 steps (first start→last end) ${s.toFixed(0)} ms   ratio ${(s / f).toFixed(2)}`);
 console.log(`  ferry: whole run (container, workspace, teardown) ${t.toFixed(0)} ms   ratio ${(t / f).toFixed(2)}`);
+printRatio('steps.whole-run/docker-exec-loop', t / f, { atMost: 1.1 });

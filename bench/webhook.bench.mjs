@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
+import { printRatio } from './ratio.mjs';
 
 const DELIVERIES = Number(process.env.DELIVERIES ?? 30000);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32);
@@ -71,6 +72,7 @@ try {
     process.exitCode = 1;
   }
   await redis.quit();
+  printRatio('webhook.git-read/cached', git.perSecond / cached.perSecond);
 } finally {
   if (server) {
     server.child.kill('SIGTERM');
