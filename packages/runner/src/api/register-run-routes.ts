@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { withoutCredentials } from '../git/clone-credentials.js';
+import { printable } from '../printable.js';
 import type { RunQueue } from '../queue/run-queue.js';
 import { finalStatuses, isFinalStatus, type RunRecord, type RunRecordStatus } from '../queue/run-record.js';
 import type { PipelineSource } from '../webhook/pipeline-source.js';
@@ -236,7 +237,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
         body.data,
       );
       deps.log(
-        `api: manual run ${result.runId} of ${body.data.repo} ${result.ref || result.sha.slice(0, 12)} ${result.created ? 'queued' : '(already queued with that key)'} (token ${caller})`,
+        `api: manual run ${result.runId} of ${printable(body.data.repo)} ${printable(result.ref) || result.sha.slice(0, 12)} ${result.created ? 'queued' : '(already queued with that key)'} (token ${caller})`,
       );
       return answer(reply, route, 202, {
         runId: result.runId,
@@ -257,7 +258,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
     if (caller === undefined) return reply;
     try {
       const result = await deps.queue.cancel(request.params.id);
-      deps.log(`api: cancel ${request.params.id}: ${result.outcome} (token ${caller})`);
+      deps.log(`api: cancel ${printable(request.params.id)}: ${result.outcome} (token ${caller})`);
       return answer(reply, route, 200, { runId: request.params.id, ...result });
     } catch (error) {
       return failed(reply, route, error);

@@ -5,6 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { EnqueueResult } from '../queue/enqueue-run.js';
 import type { RunRequestInput } from '../queue/run-request.js';
 import { withoutCredentials } from '../git/clone-credentials.js';
+import { printable } from '../printable.js';
 import { checkCloneUrl } from './check-clone-url.js';
 import { checkRefName } from './check-ref-name.js';
 import type { ForgeAdapter } from './forge-adapters.js';
@@ -246,13 +247,6 @@ function decodePayload(body: Buffer, contentType: string | undefined): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** One line of at most 200 characters: control characters (a forged newline in a log line) become `?`. */
-function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex -- finding control characters is the point
-  const line = text.replace(/[\u0000-\u001f\u007f]/g, '?');
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 
 function ignored(reason: string, about: string): DeliveryAnswer {
