@@ -1,7 +1,8 @@
 // The proxy's cost: N keep-alive clients send GETs back to back, first straight to a backend (the floor),
 // then through the Ferry proxy to the same backend. Prints throughput and p50/p99 latency of both, and what
 // the proxy adds. Backend and proxy run in processes of their own; the load generator runs here.
-// Needs the built engine (npm run build). CLIENTS (default 8), SECONDS per run (default 5), BODY bytes (default 64).
+// Needs the built engine (npm run build). CLIENTS (default 8), SECONDS per run (default 5), BODY bytes (default 64),
+// PROFILE=<dir> for a CPU profile of the proxy.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -16,8 +17,8 @@ const bodyBytes = Number(process.env.BODY ?? 64);
 const engine = new URL('../packages/engine/dist/', import.meta.url).pathname;
 
 /** Starts `node -e script` and resolves with the first line it prints (the port) and the child. */
-async function child(script, args = []) {
-  const proc = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], {
+async function child(script, args = [], flags = []) {
+  const proc = spawn(process.execPath, [...flags, '--input-type=module', '-e', script, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -45,6 +46,23 @@ const proxyScript = `
   await client.addBackend('bench', { id: 'bench-1', address: process.argv[2] });
   console.log(view.listen);
   process.once('SIGTERM', async () => { await server.close(); process.exit(0); });
+`;
+
+// The floor of any proxy written in Node: node:http in, a keep-alive agent out, piped, nothing else.
+const minimalScript = `
+  import { Agent, createServer, request } from 'node:http';
+  const [host, port] = process.argv[1].split(':');
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const server = createServer((req, res) => {
+    const upstream = request({ host, port, path: req.url, method: req.method, headers: req.headers, agent }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => { res.writeHead(502); res.end(); });
+    req.pipe(upstream);
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 `;
 
 async function load(url, durationMs) {
@@ -83,7 +101,13 @@ async function load(url, durationMs) {
 const stateDir = mkdtempSync(join(tmpdir(), 'ferry-proxy-bench-'));
 const backend = await child(backendScript);
 const backendAddress = `127.0.0.1:${backend.line}`;
-const proxy = await child(proxyScript, [stateDir, backendAddress]);
+// PROFILE=dir writes a CPU profile of the Ferry proxy there (open it in Chrome's DevTools or speedscope).
+const proxy = await child(
+  proxyScript,
+  [stateDir, backendAddress],
+  process.env.PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE}`] : [],
+);
+const minimal = await child(minimalScript, [backendAddress]);
 try {
   const direct = `http://${backendAddress}/`;
   const proxied = `http://127.0.0.1:${proxy.line}/`;
@@ -91,6 +115,9 @@ try {
   const floor = await load(direct, seconds * 1000);
   await load(proxied, 1000);
   const through = await load(proxied, seconds * 1000);
+  const bare = `http://127.0.0.1:${minimal.line}/`;
+  await load(bare, 1000);
+  const node = await load(bare, seconds * 1000);
   const row = (name, r) =>
     `  ${name.padEnd(14)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(3)} ms   p99 ${r.p99.toFixed(3)} ms   failed ${r.failures}`;
   console.log(
@@ -98,16 +125,22 @@ try {
   );
   console.log(row('direct', floor));
   console.log(row('through proxy', through));
+  console.log(row('minimal node', node));
   console.log(
     `  proxy adds     p50 +${(through.p50 - floor.p50).toFixed(3)} ms   p99 +${(through.p99 - floor.p99).toFixed(3)} ms   throughput ${((through.rps / floor.rps) * 100).toFixed(0)}% of direct`,
   );
   console.log(
     `  added p99 ${(through.p99 - floor.p99).toFixed(3)} ms (goal <= 1.000 ms: ${through.p99 - floor.p99 <= 1 ? 'met' : 'NOT met'})`,
   );
+  console.log(
+    `  a minimal node:http pass-through reaches ${((node.rps / floor.rps) * 100).toFixed(0)}% of direct (p99 +${(node.p99 - floor.p99).toFixed(3)} ms): Node's own floor on this machine`,
+  );
+  printRatio('proxy.ferry/minimal-node-proxy', through.rps / node.rps);
   printRatio('proxy.throughput/direct', through.rps / floor.rps, { atLeast: 0.8 });
 } finally {
   proxy.proc.kill('SIGTERM');
   backend.proc.kill('SIGTERM');
-  await Promise.all([once(proxy.proc, 'exit'), once(backend.proc, 'exit')]);
+  minimal.proc.kill('SIGTERM');
+  await Promise.all([once(proxy.proc, 'exit'), once(backend.proc, 'exit'), once(minimal.proc, 'exit')]);
   rmSync(stateDir, { recursive: true, force: true });
 }
