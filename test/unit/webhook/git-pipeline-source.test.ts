@@ -69,6 +69,23 @@ describe('GitPipelineSource', () => {
     });
   });
 
+  it('refuses a pipeline file over 2 MB without reading it, as SPEC_LIMIT', async () => {
+    const big = await createTempGitRepo({ 'ferry.yml': `jobs:\n${'  # padding\n'.repeat(300_000)}` });
+    try {
+      const sha = await big.git('rev-parse', 'HEAD');
+      const read = await source.read(`file://${big.dir}`, sha);
+      expect(read?.spec).toBeUndefined();
+      expect(read?.issues).toEqual([
+        expect.objectContaining({
+          code: 'SPEC_LIMIT',
+          message: expect.stringContaining('more than the limit of 2 MB') as string,
+        }),
+      ]);
+    } finally {
+      await big.cleanup();
+    }
+  });
+
   it('gives up on a server that never answers after its timeout, and leaves no partial mirror', async () => {
     const sockets = new Set<Socket>();
     const silent = createServer((socket) => sockets.add(socket));

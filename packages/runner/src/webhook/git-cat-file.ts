@@ -4,6 +4,8 @@ import type { Socket } from 'node:net';
 export interface GitObject {
   oid: string;
   type: string;
+  size: number;
+  /** Empty from a `check` cat-file, which answers with the header only. */
   content: Buffer;
 }
 
@@ -17,6 +19,7 @@ interface Session {
   proc: ChildProcessWithoutNullStreams;
   pending: Pending[];
   buffer: Buffer;
+  check: boolean;
 }
 
 /**
@@ -32,6 +35,8 @@ export class GitCatFile {
   constructor(
     private readonly dir: string,
     private readonly env?: Record<string, string | undefined>,
+    /** `--batch-check`: type and size only, never the contents (to look before reading a large blob). */
+    private readonly check = false,
   ) {}
 
   /** The object `rev` names; undefined when there is none (missing or ambiguous). */
@@ -53,12 +58,12 @@ export class GitCatFile {
 
   #start(): Session {
     if (this.#session) return this.#session;
-    const proc = spawn('git', ['cat-file', '--batch'], {
+    const proc = spawn('git', ['cat-file', this.check ? '--batch-check' : '--batch'], {
       cwd: this.dir,
       env: this.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    const session: Session = { proc, pending: [], buffer: Buffer.alloc(0) };
+    const session: Session = { proc, pending: [], buffer: Buffer.alloc(0), check: this.check };
     this.#session = session;
     let stderr = '';
     proc.stdout.on('data', (chunk: Buffer) => {
@@ -106,12 +111,19 @@ function drain(session: Session): void {
       request.resolve(undefined);
       continue;
     }
-    const end = newline + 1 + Number(parts[2]);
+    const size = Number(parts[2]);
+    if (session.check) {
+      session.buffer = session.buffer.subarray(newline + 1);
+      session.pending.shift();
+      request.resolve({ oid: parts[0] ?? '', type: parts[1] ?? '', size, content: Buffer.alloc(0) });
+      continue;
+    }
+    const end = newline + 1 + size;
     // The contents, and the newline after them.
     if (session.buffer.length < end + 1) return;
     const content = Buffer.from(session.buffer.subarray(newline + 1, end));
     session.buffer = session.buffer.subarray(end + 1);
     session.pending.shift();
-    request.resolve({ oid: parts[0] ?? '', type: parts[1] ?? '', content });
+    request.resolve({ oid: parts[0] ?? '', type: parts[1] ?? '', size, content });
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { FerryError, parsePipeline, pipelineFileNames } from '@ferry/engine';
+import { FerryError, parsePipeline, pipelineFileNames, pipelineLimits } from '@ferry/engine';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { credentialHelper, gitSafeEnv, splitCloneUrl } from '../git/clone-credentials.js';
 import { GitCatFile } from './git-cat-file.js';
@@ -133,6 +133,24 @@ export class GitPipelineSource implements PipelineSource {
     const candidates = file !== undefined ? [file] : [...pipelineFileNames];
     try {
       for (const candidate of candidates) {
+        // Looked at before it is read: a pushed 1 GB ferry.yml must not be read into this process.
+        const info = await this.#catFile(mirror, true).get(`${sha}:${candidate}`);
+        if (info?.type !== 'blob') continue;
+        if (info.size > pipelineLimits.fileBytes) {
+          return {
+            path: candidate,
+            issues: [
+              {
+                code: 'SPEC_LIMIT',
+                file: candidate,
+                line: 1,
+                col: 1,
+                path: '',
+                message: `the file is ${(info.size / 1024 / 1024).toFixed(1)} MB, more than the limit of ${pipelineLimits.fileBytes / 1024 / 1024} MB`,
+              },
+            ],
+          };
+        }
         const blob = await this.#catFile(mirror).get(`${sha}:${candidate}`);
         if (blob?.type !== 'blob') continue;
         const parsed = parsePipeline(blob.content.toString('utf8'), candidate);
@@ -167,7 +185,7 @@ export class GitPipelineSource implements PipelineSource {
         await remote.git
           .raw([...remote.args, '-c', 'gc.auto=0', 'fetch', '--quiet', 'origin', sha])
           .catch(() => undefined);
-        this.#catFiles.get(mirror)?.close();
+        this.#closeCatFiles(mirror);
       }
     });
     if (!(await this.#hasCommit(mirror, sha))) {
@@ -180,17 +198,24 @@ export class GitPipelineSource implements PipelineSource {
   }
 
   async #hasCommit(mirror: string, sha: string): Promise<boolean> {
-    const object = await this.#catFile(mirror)
+    const object = await this.#catFile(mirror, true)
       .get(`${sha}^{commit}`)
       .catch(() => undefined);
     return object?.type === 'commit';
   }
 
-  #catFile(mirror: string): GitCatFile {
-    let catFile = this.#catFiles.get(mirror);
+  /** After a fetch: a running cat-file may not see the packs that arrived. */
+  #closeCatFiles(mirror: string): void {
+    this.#catFiles.get(mirror)?.close();
+    this.#catFiles.get(`${mirror}\ncheck`)?.close();
+  }
+
+  #catFile(mirror: string, check = false): GitCatFile {
+    const key = check ? `${mirror}\ncheck` : mirror;
+    let catFile = this.#catFiles.get(key);
     if (!catFile) {
-      catFile = new GitCatFile(mirror, this.options.env);
-      this.#catFiles.set(mirror, catFile);
+      catFile = new GitCatFile(mirror, this.options.env, check);
+      this.#catFiles.set(key, catFile);
     }
     return catFile;
   }
@@ -226,7 +251,7 @@ export class GitPipelineSource implements PipelineSource {
       const remote = this.#remote(repo, mirror);
       await remote.git.raw([...remote.args, '-c', 'gc.auto=0', 'fetch', '--quiet', '--prune', 'origin']);
       // What was fetched may be in a pack the running cat-file has not seen.
-      this.#catFiles.get(mirror)?.close();
+      this.#closeCatFiles(mirror);
     } catch (error) {
       throw new FerryError(
         'WEBHOOK_PIPELINE_UNREADABLE',
