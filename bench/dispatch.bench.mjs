@@ -38,9 +38,15 @@ try {
   console.log(
     `  checkout: ${GIT ? 'git mirror (file://), a --shared clone per run' : 'stub (writes the pipeline file)'}`,
   );
+  const stats = new Redis(url);
+  let mark = await commandCounts(stats);
   const floorBurst = await floor(RUNS, 0, 'floor-burst');
+  const floorCommands = diffCounts(await commandCounts(stats), mark);
   const floorPaced = await floor(PACED, RATE, 'floor-paced');
+  mark = await commandCounts(stats);
   const ferryBurst = await ferry(RUNS, 0, 1);
+  const ferryCommands = diffCounts(await commandCounts(stats), mark);
+  await stats.quit();
   const ferryPaced = await ferry(PACED, RATE, 2);
   print(`floor: bare BullMQ, burst of ${RUNS}`, floorBurst);
   print(`ferry: runners + engine, burst of ${RUNS}`, ferryBurst);
@@ -49,10 +55,41 @@ try {
   console.log(
     `  ferry/floor throughput: ${(ferryBurst.perSecond / floorBurst.perSecond).toFixed(2)}; paced p50 latency: ${ferryPaced.p50.toFixed(1)} ms vs ${floorPaced.p50.toFixed(1)} ms`,
   );
+  // Where dispatch goes: Redis commands per run (INFO commandstats around each burst; the runners' idle polls
+  // are included), the most frequent first.
+  for (const [label, counts] of [
+    ['ferry', ferryCommands],
+    ['floor', floorCommands],
+  ]) {
+    const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
+    const top = [...counts]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([command, n]) => `${command} ${(n / RUNS).toFixed(1)}`)
+      .join(', ');
+    console.log(`  redis commands per run, ${label}: ${(total / RUNS).toFixed(1)} (${top})`);
+  }
   printRatio('dispatch.ferry/bare-bullmq', ferryBurst.perSecond / floorBurst.perSecond, { atLeast: 0.5 });
 } finally {
   redisServer.stop();
   rmSync(tmp, { recursive: true, force: true });
+}
+
+/** Calls per Redis command so far (INFO commandstats). */
+async function commandCounts(redis) {
+  const counts = new Map();
+  for (const match of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+    counts.set(match[1], Number(match[2]));
+  return counts;
+}
+
+function diffCounts(after, before) {
+  const diff = new Map();
+  for (const [command, n] of after) {
+    const delta = n - (before.get(command) ?? 0);
+    if (delta > 0 && command !== 'info') diff.set(command, delta);
+  }
+  return diff;
 }
 
 function print(label, r) {

@@ -25,8 +25,8 @@ export interface EnqueueResult {
 }
 
 /**
- * Queues a run: creates its record (unless the key's run exists), then adds the BullMQ job with the run id as
- * job id. Both steps are idempotent, so repeating a request, also after a crash between them, queues one run.
+ * Queues a run in two round trips: creates its record (unless the key's run exists; the script also names its
+ * queue for the runners), then adds the BullMQ job with the run id as job id, and wakes idle runners. Both steps are idempotent, so repeating a request, also after a crash between them, queues one run.
  * Throws FerryError QUEUE_REQUEST_INVALID for a bad request.
  */
 export async function enqueueRun(
@@ -61,8 +61,8 @@ export async function enqueueRun(
     removeOnComplete: { age: keepSeconds },
     removeOnFail: { age: keepSeconds },
   });
-  await redis.sadd(keys.queues, created.queue);
-  await redis.publish(channels.wake, created.queue);
+  // The wake-up is a hint (idle runners also poll): sent after the add on the same connection, not waited for.
+  redis.publish(channels.wake, created.queue).catch(() => undefined);
   return { runId, created: created.created, status: 'queued', queue: created.queue };
 }
 

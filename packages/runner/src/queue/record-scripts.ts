@@ -13,9 +13,10 @@ const createScript = defineScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return { 0, redis.call('HGET', KEYS[1], 'status') or '', redis.call('HGET', KEYS[1], 'queue') or '' }
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
 redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[3])
+redis.call('SADD', KEYS[3], ARGV[4])
 return { 1, 'queued', '' }
 `);
 
@@ -26,13 +27,16 @@ export interface CreateOutcome {
   queue: string;
 }
 
-/** Creates the record unless one exists (an idempotent enqueue); prunes index entries older than pruneBefore. */
+/**
+ * Creates the record unless one exists (an idempotent enqueue), prunes index entries older than pruneBefore, and
+ * names the record's queue among those runners listen to: one round trip.
+ */
 export async function createRunRecord(redis: Redis, record: RunRecord, pruneBefore: number): Promise<CreateOutcome> {
   const [created, status, queue] = (await runScript(
     redis,
     createScript,
-    [keys.run(record.id), keys.runs],
-    [record.enqueuedAt, record.id, pruneBefore, ...encodeRunRecord(record)],
+    [keys.run(record.id), keys.runs, keys.queues],
+    [record.enqueuedAt, record.id, pruneBefore, record.queue, ...encodeRunRecord(record)],
   )) as [number, string, string];
   return { created: created === 1, status: status as RunRecordStatus, queue: created === 1 ? record.queue : queue };
 }
