@@ -94,10 +94,25 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
     { settings: config.settings, bodyLimit: config.bodyLimit, api: config.api, streams: config.streams },
   );
 
+  // Signals are taken from here on, before the server says it listens: a SIGTERM right after start still
+  // closes it cleanly instead of killing the process.
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      log(`${signal}: closing (requests in flight finish; event streams end)`);
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
   let address: string;
   try {
     address = await app.listen({ host: config.host, port: config.port });
   } catch (error) {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
     await queue.close().catch(() => undefined);
     redis.disconnect();
     throw new FerryError(
@@ -115,16 +130,7 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
       `reads ${config.api.publicReads ? 'public' : 'need a token'}; body limit ${config.bodyLimit} bytes; labels [${config.settings.labels.join(', ')}]`,
   );
 
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      log(`${signal}: closing (requests in flight finish; event streams end)`);
-      resolve();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  await stopped;
   await app.close();
   pipelines.close();
   await queue.close().catch(() => undefined);
