@@ -57,7 +57,7 @@ export async function reapResources(
     }
     const networks = await docker.listNetworks({ filters: labelFilter });
     for (const info of networks.filter((n) => selected(n.Labels))) {
-      if (await removed(() => docker.getNetwork(info.Id).remove())) result.networks += 1;
+      if (await removedNetwork(docker, info.Id)) result.networks += 1;
     }
     const volumes = (await docker.listVolumes({ filters: labelFilter })).Volumes ?? [];
     for (const info of volumes.filter((v) => selected(v.Labels))) {
@@ -66,6 +66,27 @@ export async function reapResources(
     return result;
   } catch (error) {
     throw toFerryError(docker, error, "cannot remove Ferry's Docker resources");
+  }
+}
+
+/**
+ * Removes a network. Right after its containers were removed, the engine may still list their endpoints
+ * (403 "has active endpoints": engine 20.10 releases them asynchronously); those are disconnected by force and
+ * the removal tried again, up to 2 s.
+ */
+async function removedNetwork(docker: Dockerode, id: string): Promise<boolean> {
+  const network = docker.getNetwork(id);
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await removed(() => network.remove());
+    } catch (error) {
+      if (!/active endpoints/i.test((error as Error).message) || attempt >= 10) throw error;
+      const inspected = (await network.inspect().catch(() => undefined)) as
+        { Containers?: Record<string, unknown> } | undefined;
+      for (const container of Object.keys(inspected?.Containers ?? {}))
+        await network.disconnect({ Container: container, Force: true }).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 }
 
