@@ -1,7 +1,7 @@
 export { isRetriable } from './worker/is-retriable.js';
 export { openRedis, waitForRedis, redactUrl } from './open-redis.js';
 export type { RedisRole } from './open-redis.js';
-export { apiScopes, authorize, apiToken, generateToken, hashToken } from './api/bearer-auth.js';
+export { apiScopes, authorize, apiToken, generateToken, hashToken, tokenNamePattern } from './api/bearer-auth.js';
 export type { ApiAuth, ApiDecision, ApiScope, ApiToken } from './api/bearer-auth.js';
 
 export { RunQueue } from './queue/run-queue.js';

@@ -1,7 +1,15 @@
 import { FerryError, isFerryError } from '@ferry/engine';
 import type { Command } from 'commander';
 import path from 'node:path';
-import { apiScopes, generateToken, hashToken, redactUrl, RunQueue, waitForRedis } from '@ferry/runner';
+import {
+  apiScopes,
+  generateToken,
+  hashToken,
+  redactUrl,
+  RunQueue,
+  tokenNamePattern,
+  waitForRedis,
+} from '@ferry/runner';
 import type { ApiScope } from '@ferry/runner';
 import type { RedisClient as Redis } from '@ferry/runner';
 import {
@@ -164,7 +172,7 @@ export async function hashTokenCommand(io: CliIO, options: HashTokenOptions): Pr
       'SERVE_CONFIG_INVALID',
       `--scopes "${options.scopes}": expected a comma-separated list of ${apiScopes.join(', ')}`,
     );
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(options.name))
+  if (!tokenNamePattern.test(options.name))
     throw new FerryError('SERVE_CONFIG_INVALID', `--name "${options.name}": expected letters, digits, ".", "_", "-"`);
   let token = '';
   const stdin = io.stdin;

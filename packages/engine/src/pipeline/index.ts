@@ -20,4 +20,4 @@ export { formatPath, parsePath } from './format-path.js';
 export { parseDuration } from './parse-duration.js';
 export { knownContexts } from './check-expressions.js';
 export { pipelineJsonSchema } from './pipeline-json-schema.js';
-export { pipelineLimits } from './pipeline-limits.js';
+export { fileSizeMessage, pipelineLimits } from './pipeline-limits.js';

@@ -5,7 +5,14 @@ import { checkShellInjection } from './check-shell-injection.js';
 import { createSourceLocator, type SourcePosition } from './create-source-locator.js';
 import { formatPath, parsePath } from './format-path.js';
 import { mapSchemaIssues } from './map-schema-issues.js';
-import { countJobKeys, findDuplicateKeys, findTooDeep, pipelineLimits } from './pipeline-limits.js';
+import {
+  countJobKeys,
+  fileSizeMessage,
+  findDuplicateKeys,
+  findTooDeep,
+  jobCountMessage,
+  pipelineLimits,
+} from './pipeline-limits.js';
 import { PipelineSchema, type PipelineSpec } from './pipeline-schema.js';
 import type { PendingIssue, PipelineIssue } from './pipeline-issue.js';
 
@@ -85,18 +92,9 @@ export function parsePipeline(text: string, file: string): ParsePipelineResult {
   }
 
   const jobs = (data as { jobs?: unknown } | null)?.jobs;
-  const jobCount = typeof jobs === 'object' && jobs !== null ? Object.keys(jobs).length : 0;
-  if (jobCount > pipelineLimits.jobs) {
-    return done([
-      {
-        code: 'SPEC_LIMIT',
-        file,
-        ...locate('jobs'),
-        path: 'jobs',
-        message: `${jobCount} jobs, more than the limit of ${pipelineLimits.jobs} per pipeline`,
-      },
-    ]);
-  }
+  const tooManyJobs = jobCountMessage(typeof jobs === 'object' && jobs !== null ? Object.keys(jobs).length : 0);
+  if (tooManyJobs !== undefined)
+    return done([{ code: 'SPEC_LIMIT', file, ...locate('jobs'), path: 'jobs', message: tooManyJobs }]);
 
   const place = (issue: PendingIssue): PipelineIssue => ({
     code: issue.code,
@@ -123,16 +121,8 @@ export function parsePipeline(text: string, file: string): ParsePipelineResult {
 
 /** A file too large or nested too deeply to parse safely: refused before the YAML parser sees it. */
 function checkTextLimits(text: string, file: string): PipelineIssue | undefined {
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > pipelineLimits.fileBytes)
-    return {
-      code: 'SPEC_LIMIT',
-      file,
-      line: 1,
-      col: 1,
-      path: '',
-      message: `the file is ${(bytes / 1024 / 1024).toFixed(1)} MB, more than the limit of ${pipelineLimits.fileBytes / 1024 / 1024} MB`,
-    };
+  const tooLarge = fileSizeMessage(Buffer.byteLength(text, 'utf8'));
+  if (tooLarge !== undefined) return { code: 'SPEC_LIMIT', file, line: 1, col: 1, path: '', message: tooLarge };
   const deep = findTooDeep(text, pipelineLimits.depth);
   if (deep)
     return {
@@ -143,15 +133,9 @@ function checkTextLimits(text: string, file: string): PipelineIssue | undefined 
       message: `YAML nests more than ${pipelineLimits.depth} levels deep here`,
     };
   const jobs = countJobKeys(text);
-  if (jobs.count > pipelineLimits.jobs)
-    return {
-      code: 'SPEC_LIMIT',
-      file,
-      line: jobs.line,
-      col: 1,
-      path: 'jobs',
-      message: `${jobs.count} jobs, more than the limit of ${pipelineLimits.jobs} per pipeline`,
-    };
+  const tooManyJobs = jobCountMessage(jobs.count);
+  if (tooManyJobs !== undefined)
+    return { code: 'SPEC_LIMIT', file, line: jobs.line, col: 1, path: 'jobs', message: tooManyJobs };
   return undefined;
 }
 

@@ -12,6 +12,18 @@ export const pipelineLimits = {
   jobs: 1000,
 } as const;
 
+/** The message of a file over the size limit (parsePipeline's, and the webhook server's before it reads one). */
+export function fileSizeMessage(bytes: number): string | undefined {
+  if (bytes <= pipelineLimits.fileBytes) return undefined;
+  return `the file is ${(bytes / 1024 / 1024).toFixed(1)} MB, more than the limit of ${pipelineLimits.fileBytes / 1024 / 1024} MB`;
+}
+
+/** The message of a pipeline with more jobs than the limit. */
+export function jobCountMessage(count: number): string | undefined {
+  if (count <= pipelineLimits.jobs) return undefined;
+  return `${count} jobs, more than the limit of ${pipelineLimits.jobs} per pipeline`;
+}
+
 /**
  * The line and column where the text nests deeper than `max`, or undefined. A scan of the text, not a parse:
  * the YAML parser itself recurses per level and would overflow the stack first. Block nesting is counted by

@@ -23,6 +23,8 @@ export interface ApiAuth {
 export type ApiDecision = { ok: true; token?: string } | { ok: false; status: 401 | 403; message: string };
 
 export const tokenHashPattern = /^sha256:[0-9a-f]{64}$/;
+/** What logs call a token: `ci-bot`. */
+export const tokenNamePattern = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** `sha256:<hex>` of a token, as the config file stores it. Tokens are random (see generateToken): no salt needed. */
 export function hashToken(token: string): string {

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
+import { resultFromRecord } from '../queue/follow-run.js';
 import { getRun } from '../queue/read-runs.js';
 import { isFinalStatus } from '../queue/run-record.js';
 import type { StreamEntry } from '../queue/stream-entry.js';
@@ -91,17 +92,7 @@ export async function streamRunEvents(
     if (!sawResult && !ended) {
       const record = await getRun(options.redis, runId);
       if (record && isFinalStatus(record.status) && !sawResult) {
-        send({
-          id: options.after,
-          attempt: record.attempt,
-          event: {
-            type: 'run.result',
-            status: record.status,
-            ...(record.reason !== undefined ? { reason: record.reason } : {}),
-            time: record.finishedAt ?? Date.now(),
-            runId,
-          },
-        });
+        send(resultFromRecord(record, options.after));
       }
     }
     await finished;

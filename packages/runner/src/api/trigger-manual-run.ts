@@ -5,8 +5,7 @@ import { labelPattern } from '../queue/names.js';
 import type { RunRequestInput } from '../queue/run-request.js';
 import type { PipelineSource } from '../webhook/pipeline-source.js';
 import { withoutCredentials } from '../git/clone-credentials.js';
-import { checkCloneUrl } from '../webhook/check-clone-url.js';
-import { allowedTransports, type WebhookSettings } from '../webhook/webhook-settings.js';
+import { cloneUrlProblem, type WebhookSettings } from '../webhook/webhook-settings.js';
 
 /** `POST /api/runs`: a repository (a configured name like `acme/shop`, or a clone URL) at a sha or a ref. */
 export const manualRunSchema = z
@@ -59,10 +58,7 @@ export async function triggerManualRun(
       `repo: "${body.repo}" is neither a repository in the config file nor a clone URL`,
     );
   }
-  const unsafe = checkCloneUrl(
-    cloneUrl,
-    repository?.clone !== undefined ? undefined : allowedTransports(deps.settings),
-  );
+  const unsafe = cloneUrlProblem(deps.settings, repository, cloneUrl);
   if (unsafe !== undefined) throw new FerryError('API_REQUEST_INVALID', `repo: ${unsafe}`);
   let sha = body.sha;
   let ref = body.ref ?? '';

@@ -2,7 +2,7 @@ import { FerryError } from '@ferry/engine';
 import type { Redis } from 'ioredis';
 import { keys } from './names.js';
 import { getRun } from './read-runs.js';
-import { isFinalStatus } from './run-record.js';
+import { isFinalStatus, type RunRecord } from './run-record.js';
 import { decodeStreamEntry, type StreamEntry } from './stream-entry.js';
 
 export interface FollowOptions {
@@ -45,18 +45,23 @@ export async function* followRunEvents(
     if (!record) throw new FerryError('QUEUE_RUN_NOT_FOUND', `no run "${runId}" in the queue`);
     // A final record whose stream stays quiet: the result entry is gone (trimmed) or was never readable here.
     if (isFinalStatus(record.status) && quietReads >= 2) {
-      yield {
-        id: after,
-        attempt: record.attempt,
-        event: {
-          type: 'run.result',
-          status: record.status,
-          ...(record.reason !== undefined ? { reason: record.reason } : {}),
-          time: record.finishedAt ?? Date.now(),
-          runId,
-        },
-      };
+      yield resultFromRecord(record, after);
       return;
     }
   }
+}
+
+/** The `run.result` entry a final record stands for, when its stream no longer holds it (trimmed, expired). */
+export function resultFromRecord(record: RunRecord, id: string): StreamEntry {
+  return {
+    id,
+    attempt: record.attempt,
+    event: {
+      type: 'run.result',
+      status: record.status,
+      ...(record.reason !== undefined ? { reason: record.reason } : {}),
+      time: record.finishedAt ?? Date.now(),
+      runId: record.id,
+    },
+  };
 }

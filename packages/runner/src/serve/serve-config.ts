@@ -1,6 +1,6 @@
 import { durationPattern } from '@ferry/engine';
 import { z } from 'zod';
-import { apiScopes, tokenHashPattern } from '../api/bearer-auth.js';
+import { apiScopes, tokenHashPattern, tokenNamePattern } from '../api/bearer-auth.js';
 import { labelPattern } from '../queue/names.js';
 import { cloneTransports } from '../webhook/check-clone-url.js';
 import { forges } from '../webhook/trigger.js';
@@ -35,7 +35,7 @@ const repository = z.strictObject({
 
 /** One API token: its hash (from `ferry serve hash-token`) or the variable holding it, and what it may do. */
 const apiTokenEntry = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected a name like ci-bot (letters, digits, ".", "_", "-")'),
+  name: z.string().regex(tokenNamePattern, 'expected a name like ci-bot (letters, digits, ".", "_", "-")'),
   hash: z
     .string()
     .regex(tokenHashPattern, 'expected sha256:<64 hex digits>, as ferry serve hash-token prints')

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
+import { mirrorPathFor } from '../git/mirror-path.js';
 import path from 'node:path';
-import { FerryError, parsePipeline, pipelineFileNames, pipelineLimits } from '@ferry/engine';
+import { FerryError, fileSizeMessage, parsePipeline, pipelineFileNames } from '@ferry/engine';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { credentialHelper, gitSafeEnv, splitCloneUrl } from '../git/clone-credentials.js';
 import { GitCatFile } from './git-cat-file.js';
@@ -45,20 +45,8 @@ export class GitPipelineSource implements PipelineSource {
     private readonly options: GitPipelineSourceOptions = {},
   ) {}
 
-  /** A URL's mirror: the same with or without credentials in it (they are not part of the name). */
   mirrorPath(repo: string): string {
-    const url = splitCloneUrl(repo).url;
-    const base =
-      (
-        url
-          .replace(/\/+$/, '')
-          .replace(/\.git$/, '')
-          .split(/[/:]/)
-          .pop() ?? 'repo'
-      )
-        .replace(/[^A-Za-z0-9._-]+/g, '-')
-        .slice(0, 40) || 'repo';
-    return path.join(this.root, `${base}-${createHash('sha256').update(url).digest('hex').slice(0, 12)}.git`);
+    return mirrorPathFor(this.root, repo);
   }
 
   read(repo: string, sha: string, file?: string): Promise<PipelineAtCommit | undefined> {
@@ -136,19 +124,11 @@ export class GitPipelineSource implements PipelineSource {
         // Looked at before it is read: a pushed 1 GB ferry.yml must not be read into this process.
         const info = await this.#catFile(mirror, true).get(`${sha}:${candidate}`);
         if (info?.type !== 'blob') continue;
-        if (info.size > pipelineLimits.fileBytes) {
+        const tooLarge = fileSizeMessage(info.size);
+        if (tooLarge !== undefined) {
           return {
             path: candidate,
-            issues: [
-              {
-                code: 'SPEC_LIMIT',
-                file: candidate,
-                line: 1,
-                col: 1,
-                path: '',
-                message: `the file is ${(info.size / 1024 / 1024).toFixed(1)} MB, more than the limit of ${pipelineLimits.fileBytes / 1024 / 1024} MB`,
-              },
-            ],
+            issues: [{ code: 'SPEC_LIMIT', file: candidate, line: 1, col: 1, path: '', message: tooLarge }],
           };
         }
         const blob = await this.#catFile(mirror).get(`${sha}:${candidate}`);

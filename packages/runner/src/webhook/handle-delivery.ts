@@ -6,18 +6,12 @@ import type { EnqueueResult } from '../queue/enqueue-run.js';
 import type { RunRequestInput } from '../queue/run-request.js';
 import { withoutCredentials } from '../git/clone-credentials.js';
 import { printable } from '../printable.js';
-import { checkCloneUrl } from './check-clone-url.js';
 import { checkRefName } from './check-ref-name.js';
 import type { ForgeAdapter } from './forge-adapters.js';
 import { matchTriggers, needsPaths } from './match-triggers.js';
 import type { PipelineSource } from './pipeline-source.js';
 import type { Trigger } from './trigger.js';
-import {
-  allowedTransports,
-  findRepository,
-  findRepositoryByCloneUrl,
-  type WebhookSettings,
-} from './webhook-settings.js';
+import { cloneUrlProblem, findRepository, findRepositoryByCloneUrl, type WebhookSettings } from './webhook-settings.js';
 
 /** How a delivery ended, for metrics and the log: one value per delivery. */
 export type DeliveryOutcome =
@@ -149,11 +143,7 @@ export async function handleDelivery(
       'malformed',
       where,
     );
-  // The config file's clone URL is the operator's; the payload's must use an allowed transport.
-  const unsafe = checkCloneUrl(
-    trigger.cloneUrl,
-    repository?.clone !== undefined ? undefined : allowedTransports(deps.settings),
-  );
+  const unsafe = cloneUrlProblem(deps.settings, repository, trigger.cloneUrl);
   if (unsafe !== undefined) return fail(400, 'WEBHOOK_MALFORMED', unsafe, 'malformed', where);
   try {
     const pipeline = await deps.pipelines.read(trigger.cloneUrl, trigger.sha, repository?.pipeline);

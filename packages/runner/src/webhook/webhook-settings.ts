@@ -1,4 +1,4 @@
-import { defaultCloneTransports } from './check-clone-url.js';
+import { checkCloneUrl, defaultCloneTransports } from './check-clone-url.js';
 import type { Forge } from './trigger.js';
 
 /** One repository `ferry serve` takes deliveries for (the config file's `repositories:`). */
@@ -28,9 +28,19 @@ export interface WebhookSettings {
   cloneTransports?: readonly string[];
 }
 
-/** The transports URLs from outside may use (the config file's own clone URLs may use any). */
-export function allowedTransports(settings: WebhookSettings): ReadonlySet<string> {
-  return new Set(settings.cloneTransports ?? defaultCloneTransports);
+/**
+ * Why the clone URL a run would use must not go to git, or undefined. The config file's clone URL is the
+ * operator's and may use any transport; one from a payload or an API call only the allowed ones.
+ */
+export function cloneUrlProblem(
+  settings: WebhookSettings,
+  repository: RepositorySettings | undefined,
+  url: string,
+): string | undefined {
+  return checkCloneUrl(
+    url,
+    repository?.clone !== undefined ? undefined : new Set(settings.cloneTransports ?? defaultCloneTransports),
+  );
 }
 
 /**

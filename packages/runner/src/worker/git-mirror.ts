@@ -1,5 +1,5 @@
 import { FerryError } from '@ferry/engine';
-import { createHash } from 'node:crypto';
+import { mirrorPathFor } from '../git/mirror-path.js';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
@@ -50,17 +50,7 @@ export class GitMirrorCheckout implements Checkout {
   ) {}
 
   mirrorPath(repo: string): string {
-    const base =
-      (
-        repo
-          .replace(/\/+$/, '')
-          .replace(/\.git$/, '')
-          .split(/[/:]/)
-          .pop() ?? 'repo'
-      )
-        .replace(/[^A-Za-z0-9._-]+/g, '-')
-        .slice(0, 40) || 'repo';
-    return path.join(this.root, `${base}-${createHash('sha256').update(repo).digest('hex').slice(0, 12)}.git`);
+    return mirrorPathFor(this.root, repo);
   }
 
   async checkout(request: CheckoutRequest, target: string, signal: AbortSignal): Promise<CheckoutResult> {
