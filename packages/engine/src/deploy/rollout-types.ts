@@ -1,15 +1,13 @@
 import type { Clock } from '../clock.js';
 import type { RunEventBody } from '../run/events.js';
-import type { Replica } from './deploy-types.js';
-import type { ReplicaWatch } from './health/watch-replica.js';
 import type { Provider } from './provider.js';
-import type { ServiceState } from './state/service-state.js';
+import type { ServiceStore } from './state/service-state.js';
 import type { TrafficRouter } from './traffic-router.js';
 
 export interface RolloutDeps {
   provider: Provider;
   router: TrafficRouter;
-  state: ServiceState;
+  state: ServiceStore;
   clock: Clock;
   deployId: string;
   /** The job the events belong to. */
@@ -22,11 +20,4 @@ export interface RolloutResult {
   status: 'deployed' | 'unchanged' | 'rolled-back' | 'failed' | 'paused';
   revision?: number;
   message: string;
-}
-
-/** A new replica the rollout started (or found, when resuming), with its health. */
-export interface NewReplica {
-  replica: Replica;
-  watch: ReplicaWatch;
-  admittedAt?: number;
 }

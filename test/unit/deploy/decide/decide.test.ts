@@ -76,6 +76,9 @@ describe('decideRolling', () => {
       [10, 3, 2],
       [4, 1, 0],
       [2, 0, 1],
+      [4, 2, 1],
+      [1, 1, 0],
+      [1, 0, 1],
     ] as const) {
       let state = Array.from({ length: replicas }, () => rep(1));
       for (let tick = 0; tick < 50; tick++) {

@@ -5,17 +5,26 @@ export interface RollingGoal {
   replicas: number;
   surge: number;
   unavailable: number;
+  /** Backend ids the router sends traffic to; one without a container leaves the rotation. */
+  routed?: readonly string[];
 }
 
 /**
  * One rolling decision over the observed containers (Kubernetes rolling.go for one host), pure. A rollback is
  * this decision with the previous revision as target. Broken old containers (not running or failed) go first,
  * they cost no availability; new ones start while total ≤ replicas + surge; old serving ones are drained only
- * while available ≥ replicas − unavailable holds afterwards (oldest first); healthy new ones are admitted.
+ * while available ≥ replicas − unavailable holds afterwards (oldest first); healthy new ones are admitted; above
+ * the desired count the newest new ones go (available ones are kept first). Routed backends with no container
+ * are drained.
  */
 export function decideRolling(observed: readonly ObservedReplica[], goal: RollingGoal): DeployAction[] {
   const actions: DeployAction[] = [];
-  const fresh = observed.filter((r) => r.revision === goal.target && r.running && r.health !== 'failed');
+  const known = new Set(observed.map((r) => r.id));
+  for (const id of goal.routed ?? [])
+    if (!known.has(id)) actions.push({ kind: 'drain', id, reason: 'no container behind this backend' });
+  const fresh = observed
+    .filter((r) => r.revision === goal.target && r.running && r.health !== 'failed')
+    .sort((a, b) => Number(b.available) - Number(a.available) || a.createdAt - b.createdAt);
   const brokenNew = observed.filter((r) => r.revision === goal.target && !fresh.includes(r));
   const old = observed.filter((r) => r.revision !== goal.target);
   const oldBroken = old.filter((r) => !r.running || r.health === 'failed' || !r.routed);

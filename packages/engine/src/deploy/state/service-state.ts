@@ -39,10 +39,26 @@ export interface DeployJournal {
 }
 
 /**
+ * What a deploy reads and writes about one service: its journal, its revisions, its lock and the promote/abort
+ * requests. ServiceState keeps it on disk; unit tests use an in-memory one.
+ */
+export interface ServiceStore {
+  readonly service: string;
+  journal(): DeployJournal | undefined;
+  writeJournal(journal: DeployJournal): void;
+  revisions(): Revision[];
+  writeRevisions(revisions: Revision[]): void;
+  /** Takes the service's lock or throws DEPLOY_LOCKED; returns the release function. */
+  lock(): () => void;
+  /** Whether `ferry promote` / `ferry abort` asked for the action; the request is consumed. */
+  take(action: 'promote' | 'abort'): boolean;
+}
+
+/**
  * A service's deploy state on disk under `<root>/services/<name>/`: `journal.json`, `revisions.json` and a
  * `lock`. Every write is atomic (temp file + rename).
  */
-export class ServiceState {
+export class ServiceState implements ServiceStore {
   readonly dir: string;
 
   constructor(
