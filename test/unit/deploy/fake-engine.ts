@@ -1,9 +1,10 @@
+import { rollOut } from '../../../packages/engine/src/deploy/roll-out.js';
 import type { Clock } from '../../../packages/engine/src/clock.js';
 import type { Replica, ResolvedService, Revision } from '../../../packages/engine/src/deploy/deploy-types.js';
 import type { Provider } from '../../../packages/engine/src/deploy/provider.js';
 import type { RolloutDeps } from '../../../packages/engine/src/deploy/rollout-types.js';
 import type { DeployJournal, ServiceStore } from '../../../packages/engine/src/deploy/state/service-state.js';
-import type { TrafficRouter } from '../../../packages/engine/src/deploy/traffic-router.js';
+import type { CanaryRouter, PoolWindow } from '../../../packages/engine/src/deploy/traffic-router.js';
 import type { RunEventBody } from '../../../packages/engine/src/run/events.js';
 
 /** Virtual time: every sleep moves the clock forward at once and yields to other tasks. */
@@ -66,6 +67,16 @@ interface Container {
 export class FakeEngine {
   readonly containers = new Map<string, Container>();
   readonly routed = new Set<string>();
+  /** Backends in the canary pool (a subset of `routed`), the canary weight, and what `stats` answers per pool. */
+  readonly canaryPool = new Set<string>();
+  weight = 0;
+  readonly weights: number[] = [];
+  windows: Record<'stable' | 'canary', PoolWindow> = {
+    stable: { requests: 500, errors: 0, errorRate: 0, p99Ms: 10 },
+    canary: { requests: 100, errors: 0, errorRate: 0, p99Ms: 10 },
+  };
+  /** The fewest stable-pool backends of a running container seen since the last reset. */
+  minStable = Number.POSITIVE_INFINITY;
   /** Revisions whose health check fails. */
   readonly unhealthy = new Set<number>();
   maxContainers = 0;
@@ -85,11 +96,14 @@ export class FakeEngine {
     this.maxContainers = Math.max(this.maxContainers, this.containers.size);
     const serving = [...this.routed].filter((id) => this.containers.get(id)?.running).length;
     this.minRouted = Math.min(this.minRouted, serving);
+    const stable = [...this.routed].filter((id) => !this.canaryPool.has(id) && this.containers.get(id)?.running);
+    this.minStable = Math.min(this.minStable, stable.length);
   }
 
   resetSamples(): void {
     this.maxContainers = this.containers.size;
     this.minRouted = Number.POSITIVE_INFINITY;
+    this.minStable = Number.POSITIVE_INFINITY;
     this.#sample();
   }
 
@@ -138,21 +152,37 @@ export class FakeEngine {
     logs: () => Promise.resolve('last line'),
   };
 
-  readonly router: TrafficRouter = {
+  readonly router: CanaryRouter = {
     ensureService: () => Promise.resolve(),
     admit: (_service, backend) => {
       this.#mutate();
       this.routed.add(backend.id);
+      if (backend.pool === 'canary') this.canaryPool.add(backend.id);
       this.#sample();
       return Promise.resolve();
     },
     drain: (_service, id) => {
       this.#mutate();
       this.routed.delete(id);
+      this.canaryPool.delete(id);
       this.#sample();
       return Promise.resolve({ cutRequests: 0 });
     },
     backends: () => Promise.resolve([...this.routed]),
+    setCanaryWeight: (_service, weight) => {
+      this.#mutate();
+      this.weight = weight;
+      this.weights.push(weight);
+      return Promise.resolve();
+    },
+    promoteCanary: () => {
+      this.#mutate();
+      this.canaryPool.clear();
+      return Promise.resolve();
+    },
+    stats: () =>
+      Promise.resolve({ pools: { stable: { window: this.windows.stable }, canary: { window: this.windows.canary } } }),
+    putService: () => Promise.resolve(),
   };
 }
 
@@ -200,4 +230,14 @@ export function rolloutDeps(engine: FakeEngine, store: ServiceStore, events: Run
     log: () => undefined,
     emit: (body) => events.push(body),
   };
+}
+
+/** A fake engine where revision 1 of `service` serves at full count (its invariant samples reset). */
+export async function deployedEngine(service: ResolvedService): Promise<{ engine: FakeEngine; store: MemoryStore }> {
+  const engine = new FakeEngine(virtualClock());
+  const store = new MemoryStore(service.name);
+  const first = await rollOut(service, rolloutDeps(engine, store));
+  if (first.status !== 'deployed') throw new Error(`first deploy: ${first.status}: ${first.message}`);
+  engine.resetSamples();
+  return { engine, store };
 }

@@ -2,20 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { ResolvedService } from '../../../packages/engine/src/deploy/deploy-types.js';
 import { rollOut } from '../../../packages/engine/src/deploy/roll-out.js';
 import type { RunEventBody } from '../../../packages/engine/src/run/events.js';
-import { FakeEngine, MemoryStore, fakeService, rolloutDeps, virtualClock } from './fake-engine.js';
+import { deployedEngine, fakeService, rolloutDeps } from './fake-engine.js';
 
 const v1 = fakeService();
 const v2 = fakeService({ image: 'app:2', configHash: 'hash-2' });
 
-/** An engine where revision 1 of `service` serves at full count. */
-async function deployed(service: ResolvedService = v1) {
-  const engine = new FakeEngine(virtualClock());
-  const store = new MemoryStore(service.name);
-  const first = await rollOut(service, rolloutDeps(engine, store));
-  expect(first.status).toBe('deployed');
-  engine.resetSamples();
-  return { engine, store };
-}
+const deployed = (service: ResolvedService = v1) => deployedEngine(service);
 
 describe('rollOut over a fake engine (observe → decideRolling → apply)', () => {
   it('rolls 3 replicas from revision 1 to 2 within surge 1 / unavailable 0, oldest first', async () => {

@@ -1,8 +1,8 @@
 import type { Replica, ResolvedService } from './deploy-types.js';
 import { ReplicaWatch } from './health/watch-replica.js';
 import type { RolloutDeps, RolloutResult } from './rollout-types.js';
-import { judgeAnalysis } from './decide/judge-analysis.js';
-import { analyzeCanary } from './strategies/analyze-canary.js';
+import { decideCanaryStep, judgeCheck } from './decide/decide-canary.js';
+import { analyzeCanary, type CanaryVerdict } from './strategies/analyze-canary.js';
 import type { CanaryRouter } from './traffic-router.js';
 import { emitReplica } from './replica-event.js';
 
@@ -139,50 +139,53 @@ export async function runCanary(input: CanaryInput): Promise<RolloutResult | und
         canary.analysis.maxErrorRate !== undefined ||
         canary.analysis.maxLatencyP99Ms !== undefined ||
         canary.analysis.maxLatencyRatio !== undefined;
-      let lastVerdict: 'pass' | 'fail' | 'inconclusive' | undefined;
+      let lastVerdict: CanaryVerdict['verdict'] | undefined;
       let nextCheck = started + canary.analysis.intervalMs;
+      let promote = false;
       for (;;) {
-        if (state.take('abort')) return await abort('aborted by ferry abort');
+        const abortRequested = state.take('abort');
+        promote ||= !abortRequested && state.take('promote');
         const failed = watches.find((w) => w.health.phase === 'failed');
-        if (failed && failed.health.phase === 'failed')
-          return await abort(
-            `canary replica ${failed.replica.name} failed: ${failed.health.check}: ${failed.health.output}`,
-          );
-        const now = clock.now();
-        if (now >= nextCheck) {
-          nextCheck = now + canary.analysis.intervalMs;
-          const stats = await router.stats(service.name, Math.max(1, Math.round(canary.analysis.windowMs / 1000)));
-          const canaryWindow = stats.pools.canary.window;
-          const stableWindow = stats.pools.stable.window;
-          const verdict = analyzeCanary(canaryWindow, stableWindow, canary.analysis);
-          deps.emit({
-            type: 'deploy.analysis',
-            job: deps.job,
-            service: service.name,
-            step: index,
-            verdict: verdict.verdict,
-            message: verdict.message,
-            canary: { requests: canaryWindow.requests, errorRate: canaryWindow.errorRate, p99Ms: canaryWindow.p99Ms },
-            stable: { requests: stableWindow.requests, p99Ms: stableWindow.p99Ms },
-          });
-          deps.log(`${service.name}: analysis at ${weight}%: ${verdict.verdict}: ${verdict.message}`);
-          lastVerdict = verdict.verdict;
-          if (verdict.verdict === 'fail') {
-            const tally = judgeAnalysis(failures, verdict.verdict, canary.analysis);
-            failures = tally.failures;
-            if (tally.verdict === 'abort')
-              return await abort(`analysis failed ${failures} time(s): ${verdict.message}`);
-          } else if (verdict.verdict === 'inconclusive') {
-            if (canary.analysis.noData === 'fail') return await abort(`insufficient traffic: ${verdict.message}`);
-            if (now - started > service.progressDeadlineMs)
-              return await abort(
-                `insufficient traffic: ${verdict.message} until the progress deadline of ${Math.round(service.progressDeadlineMs / 1000)}s`,
-              );
-          }
+        const decision = decideCanaryStep({
+          now: clock.now(),
+          ...(deadline !== undefined ? { deadline } : {}),
+          nextCheck,
+          ...(abortRequested ? { requested: 'abort' as const } : promote ? { requested: 'promote' as const } : {}),
+          ...(failed && failed.health.phase === 'failed'
+            ? {
+                failedReplica: `canary replica ${failed.replica.name} failed: ${failed.health.check}: ${failed.health.output}`,
+              }
+            : {}),
+          judged,
+          ...(lastVerdict ? { lastVerdict } : {}),
+        });
+        if (decision.kind === 'abort') return await abort(decision.reason);
+        if (decision.kind === 'advance') break;
+        if (decision.kind === 'wait') {
+          await clock.sleep(50);
+          continue;
         }
-        if (state.take('promote')) break;
-        if (deadline !== undefined && clock.now() >= deadline && (!judged || lastVerdict === 'pass')) break;
-        await clock.sleep(50);
+        const now = clock.now();
+        nextCheck = now + canary.analysis.intervalMs;
+        const stats = await router.stats(service.name, Math.max(1, Math.round(canary.analysis.windowMs / 1000)));
+        const canaryWindow = stats.pools.canary.window;
+        const stableWindow = stats.pools.stable.window;
+        const verdict = analyzeCanary(canaryWindow, stableWindow, canary.analysis);
+        deps.emit({
+          type: 'deploy.analysis',
+          job: deps.job,
+          service: service.name,
+          step: index,
+          verdict: verdict.verdict,
+          message: verdict.message,
+          canary: { requests: canaryWindow.requests, errorRate: canaryWindow.errorRate, p99Ms: canaryWindow.p99Ms },
+          stable: { requests: stableWindow.requests, p99Ms: stableWindow.p99Ms },
+        });
+        deps.log(`${service.name}: analysis at ${weight}%: ${verdict.verdict}: ${verdict.message}`);
+        lastVerdict = verdict.verdict;
+        const outcome = judgeCheck(verdict, failures, canary.analysis, now - started, service.progressDeadlineMs);
+        failures = outcome.failures;
+        if (outcome.abort) return await abort(outcome.abort);
       }
     }
 
