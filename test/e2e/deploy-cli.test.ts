@@ -138,6 +138,8 @@ describe('ferry deploy', () => {
     expect(bad.all).toMatch(
       /DEPLOY_UNHEALTHY: web: revision 3 \(ferry-test\/versioned:v3\) was rolled back to revision 2: replica ferry-web-r3-\w+ failed: 2 consecutive failed health checks/,
     );
+    // The reason's first line may repeat (deploy log, step, summary); the replica's log lines are shown once.
+    expect(bad.all.match(/last log lines:/g)).toHaveLength(1);
     expect(await get('/version')).toBe('v2');
     const history = await ferry(['history', 'web', '--state-dir', stateDir], repo);
     expect(history.all).toMatch(/\*\s+2 .* deployed\s+ferry-test\/versioned:v2/);

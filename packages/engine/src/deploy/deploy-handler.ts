@@ -76,10 +76,12 @@ export class DeployHandler implements JobHandler {
       if (result.status !== 'deployed' && result.status !== 'unchanged') {
         const untouched = names.slice(index + 1);
         const failure = deployFailure(name, result);
+        // The replica's last log lines are in the deploy log above; the job's reason is the one line.
+        const reason = (failure ? `${failure.code}: ${failure.message}` : result.message).split('\n')[0];
         return {
           status: 'failed',
           outputs,
-          error: `${failure ? `${failure.code}: ${failure.message}` : result.message}${untouched.length > 0 ? `\nnot deployed, since ${name} failed: ${untouched.join(', ')}` : ''}`,
+          error: `${reason}${untouched.length > 0 ? `\nnot deployed, since ${name} failed: ${untouched.join(', ')}` : ''}`,
         };
       }
     }

@@ -1,5 +1,4 @@
 import type { ResolvedService } from './deploy-types.js';
-import { indentText } from './indent-text.js';
 import { reconcileRolling } from './reconcile-rolling.js';
 import { emitReplica } from './replica-event.js';
 import type { RolloutDeps, RolloutResult } from './rollout-types.js';
@@ -58,6 +57,8 @@ export async function rollBack(input: RollBackInput): Promise<RolloutResult> {
     return result;
   };
 
+  // The failed replica's last log lines were printed when it failed; the outcome keeps them for `ferry status`.
+  const logs = reason.includes('\n') ? reason.slice(reason.indexOf('\n') + 1) : undefined;
   const previousRevision = state.revisions().find((r) => r.number === previous);
   if (!previousRevision) {
     const routed = new Set(service.publish !== undefined ? await router.backends(service.name) : []);
@@ -67,15 +68,15 @@ export async function rollBack(input: RollBackInput): Promise<RolloutResult> {
       emitReplica(deps, service.name, replica, replica.revision, 'removed');
     }
     markFailed();
-    const message = `revision ${target} failed and there is no earlier revision to restore: ${reason}`;
+    const message = `revision ${target} failed and there is no earlier revision to restore: ${firstLine}`;
     return finish(
-      { status: 'failed', revision: target, message },
+      { status: 'failed', revision: target, message: logs ? `${message}\n${logs}` : message },
       {
         service: service.name,
         phase: 'idle',
         deployId: deps.deployId,
         updatedAt: clock.now(),
-        outcome: { status: 'failed', message, at: clock.now() },
+        outcome: { status: 'failed', message, at: clock.now(), ...(logs ? { logs } : {}) },
       },
     );
   }
@@ -102,8 +103,7 @@ export async function rollBack(input: RollBackInput): Promise<RolloutResult> {
     );
   }
   const message = `revision ${target} (${service.image}) was rolled back to revision ${previousRevision.number}: ${firstLine}`;
-  const logs = reason.includes('\n') ? reason.slice(reason.indexOf('\n') + 1) : undefined;
-  deps.log(`${service.name}: ${message}${logs ? `\n${indentText(logs)}` : ''}`);
+  deps.log(`${service.name}: ${message}`);
   return finish(
     { status: 'rolled-back', revision: previousRevision.number, message: logs ? `${message}\n${logs}` : message },
     {
