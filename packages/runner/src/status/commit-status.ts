@@ -74,7 +74,7 @@ function oneLine(text: string): string {
 /** The forge's documented request for one status. The token goes only into the headers. */
 export function statusRequest(target: StatusTarget, status: CommitStatus): StatusRequest {
   const api = target.api.replace(/\/+$/, '');
-  const link = status.targetUrl !== undefined ? { target_url: status.targetUrl } : {};
+  const link: Record<string, string> = status.targetUrl !== undefined ? { target_url: status.targetUrl } : {};
   switch (target.forge) {
     case 'github':
       // POST /repos/{owner}/{repo}/statuses/{sha}: state error | failure | pending | success.
