@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempGitRepo, type TempGitRepo } from '../helpers/temp-git-repo.js';
 import { openQueueFixture, redisUrlFor, type QueueFixture } from '../setup/queue-fixtures.js';
 import { ferryBin, killAllRunners, spawnRunner } from '../setup/runner-process.js';
+import { ForgeStatusServer } from '../helpers/forge-status-server.js';
 import { githubPush } from '../unit/webhook/deliveries.js';
 
 // The whole path, with real processes: a GitHub-shaped push delivery to `ferry serve`, a `ferry runner` takes the
@@ -29,6 +30,8 @@ let dir: string;
 let bare: string;
 const readToken = `read-${randomUUID()}`;
 let serve: { child: ChildProcess; output: () => string; url: string } | undefined;
+const forgeToken = `ghp-${randomUUID()}`;
+const forge = new ForgeStatusServer('github', forgeToken);
 const runIds: string[] = [];
 
 /** `ferry serve` as a child process of the built CLI: the test fails if main.ts does not register the command. */
@@ -71,17 +74,20 @@ beforeAll(async () => {
     encoding: 'utf8',
   });
   expect(entry).not.toContain(readToken);
+  await forge.start();
   await writeFile(
     path.join(dir, 'serve.yml'),
     `# the e2e server\napi:\n  tokens:\n${entry
       .split('\n')
       .filter((line) => line !== '' && !line.startsWith('#'))
       .map((line) => `    ${line}`)
-      .join('\n')}\nrepositories:\n  - forge: github\n    name: acme/shop\n    clone: file://${bare}\n`,
+      .join('\n')}\nrepositories:\n  - forge: github\n    name: acme/shop\n    clone: file://${bare}\n` +
+      `statuses:\n  github: { api: "${forge.url}", tokenEnv: FORGE_STATUS_TOKEN }\n`,
   );
 });
 
 afterAll(async () => {
+  await forge.stop();
   if (serve && serve.child.exitCode === null) serve.child.kill('SIGKILL');
   await killAllRunners();
   if (fx) expect(await fx.leftoversOf(runIds)).toEqual([]);
@@ -94,7 +100,7 @@ describe('ferry serve end to end', () => {
   it('turns a signed push into a run that a runner executes, with its log streamed over SSE to success', async () => {
     const started = startServe(
       ['--port', '0', '--redis', fx.url, '--config', 'serve.yml', '--workdir', path.join(dir, 'serve')],
-      { FERRY_GITHUB_SECRET: secret },
+      { FERRY_GITHUB_SECRET: secret, FORGE_STATUS_TOKEN: forgeToken },
     );
     const url = await waitFor(
       'ferry serve to listen',
@@ -187,8 +193,44 @@ describe('ferry serve end to end', () => {
     });
     expect(await again.json()).toMatchObject({ runId: answer.runId, duplicate: true, status: 'success' });
 
+    // The forge got the commit's statuses: pending while queued and running, then success, linking to the run.
+    await waitFor('the success status', () => (forge.statesOf(sha).includes('success') ? true : undefined));
+    expect(forge.statesOf(sha)[0]).toBe('pending');
+    expect(forge.statesOf(sha).at(-1)).toBe('success');
+    expect(forge.received.at(-1)?.body).toMatchObject({
+      context: 'ferry/ferry',
+      target_url: `${url}/runs/${answer.runId}`,
+    });
+    expect(forge.received.at(-1)?.body.description).toMatch(/^passed in \d+\.\ds$/);
+
+    // A commit whose job fails: pending, then failure naming the job.
+    await source.write({ 'ferry.yml': pipeline.replace('echo hello-from-webhook', 'echo broken; exit 3') });
+    await source.commit('break the job');
+    await source.git('push', '--quiet', bare, 'HEAD:main');
+    const broken = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: bare, encoding: 'utf8' }).trim();
+    const brokenBody = JSON.stringify(githubPush({ ref: 'refs/heads/main', sha: broken, paths: ['ferry.yml'] }));
+    const failing = await fetch(`${url}/hooks/github`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': randomUUID(),
+        'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(brokenBody).digest('hex')}`,
+      },
+      body: brokenBody,
+    });
+    expect(failing.status).toBe(202);
+    runIds.push(((await failing.json()) as { runId: string }).runId);
+    await waitFor('the failure status', () => (forge.statesOf(broken).includes('failure') ? true : undefined), 90_000);
+    expect(forge.statesOf(broken)[0]).toBe('pending');
+    expect(forge.received.at(-1)?.body).toMatchObject({
+      state: 'failure',
+      description: expect.stringMatching(/^failed: greet/),
+    });
+
     serve.child.kill('SIGTERM');
     expect(await started.exited).toBe(0);
+    expect(started.output()).not.toContain(forgeToken);
     expect(started.output()).toContain(`queued run ${answer.runId}`);
     expect(started.output()).not.toContain(secret);
     expect(started.output()).not.toContain(readToken);

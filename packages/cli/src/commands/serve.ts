@@ -5,6 +5,7 @@ import {
   apiScopes,
   generateToken,
   hashToken,
+  openRedis,
   redactUrl,
   RunQueue,
   tokenNamePattern,
@@ -19,6 +20,7 @@ import {
   openServeRedis,
   resolveServeConfig,
   ServeMetrics,
+  StatusReporter,
 } from '@ferry/runner/serve';
 import type { ResolvedServeConfig, ServeOptions } from '@ferry/runner/serve';
 import type { CliIO } from '../cli-io.js';
@@ -86,10 +88,21 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
     timeoutMs: config.gitTimeoutMs,
     onCacheLookup: (hit) => metrics.pipelineCache.inc({ result: hit ? 'hit' : 'miss' }),
   });
+  const statusesOn =
+    Object.keys(config.statuses.forges).length > 0 || config.statuses.repositories.some((r) => r.status !== false);
+  const statuses = statusesOn
+    ? new StatusReporter({
+        redis,
+        connection: () => openRedis(config.redisUrl, 'runner'),
+        settings: config.statuses,
+        log,
+      })
+    : undefined;
   const app = await createServeApp(
     {
       redis,
       queue,
+      ...(statuses ? { statuses } : {}),
       blocking: () => {
         const connection = redis.duplicate();
         connection.on('error', () => undefined);
@@ -128,6 +141,9 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
       `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`,
     );
   }
+  // Status links go to the web page where Ferry is reached; the config's statuses.url wins.
+  config.statuses.publicUrl ??= address;
+  statuses?.start();
   const repositories = config.settings.repositories.length;
   log(
     `serving ${address}: POST /hooks/github, /hooks/gitlab, /hooks/gitea, /hooks/generic; /api/runs; /healthz; /metrics`,
@@ -135,11 +151,12 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
   log(
     `queue ${redactUrl(config.redisUrl)}; ${repositories} configured repositor${repositories === 1 ? 'y' : 'ies'}; default secrets: ${secured.length > 0 ? secured.join(', ') : 'none'}; ` +
       `API tokens: ${config.api.tokens.length > 0 ? config.api.tokens.map((token) => `${token.name} [${[...token.scopes].join(',')}]`).join(', ') : 'none (every call refused)'}; ` +
-      `reads ${config.api.publicReads ? 'public' : 'need a token'}; body limit ${config.bodyLimit} bytes; labels [${config.settings.labels.join(', ')}]`,
+      `reads ${config.api.publicReads ? 'public' : 'need a token'}; commit statuses ${statusesOn ? `to ${[...Object.keys(config.statuses.forges), ...config.statuses.repositories.filter((r) => r.status !== false).map((r) => r.name)].join(', ')}` : 'off'}; body limit ${config.bodyLimit} bytes; labels [${config.settings.labels.join(', ')}]`,
   );
 
   await stopped;
   await app.close();
+  await statuses?.close().catch(() => undefined);
   pipelines.close();
   await queue.close().catch(() => undefined);
   await redis.quit().catch(() => redis.disconnect());

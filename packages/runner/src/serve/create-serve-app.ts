@@ -10,6 +10,8 @@ import { handleDelivery } from '../webhook/handle-delivery.js';
 import type { PipelineSource } from '../webhook/pipeline-source.js';
 import { forges } from '../webhook/trigger.js';
 import type { WebhookSettings } from '../webhook/webhook-settings.js';
+import { statusForges, type StatusForge } from '../status/commit-status.js';
+import type { StatusReporter } from '../status/status-reporter.js';
 import type { ServeMetrics } from './serve-metrics.js';
 
 export interface ServeAppDeps {
@@ -22,6 +24,8 @@ export interface ServeAppDeps {
   metrics: ServeMetrics;
   /** One line per delivery and per API write; never secrets, tokens, headers or payloads. */
   log: (line: string) => void;
+  /** Reports commit statuses of the runs deliveries start; none = no statuses. */
+  statuses?: StatusReporter;
 }
 
 export interface ServeAppConfig {
@@ -115,6 +119,15 @@ export async function createServeApp(deps: ServeAppDeps, config: ServeAppConfig)
             settings: config.settings,
             pipelines: deps.pipelines,
             enqueue: (runRequest, key) => deps.queue.enqueue(runRequest, { key }),
+            queued: async (runId, trigger, pipeline) => {
+              if (!deps.statuses || !(statusForges as readonly string[]).includes(trigger.forge)) return;
+              const forge = trigger.forge as StatusForge;
+              await deps.statuses
+                .track(runId, { forge, repo: trigger.repo, sha: trigger.sha, pipeline })
+                .catch((error: Error) =>
+                  deps.log(`run ${runId}: its commit statuses cannot be followed: ${error.message}`),
+                );
+            },
           },
           adapter,
           { headers: request.headers, body: Buffer.isBuffer(request.body) ? request.body : undefined },

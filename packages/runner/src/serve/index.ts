@@ -23,3 +23,7 @@ export type { TriggerDecision } from '../webhook/match-triggers.js';
 export { hmacSha256Hex, verifySignature } from '../webhook/verify-signature.js';
 export type { Forge, Trigger, TriggerEvent } from '../webhook/trigger.js';
 export type { RepositorySettings, WebhookSettings } from '../webhook/webhook-settings.js';
+export { StatusReporter, statusEndpointFor, statusKeys, statusQueueName } from '../status/status-reporter.js';
+export type { StatusEndpoint, StatusSettings, StatusJobData } from '../status/status-reporter.js';
+export { statusContext, statusOfRun, statusRequest, statusForges } from '../status/commit-status.js';
+export type { CommitState, CommitStatus, StatusForge, StatusTarget } from '../status/commit-status.js';

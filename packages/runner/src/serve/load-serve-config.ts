@@ -4,6 +4,8 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type
 import { apiToken, type ApiToken } from '../api/bearer-auth.js';
 import type { Forge } from '../webhook/trigger.js';
 import type { RepositorySettings } from '../webhook/webhook-settings.js';
+import { statusForges, type StatusForge } from '../status/commit-status.js';
+import type { StatusEndpoint, StatusSettings } from '../status/status-reporter.js';
 import { serveConfigSchema, type ServeConfigFile } from './serve-config.js';
 
 /** The config file with its secrets resolved (`secretEnv` → the variable's value). */
@@ -13,7 +15,15 @@ export interface LoadedServeConfig {
   repositories: RepositorySettings[];
   /** api.token / api.tokens, resolved; api.token has every scope. */
   apiTokens: ApiToken[];
+  /** Commit status endpoints with their tokens resolved. */
+  statuses: StatusSettings;
 }
+
+/** Where each forge's API is unless the config says otherwise; Gitea has no public default. */
+export const defaultStatusApis: Partial<Record<StatusForge, string>> = {
+  github: 'https://api.github.com',
+  gitlab: 'https://gitlab.com/api/v4',
+};
 
 type PathSegment = string | number;
 
@@ -168,8 +178,68 @@ export function parseServeConfig(text: string, file: string, env: NodeJS.Process
     const value = secretOf({ tokenEnv: entry.tokenEnv }, path, ['token', 'tokenEnv']);
     if (value !== undefined) apiTokens.push(apiToken(entry.name, entry.scopes, { token: value }));
   });
+  const endpointOf = (
+    source: { api?: string | undefined; token?: string | undefined; tokenEnv?: string | undefined },
+    path: PathSegment[],
+    forge: StatusForge | undefined,
+    inherited: StatusEndpoint | undefined,
+  ): StatusEndpoint | undefined => {
+    const token = secretOf(source, path, ['token', 'tokenEnv']) ?? inherited?.token;
+    const api = source.api ?? inherited?.api ?? (forge ? defaultStatusApis[forge] : undefined);
+    if (token === undefined) {
+      // A variable that is not set was reported by secretOf already.
+      if (source.tokenEnv === undefined) {
+        const where = at(path);
+        lines.push(
+          problem(where.line, where.col, path, 'expected token or tokenEnv (the forge token statuses are posted with)'),
+        );
+      }
+      return undefined;
+    }
+    if (api === undefined) {
+      const where = at(path);
+      lines.push(
+        problem(
+          where.line,
+          where.col,
+          path,
+          'expected api, the forge API base URL (like https://gitea.example.com/api/v1)',
+        ),
+      );
+      return undefined;
+    }
+    return { api, token };
+  };
+  const statusForgesConfigured: StatusSettings['forges'] = {};
+  for (const forge of statusForges) {
+    const source = config.statuses?.[forge];
+    if (!source) continue;
+    const endpoint = endpointOf(source, ['statuses', forge], forge, undefined);
+    if (endpoint) statusForgesConfigured[forge] = endpoint;
+  }
+  const statusRepositories: StatusSettings['repositories'] = [];
+  (config.repositories ?? []).forEach((entry, index) => {
+    if (entry.status === undefined) return;
+    const forge = statusForges.find((f) => f === entry.forge);
+    if (entry.status === false) {
+      statusRepositories.push({ ...(forge ? { forge } : {}), name: entry.name, status: false });
+      return;
+    }
+    const endpoint = endpointOf(
+      entry.status,
+      ['repositories', index, 'status'],
+      forge,
+      forge ? statusForgesConfigured[forge] : undefined,
+    );
+    if (endpoint) statusRepositories.push({ ...(forge ? { forge } : {}), name: entry.name, status: endpoint });
+  });
+  const statuses: StatusSettings = {
+    ...(config.statuses?.url !== undefined ? { publicUrl: config.statuses.url } : {}),
+    forges: statusForgesConfigured,
+    repositories: statusRepositories,
+  };
   if (lines.length > 0) throw new FerryError('SERVE_CONFIG_INVALID', lines.join('\n'));
-  return { file: config, defaultSecrets, repositories, apiTokens };
+  return { file: config, defaultSecrets, repositories, apiTokens, statuses };
 }
 
 /**

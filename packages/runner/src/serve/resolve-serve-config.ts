@@ -4,6 +4,7 @@ import { apiToken, type ApiAuth } from '../api/bearer-auth.js';
 import { labelPattern, normalizeLabels } from '../queue/names.js';
 import type { Forge } from '../webhook/trigger.js';
 import type { WebhookSettings } from '../webhook/webhook-settings.js';
+import type { StatusSettings } from '../status/status-reporter.js';
 import type { LoadedServeConfig } from './load-serve-config.js';
 import { sizePattern } from './serve-config.js';
 
@@ -35,6 +36,8 @@ export interface ResolvedServeConfig {
   gitTimeoutMs: number;
   /** Limits on event streams that the config file sets (the rest: defaults). */
   streams: { total?: number; perClient?: number; idleMs?: number };
+  /** Commit status endpoints (tokens resolved); no endpoint = no statuses. */
+  statuses: StatusSettings;
 }
 
 /** Forges give up on a delivery after about 10 s; git gives up before that. */
@@ -113,6 +116,7 @@ export function resolveServeConfig(
     },
     gitTimeoutMs: file.git?.timeout !== undefined ? parseDuration(file.git.timeout) : DEFAULT_GIT_TIMEOUT_MS,
     api: { tokens, publicReads: options.publicReads ?? file.api?.publicReads ?? false },
+    statuses: loaded?.statuses ?? { forges: {}, repositories: [] },
   };
 }
 

@@ -23,6 +23,13 @@ const pipelinePath = z
 /** A secret, given as is or as the name of the environment variable that holds it (keeps it out of the file). */
 const secretSource = z.strictObject({ secret: z.string().min(1).optional(), secretEnv: envName.optional() });
 
+/** Where one forge's (or one repository's) commit statuses go: the API base and the token (or its variable). */
+const statusEndpoint = z.strictObject({
+  api: z.string().url('expected the API base URL, like https://api.github.com').optional(),
+  token: z.string().min(1).optional(),
+  tokenEnv: envName.optional(),
+});
+
 const repository = z.strictObject({
   forge: z.enum(forges as [string, ...string[]]).optional(),
   name: z.string().min(1),
@@ -31,6 +38,8 @@ const repository = z.strictObject({
   clone: z.string().min(1).optional(),
   pipeline: pipelinePath.optional(),
   labels: z.array(label).optional(),
+  /** This repository's status endpoint, or false for no commit statuses. */
+  status: z.union([z.literal(false), statusEndpoint]).optional(),
 });
 
 /** One API token: its hash (from `ferry serve hash-token`) or the variable holding it, and what it may do. */
@@ -83,6 +92,15 @@ export const serveConfigSchema = z.strictObject({
     })
     .optional(),
   repositories: z.array(repository).optional(),
+  /** Commit statuses of forge-triggered runs: per forge, and the web page's URL for their links. */
+  statuses: z
+    .strictObject({
+      url: z.string().url('expected the URL Ferry is reached at, like https://ferry.example.com').optional(),
+      github: statusEndpoint.optional(),
+      gitlab: statusEndpoint.optional(),
+      gitea: statusEndpoint.optional(),
+    })
+    .optional(),
   git: z
     .strictObject({
       /** Transports of clone URLs from payloads and API calls, beyond https, http, ssh and git: file. */

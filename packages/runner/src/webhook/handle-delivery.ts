@@ -36,6 +36,8 @@ export interface DeliveryDeps {
   pipelines: PipelineSource;
   /** Queues a run; the same key queues one run however often it comes (a redelivery). */
   enqueue(request: RunRequestInput, key: string): Promise<EnqueueResult>;
+  /** Told of each new run, with the delivery it came from (the commit statuses follow it); never throws. */
+  queued?(runId: string, trigger: Trigger, pipeline: string): Promise<void>;
 }
 
 /**
@@ -180,6 +182,7 @@ export async function handleDelivery(
       },
       key,
     );
+    if (result.created) await deps.queued?.(result.runId, trigger, pipeline.path);
     const answer = {
       runId: result.runId,
       status: result.status,
