@@ -22,6 +22,19 @@ export interface ApiAuth {
 
 export type ApiDecision = { ok: true; token?: string } | { ok: false; status: 401 | 403; message: string };
 
+/** The web page's login cookie, and the header its writes carry. */
+export const tokenCookie = 'ferry_token';
+export const webHeader = 'x-ferry-web';
+
+/** The token in a Cookie header, if it has one. */
+export function tokenCookieOf(header: string | undefined): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === tokenCookie && value.length > 0) return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}
+
 export const tokenHashPattern = /^sha256:[0-9a-f]{64}$/;
 /** What logs call a token: `ci-bot`. */
 export const tokenNamePattern = /^[A-Za-z0-9._-]{1,64}$/;
@@ -62,10 +75,15 @@ export function authorize(auth: ApiAuth, headers: IncomingHttpHeaders, scope: Ap
     };
   const header = headers.authorization;
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header.trim()) : null;
-  if (!match) return { ok: false, status: 401, message: 'expected an Authorization: Bearer <token> header' };
-  const digest = createHash('sha256')
-    .update(match[1] ?? '', 'utf8')
-    .digest();
+  // The web page's login keeps the token in an HttpOnly, SameSite=Strict cookie. A write with it must also
+  // carry the page's own header, which another site cannot make a browser send (no CSRF).
+  const cookie = match ? undefined : tokenCookieOf(headers.cookie);
+  if (cookie !== undefined && scope !== 'read' && headers[webHeader] !== '1')
+    return { ok: false, status: 403, message: `a write with the login cookie needs the ${webHeader}: 1 header` };
+  const presented = match?.[1] ?? cookie;
+  if (presented === undefined)
+    return { ok: false, status: 401, message: 'expected an Authorization: Bearer <token> header' };
+  const digest = createHash('sha256').update(presented, 'utf8').digest();
   let found: ApiToken | undefined;
   for (const token of auth.tokens) if (timingSafeEqual(digest, token.digest) && !found) found = token;
   if (!found) return { ok: false, status: 401, message: 'the bearer token is not one of this server’s API tokens' };

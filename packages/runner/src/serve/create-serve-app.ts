@@ -13,6 +13,7 @@ import type { WebhookSettings } from '../webhook/webhook-settings.js';
 import { statusForges, type StatusForge } from '../status/commit-status.js';
 import type { StatusReporter } from '../status/status-reporter.js';
 import type { ServeMetrics } from './serve-metrics.js';
+import { registerWebPage } from './web-page.js';
 
 export interface ServeAppDeps {
   /** The queue's connection (commands fail rather than wait long while Redis is away: the forge is told 503). */
@@ -171,6 +172,8 @@ export async function createServeApp(deps: ServeAppDeps, config: ServeAppConfig)
       },
     },
   });
+
+  registerWebPage(app, config.api, deps.log);
 
   app.get('/healthz', async (_request, reply) => {
     const redis = await Promise.race([

@@ -1,0 +1,272 @@
+// The web page of `ferry serve`: runs, a run's jobs and live logs, cancel. Plain DOM, no framework: the
+// page is small and the API does the work. The token lives in an HttpOnly cookie set by POST /login.
+
+interface RunRecord {
+  id: string;
+  status: string;
+  repo: string;
+  sha: string;
+  ref: string;
+  pipeline?: string;
+  pipelineName?: string;
+  trigger: string;
+  enqueuedAt: number;
+  firstStartedAt?: number;
+  finishedAt?: number;
+  durationMs?: number;
+  reason?: string;
+  jobs?: Record<string, string>;
+}
+
+interface RunEvent {
+  type: string;
+  job?: string;
+  step?: number;
+  name?: string;
+  line?: string;
+  stream?: string;
+  status?: string;
+  jobs?: string[];
+  reason?: string;
+}
+
+const app = document.getElementById('app') as HTMLElement;
+const writeHeaders = { 'x-ferry-web': '1', 'content-type': 'application/json' };
+let stopPage: () => void = () => undefined;
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  node.append(...children);
+  return node;
+}
+
+const chip = (status: string) => el('span', { class: `status ${status}`, 'data-status': status }, status);
+const ms = (value: number | undefined) =>
+  value === undefined ? '–' : value < 1000 ? `${value} ms` : `${(value / 1000).toFixed(1)} s`;
+const branchOf = (ref: string) => ref.replace(/^refs\/(heads|tags)\//, '');
+
+async function api(path: string, init?: RequestInit): Promise<Response> {
+  const response = await fetch(path, { credentials: 'same-origin', ...init });
+  if (response.status === 401) {
+    navigate('/login');
+    throw new Error('not logged in');
+  }
+  return response;
+}
+
+function navigate(path: string): void {
+  history.pushState(null, '', path);
+  route();
+}
+
+function route(): void {
+  stopPage();
+  stopPage = () => undefined;
+  app.replaceChildren();
+  const path = location.pathname;
+  const run = /^\/runs\/([^/]+)$/.exec(path);
+  if (path === '/login') loginPage();
+  else if (run) runPage(decodeURIComponent(run[1] ?? ''));
+  else runsPage();
+}
+
+function loginPage(): void {
+  const token = el('input', { type: 'password', name: 'token', placeholder: 'API token', autocomplete: 'off' });
+  const problem = el('p', { class: 'error' });
+  const form = el(
+    'form',
+    { class: 'login' },
+    el('h1', {}, 'Log in'),
+    token,
+    el('button', { type: 'submit' }, 'Log in'),
+    problem,
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void fetch('/login', { method: 'POST', headers: writeHeaders, body: JSON.stringify({ token: token.value }) }).then(
+      async (response) => {
+        if (response.ok) navigate('/');
+        else problem.textContent = ((await response.json()) as { message: string }).message;
+      },
+    );
+  });
+  app.append(form);
+}
+
+function runsPage(): void {
+  const filter = el('input', { placeholder: 'filter: status, repo, branch, pipeline', id: 'filter' });
+  const body = el('tbody');
+  const table = el(
+    'table',
+    { id: 'runs' },
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        ...['status', 'run', 'pipeline', 'repo', 'branch', 'commit', 'trigger', 'queue wait', 'duration'].map((h) =>
+          el('th', {}, h),
+        ),
+      ),
+    ),
+    body,
+  );
+  app.append(el('h1', {}, 'Runs'), filter, table);
+  let runs: RunRecord[] = [];
+  const draw = () => {
+    const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+    const rows = runs
+      .filter((run) => {
+        const text = `${run.status} ${run.repo} ${run.ref} ${run.pipelineName ?? run.pipeline ?? ''}`.toLowerCase();
+        return words.every((word) => text.includes(word));
+      })
+      .map((run) => {
+        const link = el('a', { href: `/runs/${encodeURIComponent(run.id)}` }, run.id);
+        link.addEventListener('click', (event) => {
+          event.preventDefault();
+          navigate(`/runs/${encodeURIComponent(run.id)}`);
+        });
+        return el(
+          'tr',
+          { 'data-run': run.id },
+          el('td', {}, chip(run.status)),
+          el('td', {}, link),
+          el('td', {}, run.pipelineName ?? run.pipeline ?? '–'),
+          el('td', {}, run.repo),
+          el('td', {}, branchOf(run.ref)),
+          el('td', {}, run.sha.slice(0, 12)),
+          el('td', {}, run.trigger),
+          el('td', {}, ms(run.firstStartedAt !== undefined ? run.firstStartedAt - run.enqueuedAt : undefined)),
+          el('td', {}, ms(run.durationMs)),
+        );
+      });
+    body.replaceChildren(...rows);
+  };
+  filter.addEventListener('input', draw);
+  let stopped = false;
+  const poll = async () => {
+    while (!stopped) {
+      try {
+        runs = ((await (await api('/api/runs?limit=100')).json()) as { runs: RunRecord[] }).runs;
+        draw();
+      } catch {
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  };
+  void poll();
+  stopPage = () => {
+    stopped = true;
+  };
+}
+
+function runPage(id: string): void {
+  const title = el('h1', {}, `Run ${id}`);
+  const summary = el('p', { id: 'summary' });
+  const dag = el('div', { class: 'dag', id: 'dag' });
+  const cancel = el('button', { id: 'cancel' }, 'Cancel');
+  const search = el('input', { placeholder: 'search the log', id: 'search' });
+  const log = el('pre', { class: 'log', id: 'log' });
+  const notice = el('p', { class: 'error' });
+  app.append(title, summary, el('div', {}, cancel, ' ', search), notice, dag, log);
+  const jobs = new Map<string, { status: string; note: string; lines: { text: string; err: boolean }[] }>();
+  let selected: string | undefined;
+  const job = (name: string) => {
+    let entry = jobs.get(name);
+    if (!entry) {
+      entry = { status: 'waiting', note: '', lines: [] };
+      jobs.set(name, entry);
+    }
+    return entry;
+  };
+  const drawDag = () => {
+    dag.replaceChildren(
+      ...[...jobs.entries()].map(([name, entry]) => {
+        const box = el(
+          'div',
+          { class: `job ${entry.status}`, 'data-job': name },
+          name,
+          ' ',
+          chip(entry.status),
+          el('small', {}, entry.note),
+        );
+        box.addEventListener('click', () => {
+          selected = name;
+          drawLog();
+        });
+        return box;
+      }),
+    );
+  };
+  const drawLog = () => {
+    const lines = selected ? (jobs.get(selected)?.lines ?? []) : [];
+    const word = search.value.toLowerCase();
+    log.replaceChildren(
+      ...lines.flatMap((line, index) =>
+        word && !line.text.toLowerCase().includes(word)
+          ? []
+          : [
+              el('a', { href: `#L${index + 1}`, id: `L${index + 1}` }, String(index + 1)),
+              el('span', line.err ? { class: 'err' } : {}, `${stripAnsi(line.text)}\n`),
+            ],
+      ),
+    );
+  };
+  search.addEventListener('input', drawLog);
+  cancel.addEventListener('click', () => {
+    void api(`/api/runs/${encodeURIComponent(id)}/cancel`, { method: 'POST', headers: writeHeaders }).then(
+      async (response) => {
+        notice.textContent = response.ok
+          ? 'cancel requested'
+          : ((await response.json()) as { message: string }).message;
+      },
+    );
+  });
+  const showRecord = async () => {
+    const response = await api(`/api/runs/${encodeURIComponent(id)}`);
+    if (!response.ok) {
+      notice.textContent = ((await response.json()) as { message: string }).message;
+      return;
+    }
+    const run = (await response.json()) as RunRecord;
+    summary.replaceChildren(
+      chip(run.status),
+      ` ${run.pipelineName ?? run.pipeline ?? ''} · ${run.repo} · ${branchOf(run.ref)} · ${run.sha.slice(0, 12)} · ${run.trigger}${run.reason ? ` · ${run.reason}` : ''}`,
+    );
+    cancel.toggleAttribute('disabled', ['success', 'failed', 'cancelled', 'error', 'runner-lost'].includes(run.status));
+  };
+  void showRecord();
+  const source = new EventSource(`/api/runs/${encodeURIComponent(id)}/events`);
+  source.onmessage = (message: MessageEvent<string>) => {
+    const event = JSON.parse(message.data) as RunEvent;
+    if (event.type === 'run.started') for (const name of event.jobs ?? []) job(name);
+    else if (event.job && event.type === 'job.waiting')
+      Object.assign(job(event.job), { status: 'waiting', note: event.reason ?? '' });
+    else if (event.job && event.type === 'job.started') Object.assign(job(event.job), { status: 'running', note: '' });
+    else if (event.job && event.type === 'job.skipped')
+      Object.assign(job(event.job), { status: 'skipped', note: event.reason ?? '' });
+    else if (event.job && event.type === 'job.finished') job(event.job).status = event.status ?? 'failed';
+    else if (event.job && (event.type === 'step.log' || event.type === 'job.log')) {
+      job(event.job).lines.push({ text: event.line ?? '', err: event.stream === 'stderr' });
+      selected ??= event.job;
+      if (selected === event.job) drawLog();
+    } else if (event.job && event.type === 'step.started')
+      job(event.job).lines.push({ text: `── ${event.name ?? ''}`, err: false });
+    if (event.type === 'run.result' || event.type === 'run.finished') void showRecord();
+    drawDag();
+  };
+  stopPage = () => source.close();
+}
+
+// eslint-disable-next-line no-control-regex -- ANSI escapes are what is removed
+const stripAnsi = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
+
+window.addEventListener('popstate', route);
+route();

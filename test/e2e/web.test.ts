@@ -1,0 +1,195 @@
+import { spawn, type ChildProcess, execFileSync } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTempGitRepo, type TempGitRepo } from '../helpers/temp-git-repo.js';
+import { openQueueFixture, redisUrlFor, type QueueFixture } from '../setup/queue-fixtures.js';
+import { ferryBin, killAllRunners, spawnRunner } from '../setup/runner-process.js';
+import { githubPush } from '../unit/webhook/deliveries.js';
+
+// The web page in headless Chromium (Debian's package, through playwright-core; no browser download) against a
+// real `ferry serve`, a real runner, Redis (database 13) and Docker: log in with a token, a signed push appears
+// in the runs list, its DAG turns green live, its log shows, and a second, slow run is cancelled from its page.
+// Screenshots go to a temporary directory (printed), never into the repository.
+const secret = 'web-Secret-5521';
+const token = `ferry_${randomUUID()}`;
+const pipeline = (step: string) => `name: web-e2e
+on:
+  push: { branches: [main] }
+jobs:
+  build:
+    image: ferry/busybox:1
+    steps:
+      - run: echo building
+  greet:
+    image: ferry/busybox:1
+    needs: [build]
+    steps:
+      - run: ${step}
+`;
+
+let fx: QueueFixture;
+let source: TempGitRepo;
+let dir: string;
+let bare: string;
+let shots: string;
+let serve: ChildProcess | undefined;
+let output = '';
+let url = '';
+let context: BrowserContext;
+let page: Page;
+
+async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; serve printed:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Commits `step` as the greet job's step, pushes it to the bare repository and delivers the push, signed. */
+async function push(step: string): Promise<string> {
+  await source.write({ 'ferry.yml': pipeline(step) });
+  await source.commit(step);
+  await source.git('push', '--quiet', bare, 'HEAD:main');
+  const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: bare, encoding: 'utf8' }).trim();
+  const body = JSON.stringify(githubPush({ ref: 'refs/heads/main', sha, paths: ['ferry.yml'] }));
+  const response = await fetch(`${url}/hooks/github`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'push',
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+    },
+    body,
+  });
+  expect(response.status).toBe(202);
+  return ((await response.json()) as { runId: string }).runId;
+}
+
+beforeAll(async () => {
+  fx = await openQueueFixture(redisUrlFor(13));
+  dir = await mkdtemp(path.join(tmpdir(), 'ferry-web-e2e-'));
+  // FERRY_WEB_SHOTS keeps them somewhere else (docs/web.md's images are taken this way).
+  shots = process.env.FERRY_WEB_SHOTS ?? path.join(dir, 'screenshots');
+  await mkdir(shots, { recursive: true });
+  source = await createTempGitRepo({ 'ferry.yml': pipeline('echo first') });
+  bare = path.join(dir, 'shop.git');
+  await source.git('clone', '--quiet', '--bare', source.dir, bare);
+  await writeFile(
+    path.join(dir, 'serve.yml'),
+    `api:\n  tokens:\n    - { name: ops, tokenEnv: WEB_TOKEN, scopes: [read, cancel] }\n` +
+      `repositories:\n  - { forge: github, name: acme/shop, clone: "file://${bare}" }\n`,
+  );
+  serve = spawn(
+    process.execPath,
+    [
+      ferryBin,
+      'serve',
+      '--port',
+      '0',
+      '--redis',
+      fx.url,
+      '--config',
+      'serve.yml',
+      '--workdir',
+      path.join(dir, 'serve'),
+    ],
+    {
+      cwd: dir,
+      env: { ...process.env, FERRY_GITHUB_SECRET: secret, WEB_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  serve.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  serve.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  url = await until('ferry serve to listen', () => /serving (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1], 20_000);
+  await spawnRunner({ redisUrl: fx.url, name: 'web-e2e', labels: 'docker', concurrency: 2 });
+  context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+    viewport: { width: 1280, height: 800 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  if (serve && serve.exitCode === null) serve.kill('SIGKILL');
+  await killAllRunners();
+  await fx?.close();
+  await source?.cleanup();
+  console.log(`web e2e screenshots were in ${shots}`);
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('the web page', () => {
+  it('logs in, shows a pushed run live to green with its log, and cancels a slow one', async () => {
+    await page.goto(url);
+    await page.waitForURL(/\/login$/);
+    await page.fill('input[name=token]', 'not-the-token');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.textContent('.error')).toMatch(/not one of this server/);
+    await page.fill('input[name=token]', token);
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${url}/`);
+    const cookies = await context.cookies(url);
+    expect(cookies.find((c) => c.name === 'ferry_token')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+
+    const first = await push('echo hello-from-the-page');
+    const row = page.locator(`tr[data-run="${first}"]`);
+    await row.waitFor({ timeout: 20_000 });
+    await expect.poll(() => row.textContent()).toContain('web-e2e');
+    await page.screenshot({ path: path.join(shots, 'runs.png') });
+
+    await row.locator('a').click();
+    await page.waitForURL(`${url}/runs/${first}`);
+    const greet = page.locator('[data-job="greet"] .status');
+    await expect.poll(() => greet.getAttribute('data-status'), { timeout: 60_000 }).toBe('success');
+    expect(await page.locator('[data-job="build"] .status').getAttribute('data-status')).toBe('success');
+    await page.click('[data-job="greet"]');
+    await expect.poll(() => page.textContent('#log')).toContain('hello-from-the-page');
+    await expect.poll(() => page.locator('#summary .status').getAttribute('data-status')).toBe('success');
+    const all = await page.locator('#log span').count();
+    await page.fill('#search', 'hello');
+    const shown = await page.locator('#log span').allTextContents();
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown.length).toBeLessThan(all);
+    expect(shown.every((line) => line.includes('hello'))).toBe(true);
+    expect(await page.locator('#log a').first().getAttribute('href')).toMatch(/^#L\d+$/);
+    await page.screenshot({ path: path.join(shots, 'run.png') });
+
+    const slow = await push('sleep 120');
+    await page.goto(`${url}/runs/${slow}`);
+    await expect
+      .poll(() => page.locator('[data-job="greet"] .status').getAttribute('data-status'), { timeout: 60_000 })
+      .toBe('running');
+    await page.click('#cancel');
+    await expect.poll(() => page.textContent('.error')).toContain('cancel requested');
+    await expect
+      .poll(() => page.locator('#summary .status').getAttribute('data-status'), { timeout: 30_000 })
+      .toBe('cancelled');
+    await page.screenshot({ path: path.join(shots, 'cancelled.png') });
+    expect(await fx.queue.get(slow)).toMatchObject({ status: 'cancelled' });
+
+    // The cookie is no token for a write without the page's own header (another site cannot add it).
+    const cookie = `ferry_token=${encodeURIComponent(token)}`;
+    const forged = await fetch(`${url}/api/runs/${slow}/cancel`, { method: 'POST', headers: { cookie } });
+    expect(forged.status).toBe(403);
+    expect(output).not.toContain(token);
+  }, 180_000);
+});
