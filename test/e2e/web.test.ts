@@ -186,6 +186,18 @@ describe('the web page', () => {
     await page.screenshot({ path: path.join(shots, 'cancelled.png') });
     expect(await fx.queue.get(slow)).toMatchObject({ status: 'cancelled' });
 
+    // The runners page: the live runner with its labels and slots, and the queue of its label set.
+    await page.goto(`${url}/runners`);
+    const runner = page.locator('tr[data-runner="web-e2e"]');
+    await runner.waitFor({ timeout: 10_000 });
+    expect(await runner.textContent()).toContain('docker');
+    await expect.poll(() => runner.locator('.busy').textContent()).toBe('0 / 2');
+    // Webhook runs ask for no labels, so they queue under the empty label set, which any runner takes.
+    const queue = page.locator('#queues tr[data-queue]').first();
+    await queue.waitFor();
+    expect(await queue.textContent()).toMatch(/^\(none\)\d+\d+$/);
+    await page.screenshot({ path: path.join(shots, 'runners.png') });
+
     // The cookie is no token for a write without the page's own header (another site cannot add it).
     const cookie = `ferry_token=${encodeURIComponent(token)}`;
     const forged = await fetch(`${url}/api/runs/${slow}/cancel`, { method: 'POST', headers: { cookie } });

@@ -72,6 +72,7 @@ function route(): void {
   const run = /^\/runs\/([^/]+)$/.exec(path);
   if (path === '/login') loginPage();
   else if (run) runPage(decodeURIComponent(run[1] ?? ''));
+  else if (path === '/runners') runnersPage();
   else runsPage();
 }
 
@@ -263,6 +264,73 @@ function runPage(id: string): void {
     drawDag();
   };
   stopPage = () => source.close();
+}
+
+interface RunnerInfo {
+  id: string;
+  host: string;
+  labels: string[];
+  concurrency: number;
+  runs: string[];
+  heartbeatAt: number;
+  draining: boolean;
+  version: string;
+}
+
+function runnersPage(): void {
+  const runners = el('tbody');
+  const queues = el('tbody');
+  const head = (...names: string[]) => el('thead', {}, el('tr', {}, ...names.map((h) => el('th', {}, h))));
+  app.append(
+    el('h1', {}, 'Runners'),
+    el('table', { id: 'runners' }, head('runner', 'host', 'labels', 'busy', 'heartbeat', 'state', 'version'), runners),
+    el('h2', {}, 'Queues'),
+    el('table', { id: 'queues' }, head('labels', 'waiting', 'running'), queues),
+  );
+  let stopped = false;
+  const poll = async () => {
+    while (!stopped) {
+      try {
+        const body = (await (await api('/api/runners')).json()) as {
+          runners: RunnerInfo[];
+          queues: { queue: string; labels: string[]; waiting: number; active: number }[];
+        };
+        runners.replaceChildren(
+          ...body.runners.map((r) =>
+            el(
+              'tr',
+              { 'data-runner': r.id },
+              el('td', {}, r.id),
+              el('td', {}, r.host),
+              el('td', {}, r.labels.join(', ') || '–'),
+              el('td', { class: 'busy' }, `${r.runs.length} / ${r.concurrency}`),
+              el('td', {}, `${ms(Math.max(0, Date.now() - r.heartbeatAt))} ago`),
+              el('td', {}, r.draining ? 'draining' : 'taking runs'),
+              el('td', {}, r.version),
+            ),
+          ),
+        );
+        queues.replaceChildren(
+          ...body.queues.map((q) =>
+            el(
+              'tr',
+              { 'data-queue': q.queue },
+              el('td', {}, q.labels.join(', ') || '(none)'),
+              el('td', {}, String(q.waiting)),
+              el('td', {}, String(q.active)),
+            ),
+          ),
+        );
+      } catch {
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  };
+  void poll();
+  stopPage = () => {
+    stopped = true;
+  };
 }
 
 // eslint-disable-next-line no-control-regex -- ANSI escapes are what is removed

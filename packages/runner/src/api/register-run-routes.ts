@@ -62,7 +62,8 @@ const listQuery = z.object({
 });
 
 /**
- * The runs API: GET /api/runs (?repo, ?status, ?limit), GET /api/runs/:id, GET /api/runs/:id/events (SSE),
+ * The runs API: GET /api/runs (?repo, ?status, ?limit), GET /api/runners (live runners, queue depth per label
+ * set), GET /api/runs/:id, GET /api/runs/:id/events (SSE),
  * POST /api/runs (manual run), POST /api/runs/:id/cancel. Each needs a token with its scope (read, trigger, cancel;
  * reads none with public reads). Errors are JSON `{ error, message }`.
  */
@@ -133,6 +134,17 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
         )
         .slice(0, limit);
       return answer(reply, route, 200, { runs });
+    } catch (error) {
+      return failed(reply, route, error);
+    }
+  });
+
+  app.get('/api/runners', async (request, reply) => {
+    const route = 'GET /api/runners';
+    if (guard(request, reply, route, 'read') === undefined) return reply;
+    try {
+      const [runners, queues] = await Promise.all([deps.queue.runners(), deps.queue.depths()]);
+      return answer(reply, route, 200, { runners, queues });
     } catch (error) {
       return failed(reply, route, error);
     }

@@ -6,6 +6,7 @@ import { defaultQueuePolicy, type QueuePolicy } from './queue-policy.js';
 import { getRun, listRuns, waitForFinalRun } from './read-runs.js';
 import type { RunRecord } from './run-record.js';
 import type { RunRequestInput } from './run-request.js';
+import { keys, labelsOfQueue } from './names.js';
 import { RunQueues } from './run-queues.js';
 import { listRunners, type RunnerInfo } from './runner-info.js';
 import type { StreamEntry } from './stream-entry.js';
@@ -46,6 +47,22 @@ export class RunQueue {
 
   runners(): Promise<RunnerInfo[]> {
     return listRunners(this.redis);
+  }
+
+  /** Each label set's queue with the runs waiting (queued or delayed for a retry) and active in it. */
+  async depths(): Promise<{ queue: string; labels: string[]; waiting: number; active: number }[]> {
+    const names = (await this.redis.smembers(keys.queues)).sort();
+    return Promise.all(
+      names.map(async (name) => {
+        const counts = await this.#queues.get(name).getJobCounts('waiting', 'prioritized', 'delayed', 'active');
+        return {
+          queue: name,
+          labels: labelsOfQueue(name) ?? [],
+          waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0),
+          active: counts.active ?? 0,
+        };
+      }),
+    );
   }
 
   /** Follows a run's events on `blocking`, a connection used for nothing else (XREAD BLOCK holds it). */

@@ -15,7 +15,7 @@ const types: Record<string, string> = {
 };
 
 /**
- * The web page under `/`: the single-page app's index for its routes (/, /runs/<id>, /login), its assets, and
+ * The web page under `/`: the single-page app's index for its routes (/, /runs/<id>, /runners, /login), its assets, and
  * POST /login, which checks a token like any API call and keeps it in an HttpOnly, SameSite=Strict cookie.
  */
 export function registerWebPage(app: FastifyInstance, auth: ApiAuth, log: (line: string) => void): void {
@@ -27,6 +27,7 @@ export function registerWebPage(app: FastifyInstance, auth: ApiAuth, log: (line:
   app.get('/', page);
   app.get('/login', page);
   app.get('/runs/:id', page);
+  app.get('/runners', page);
   app.get<{ Params: { file: string } }>('/assets/:file', async (request, reply) => {
     const file = request.params.file;
     const type = types[file.split('.').pop() ?? ''];
