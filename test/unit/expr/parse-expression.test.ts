@@ -13,6 +13,8 @@ function show(node: ExprNode): string {
       return `${show(node.object)}.${node.name}`;
     case 'index':
       return `${show(node.object)}[${show(node.index)}]`;
+    case 'filter':
+      return `${show(node.object)}.*`;
     case 'not':
       return `(!${show(node.operand)})`;
     case 'compare':
@@ -78,14 +80,14 @@ describe('parseExpression', () => {
         "2: unexpected "&" (use "&&")",
         "0: strings use single quotes: 'text'",
         "0: unterminated string (a quote inside a string is written as '')",
-        "2: expected a property name after ".", got end of expression",
+        "2: expected a property name or "*" after ".", got end of expression",
         "3: expected "]" to close "[", got end of expression",
         "2: expected ")" to close "(", got end of expression",
         "2: unexpected "b" after a complete expression",
-        "2: expected a property name after ".", got 1",
-        "0: unknown function "f" (known: contains, startsWith, endsWith, format, join, toJSON, fromJSON, success, failure, cancelled, always, hashFiles)",
-        "11: expected a value after ",", got ")"",
-        "0: unexpected character "#"",
+        "2: expected a property name or "*" after ".", got 1",
+        "2: expected a value after "(", got end of expression",
+        "0: contains() takes 2 arguments, got 1",
+        "0: unexpected "#"",
       ]
     `);
   });
@@ -95,7 +97,7 @@ describe('parseExpression', () => {
       `"0: unknown function "contians" (did you mean "contains"?)"`,
     );
     expect(error('frobnicate()')).toMatchInlineSnapshot(
-      `"0: unknown function "frobnicate" (known: contains, startsWith, endsWith, format, join, toJSON, fromJSON, success, failure, cancelled, always, hashFiles)"`,
+      `"0: unknown function "frobnicate" (known: contains, startsWith, endsWith, format, join, case, toJSON, fromJSON, success, failure, cancelled, always, hashFiles)"`,
     );
     expect(error('success(1)')).toMatchInlineSnapshot(`"0: success() takes 0 arguments, got 1"`);
     expect(error('contains(a)')).toMatchInlineSnapshot(`"0: contains() takes 2 arguments, got 1"`);
