@@ -183,6 +183,19 @@ jobs:
     `);
   });
 
+  it('reads context, job, axis and secret names ignoring case, as GitHub does', () => {
+    const text = `secrets: [TOKEN]
+jobs:
+  a:
+    image: x
+    needs: [b]
+    matrix: { os: [linux] }
+    steps: [{ run: "echo \${{ Jobs.B.outputs.x }} \${{ MATRIX.OS }} \${{ secrets.token }} \${{ Env.HOME }}" }]
+  b: { image: x, steps: [{ run: make }] }
+`;
+    expect(issuesOf(text)).toBe('');
+  });
+
   it('quotes keys that are not plain names in paths', () => {
     expect(
       issuesOf('jobs:\n  a:\n    image: x\n    steps: [{ run: make }]\n    env: { "A.B": 1 }\n'),
