@@ -10,9 +10,6 @@ export type Token =
   | { kind: 'punct'; value: Punctuator; start: number; end: number }
   | { kind: 'eof'; start: number; end: number };
 
-/** GitHub's limit on the length of one expression. */
-export const maxExpressionLength = 21_000;
-
 const single: Readonly<Record<string, Punctuator>> = { '(': '(', ')': ')', '[': '[', ']': ']', ',': ',', '*': '*' };
 const legalName = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
@@ -28,8 +25,6 @@ function isBoundary(ch: string): boolean {
  * at the first token it cannot read.
  */
 export function tokenizeExpression(src: string): Token[] {
-  if (src.length > maxExpressionLength)
-    throw new ExpressionSyntaxError(`an expression may be at most ${maxExpressionLength} characters`, 0, src);
   const tokens: Token[] = [];
   const push = (token: Token): void => void tokens.push(token);
   let i = 0;
