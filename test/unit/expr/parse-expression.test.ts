@@ -30,8 +30,8 @@ const parsed = (src: string) => {
   if ('error' in result) throw new Error(`${result.error.message} at ${result.error.offset}`);
   return show(result.ast);
 };
-const error = (src: string) => {
-  const result = parseExpression(src);
+const error = (src: string, contexts?: string[]) => {
+  const result = parseExpression(src, { contexts });
   return 'error' in result ? `${result.error.offset}: ${result.error.message}` : 'parsed';
 };
 
@@ -70,7 +70,7 @@ describe('parseExpression', () => {
   it('reports syntax errors with the offset of the problem', () => {
     expect(
       ['', 'a ==', 'a = b', 'a & b', '"x"', "'open", 'a.', 'a[1', '(a', 'a b', 'a.1', 'f(', 'contains(a,)', '#'].map(
-        error,
+        (src) => error(src),
       ),
     ).toMatchInlineSnapshot(`
       [
@@ -103,6 +103,29 @@ describe('parseExpression', () => {
     expect(error('contains(a)')).toMatchInlineSnapshot(`"0: contains() takes 2 arguments, got 1"`);
     expect(error('join()')).toMatchInlineSnapshot(`"0: join() takes 1 or 2 arguments, got 0"`);
     expect(error('hashFiles()')).toMatchInlineSnapshot(`"0: hashFiles() takes at least 1 argument, got 0"`);
+  });
+
+  it('accepts only the given context names, ignoring case, when told them', () => {
+    expect(parseExpression('GIT.branch', { contexts: ['git'] })).toHaveProperty('ast');
+    expect(error('gti.branch == 1', ['git', 'env'])).toMatchInlineSnapshot(
+      `"0: unknown context "gti" (did you mean "git"?)"`,
+    );
+    expect(error('format(nope)', ['git'])).toMatchInlineSnapshot(`"7: unknown context "nope" (contexts: git)"`);
+  });
+
+  it('reads object filters and allows a trailing comma in calls, as GitHub does', () => {
+    expect(parsed('jobs.*.status')).toBe('jobs.*.status');
+    expect(parsed('matrix.list[*].x')).toBe('matrix.list.*.x');
+    expect(parsed("format('{0}', a,)")).toBe("format('{0}', a)");
+    expect(error("'abc'.length")).toMatchInlineSnapshot(
+      `"5: unexpected ".length" (properties are read from a context, a call or parentheses)"`,
+    );
+  });
+
+  it('nests at most 50 levels deep, as GitHub', () => {
+    expect(parsed(`${'('.repeat(49)}a${')'.repeat(49)}`)).toBe('a');
+    expect(error(`${'('.repeat(50)}a${')'.repeat(50)}`)).toMatch(/nests too deeply \(over 50 levels/);
+    expect(parsed(Array.from({ length: 400 }, () => 'a').join(' && '))).toMatch(/^\(\(/);
   });
 
   it('refuses to nest without bound', () => {

@@ -47,9 +47,11 @@ function deepestNode(root: ExprNode, max: number): ExprNode | undefined {
       case 'index':
         stack.push([node.object, depth + 1], [node.index, depth + 1]);
         break;
-      case 'not':
       case 'filter':
-        stack.push([node.kind === 'not' ? node.operand : node.object, depth + 1]);
+        stack.push([node.object, depth + 1]);
+        break;
+      case 'not':
+        stack.push([node.operand, depth + 1]);
         break;
       case 'compare':
       case 'logical':
@@ -64,6 +66,7 @@ function deepestNode(root: ExprNode, max: number): ExprNode | undefined {
   }
   return undefined;
 }
+
 const keywords: Record<string, LiteralValue> = { true: true, false: false, null: null, NaN: NaN, Infinity: Infinity };
 const comparisons: readonly string[] = ['<', '<=', '>', '>='];
 

@@ -74,7 +74,10 @@ function readNumber(src: string, start: number, push: (token: Token) => void): n
   const end = wordEnd(src, start, true);
   const text = src.slice(start, end);
   const value = Number(text);
-  if (Number.isNaN(value)) throw new ExpressionSyntaxError(`"${text}" is not a number`, start, src);
+  if (Number.isNaN(value)) {
+    const message = /^[-+]?\.?\d/.test(text) ? `"${text}" is not a number` : unexpectedText(text);
+    throw new ExpressionSyntaxError(message, start, src);
+  }
   push({ kind: 'number', value, start, end });
   return end;
 }
@@ -112,5 +115,6 @@ function unexpectedText(text: string): string {
   if (ch === '"') return "strings use single quotes: 'text'";
   if (ch === '=') return 'unexpected "=" (use "==" to compare)';
   if (ch === '&' || ch === '|') return `unexpected "${ch}" (use "${ch}${ch}")`;
+  if (ch === '.') return `unexpected "${text}" (properties are read from a context, a call or parentheses)`;
   return `unexpected "${text}"`;
 }
