@@ -35,8 +35,8 @@ interface NamedCase extends CorpusCase {
 const corpusDir = fileURLToPath(new URL('../../fixtures/expressions-corpus', import.meta.url));
 
 const endOfExpression =
-  'an expression that ends too early is reported where the missing part belongs (after the last token), ' +
-  'as a compiler would; GitHub points at the last token itself. Same error, one column apart';
+  'an expression that ends too early is reported at its end, where the missing part belongs, as a compiler ' +
+  'would; GitHub points at the last token itself. Same error, a few columns apart';
 
 /** Failing cases, each with the reason Ferry differs (docs/pipeline.md, "Expressions", lists them too). */
 const knownFailures: Record<string, string> = {
@@ -46,8 +46,8 @@ const knownFailures: Record<string, string> = {
   'syntax-errors/parsing-errors#0': endOfExpression,
   'syntax-errors/parsing-errors#23': endOfExpression,
   'syntax-errors/memory-errors#0':
-    "GitHub's evaluator accounts the memory of a whole evaluation (1 MB); Ferry bounds each string a function " +
-    'makes at 1 MB of text instead (this case makes two of 400 kB). GitHub skips it for its TypeScript evaluator too',
+    "GitHub's evaluator keeps a memory budget for a whole evaluation; Ferry bounds each string a function makes " +
+    'at 1 MB of text instead (this case makes two of 400 kB). GitHub skips it for its TypeScript evaluator too',
 };
 
 function loadCorpus(): NamedCase[] {
