@@ -17,14 +17,16 @@ export interface ContainerOptionsInput {
   allowPrivileged?: boolean;
   /** The network the container starts on (the run's, or the job's own when it has sidecars). */
   network?: string;
+  /** The engine host's Docker socket, mounted at the same path: only for `docker: true` with `host-socket` access. */
+  dockerSocket?: string;
 }
 
 export const DEFAULT_WORKDIR = '/workspace';
 
 /**
  * JobRun → the create options of its job container: kept alive by its own PID 1 (the image's entrypoint is
- * replaced), `no-new-privileges`, limits, no binds or Docker socket. Throws EXEC_CONTAINER for a privileged
- * job the runner does not allow.
+ * replaced), `no-new-privileges`, limits, no binds, no Docker socket but the one `dockerSocket` names. Throws
+ * EXEC_CONTAINER for a privileged job the runner does not allow.
  */
 export function buildContainerOptions(job: JobRun, input: ContainerOptionsInput): Dockerode.ContainerCreateOptions {
   if (job.privileged && !input.allowPrivileged) {
@@ -37,7 +39,7 @@ export function buildContainerOptions(job: JobRun, input: ContainerOptionsInput)
   const hostConfig: Dockerode.HostConfig = {
     SecurityOpt: ['no-new-privileges'],
     Privileged: job.privileged,
-    Binds: [],
+    Binds: input.dockerSocket ? [`${input.dockerSocket}:${input.dockerSocket}`] : [],
     Mounts: [],
     AutoRemove: false,
     RestartPolicy: { Name: 'no' },
