@@ -30,9 +30,11 @@ export function dockerAccessOf(flags: DockerAccessFlags): DockerAccess {
 
 /** The warning printed once per run (and at runner start-up) when jobs get the host's socket. */
 export function hostSocketWarning(jobs: string[]): string {
-  const who = jobs.length === 0 ? 'jobs with docker: true' : jobs.map((job) => `"${job}"`).join(', ');
+  const names = jobs.map((job) => `"${job}"`).join(', ');
+  const who =
+    jobs.length === 0 ? 'jobs with docker: true get' : jobs.length === 1 ? `job ${names} gets` : `jobs ${names} get`;
   return [
-    '!!! WARNING: --docker-socket host: ' + who + " get the host's Docker socket.",
+    `!!! WARNING: --docker-socket host: ${who} the host's Docker socket.`,
     "!!! They control this machine's Docker engine: every container, image and volume on it, and root on the host.",
     '!!! Containers and volumes they start there are not labelled or removed by Ferry. Use it only for trusted pipelines.',
   ].join('\n');
