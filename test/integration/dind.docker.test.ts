@@ -1,8 +1,11 @@
 import Docker from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DockerExecutor } from '../../packages/engine/src/exec/docker/docker-executor.js';
+import { reapResources } from '../../packages/engine/src/exec/docker/reap-resources.js';
+import { buildJobRun } from '../helpers/build-job-run.js';
+import { capture } from '../contracts/executor.contract.js';
 import type { RunEvent } from '../../packages/engine/src/run/events.js';
-import { ferryContainers, runYaml, uniqueRunId } from '../helpers/run-yaml.js';
+import { ferryContainers, runYaml, tempWorkspace, uniqueRunId } from '../helpers/run-yaml.js';
 
 const docker = new Docker();
 const runIds: string[] = [];
@@ -80,6 +83,29 @@ jobs:
     expect(found?.containers.some((name) => name.endsWith('-docker'))).toBe(true);
     expect(found?.volumes).toHaveLength(1);
   }, 180_000);
+
+  it("holds the daemon to the job's limits, and leaves it and its volume to the reaper when the run dies", async () => {
+    const runId = newRunId();
+    const executor = new DockerExecutor({ docker, dockerAccess: 'sidecar', defaultResources: { pids: 512 } });
+    const job = buildJobRun({
+      id: 'dind',
+      jobId: 'dind',
+      image: 'ferry/docker:20',
+      docker: true,
+      resources: { memoryBytes: 1024 ** 3 },
+    });
+    await executor.prepare(job, { runId, workspace: tempWorkspace(), env: {} }, capture().io);
+    const during = await leftovers(runId);
+    expect(during.containers).toHaveLength(2);
+    expect(during.volumes).toHaveLength(1);
+    // The job's limits hold the daemon, and so what the job runs in it.
+    const daemon = during.containers.find((name) => name.endsWith('-docker')) ?? '';
+    const { HostConfig } = await docker.getContainer(daemon.slice(1)).inspect();
+    expect(HostConfig).toMatchObject({ PidsLimit: 512, Memory: 1024 ** 3 });
+    // What `ferry gc` and the next run's start-up reaping do for a run whose process died.
+    await reapResources(docker, { runId });
+    expect(await leftovers(runId)).toEqual({ containers: [], networks: [], volumes: [] });
+  }, 120_000);
 
   it('refuses docker: true unless the executor allows it, naming the job and the flag', async () => {
     const { result } = await runYaml(

@@ -63,6 +63,22 @@ describe('the Docker daemon sidecar', () => {
     ]);
   });
 
+  it("holds the daemon to the job's limits", () => {
+    const input = { name: 'd', alias: 'docker', network: 'n', labels };
+    const options = buildDockerDaemonOptions(dockerDaemonSidecar('ferry/docker:20'), input, {
+      memoryBytes: 2 * 1024 ** 3,
+      cpus: 1.5,
+      pids: 256,
+    });
+    expect(options.HostConfig).toMatchObject({
+      Memory: 2 * 1024 ** 3,
+      MemorySwap: 2 * 1024 ** 3,
+      NanoCpus: 1.5e9,
+      PidsLimit: 256,
+    });
+    expect(buildDockerDaemonOptions(dockerDaemonSidecar('x'), input).HostConfig?.Memory).toBeUndefined();
+  });
+
   it('points DOCKER_HOST at the sidecar, or at the mounted host socket', () => {
     expect(dockerHostEnv('sidecar')).toEqual({ DOCKER_HOST: 'tcp://docker:2375' });
     expect(dockerHostEnv('host-socket')).toEqual({ DOCKER_HOST: 'unix:///var/run/docker.sock' });

@@ -35,7 +35,7 @@ export function buildContainerOptions(job: JobRun, input: ContainerOptionsInput)
       `job "${job.id}" asks for privileged: true, which this runner does not allow; remove it from the job or enable allowPrivileged in the runner's configuration`,
     );
   }
-  const resources = { ...input.defaultResources, ...definedOnly(job.resources) };
+  const resources = jobResources(job, input.defaultResources);
   const hostConfig: Dockerode.HostConfig = {
     SecurityOpt: ['no-new-privileges'],
     Privileged: job.privileged,
@@ -45,13 +45,7 @@ export function buildContainerOptions(job: JobRun, input: ContainerOptionsInput)
     RestartPolicy: { Name: 'no' },
   };
   if (input.network) hostConfig.NetworkMode = input.network;
-  if (resources.memoryBytes !== undefined) {
-    hostConfig.Memory = Math.round(resources.memoryBytes);
-    // No swap on top: a job over its limit is killed, not slowed to a crawl.
-    hostConfig.MemorySwap = Math.round(resources.memoryBytes);
-  }
-  if (resources.cpus !== undefined) hostConfig.NanoCpus = Math.round(resources.cpus * 1e9);
-  if (resources.pids !== undefined) hostConfig.PidsLimit = Math.round(resources.pids);
+  Object.assign(hostConfig, resourceLimits(resources));
 
   const options: Dockerode.ContainerCreateOptions = {
     name: input.name,
@@ -69,6 +63,24 @@ export function buildContainerOptions(job: JobRun, input: ContainerOptionsInput)
   };
   if (job.user) options.User = job.user;
   return options;
+}
+
+/** The job's limits, each falling back to the default for jobs that set none. */
+export function jobResources(job: JobRun, defaults: ExecResources | undefined): ExecResources {
+  return { ...defaults, ...definedOnly(job.resources) };
+}
+
+/** Limits as HostConfig fields; none for a limit that is not set. */
+export function resourceLimits(resources: ExecResources): Dockerode.HostConfig {
+  const limits: Dockerode.HostConfig = {};
+  if (resources.memoryBytes !== undefined) {
+    limits.Memory = Math.round(resources.memoryBytes);
+    // No swap on top: a job over its limit is killed, not slowed to a crawl.
+    limits.MemorySwap = Math.round(resources.memoryBytes);
+  }
+  if (resources.cpus !== undefined) limits.NanoCpus = Math.round(resources.cpus * 1e9);
+  if (resources.pids !== undefined) limits.PidsLimit = Math.round(resources.pids);
+  return limits;
 }
 
 function definedOnly(resources: ExecResources): ExecResources {

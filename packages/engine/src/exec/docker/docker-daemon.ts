@@ -2,6 +2,7 @@ import type Dockerode from 'dockerode';
 import { resolveHealthPolicy, sidecarHealthDefaults } from '../../plan/health-policy.js';
 import type { PlannedSidecar } from '../../plan/plan-types.js';
 import { buildSidecarOptions, type SidecarOptionsInput } from './sidecar-options.js';
+import { resourceLimits, type ExecResources } from './build-container-options.js';
 
 /** The host name of a job's Docker daemon on the job's network, and the port it answers on (plain TCP). */
 export const DOCKER_DAEMON_ALIAS = 'docker';
@@ -47,14 +48,17 @@ export function dockerDaemonSidecar(image: string): PlannedSidecar {
  * capability refuses --privileged outright), no seccomp or AppArmor profile, no masked or read-only /proc paths,
  * every device allowed by the device cgroup (no host device is mounted), and /var/lib/docker on an anonymous volume
  * carrying the same labels, so that overlay2 works and the reaper finds it; it is removed with the container.
+ * The job's limits apply to the daemon too, and so to every container the job starts in it (they nest in its cgroup).
  */
 export function buildDockerDaemonOptions(
   sidecar: PlannedSidecar,
   input: SidecarOptionsInput,
+  resources: ExecResources = {},
 ): Dockerode.ContainerCreateOptions {
   const options = buildSidecarOptions(sidecar, input);
   options.HostConfig = {
     ...options.HostConfig,
+    ...resourceLimits(resources),
     CapAdd: ['ALL'],
     CapDrop: ['SYS_RESOURCE'],
     SecurityOpt: ['no-new-privileges', 'seccomp=unconfined', 'apparmor=unconfined'],

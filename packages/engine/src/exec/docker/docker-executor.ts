@@ -8,7 +8,7 @@ import type { JobRun } from '../../plan/plan-types.js';
 import type { ExecIO, ExecStep, Executor, PrepareOptions, SavedFiles, StepResult } from '../executor.js';
 import { formatBytes } from '../format-bytes.js';
 import { listWorkspaceFiles } from '../workspace-files.js';
-import { buildContainerOptions, DEFAULT_WORKDIR, type ExecResources } from './build-container-options.js';
+import { buildContainerOptions, DEFAULT_WORKDIR, jobResources, type ExecResources } from './build-container-options.js';
 import { runExec } from './container-exec.js';
 import { toFerryError } from './docker-errors.js';
 import { ensureImage } from './ensure-image.js';
@@ -256,7 +256,10 @@ export class DockerExecutor implements Executor {
       });
       const input = { name: `${state.name}-${alias}`.slice(0, 120), network: state.network as string, labels };
       const isDaemon = daemon && sidecars.length === 0;
-      const build = isDaemon ? buildDockerDaemonOptions : undefined;
+      const resources = jobResources(job, this.#options.defaultResources);
+      const build: typeof buildDockerDaemonOptions | undefined = isDaemon
+        ? (spec, options) => buildDockerDaemonOptions(spec, options, resources)
+        : undefined;
       sidecars.push(await startSidecar(this.#docker, alias, spec, input, io, (id) => state.sidecars.push(id), build));
       io.onLine(
         'stdout',
