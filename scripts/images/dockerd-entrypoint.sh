@@ -31,4 +31,10 @@ fi
 
 mount --make-rshared / || :
 rm -f /var/run/docker.pid
+# Without nf_tables in the kernel dockerd cannot set up its bridge rules; it still runs containers and publishes
+# ports (through docker-proxy) without them.
+if ! iptables -nL >/dev/null 2>&1; then
+  echo "dockerd-entrypoint: iptables does not work here ($(iptables -nL 2>&1 | head -n 1)); starting dockerd with --iptables=false" >&2
+  set -- "$@" --iptables=false
+fi
 exec dockerd "$@"
