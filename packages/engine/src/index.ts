@@ -21,6 +21,8 @@ export type { Executor, ExecIO, ExecStep, StepResult, PrepareOptions, OutputStre
 export { DockerExecutor } from './exec/docker/docker-executor.js';
 export type { DockerExecutorOptions } from './exec/docker/docker-executor.js';
 export { reapResources } from './exec/docker/reap-resources.js';
+export { refuseDockerJobs } from './exec/docker-access.js';
+export type { DockerAccess } from './exec/docker-access.js';
 export { isProcessAlive } from './process/is-process-alive.js';
 export type { ReapFilter, ReapResult } from './exec/docker/reap-resources.js';
 export { FakeExecutor } from './exec/fake-executor.js';

@@ -204,6 +204,27 @@ jobs:
     );
   });
 
+  it('takes docker: true on a job with steps, where no service is also called docker', () => {
+    expect(issuesOf('jobs:\n  a:\n    image: x\n    docker: true\n    steps: [{ run: docker ps }]\n')).toBe('');
+    const text = `jobs:
+  a:
+    image: x
+    docker: true
+    services:
+      docker: { image: docker:dind }
+    steps: [{ run: docker ps }]
+  b:
+    docker: true
+    deploy: { services: [api] }
+services:
+  api: { image: x, port: 80 }
+`;
+    expect(issuesOf(text)).toMatchInlineSnapshot(`
+      "f.yml:6:7 SPEC_INVALID jobs.a.services.docker: with docker: true the job's Docker daemon is the service "docker"; give this service another name
+      f.yml:9:5 SPEC_INVALID jobs.b.docker: docker: true applies to jobs with steps (build and deploy jobs run no container)"
+    `);
+  });
+
   it('requires at least one job and distinct stages', () => {
     expect(issuesOf('stages: [a, b, a]\njobs: {}\n')).toMatchInlineSnapshot(`
       "f.yml:1:16 SPEC_INVALID stages[2]: stage "a" is listed twice
