@@ -23,7 +23,8 @@ jobs:
   build:
     image: ferry/busybox:1
     steps:
-      - run: echo building
+      - run: mkdir -p dist && echo shipped-bytes > dist/out.txt && echo building
+    artifacts: [dist/]
   greet:
     image: ferry/busybox:1
     needs: [build]
@@ -84,7 +85,7 @@ beforeAll(async () => {
   await source.git('clone', '--quiet', '--bare', source.dir, bare);
   await writeFile(
     path.join(dir, 'serve.yml'),
-    `api:\n  tokens:\n    - { name: ops, tokenEnv: WEB_TOKEN, scopes: [read, cancel] }\n` +
+    `api:\n  tokens:\n    - { name: ops, tokenEnv: WEB_TOKEN, scopes: [read, cancel, trigger] }\n` +
       `repositories:\n  - { forge: github, name: acme/shop, clone: "file://${bare}" }\n`,
   );
   serve = spawn(
@@ -150,7 +151,7 @@ describe('the web page', () => {
     const cookies = await context.cookies(url);
     expect(cookies.find((c) => c.name === 'ferry_token')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
 
-    const first = await push('echo hello-from-the-page');
+    const first = await push("echo hello-from-the-page; printf '\\033[31mred-word\\033[0m plain\\n'");
     const row = page.locator(`tr[data-run="${first}"]`);
     await row.waitFor({ timeout: 20_000 });
     await expect.poll(() => row.textContent()).toContain('web-e2e');
@@ -171,7 +172,38 @@ describe('the web page', () => {
     expect(shown.length).toBeLessThan(all);
     expect(shown.every((line) => line.includes('hello'))).toBe(true);
     expect(await page.locator('#log a').first().getAttribute('href')).toMatch(/^#L\d+$/);
-    await page.screenshot({ path: path.join(shots, 'run.png') });
+    await page.fill('#search', '');
+    // ANSI colours are shown as colours, not as escapes.
+    const red = page.locator('#log span.ansi-fg-1');
+    await expect.poll(() => red.first().textContent()).toBe('red-word');
+    expect(await page.textContent('#log')).not.toContain('\u001b');
+    // The DAG is a graph: build → greet drawn as an edge, greet one column right of build.
+    expect(await page.locator('[data-edge="build->greet"]').getAttribute('class')).toContain('success');
+    const boxes = await Promise.all(['build', 'greet'].map((job) => page.locator(`[data-job="${job}"]`).boundingBox()));
+    expect(boxes[1]!.x).toBeGreaterThan(boxes[0]!.x + boxes[0]!.width);
+    // build's artifacts are listed and download as a tar holding dist/out.txt.
+    const artifact = page.locator('#artifacts [data-artifact="build"] a');
+    await artifact.waitFor({ timeout: 10_000 });
+    const tar = await page.evaluate(
+      async (href) => {
+        const response = await fetch(href);
+        return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
+      },
+      (await artifact.getAttribute('href'))!,
+    );
+    expect(tar).toMatchObject({ status: 200, type: 'application/x-tar' });
+    expect(tar.text).toContain('out.txt');
+    expect(tar.text).toContain('shipped-bytes');
+    await page.screenshot({ path: path.join(shots, 'run.png'), fullPage: true });
+
+    // Re-run: a new run of the same commit and pipeline, which goes green too.
+    await page.click('#rerun');
+    await page.waitForURL((target) => /\/runs\/[^/]+$/.test(target.pathname) && !target.pathname.endsWith(first));
+    const again = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    expect(await fx.queue.get(again)).toMatchObject({ sha: (await fx.queue.get(first))!.sha, trigger: 'push' });
+    await expect
+      .poll(() => page.locator('#summary .status').getAttribute('data-status'), { timeout: 60_000 })
+      .toBe('success');
 
     const slow = await push('sleep 120');
     await page.goto(`${url}/runs/${slow}`);

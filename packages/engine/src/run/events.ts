@@ -12,7 +12,15 @@ interface EventBase {
 }
 
 export type RunEventBody =
-  | { type: 'run.started'; pipeline: string; planHash: string; jobs: string[]; concurrency: number }
+  | {
+      type: 'run.started';
+      pipeline: string;
+      planHash: string;
+      jobs: string[];
+      concurrency: number;
+      /** The DAG's edges: each job's direct needs (from `needs`, or from stage order). Absent in older streams. */
+      needs?: Record<string, string[]>;
+    }
   | { type: 'job.waiting'; job: string; reason: string }
   | { type: 'job.started'; job: string; attempt: number; image: string }
   | { type: 'job.retrying'; job: string; attempt: number; reason: string }

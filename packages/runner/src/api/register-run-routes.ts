@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { withoutCredentials } from '../git/clone-credentials.js';
 import { printable } from '../printable.js';
 import type { RunQueue } from '../queue/run-queue.js';
+import { listRunArtifacts, readRunArtifact } from '../queue/run-artifacts.js';
+import type { RunRequestInput } from '../queue/run-request.js';
 import { finalStatuses, isFinalStatus, type RunRecord, type RunRecordStatus } from '../queue/run-record.js';
 import type { PipelineSource } from '../webhook/pipeline-source.js';
 import type { WebhookSettings } from '../webhook/webhook-settings.js';
@@ -64,7 +66,8 @@ const listQuery = z.object({
 /**
  * The runs API: GET /api/runs (?repo, ?status, ?limit), GET /api/runners (live runners, queue depth per label
  * set), GET /api/runs/:id, GET /api/runs/:id/events (SSE),
- * POST /api/runs (manual run), POST /api/runs/:id/cancel. Each needs a token with its scope (read, trigger, cancel;
+ * GET /api/runs/:id/artifacts (and …/artifacts/:job, the job's tar archive),
+ * POST /api/runs (manual run), POST /api/runs/:id/rerun (the same commit and pipeline again), POST /api/runs/:id/cancel. Each needs a token with its scope (read, trigger, cancel;
  * reads none with public reads). Errors are JSON `{ error, message }`.
  */
 export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): void {
@@ -264,6 +267,66 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
     }
   });
 
+  app.post<{ Params: { id: string } }>('/api/runs/:id/rerun', async (request, reply) => {
+    const route = 'POST /api/runs/:id/rerun';
+    const caller = guard(request, reply, route, 'trigger');
+    if (caller === undefined) return reply;
+    try {
+      const run = await deps.queue.get(request.params.id);
+      if (!run) return refuse(reply, route, 404, 'API_RUN_NOT_FOUND', notFound(request.params.id));
+      // The same commit, pipeline, trigger, labels and secrets policy (a fork's run stays without secrets).
+      const result = await deps.queue.enqueue({
+        repo: run.repo,
+        sha: run.sha,
+        ref: run.ref,
+        ...(run.pipeline !== undefined ? { pipeline: run.pipeline } : {}),
+        trigger: run.trigger as RunRequestInput['trigger'],
+        labels: run.labels,
+        secrets: run.secrets,
+      });
+      deps.log(`api: run ${result.runId} re-runs ${run.id} (token ${caller})`);
+      return answer(reply, route, 202, { runId: result.runId, status: result.status, rerunOf: run.id });
+    } catch (error) {
+      return failed(reply, route, error);
+    }
+  });
+
+  app.get<{ Params: { id: string } }>('/api/runs/:id/artifacts', async (request, reply) => {
+    const route = 'GET /api/runs/:id/artifacts';
+    if (guard(request, reply, route, 'read') === undefined) return reply;
+    try {
+      const run = await deps.queue.get(request.params.id);
+      if (!run) return refuse(reply, route, 404, 'API_RUN_NOT_FOUND', notFound(request.params.id));
+      return answer(reply, route, 200, { runId: run.id, artifacts: await listRunArtifacts(deps.redis, run.id) });
+    } catch (error) {
+      return failed(reply, route, error);
+    }
+  });
+
+  app.get<{ Params: { id: string; job: string } }>('/api/runs/:id/artifacts/:job', async (request, reply) => {
+    const route = 'GET /api/runs/:id/artifacts/:job';
+    if (guard(request, reply, route, 'read') === undefined) return reply;
+    try {
+      const archive = await readRunArtifact(deps.redis, request.params.id, request.params.job);
+      if (!archive)
+        return refuse(
+          reply,
+          route,
+          404,
+          'API_RUN_NOT_FOUND',
+          `run "${request.params.id}" has no artifacts of job "${request.params.job}" (GET /api/runs/${request.params.id}/artifacts lists them)`,
+        );
+      const file = `${request.params.id}-${request.params.job}.tar`.replace(/[^\w.-]+/g, '_');
+      deps.count(route, 200);
+      return await reply
+        .header('content-type', 'application/x-tar')
+        .header('content-disposition', `attachment; filename="${file}"`)
+        .send(archive);
+    } catch (error) {
+      return failed(reply, route, error);
+    }
+  });
+
   app.post<{ Params: { id: string } }>('/api/runs/:id/cancel', async (request, reply) => {
     const route = 'POST /api/runs/:id/cancel';
     const caller = guard(request, reply, route, 'cancel');
@@ -293,6 +356,8 @@ function sameRepo(run: RunRecord, repo: string, settings: WebhookSettings): bool
       withoutCredentials(entry.clone) === run.repo,
   );
 }
+
+const notFound = (id: string) => `no run "${id}" (finished runs are kept for 7 days)`;
 
 function problemsOf(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
