@@ -151,10 +151,20 @@ describe('the web page', () => {
     const cookies = await context.cookies(url);
     expect(cookies.find((c) => c.name === 'ferry_token')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
 
+    const polls: string[] = [];
+    page.on('request', (request) => {
+      if (/\/api\/runs\?/.test(request.url())) polls.push(request.url());
+    });
+    await expect.poll(() => page.textContent('#live')).toBe('live');
     const first = await push("echo hello-from-the-page; printf '\\033[31mred-word\\033[0m plain\\n'");
     const row = page.locator(`tr[data-run="${first}"]`);
     await row.waitFor({ timeout: 20_000 });
     await expect.poll(() => row.textContent()).toContain('web-e2e');
+    // The list follows the run live, from the stream of record changes, without polling.
+    await expect
+      .poll(() => row.locator('.status').getAttribute('data-status'), { timeout: 60_000 })
+      .toMatch(/running|success/);
+    expect(polls).toEqual([]);
     await page.screenshot({ path: path.join(shots, 'runs.png') });
 
     await row.locator('a').click();

@@ -123,7 +123,8 @@ function runsPage(): void {
     ),
     body,
   );
-  app.append(el('h1', {}, 'Runs'), filter, table);
+  const live = el('span', { id: 'live', class: 'live' });
+  app.append(el('h1', {}, 'Runs ', live), filter, table);
   let runs: RunRecord[] = [];
   const draw = () => {
     const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
@@ -155,22 +156,27 @@ function runsPage(): void {
     body.replaceChildren(...rows);
   };
   filter.addEventListener('input', draw);
-  let stopped = false;
-  const poll = async () => {
-    while (!stopped) {
-      try {
-        runs = ((await (await api('/api/runs?limit=100')).json()) as { runs: RunRecord[] }).runs;
-        draw();
-      } catch {
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+  // The list, then each run's record as it changes (GET /api/runs/stream); EventSource reconnects by itself and
+  // is sent the whole list again.
+  const source = new EventSource('/api/runs/stream?limit=100');
+  source.onmessage = (message: MessageEvent<string>) => {
+    const update = JSON.parse(message.data) as { type: string; runs?: RunRecord[]; run?: RunRecord };
+    if (update.type === 'runs') runs = update.runs ?? [];
+    else if (update.type === 'run' && update.run) {
+      const changed = update.run;
+      const at = runs.findIndex((run) => run.id === changed.id);
+      if (at >= 0) runs[at] = changed;
+      else runs = [changed, ...runs].sort((a, b) => b.enqueuedAt - a.enqueuedAt).slice(0, 100);
     }
+    live.textContent = 'live';
+    draw();
   };
-  void poll();
-  stopPage = () => {
-    stopped = true;
+  source.onerror = () => {
+    live.textContent = 'reconnecting…';
+    // 401 on the stream: EventSource cannot tell, so ask the API whether the login is gone.
+    void api('/api/runs?limit=1').catch(() => source.close());
   };
+  stopPage = () => source.close();
 }
 
 function runPage(id: string): void {

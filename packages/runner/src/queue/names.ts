@@ -28,6 +28,8 @@ export const channels = {
   wake: 'ferry:wake',
   /** Published by `ferry cancel`, with the run id: the runner holding the run aborts it. */
   cancel: 'ferry:cancel',
+  /** Published after every write to a run record, with the run id: `ferry serve` streams the runs list from it. */
+  runChanged: 'ferry:runs:changed',
 } as const;
 
 /** A label is a lowercase word: letters, digits, `.`, `_`, `-` (so `+` and `:` can join and delimit them). */
