@@ -9,6 +9,12 @@ import { createTempGitRepo, type TempGitRepo } from '../helpers/temp-git-repo.js
 import { openQueueFixture, redisUrlFor, type QueueFixture } from '../setup/queue-fixtures.js';
 import { ferryBin, killAllRunners, spawnRunner } from '../setup/runner-process.js';
 import { githubPush } from '../unit/webhook/deliveries.js';
+import type { RolloutResult } from '../../packages/engine/src/deploy/roll-out.js';
+import type { ServiceSpec } from '../../packages/engine/src/pipeline/pipeline-schema.js';
+import { startDeployHarness, type DeployHarness } from '../helpers/deploy-harness.js';
+import { freePort } from '../helpers/free-port.js';
+import { startLoad } from '../helpers/load-generator.js';
+import { buildVersionedImages, versionedSpec } from '../helpers/versioned-service.js';
 
 // The web page in headless Chromium (Debian's package, through playwright-core; no browser download) against a
 // real `ferry serve`, a real runner, Redis (database 13) and Docker: log in with a token, a signed push appears
@@ -16,6 +22,7 @@ import { githubPush } from '../unit/webhook/deliveries.js';
 // Screenshots go to a temporary directory (printed), never into the repository.
 const secret = 'web-Secret-5521';
 const token = `ferry_${randomUUID()}`;
+const viewerToken = `ferry_${randomUUID()}`;
 const pipeline = (step: string) => `name: web-e2e
 on:
   push: { branches: [main] }
@@ -42,6 +49,7 @@ let output = '';
 let url = '';
 let context: BrowserContext;
 let page: Page;
+let harness: DeployHarness;
 
 async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
@@ -83,10 +91,15 @@ beforeAll(async () => {
   source = await createTempGitRepo({ 'ferry.yml': pipeline('echo first') });
   bare = path.join(dir, 'shop.git');
   await source.git('clone', '--quiet', '--bare', source.dir, bare);
+  // A deploy state dir of its own, with a real proxy (in this process) and Docker replicas: the deploys page's.
+  await buildVersionedImages();
+  harness = await startDeployHarness('web');
   await writeFile(
     path.join(dir, 'serve.yml'),
-    `api:\n  tokens:\n    - { name: ops, tokenEnv: WEB_TOKEN, scopes: [read, cancel, trigger] }\n` +
-      `repositories:\n  - { forge: github, name: acme/shop, clone: "file://${bare}" }\n`,
+    `api:\n  tokens:\n    - { name: ops, tokenEnv: WEB_TOKEN, scopes: [read, cancel, trigger, admin] }\n` +
+      `    - { name: viewer, tokenEnv: VIEWER_TOKEN, scopes: [read] }\n` +
+      `repositories:\n  - { forge: github, name: acme/shop, clone: "file://${bare}" }\n` +
+      `deploys:\n  stateDir: ${JSON.stringify(harness.stateDir)}\n`,
   );
   serve = spawn(
     process.execPath,
@@ -104,7 +117,7 @@ beforeAll(async () => {
     ],
     {
       cwd: dir,
-      env: { ...process.env, FERRY_GITHUB_SECRET: secret, WEB_TOKEN: token },
+      env: { ...process.env, FERRY_GITHUB_SECRET: secret, WEB_TOKEN: token, VIEWER_TOKEN: viewerToken },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -126,10 +139,11 @@ beforeAll(async () => {
     viewport: { width: 1280, height: 800 },
   });
   page = context.pages()[0] ?? (await context.newPage());
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await context?.close();
+  await harness?.close();
   if (serve && serve.exitCode === null) serve.kill('SIGKILL');
   await killAllRunners();
   await fx?.close();
@@ -245,5 +259,69 @@ describe('the web page', () => {
     const forged = await fetch(`${url}/api/runs/${slow}/cancel`, { method: 'POST', headers: { cookie } });
     expect(forged.status).toBe(403);
     expect(output).not.toContain(token);
+  }, 180_000);
+
+  it('shows a canary with its weights, analysis chart and timeline, promotes it and rolls it back', async () => {
+    const port = await freePort();
+    const spec = (version: string): ServiceSpec => versionedSpec(version, port, 2);
+    expect((await harness.deploy('shop', spec('v1'))).status).toBe('deployed');
+    const load = startLoad(`http://127.0.0.1:${port}/version`, { clients: 2, rate: 40 });
+    let canary: Promise<RolloutResult> | undefined;
+    try {
+      canary = harness.deploy('shop', {
+        ...spec('v2'),
+        strategy: {
+          rolling: { maxSurge: 1, maxUnavailable: 0, monitor: 0 },
+          canary: {
+            replicas: 1,
+            steps: [{ weight: 50, pause: {} }],
+            analysis: { interval: '1s', window: '2s', minRequests: 5, maxErrorRate: 0.5 },
+          },
+        },
+      });
+      await page.goto(`${url}/deploys`);
+      const service = page.locator('section[data-service="shop"]');
+      await expect
+        .poll(() => service.locator('h2 .status').getAttribute('data-status'), { timeout: 60_000 })
+        .toBe('canary');
+      await expect.poll(() => service.locator('.weights').textContent()).toContain('canary 50%');
+      // The analysis over time: at least three analyses, canary and stable lines in both charts.
+      await expect
+        .poll(async () => Number(await service.locator('.charts').getAttribute('data-analyses')), { timeout: 30_000 })
+        .toBeGreaterThanOrEqual(3);
+      for (const series of ['canary', 'stable'])
+        expect(await service.locator(`polyline[data-series="${series}"]`).first().getAttribute('points')).toMatch(
+          /^\d+,\d+ \d+,\d+/,
+        );
+      const replicas = await service.locator('table.replicas tbody tr').allTextContents();
+      expect(replicas.some((row) => /r2.*running.*in rotation \(canary\)/.test(row))).toBe(true);
+      expect(replicas.filter((row) => /r1.*running.*in rotation \(stable\)/.test(row))).toHaveLength(2);
+      const timeline = await service.locator('ol.timeline').textContent();
+      expect(timeline).toMatch(/shop-\S+ r1 admitted/);
+      expect(timeline).toMatch(/canary step 1: weight 50%/);
+      expect(await service.locator('table.revisions tbody tr').count()).toBe(2);
+      await page.screenshot({ path: path.join(shots, 'deploys.png'), fullPage: true });
+
+      // A read-only token may look but not act.
+      const viewer = await fetch(`${url}/api/services/shop/rollback`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${viewerToken}` },
+      });
+      expect(viewer.status).toBe(403);
+
+      await service.locator('button[data-action="promote"]').click();
+      await expect.poll(() => page.textContent('#deploy-notice')).toBe('promote of shop requested');
+      expect((await canary).status).toBe('deployed');
+      await expect.poll(() => service.locator('h2').textContent(), { timeout: 30_000 }).toMatch(/idle revision 2$/);
+
+      await service.locator('button[data-action="rollback"]').click();
+      await expect.poll(() => page.textContent('#deploy-notice')).toBe('rollback of shop requested');
+      await expect.poll(() => service.locator('h2').textContent(), { timeout: 60_000 }).toMatch(/idle revision 1$/);
+      await expect.poll(() => service.locator('ol.timeline').textContent()).toMatch(/rollout of revision 1 \(/);
+      expect((await load.stop()).failed).toBe(0);
+    } finally {
+      await load.stop();
+      await canary?.catch(() => undefined);
+    }
   }, 180_000);
 });

@@ -34,45 +34,22 @@ interface RunEvent {
 
 import { ansiSpans } from './ansi-spans.js';
 import { layoutDag } from './layout-dag.js';
+import { deploysPage } from './deploys-page.js';
+import { api, bytes, chip, el, ms, navigate, onNavigate, writeHeaders } from './page-kit.js';
 
 const app = document.getElementById('app') as HTMLElement;
-const writeHeaders = { 'x-ferry-web': '1', 'content-type': 'application/json' };
 let stopPage: () => void = () => undefined;
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string> = {},
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
-  node.append(...children);
-  return node;
-}
-
-const chip = (status: string) => el('span', { class: `status ${status}`, 'data-status': status }, status);
-const ms = (value: number | undefined) =>
-  value === undefined ? '–' : value < 1000 ? `${value} ms` : `${(value / 1000).toFixed(1)} s`;
+onNavigate(route);
 const branchOf = (ref: string) => ref.replace(/^refs\/(heads|tags)\//, '');
-
-async function api(path: string, init?: RequestInit): Promise<Response> {
-  const response = await fetch(path, { credentials: 'same-origin', ...init });
-  if (response.status === 401) {
-    navigate('/login');
-    throw new Error('not logged in');
-  }
-  return response;
-}
-
-function navigate(path: string): void {
-  history.pushState(null, '', path);
-  route();
-}
 
 function route(): void {
   stopPage();
   stopPage = () => undefined;
   app.replaceChildren();
+  if (location.pathname.startsWith('/deploys')) {
+    stopPage = deploysPage(app);
+    return;
+  }
   const path = location.pathname;
   const run = /^\/runs\/([^/]+)$/.exec(path);
   if (path === '/login') loginPage();
@@ -309,9 +286,6 @@ function runPage(id: string): void {
 }
 
 const finalStatuses = ['success', 'failed', 'cancelled', 'error', 'runner-lost'];
-const bytes = (n: number) =>
-  n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} kB` : `${(n / 1048576).toFixed(1)} MB`;
-
 /** The DAG: job boxes in columns by their needs, over an SVG of the edges; a click on a box shows its log. */
 function drawGraph(
   into: HTMLElement,

@@ -86,7 +86,7 @@ export type RunEventBody =
       verdict: 'pass' | 'fail' | 'inconclusive';
       message: string;
       canary: { requests: number; errorRate: number | null; p99Ms: number | null };
-      stable: { requests: number; p99Ms: number | null };
+      stable: { requests: number; errorRate?: number | null; p99Ms: number | null };
     }
   | {
       type: 'deploy.finished';

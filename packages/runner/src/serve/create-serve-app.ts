@@ -3,6 +3,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { defaultStreamLimits, registerRunRoutes, type StreamLimits } from '../api/register-run-routes.js';
 import { RunEventHub } from '../api/run-event-hub.js';
+import { registerDeployRoutes, type DeployApi } from '../api/register-deploy-routes.js';
 import { RunListFeed } from '../api/run-list-feed.js';
 import type { ApiAuth } from '../api/bearer-auth.js';
 import type { RunQueue } from '../queue/run-queue.js';
@@ -28,6 +29,8 @@ export interface ServeAppDeps {
   log: (line: string) => void;
   /** Reports commit statuses of the runs deliveries start; none = no statuses. */
   statuses?: StatusReporter;
+  /** The deploys of this host (config `deploys.stateDir`); none = the deploy routes answer 404. */
+  deploys?: DeployApi;
 }
 
 export interface ServeAppConfig {
@@ -175,6 +178,13 @@ export async function createServeApp(deps: ServeAppDeps, config: ServeAppConfig)
         deps.metrics.eventStreams.dec();
       },
     },
+  });
+
+  registerDeployRoutes(app, {
+    deploys: deps.deploys,
+    auth: config.api,
+    log: deps.log,
+    count: (route, status) => deps.metrics.apiRequests.inc({ route, status: String(status) }),
   });
 
   registerWebPage(app, config.api, deps.log);

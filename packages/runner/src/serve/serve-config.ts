@@ -101,6 +101,8 @@ export const serveConfigSchema = z.strictObject({
       gitea: statusEndpoint.optional(),
     })
     .optional(),
+  /** The deploys of this host, for the web page and /api/services: the deploy state dir (`ferry deploy --state-dir`). */
+  deploys: z.strictObject({ stateDir: z.string().min(1) }).optional(),
   git: z
     .strictObject({
       /** Transports of clone URLs from payloads and API calls, beyond https, http, ssh and git: file. */
