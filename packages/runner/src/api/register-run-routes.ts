@@ -15,7 +15,7 @@ import type { WebhookSettings } from '../webhook/webhook-settings.js';
 import { authorize, type ApiAuth, type ApiScope } from './bearer-auth.js';
 import type { RunEventHub } from './run-event-hub.js';
 import type { RunListFeed } from './run-list-feed.js';
-import { StreamCaps } from './stream-caps.js';
+import { StreamCaps, type StreamLimits } from './stream-caps.js';
 import { streamRunList } from './stream-run-list.js';
 import { hasEventsAfter, streamIdPattern, streamRunEvents } from './stream-run-events.js';
 import { manualRunSchema, triggerManualRun } from './trigger-manual-run.js';
@@ -39,13 +39,7 @@ export interface RunRoutesDeps {
   streams: { opened(response: ServerResponse): void; closed(response: ServerResponse): void };
 }
 
-export interface StreamLimits {
-  total: number;
-  perClient: number;
-  idleMs: number;
-}
-
-export const defaultStreamLimits: StreamLimits = { total: 1000, perClient: 20, idleMs: 15 * 60_000 };
+export { defaultStreamLimits, type StreamLimits } from './stream-caps.js';
 
 const listQuery = z.object({
   repo: z.string().min(1).optional(),

@@ -1,4 +1,11 @@
-import type { StreamLimits } from './register-run-routes.js';
+/** How many event streams may be open at once, in all and per client address; idle ones close after idleMs. */
+export interface StreamLimits {
+  total: number;
+  perClient: number;
+  idleMs: number;
+}
+
+export const defaultStreamLimits: StreamLimits = { total: 1000, perClient: 20, idleMs: 15 * 60_000 };
 
 /**
  * Counts the open SSE streams of a server, in all and per client address, against its limits. Every kind of
