@@ -28,6 +28,8 @@ const statusEndpoint = z.strictObject({
   api: z.string().url('expected the API base URL, like https://api.github.com').optional(),
   token: z.string().min(1).optional(),
   tokenEnv: envName.optional(),
+  /** GitHub only: the token is a GitHub App's installation token; report check runs (Checks API), not statuses. */
+  checks: z.boolean().optional(),
 });
 
 const repository = z.strictObject({
