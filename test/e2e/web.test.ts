@@ -159,6 +159,7 @@ describe('the web page', () => {
     await page.fill('input[name=token]', 'not-the-token');
     await page.click('button[type=submit]');
     await expect.poll(() => page.textContent('.error')).toMatch(/not one of this server/);
+    await page.screenshot({ path: path.join(shots, 'login.png') });
     await page.fill('input[name=token]', token);
     await page.click('button[type=submit]');
     await page.waitForURL(`${url}/`);
