@@ -189,6 +189,7 @@ describe('the web page', () => {
     expect(await page.locator('[data-job="build"] .status').getAttribute('data-status')).toBe('success');
     await page.click('[data-job="greet"]');
     await expect.poll(() => page.textContent('#log')).toContain('hello-from-the-page');
+    expect(await page.textContent('#log-title')).toBe('Log of greet');
     await expect.poll(() => page.locator('#summary .status').getAttribute('data-status')).toBe('success');
     const all = await page.locator('#log span').count();
     await page.fill('#search', 'hello');

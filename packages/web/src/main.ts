@@ -164,6 +164,7 @@ function runPage(id: string): void {
   const rerun = el('button', { id: 'rerun' }, 'Re-run');
   const search = el('input', { placeholder: 'search the log', id: 'search' });
   const log = el('pre', { class: 'log', id: 'log' });
+  const logTitle = el('h2', { id: 'log-title' }, 'Log');
   const artifacts = el('ul', { id: 'artifacts' });
   const notice = el('p', { class: 'error' });
   app.append(
@@ -174,6 +175,7 @@ function runPage(id: string): void {
     dag,
     el('h2', {}, 'Artifacts'),
     artifacts,
+    logTitle,
     log,
   );
   const jobs = new Map<string, { status: string; note: string; lines: { text: string; err: boolean }[] }>();
@@ -190,6 +192,7 @@ function runPage(id: string): void {
   const drawDag = () => drawGraph(dag, jobs, needs, (name) => ((selected = name), drawLog()));
   const drawLog = () => {
     const lines = selected ? (jobs.get(selected)?.lines ?? []) : [];
+    logTitle.textContent = selected ? `Log of ${selected}` : 'Log';
     const word = search.value.toLowerCase();
     log.replaceChildren(
       ...lines.flatMap((line, index) => {
