@@ -1,0 +1,92 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { isGitRepository, makeJobCheckout } from '../git/make-job-checkout.js';
+import type { GitContext } from '../plan/plan-pipeline.js';
+import type { JobRun } from '../plan/plan-types.js';
+import type { PrepareOptions } from '../exec/executor.js';
+
+/**
+ * The `.git` directories of one run's jobs, made on the host once per distinct (depth, tags) and shared by
+ * every job that asks for the same (each job gets its own copy in its container). Concurrent requests share one
+ * making; a failed one is not cached, so a retried job tries again. `removeAll` deletes them at the run's end.
+ */
+export class JobCheckouts {
+  readonly #made = new Map<string, Promise<string>>();
+  #root: Promise<string> | undefined;
+  #isRepository: Promise<boolean> | undefined;
+
+  constructor(
+    private readonly source: string,
+    private readonly git: GitContext,
+  ) {}
+
+  /** The `.git` to copy into the job's container; none for `checkout: false` or a workspace that is not a repository. */
+  async get(job: JobRun): Promise<string | undefined> {
+    if (job.checkout === false) return undefined;
+    this.#isRepository ??= isGitRepository(this.source);
+    if (!this.git.sha || !(await this.#isRepository)) return undefined;
+    const { depth, tags } = job.checkout;
+    const key = `${depth}-${tags ? 'tags' : 'notags'}`;
+    let making = this.#made.get(key);
+    if (!making) {
+      making = this.#make(key, depth, tags);
+      this.#made.set(key, making);
+      making.catch(() => this.#made.delete(key));
+    }
+    return making;
+  }
+
+  async removeAll(): Promise<void> {
+    const root = this.#root;
+    this.#root = undefined;
+    this.#made.clear();
+    if (root) await rm(await root.catch(() => ''), { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  async #make(key: string, depth: number, tags: boolean): Promise<string> {
+    this.#root ??= mkdtemp(path.join(tmpdir(), 'ferry-checkout-'));
+    const dir = path.join(await this.#root, key);
+    await rm(dir, { recursive: true, force: true });
+    return makeJobCheckout(
+      {
+        source: this.source,
+        sha: this.git.sha,
+        branch: this.git.branch,
+        tag: this.git.tag,
+        remoteUrl: remoteUrlOf(this.git.repo),
+        depth,
+        tags,
+      },
+      dir,
+    );
+  }
+}
+
+/** A job's PrepareOptions: the workspace and its `.git` unless `checkout: false`. Rejects with EXEC_CHECKOUT. */
+export async function prepareOptionsFor(
+  job: JobRun,
+  checkouts: JobCheckouts,
+  base: { runId: string; workspace: string; env: Record<string, string> },
+): Promise<PrepareOptions> {
+  const gitDir = await checkouts.get(job);
+  return {
+    runId: base.runId,
+    env: base.env,
+    ...(job.checkout !== false ? { workspace: base.workspace } : {}),
+    ...(gitDir !== undefined ? { gitDir } : {}),
+  };
+}
+
+/** The context's repo when it is a URL or a path (not a bare directory name), without user and password. */
+function remoteUrlOf(repo: string): string {
+  if (!/[/:]/.test(repo)) return '';
+  try {
+    const url = new URL(repo);
+    url.username = '';
+    url.password = '';
+    return url.toString();
+  } catch {
+    return repo;
+  }
+}
