@@ -23,8 +23,8 @@ export interface JobCheckoutRequest {
 /**
  * Makes `<dir>/.git`: a repository with the commit (shallow at `depth`), HEAD at it, and an index of its tree,
  * but no files checked out; the caller copies the workspace's own files next to it. Refs: the run's branch (local
- * and `origin/<branch>`), the run's tag, and with `tags` every tag; at depth 0 also the source's `origin/*`
- * branches. Throws EXEC_CHECKOUT naming the git command that failed. Uses only git; never touches the source.
+ * and `origin/<branch>`, which at depth 0 is the source's own when it has one), the run's tag, and with `tags`
+ * every tag; at depth 0 also the source's `origin/*` branches. Throws EXEC_CHECKOUT naming the git command that failed. Uses only git; never touches the source.
  */
 export async function makeJobCheckout(request: JobCheckoutRequest, dir: string): Promise<string> {
   const found = await execa('git', ['cat-file', '-t', `${request.sha}^{commit}`], {
@@ -44,9 +44,11 @@ export async function makeJobCheckout(request: JobCheckoutRequest, dir: string):
   await git(['init', '--quiet', '--template=', dir]);
   if (request.remoteUrl) await git(['config', 'remote.origin.url', request.remoteUrl]);
   await git(['config', 'remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*']);
-  const refspecs = [request.branch ? `+${request.sha}:refs/remotes/origin/${request.branch}` : request.sha];
+  // At depth 0 the source's own origin/* come along, origin/<branch> among them when it has one.
+  const full = request.depth === 0;
+  const refspecs = [request.branch && !full ? `+${request.sha}:refs/remotes/origin/${request.branch}` : request.sha];
   if (request.tag) refspecs.push(`+refs/tags/${request.tag}:refs/tags/${request.tag}`);
-  if (request.depth === 0) refspecs.push('+refs/remotes/origin/*:refs/remotes/origin/*');
+  if (full) refspecs.push('+refs/remotes/origin/*:refs/remotes/origin/*');
   await git([
     '-c',
     'protocol.version=2',
@@ -59,6 +61,8 @@ export async function makeJobCheckout(request: JobCheckoutRequest, dir: string):
     ...refspecs,
   ]);
   if (request.branch) {
+    if (full)
+      await git(['update-ref', `refs/remotes/origin/${request.branch}`, request.sha, '']).catch(() => undefined);
     await git(['update-ref', `refs/heads/${request.branch}`, request.sha]);
     await git(['symbolic-ref', 'HEAD', `refs/heads/${request.branch}`]);
     await git(['config', `branch.${request.branch}.remote`, 'origin']);
