@@ -8,7 +8,7 @@ export interface ChangeSetRequest {
   head: string;
   /** Compare from the merge base of base and head (a pull request: what the branch changed, as `base...head`). */
   mergeBase?: boolean;
-  /** Also count the work tree's uncommitted changes and its untracked, not ignored files (`ferry run`). */
+  /** Also count the work tree's uncommitted changes and its untracked, not ignored files but `.ferry/` (`ferry run`). */
   workingTree?: boolean;
   /** Why there is no base, said in the reason when `base` is empty. */
   noBase?: string;
@@ -46,7 +46,9 @@ export async function readChangeSet(dir: string, request: ChangeSetRequest): Pro
   const paths = new Set(diff.out.split('\0').filter(Boolean));
   if (request.workingTree) {
     const untracked = await git(['ls-files', '-z', '--others', '--exclude-standard']);
-    if (untracked.ok) for (const file of untracked.out.split('\0').filter(Boolean)) paths.add(file);
+    // Ferry's own run store is never part of the workspace (see workspace-files.ts), so it is no change either.
+    const files = untracked.ok ? untracked.out.split('\0').filter((file) => file && !file.startsWith('.ferry/')) : [];
+    for (const file of files) paths.add(file);
   }
   return { known: true, paths: [...paths].sort(), compared };
 }
