@@ -50,7 +50,7 @@ describe('makeJobCheckout', () => {
   });
 
   it('is detached without a branch, and fetches the run tag even at depth 1', async () => {
-    const dir = await checkout('tagged', { sha: shas[0] as string, tag: 'v1' });
+    const dir = await checkout('tagged', { sha: shas[0], tag: 'v1' });
     expect(await inCheckout(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('HEAD');
     expect(await inCheckout(dir, 'describe', '--tags')).toBe('v1');
   });
