@@ -37,7 +37,9 @@ export class JobCheckouts {
     return making;
   }
 
+  /** Waits for makings still going (a cancelled run's), so that none writes into the root after it is gone. */
   async removeAll(): Promise<void> {
+    await Promise.allSettled(this.#made.values());
     const root = this.#root;
     this.#root = undefined;
     this.#made.clear();
