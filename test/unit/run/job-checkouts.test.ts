@@ -1,5 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readGitContext } from '../../../packages/engine/src/git/read-git-context.js';
 import { JobCheckouts } from '../../../packages/engine/src/run/job-checkouts.js';
@@ -32,6 +34,17 @@ describe('JobCheckouts', () => {
     await checkouts.removeAll();
     expect(existsSync(first ?? '')).toBe(false);
     expect(existsSync(full ?? '')).toBe(false);
+  });
+
+  it('removes the checkout directories that a killed run left behind', async () => {
+    const gone = execa('true');
+    await gone;
+    const orphan = path.join(tmpdir(), `ferry-checkout-${gone.pid ?? 0}-test`);
+    mkdirSync(path.join(orphan, '1-notags'), { recursive: true });
+    const checkouts = new JobCheckouts(repo.dir, await readGitContext(repo.dir));
+    await checkouts.get(buildJobRun());
+    await checkouts.removeAll();
+    expect(existsSync(orphan)).toBe(false);
   });
 
   it('gives no .git for checkout: false, nor for a workspace that is not a git repository', async () => {
