@@ -4,6 +4,8 @@
 #   ferry/node:20    the same plus the host's node binary, the shared libraries ldd lists, and the host's npm
 #   ferry/docker:20  busybox plus the host's Docker (docker.io, containerd, runc, iptables): the docker CLI for jobs
 #                    with `docker: true`, and dockerd for the daemon sidecar Ferry gives them (docs/jobs.md)
+#   ferry/git:2      busybox plus the host's git (its helpers in git-core, templates and libraries), for jobs
+#                    that read the checkout's history (`git describe`, `git diff`)
 # Each image is labelled with a hash of its inputs and rebuilt only when that hash changes.
 set -euo pipefail
 log() { printf '[images] %s\n' "$*"; }
@@ -13,6 +15,9 @@ NODE_BIN=$(readlink -f "$(command -v node)")
 # npm's package directory (…/node_modules/npm), so that Node jobs can run `npm ci`; empty when npm is missing.
 NPM_DIR=$(dirname "$(dirname "$(readlink -f "$(command -v npm 2>/dev/null || echo /nonexistent/bin/npm)")")")
 [ -f "$NPM_DIR/package.json" ] || NPM_DIR=
+GIT_BIN=$(readlink -f "$(command -v git)")
+GIT_CORE=$(git --exec-path)
+GIT_TEMPLATES=/usr/share/git-core/templates
 
 current_hash() { docker image inspect --format '{{ index .Config.Labels "ferry.inputs" }}' "$1" 2>/dev/null || true; }
 
@@ -81,6 +86,23 @@ if [ "$(current_hash ferry/node:20)" != "$node_hash" ]; then
   import_root "$root" ferry/node:20 "$node_hash" node
 else
   log "ferry/node:20 is up to date"
+fi
+
+git_hash="v1-$(cat "$BUSYBOX" "$GIT_BIN" | sha256sum | cut -c1-16)"
+if [ "$(current_hash ferry/git:2)" != "$git_hash" ]; then
+  root="$tmp/git"
+  make_busybox_root "$root"
+  mkdir -p "$root/usr/bin" "$root$(dirname "$GIT_CORE")" "$root/usr/share/git-core"
+  cp "$GIT_BIN" "$root/usr/bin/git"
+  # git-core holds the helpers git runs (remote-http, submodule, …); -a keeps its hard links to git shared.
+  cp -a "$GIT_CORE" "$root$GIT_CORE"
+  [ -d "$GIT_TEMPLATES" ] && cp -a "$GIT_TEMPLATES" "$root/usr/share/git-core/templates"
+  copy_libs "$root" "$GIT_BIN" $(find "$GIT_CORE" -maxdepth 1 -type f -perm -u+x)
+  # Jobs run as any user on a copied-in work tree: git must not refuse it as owned by someone else.
+  printf '[safe]\n\tdirectory = *\n' >"$root/etc/gitconfig"
+  import_root "$root" ferry/git:2 "$git_hash" sh
+else
+  log "ferry/git:2 is up to date"
 fi
 
 # The Docker image, from the Debian packages docker.io, containerd, runc and iptables (not from whatever other

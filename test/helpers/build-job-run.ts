@@ -24,6 +24,7 @@ export function buildJobRun(overrides: Partial<JobRun> = {}): JobRun {
     services: {},
     outputs: {},
     resources: {},
+    checkout: { depth: 1, tags: false },
     ...overrides,
   };
 }

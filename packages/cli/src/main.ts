@@ -71,6 +71,10 @@ async function main(argv: string[]): Promise<number> {
       .option('--cache-dir <dir>', 'where caches are kept (default .ferry/cache)')
       .option('--cache-max-size <size>', 'evict least recently used caches past this size', '5g')
       .option(
+        '--changed-since <ref>',
+        'jobs with changes: run only if HEAD and the working tree changed a matching file since ref (e.g. origin/main)',
+      )
+      .option(
         '--state-dir <dir>',
         'deploy state: revisions, journals, the proxy (default $FERRY_STATE_DIR or ~/.ferry)',
       );
@@ -100,6 +104,10 @@ async function main(argv: string[]): Promise<number> {
     .option('--mermaid', 'as a Mermaid graph')
     .option('-j, --job <id>', 'only this job and what it needs (repeatable)', collect)
     .option('-e, --env <K=V>', 'set a pipeline env value (repeatable)', collect, [])
+    .option(
+      '--changed-since <ref>',
+      'decide changes: conditions against what changed since ref (default: not compared)',
+    )
     .action(async (file: string | undefined, options: Omit<PlanOptions, 'workspace'>) => {
       exitCode = await planCommand(io, file, { ...options, workspace: workspace() });
     });

@@ -8,6 +8,7 @@ export interface PlanOptions {
   job?: string[];
   env: string[];
   workspace: string;
+  changedSince?: string;
 }
 
 /** `ferry plan`: the DAG as text, JSON or Mermaid, with the plan hash. */
@@ -17,6 +18,7 @@ export async function planCommand(io: CliIO, file: string | undefined, options: 
     ...(options.job ? { only: options.job } : {}),
     workspace: options.workspace,
     withoutSecrets: true,
+    ...(options.changedSince !== undefined ? { changedSince: options.changedSince } : {}),
   });
   if (options.json) io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
   else if (options.mermaid) io.stdout.write(`${formatPlanMermaid(plan)}\n`);

@@ -40,6 +40,8 @@ export interface RunOptions {
   cacheDir?: string;
   cacheMaxSize: string;
   stateDir?: string;
+  /** Jobs with `changes:` compare against this ref (see load-plan.ts). */
+  changedSince?: string;
   /** `ferry deploy --service`: the deploy jobs roll out only these. */
   deployOnly?: string[];
 }
@@ -69,6 +71,7 @@ export async function runCommand(
     ...(options.job ? { only: options.job } : {}),
     workspace: options.workspace,
     ...(options.secretsFile ? { secretsFile: options.secretsFile } : {}),
+    ...(options.changedSince !== undefined ? { changedSince: options.changedSince } : {}),
   });
   const refused = refuseDockerJobs(plan.jobs, dockerAccess);
   if (refused) throw refused;

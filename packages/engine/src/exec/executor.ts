@@ -36,8 +36,13 @@ export interface SavedFiles {
 
 export interface PrepareOptions {
   runId: string;
-  /** Directory whose files are copied into the job's workdir (tracked and untracked-not-ignored files when a git repo). */
-  workspace: string;
+  /**
+   * Directory whose files are copied into the job's workdir (tracked and untracked-not-ignored files when a git
+   * repo, never its `.git`); absent: the workdir is created empty (`checkout: false`).
+   */
+  workspace?: string;
+  /** A `.git` directory copied in as `<workdir>/.git` (the run's commit, made by run/job-checkouts.ts). */
+  gitDir?: string;
   /** Environment for the job's container (pipeline < job), already rendered. */
   env: Record<string, string>;
 }

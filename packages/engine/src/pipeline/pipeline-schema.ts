@@ -117,6 +117,25 @@ const Retry = z.union([
   }),
 ]);
 
+// --- Checkout and path conditions (issue #14) ---
+
+/**
+ * What of the repository a job gets: `true` (the default) or an object is the workspace plus a `.git` of the
+ * run's commit; `false` is an empty workdir. `depth` is how many commits of history (0 = all, with tags).
+ */
+export const Checkout = z.union([
+  z.boolean(),
+  z.strictObject({
+    depth: z.number().int().min(0).optional(),
+    tags: z.boolean().optional(),
+  }),
+]);
+
+/** Globs of changed files (GitHub's filter syntax, `!` excludes again): the job runs only when one matches. */
+export const Changes = z.array(z.string().min(1)).min(1);
+
+// --- end of checkout and path conditions ---
+
 export const Job = z.strictObject({
   name: z.string().min(1).optional(),
   stage: z.string().min(1).optional(),
@@ -150,6 +169,8 @@ export const Job = z.strictObject({
   privileged: z.boolean().optional(),
   // Docker in jobs (docs/jobs.md#docker-in-jobs): a daemon of the job's own, allowed by the runner or CLI.
   docker: z.boolean().optional(),
+  checkout: Checkout.optional(),
+  changes: Changes.optional(),
 });
 
 const IntOrPercent = z.union([
@@ -237,6 +258,7 @@ export const PipelineSchema = z.strictObject({
   on: Triggers.optional(),
   env: EnvMap.optional(),
   secrets: z.array(envName).optional(),
+  checkout: Checkout.optional(),
   stages: z.array(z.string().min(1)).min(1).optional(),
   jobs: z.record(
     z
@@ -262,4 +284,5 @@ export type BuildSpec = z.infer<typeof Build>;
 export type CacheSpec = z.infer<typeof Cache>;
 export type ArtifactsSpec = z.infer<typeof Artifacts>;
 export type PullPolicy = z.infer<typeof PullPolicy>;
+export type CheckoutSpec = z.infer<typeof Checkout>;
 export type Scalar = z.infer<typeof scalar>;

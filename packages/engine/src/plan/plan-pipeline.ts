@@ -3,7 +3,7 @@ import type { ExprContext } from '../expr/index.js';
 import type { FerryErrorCode } from '../errors.js';
 import { isFerryError } from '../errors.js';
 import { parseDuration } from '../pipeline/parse-duration.js';
-import type { JobSpec, PipelineSpec, ServiceSpec } from '../pipeline/pipeline-schema.js';
+import type { CheckoutSpec, JobSpec, PipelineSpec, ServiceSpec } from '../pipeline/pipeline-schema.js';
 import { expandMatrix, jobRunId, matrixProduct, maxMatrixCells, maxMatrixProduct } from './expand-matrix.js';
 import type { MatrixCell } from './expand-matrix.js';
 import { findCycle, topologicalOrder } from './find-cycle.js';
@@ -11,7 +11,8 @@ import { hashPlan } from './hash-plan.js';
 import { jobEdges, needsOf, unknownNeeds } from './job-graph.js';
 import { planService } from './plan-service.js';
 import { parseSize, planBuild, planSidecar, stringMap } from './translate-job.js';
-import type { JobRun, Plan, PlannedStep, SkippedJob } from './plan-types.js';
+import type { JobRun, Plan, PlannedCheckout, PlannedStep, SkippedJob } from './plan-types.js';
+import { matchChanges, type ChangeSet } from './match-changes.js';
 import { conditionSource, isStatic, renderStatic } from './render-static.js';
 
 export interface GitContext {
@@ -31,6 +32,8 @@ export interface PlanContext {
   trigger?: string;
   /** Only these jobs and what they need (`--job`). */
   only?: string[];
+  /** The files the run's change touched, for jobs with `changes:`; absent: unknown (such jobs run). */
+  changes?: ChangeSet;
 }
 
 export interface PlanIssue {
@@ -123,6 +126,8 @@ export function planPipeline(spec: PipelineSpec, file: string, ctx: PlanContext)
           pipelineEnv: env,
           pipelineSecrets: spec.secrets ?? [],
           services: spec.services ?? {},
+          checkout: spec.checkout,
+          changes: ctx.changes ?? { known: false, reason: 'no change to compare against was given' },
         });
         if (run.skipReason) skipped.push({ id: run.jobRun.id, jobId: id, reason: run.skipReason });
         else runs.push(run.jobRun);
@@ -153,6 +158,9 @@ interface JobPlanScope {
   pipelineEnv: Record<string, string>;
   pipelineSecrets: string[];
   services: Record<string, ServiceSpec>;
+  /** The pipeline's default `checkout`. */
+  checkout: CheckoutSpec | undefined;
+  changes: ChangeSet;
 }
 
 function planJobRun(
@@ -161,7 +169,7 @@ function planJobRun(
   cell: MatrixCell,
   scope: JobPlanScope,
 ): { jobRun: JobRun; skipReason?: string } {
-  const { edges, stageEdges, runsByJob, ctx, pipelineEnv, pipelineSecrets, services } = scope;
+  const { edges, stageEdges, runsByJob, ctx, pipelineEnv, pipelineSecrets, services, changes } = scope;
   const runId = jobRunId(id, cell);
   const render = (text: string) => renderStatic(text, ctx);
   const env = renderMap({ ...pipelineEnv, ...stringMap(job.env) }, render);
@@ -180,6 +188,12 @@ function planJobRun(
         condition = source;
       }
     }
+  }
+  let changesNote: string | undefined;
+  if (job.changes !== undefined && skipReason === undefined) {
+    const verdict = matchChanges(job.changes, changes);
+    if (verdict.run) changesNote = verdict.note;
+    else skipReason = verdict.reason;
   }
 
   const needs: string[] = [];
@@ -257,8 +271,18 @@ function planJobRun(
       ...(job.resources?.memory !== undefined ? { memoryBytes: parseSize(job.resources.memory) } : {}),
       ...(job.resources?.pids !== undefined ? { pids: job.resources.pids } : {}),
     },
+    checkout: planCheckout(job.checkout ?? scope.checkout),
+    ...(changesNote !== undefined ? { changesNote } : {}),
   };
   return skipReason !== undefined ? { jobRun, skipReason } : { jobRun };
+}
+
+/** Default: the workspace with a `.git` of depth 1; depth 0 (all history) fetches tags unless told not to. */
+export function planCheckout(spec: CheckoutSpec | undefined): PlannedCheckout {
+  if (spec === false) return false;
+  const options = spec === undefined || spec === true ? {} : spec;
+  const depth = options.depth ?? 1;
+  return { depth, tags: options.tags ?? depth === 0 };
 }
 
 function selectJobs(jobIds: string[], edges: Map<string, string[]>, only: string[] | undefined): Set<string> {

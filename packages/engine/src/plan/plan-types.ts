@@ -40,6 +40,9 @@ export interface PlannedCache {
 
 export type JobKind = 'steps' | 'build' | 'deploy';
 
+/** A job's `checkout`, defaults applied: a `.git` of the run's commit with `depth` commits (0 = all), or nothing at all. */
+export type PlannedCheckout = { depth: number; tags: boolean } | false;
+
 /** One step of a JobRun. Strings may still hold `${{ }}` expressions that need run-time context (job outputs). */
 export interface PlannedStep {
   index: number;
@@ -88,6 +91,9 @@ export interface JobRun {
   /** The services a deploy job rolls out, in order, translated (image and env templates still unrendered). */
   deploy?: { services: string[]; specs: Record<string, PlannedService> };
   resources: { cpus?: number; memoryBytes?: number; pids?: number };
+  checkout: PlannedCheckout;
+  /** Why a job with `changes:` runs (the matching files, or why they could not be compared). */
+  changesNote?: string;
 }
 
 export interface SkippedJob {

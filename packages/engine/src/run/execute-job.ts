@@ -8,6 +8,7 @@ import { renderRuntime } from './render-runtime.js';
 import { runHandler, runStep, shouldRunStep } from './run-step.js';
 import type { Abort, JobResult, JobScope, RunScope } from './run-types.js';
 import type { TakenContainer } from './warm-pool.js';
+import { prepareOptionsFor } from './job-checkouts.js';
 
 /**
  * Runs a job's attempts. Between attempts the container is torn down first; after the last one the teardown
@@ -126,18 +127,20 @@ async function attemptJob(
       return finish(status, outputs, reason);
     }
     const log = (line: string) => events.emit({ type: 'job.log', job: job.id, stream: 'stdout', line });
+    if (job.changesNote !== undefined) log(`changes: ${job.changesNote}`);
     if (warmed) {
       await warmed.prepared;
       for (const { stream, line } of warmed.lines) events.emit({ type: 'job.log', job: job.id, stream, line });
     } else {
-      await executor.prepare(
-        job,
-        { runId: deps.events.runId, workspace: deps.workspace, env },
-        {
-          signal: controller.signal,
-          onLine: (stream, line) => events.emit({ type: 'job.log', job: job.id, stream, line }),
-        },
-      );
+      const options = await prepareOptionsFor(job, run.checkouts, {
+        runId: deps.events.runId,
+        workspace: deps.workspace,
+        env,
+      });
+      await executor.prepare(job, options, {
+        signal: controller.signal,
+        onLine: (stream, line) => events.emit({ type: 'job.log', job: job.id, stream, line }),
+      });
     }
     const needArtifacts = job.needs.flatMap((need) => {
       const archive = results.get(need)?.artifacts;

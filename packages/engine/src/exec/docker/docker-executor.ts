@@ -54,7 +54,9 @@ export interface DockerExecutorOptions {
  * Runs each JobRun in one long-lived container of its image and each step as a `docker exec` of `sh -e -c`.
  *
  * - prepare: pull per policy, create and start the container (labels, no-new-privileges, limits, no binds),
- *   copy the workspace in. A `docker: true` job also gets, per `dockerAccess`, a daemon sidecar or the host's socket. A prepare that fails removes its container before it throws; teardown after it is
+ *   copy the workspace in, and the checkout's `.git` when given (never a bind mount). A `docker: true` job also
+ *   gets, per `dockerAccess`, a daemon sidecar or the host's socket. A prepare that fails removes its container
+ *   before it throws; teardown after it is
  *   still safe. An aborted prepare rejects with io.signal.reason.
  * - runStep: streams lines, returns the exit code and $FERRY_OUTPUT; on abort kills every process of the step
  *   and resolves with aborted: true. Steps of one job run one at a time. Background processes a step leaves
@@ -240,7 +242,7 @@ export class DockerExecutor implements Executor {
       defaultResources: this.#options.defaultResources,
       allowPrivileged: this.#options.allowPrivileged,
     });
-    const workspace = await listWorkspaceFiles(options.workspace);
+    const workspace = options.workspace !== undefined ? await listWorkspaceFiles(options.workspace) : undefined;
     proceed();
     await ensureImage(this.#docker, job.image, job.pull ?? 'if-not-present', io);
     proceed();
@@ -288,7 +290,11 @@ export class DockerExecutor implements Executor {
     // Extracted in the workdir's parent, so that the workdir's own entry gives it to the job's user.
     const target = path.posix.normalize(workdir).replace(/(.)\/+$/, '$1');
     const directory = target === '/' ? undefined : path.posix.basename(target);
-    const archive = packWorkspace(options.workspace, workspace.paths, { owner, directory });
+    const archive = packWorkspace(options.workspace, workspace?.paths ?? [], {
+      owner,
+      directory,
+      ...(options.gitDir !== undefined ? { gitDir: options.gitDir } : {}),
+    });
     try {
       await container.putArchive(archive.stream, { path: path.posix.dirname(target), abortSignal: io.signal });
     } catch (error) {
@@ -309,7 +315,9 @@ export class DockerExecutor implements Executor {
     }
     io.onLine(
       'stdout',
-      `copied ${copied.files} files (${formatBytes(copied.bytes)}) from ${options.workspace} to ${workdir}`,
+      options.workspace === undefined
+        ? `checkout: false: ${workdir} is empty`
+        : `copied ${copied.files} files (${formatBytes(copied.bytes)}) from ${options.workspace}${options.gitDir !== undefined ? ' with .git' : ''} to ${workdir}`,
     );
     for (const sidecar of sidecars) {
       const started = this.#clock.now();
