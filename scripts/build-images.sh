@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Builds the local base images Ferry's tests and demo run on, since no registry can be pulled from:
 #   ferry/busybox:1  a root file system of /bin/busybox and its applet links
-#   ferry/node:20    the same plus the host's node binary, the shared libraries ldd lists, and the host's npm
+#   ferry/node:20    the same plus the host's node and bash binaries, the shared libraries ldd lists for them, and the
+#                    host's npm (bash because node:20 images have it and steps may ask for `shell: bash`)
 # Each image is labelled with a hash of its inputs and rebuilt only when that hash changes.
 set -euo pipefail
 log() { printf '[images] %s\n' "$*"; }
 
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 NODE_BIN=$(readlink -f "$(command -v node)")
+BASH_BIN=$(readlink -f "$(command -v bash)")
 # npm's package directory (…/node_modules/npm), so that Node jobs can run `npm ci`; empty when npm is missing.
 NPM_DIR=$(dirname "$(dirname "$(readlink -f "$(command -v npm 2>/dev/null || echo /nonexistent/bin/npm)")")")
 [ -f "$NPM_DIR/package.json" ] || NPM_DIR=
@@ -31,6 +33,17 @@ make_busybox_root() {
   printf '127.0.0.1 localhost\n' >"$root/etc/hosts"
 }
 
+# Copies a binary to $root$dest with every shared library it links against, and the loader, at their own paths.
+copy_with_libs() {
+  local root=$1 bin=$2 dest=$3 lib
+  mkdir -p "$root$(dirname "$dest")"
+  cp "$bin" "$root$dest"
+  for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+}
+
 import_root() {
   local root=$1 tag=$2 hash=$3 cmd=$4
   tar -C "$root" -c . | docker import \
@@ -51,17 +64,12 @@ else
   log "ferry/busybox:1 is up to date"
 fi
 
-node_hash="v2-$(cat "$BUSYBOX" "$NODE_BIN" ${NPM_DIR:+"$NPM_DIR/package.json"} | sha256sum | cut -c1-16)"
+node_hash="v3-$(cat "$BUSYBOX" "$NODE_BIN" "$BASH_BIN" ${NPM_DIR:+"$NPM_DIR/package.json"} | sha256sum | cut -c1-16)"
 if [ "$(current_hash ferry/node:20)" != "$node_hash" ]; then
   root="$tmp/node"
   make_busybox_root "$root"
-  mkdir -p "$root/usr/local/bin"
-  cp "$NODE_BIN" "$root/usr/local/bin/node"
-  # Every shared library node links against, and the dynamic loader, at the same paths.
-  for lib in $(ldd "$NODE_BIN" | grep -o '/[^ ]*'); do
-    mkdir -p "$root$(dirname "$lib")"
-    cp -L "$lib" "$root$lib"
-  done
+  copy_with_libs "$root" "$NODE_BIN" /usr/local/bin/node
+  copy_with_libs "$root" "$BASH_BIN" /bin/bash
   if [ -n "$NPM_DIR" ]; then
     mkdir -p "$root/usr/local/lib/node_modules"
     cp -r "$NPM_DIR" "$root/usr/local/lib/node_modules/npm"

@@ -9,6 +9,8 @@ export const ferryErrorCodes = [
   'SPEC_NOT_FOUND',
   'SPEC_SHELL_INJECTION',
   'SPEC_LIMIT',
+  'SPEC_DUPLICATE_STEP_ID',
+  'SPEC_UNKNOWN_STEP',
   'EXPR_SYNTAX',
   'EXPR_EVAL',
   // planning
@@ -22,6 +24,8 @@ export const ferryErrorCodes = [
   'EXEC_CONTAINER',
   'EXEC_WORKSPACE',
   'EXEC_SERVICE_UNHEALTHY',
+  'EXEC_SHELL_MISSING',
+  'EXEC_WORKDIR_MISSING',
   'IMAGE_CONTEXT',
   'IMAGE_BUILD_FAILED',
   'IMAGE_PUSH_FAILED',

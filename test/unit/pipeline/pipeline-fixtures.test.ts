@@ -111,7 +111,7 @@ describe('invalid fixtures', () => {
   it('reports reads of unknown contexts and of secrets the job does not list', () => {
     expect(check('unknown-context.yml')).toMatchInlineSnapshot(`
       "invalid/unknown-context.yml:6:23 EXPR_EVAL jobs.test.steps[0].run: unknown context "matrx" (did you mean "matrix"?)
-      invalid/unknown-context.yml:6:39 EXPR_EVAL jobs.test.steps[0].run: unknown context "github" (contexts: env, matrix, git, jobs, secrets, run)
+      invalid/unknown-context.yml:6:39 EXPR_EVAL jobs.test.steps[0].run: unknown context "github" (contexts: env, matrix, git, jobs, secrets, run, steps)
       invalid/unknown-context.yml:7:33 SPEC_INVALID jobs.test.steps[1].run: job "test" reads secrets.TOKEN but does not list it (add secrets: [TOKEN])"
     `);
   });

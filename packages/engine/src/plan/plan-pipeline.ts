@@ -3,7 +3,7 @@ import type { ExprContext } from '../expr/index.js';
 import type { FerryErrorCode } from '../errors.js';
 import { isFerryError } from '../errors.js';
 import { parseDuration } from '../pipeline/parse-duration.js';
-import type { JobSpec, PipelineSpec, ServiceSpec } from '../pipeline/pipeline-schema.js';
+import type { DefaultsSpec, JobSpec, PipelineSpec, ServiceSpec } from '../pipeline/pipeline-schema.js';
 import { expandMatrix, jobRunId, matrixProduct, maxMatrixCells, maxMatrixProduct } from './expand-matrix.js';
 import type { MatrixCell } from './expand-matrix.js';
 import { findCycle, topologicalOrder } from './find-cycle.js';
@@ -11,7 +11,8 @@ import { hashPlan } from './hash-plan.js';
 import { jobEdges, needsOf, unknownNeeds } from './job-graph.js';
 import { planService } from './plan-service.js';
 import { parseSize, planBuild, planSidecar, stringMap } from './translate-job.js';
-import type { JobRun, Plan, PlannedStep, SkippedJob } from './plan-types.js';
+import type { JobRun, Plan, SkippedJob } from './plan-types.js';
+import { planSteps } from './plan-steps.js';
 import { conditionSource, isStatic, renderStatic } from './render-static.js';
 
 export interface GitContext {
@@ -123,6 +124,7 @@ export function planPipeline(spec: PipelineSpec, file: string, ctx: PlanContext)
           pipelineEnv: env,
           pipelineSecrets: spec.secrets ?? [],
           services: spec.services ?? {},
+          pipelineDefaults: spec.defaults,
         });
         if (run.skipReason) skipped.push({ id: run.jobRun.id, jobId: id, reason: run.skipReason });
         else runs.push(run.jobRun);
@@ -153,6 +155,7 @@ interface JobPlanScope {
   pipelineEnv: Record<string, string>;
   pipelineSecrets: string[];
   services: Record<string, ServiceSpec>;
+  pipelineDefaults: DefaultsSpec | undefined;
 }
 
 function planJobRun(
@@ -161,7 +164,7 @@ function planJobRun(
   cell: MatrixCell,
   scope: JobPlanScope,
 ): { jobRun: JobRun; skipReason?: string } {
-  const { edges, stageEdges, runsByJob, ctx, pipelineEnv, pipelineSecrets, services } = scope;
+  const { edges, stageEdges, runsByJob, ctx, pipelineEnv, pipelineSecrets, services, pipelineDefaults } = scope;
   const runId = jobRunId(id, cell);
   const render = (text: string) => renderStatic(text, ctx);
   const env = renderMap({ ...pipelineEnv, ...stringMap(job.env) }, render);
@@ -191,15 +194,11 @@ function planJobRun(
     }
   }
 
-  const steps: PlannedStep[] = (job.steps ?? []).map((step, index) => ({
-    index,
-    name: step.name !== undefined ? render(step.name) : firstLine(step.run),
-    run: render(step.run),
-    env: renderMap(stringMap(step.env), (text) => renderStatic(text, jobCtx)),
-    ...(step.timeout !== undefined ? { timeoutMs: parseDuration(step.timeout) } : {}),
-    ...(step.if !== undefined ? { if: typeof step.if === 'boolean' ? String(step.if) : conditionSource(step.if) } : {}),
-    allowFailure: step.allowFailure ?? false,
-  }));
+  const workdir = job.workdir ?? defaultWorkdir;
+  const steps = planSteps(job, workdir, pipelineDefaults, {
+    text: render,
+    env: (text) => renderStatic(text, jobCtx),
+  });
 
   const kind = job.build ? 'build' : job.deploy ? 'deploy' : 'steps';
   const artifacts =
@@ -225,7 +224,7 @@ function planJobRun(
     ...(job.timeout !== undefined ? { timeoutMs: parseDuration(job.timeout) } : {}),
     retry: typeof job.retry === 'object' ? job.retry.max : (job.retry ?? 0),
     allowFailure: job.allowFailure ?? false,
-    workdir: job.workdir ?? defaultWorkdir,
+    workdir,
     ...(job.user !== undefined ? { user: job.user } : {}),
     privileged: job.privileged ?? false,
     secrets: [...new Set([...pipelineSecrets, ...(job.secrets ?? [])])],
@@ -274,9 +273,4 @@ function selectJobs(jobIds: string[], edges: Map<string, string[]>, only: string
 
 function renderMap(map: Record<string, string>, render: (text: string) => string): Record<string, string> {
   return Object.fromEntries(Object.entries(map).map(([key, value]) => [key, render(value)]));
-}
-
-function firstLine(text: string): string {
-  const line = text.trim().split('\n')[0] ?? '';
-  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
 }
