@@ -44,6 +44,7 @@ export interface PlanIssue {
 export type PlanResult = { plan: Plan; issues: [] } | { plan?: undefined; issues: PlanIssue[] };
 
 const defaultWorkdir = '/workspace';
+const runtimeInSteps: ReadonlySet<string> = new Set(['env']);
 
 /** Pure: a validated pipeline and the run's context → the DAG of JobRuns, or every problem found. */
 export function planPipeline(spec: PipelineSpec, file: string, ctx: PlanContext): PlanResult {
@@ -195,9 +196,10 @@ function planJobRun(
   }
 
   const workdir = job.workdir ?? defaultWorkdir;
+  // What steps write to $FERRY_ENV changes `env` for the steps after them: a step reads it at run time.
   const steps = planSteps(job, workdir, pipelineDefaults, {
-    text: render,
-    env: (text) => renderStatic(text, jobCtx),
+    name: render,
+    text: (text) => renderStatic(text, jobCtx, runtimeInSteps),
   });
 
   const kind = job.build ? 'build' : job.deploy ? 'deploy' : 'steps';

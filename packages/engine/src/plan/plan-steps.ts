@@ -21,13 +21,14 @@ export function shellCommand(shell: string): string {
 
 /**
  * A job's steps with names, shells and working directories resolved (step < job `defaults` < pipeline
- * `defaults`). `render` fills in what is known when planning; `${{ }}` that need run time stay.
+ * `defaults`). `render.name` (for names) and `render.text` (for run, env and workdir) fill in what is known when
+ * planning; `${{ }}` that need run time stay.
  */
 export function planSteps(
   job: JobSpec,
   jobWorkdir: string,
   pipelineDefaults: DefaultsSpec | undefined,
-  render: { text(text: string): string; env(text: string): string },
+  render: { name(text: string): string; text(text: string): string },
 ): PlannedStep[] {
   return (job.steps ?? []).map((step, index) => {
     const shell = step.shell ?? job.defaults?.shell ?? pipelineDefaults?.shell ?? defaultShell;
@@ -35,9 +36,9 @@ export function planSteps(
     return {
       index,
       ...(step.id !== undefined ? { id: step.id } : {}),
-      name: step.name !== undefined ? render.text(step.name) : firstLine(step.run),
+      name: step.name !== undefined ? render.name(step.name) : firstLine(step.run),
       run: render.text(step.run),
-      env: Object.fromEntries(Object.entries(stringMap(step.env)).map(([key, value]) => [key, render.env(value)])),
+      env: Object.fromEntries(Object.entries(stringMap(step.env)).map(([key, value]) => [key, render.text(value)])),
       shell: shellCommand(shell),
       ...(workdir !== undefined ? { workdir: resolveWorkdir(jobWorkdir, render.text(workdir)) } : {}),
       ...(step.timeout !== undefined ? { timeoutMs: parseDuration(step.timeout) } : {}),
