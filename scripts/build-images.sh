@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the local base images Ferry's tests and demo run on, since no registry can be pulled from:
 #   ferry/busybox:1  a root file system of /bin/busybox and its applet links
-#   ferry/node:20    the same plus the host's node and bash binaries, the shared libraries ldd lists for them, and the
-#                    host's npm (bash because node:20 images have it and steps may ask for `shell: bash`)
+#   ferry/node:20    the same plus the host's node binary, the shared libraries ldd lists, and the host's npm
+#   ferry/bash:1     ferry/busybox:1 plus the host's bash and its shared libraries, for steps with `shell: bash`
 # Each image is labelled with a hash of its inputs and rebuilt only when that hash changes.
 set -euo pipefail
 log() { printf '[images] %s\n' "$*"; }
@@ -64,12 +64,11 @@ else
   log "ferry/busybox:1 is up to date"
 fi
 
-node_hash="v3-$(cat "$BUSYBOX" "$NODE_BIN" "$BASH_BIN" ${NPM_DIR:+"$NPM_DIR/package.json"} | sha256sum | cut -c1-16)"
+node_hash="v2-$(cat "$BUSYBOX" "$NODE_BIN" ${NPM_DIR:+"$NPM_DIR/package.json"} | sha256sum | cut -c1-16)"
 if [ "$(current_hash ferry/node:20)" != "$node_hash" ]; then
   root="$tmp/node"
   make_busybox_root "$root"
   copy_with_libs "$root" "$NODE_BIN" /usr/local/bin/node
-  copy_with_libs "$root" "$BASH_BIN" /bin/bash
   if [ -n "$NPM_DIR" ]; then
     mkdir -p "$root/usr/local/lib/node_modules"
     cp -r "$NPM_DIR" "$root/usr/local/lib/node_modules/npm"
@@ -79,4 +78,14 @@ if [ "$(current_hash ferry/node:20)" != "$node_hash" ]; then
   import_root "$root" ferry/node:20 "$node_hash" node
 else
   log "ferry/node:20 is up to date"
+fi
+
+bash_hash="v1-$(cat "$BUSYBOX" "$BASH_BIN" | sha256sum | cut -c1-16)"
+if [ "$(current_hash ferry/bash:1)" != "$bash_hash" ]; then
+  root="$tmp/bash"
+  make_busybox_root "$root"
+  copy_with_libs "$root" "$BASH_BIN" /bin/bash
+  import_root "$root" ferry/bash:1 "$bash_hash" bash
+else
+  log "ferry/bash:1 is up to date"
 fi

@@ -9,9 +9,9 @@ import { buildJobRun } from '../../helpers/build-job-run.js';
 describeExecutorContract(
   'FakeExecutor',
   () => ({
-    executor: new FakeExecutor({ images: ['ferry/busybox:1', 'ferry/node:20'], shells: { 'ferry/busybox:1': ['sh'] } }),
+    executor: new FakeExecutor({ images: ['ferry/busybox:1', 'ferry/bash:1'], shells: { 'ferry/busybox:1': ['sh'] } }),
     image: 'ferry/busybox:1',
-    bashImage: 'ferry/node:20',
+    bashImage: 'ferry/bash:1',
     missingImage: 'ferry/missing:1',
     workspace: '/nonexistent/workspace',
   }),
