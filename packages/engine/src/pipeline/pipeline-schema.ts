@@ -33,7 +33,7 @@ const StepId = z
   .regex(stepIdPattern, { message: 'expected a step id (letters, digits, _ and -; not starting with a digit or -)' });
 /** The shells known by name; anything else is a command line with `{0}` where the script file goes. */
 export const shellNames = ['sh', 'bash', 'python'] as const;
-export const Shell = z.string().regex(/^(sh|bash|python)$|\{0\}/, {
+export const Shell = z.string().regex(new RegExp(`^(${shellNames.join('|')})$|\\{0\\}`), {
   message: 'expected sh, bash, python, or a command with {0} for the script file (like "bash -ex {0}")',
 });
 /** Relative to the job's workdir, or absolute. */

@@ -1,12 +1,12 @@
 import { parseDuration } from '../pipeline/parse-duration.js';
-import type { DefaultsSpec, JobSpec } from '../pipeline/pipeline-schema.js';
+import type { DefaultsSpec, JobSpec, shellNames } from '../pipeline/pipeline-schema.js';
 import type { PlannedStep } from './plan-types.js';
 import { conditionSource } from './render-static.js';
 import { resolveWorkdir } from './resolve-workdir.js';
 import { stringMap } from './translate-job.js';
 
 /** The command lines of the shells known by name, as GitHub Actions runs them; `{0}` is the script file. */
-export const shellCommands: Readonly<Record<string, string>> = {
+export const shellCommands: Readonly<Record<(typeof shellNames)[number], string>> = {
   sh: 'sh -e {0}',
   bash: 'bash --noprofile --norc -eo pipefail {0}',
   python: 'python {0}',
@@ -16,7 +16,7 @@ export const defaultShell = 'sh';
 
 /** A `shell:` value (a known name or a command line with `{0}`) → the command line. */
 export function shellCommand(shell: string): string {
-  return shellCommands[shell] ?? shell;
+  return Object.hasOwn(shellCommands, shell) ? shellCommands[shell as keyof typeof shellCommands] : shell;
 }
 
 /**

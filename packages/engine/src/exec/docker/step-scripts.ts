@@ -55,9 +55,9 @@ export interface StepLaunch {
  * also the group to kill), creates the step's directory with empty output, env and path files and the script, puts
  * `path` before PATH, enters `workdir`, and runs the shell's argv as its child, in its group. A workdir it cannot
  * enter or a shell it cannot find is written to `error` (`workdir` or `shell`) instead of running anything.
- * Afterwards it removes the PID file, the script and the files the step left empty, then the directory if nothing
- * is left in it: reading an absent directory back is ~1 ms, an existing one ~35 ms (Docker mounts the container for
- * it). Exits with the step's status. `true` rather than `:` because a failed redirection on a special built-in would
+ * Afterwards it removes the PID file and the script, and the directory when the step left nothing in it (else the
+ * files it left empty): reading an absent directory back is ~1 ms, an existing one ~35 ms (Docker mounts the
+ * container for it); one `rm` keeps the common case at two processes besides the step's. Exits with the step's status. `true` rather than `:` because a failed redirection on a special built-in would
  * end the wrapper.
  */
 export function stepCommand(run: string, files: StepFiles, launch: StepLaunch): string[] {
@@ -71,7 +71,9 @@ export function stepCommand(run: string, files: StepFiles, launch: StepLaunch): 
     'if [ -n "$workdir" ] && ! cd "$workdir" 2>/dev/null; then echo workdir 2>/dev/null >"$d/error"; status=1',
     'elif ! command -v "$1" >/dev/null 2>&1; then echo shell 2>/dev/null >"$d/error"; status=127',
     'else "$@"; status=$?; fi',
-    '{ rm -f "$pidfile" "$d/script"; for f in output env path; do [ -s "$d/$f" ] || rm -f "$d/$f"; done; rmdir "$d"; } 2>/dev/null',
+    'if [ -s "$d/output" ] || [ -s "$d/env" ] || [ -s "$d/path" ] || [ -e "$d/error" ]; then',
+    '  { rm -f "$pidfile" "$d/script"; for f in output env path; do [ -s "$d/$f" ] || rm -f "$d/$f"; done; } 2>/dev/null',
+    'else rm -rf "$pidfile" "$d" 2>/dev/null; fi',
     'exit $status',
   ].join('\n');
   return [
