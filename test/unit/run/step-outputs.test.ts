@@ -75,6 +75,27 @@ jobs:
     );
     expect(stdout(events, 'a')).toEqual(['failure']);
   });
+
+  it('fails a job whose outputs: cannot be rendered, keeping the others', async () => {
+    const { result, events } = await runYaml(
+      `
+jobs:
+  a:
+    image: x
+    outputs:
+      parsed: \${{ fromJSON(steps.data.outputs.json).name }}
+      raw: \${{ steps.data.outputs.json }}
+    steps:
+      - id: data
+        run: echo "json={not json" >> $FERRY_OUTPUT
+`,
+      new FakeExecutor(),
+    );
+    expect(result.jobs[0]?.status).toBe('failed');
+    expect(result.jobs[0]?.reason).toMatch(/^outputs\.parsed: /);
+    expect(result.jobs[0]?.outputs).toEqual({ json: '{not json', raw: '{not json' });
+    expect(events.some((e) => e.type === 'job.log' && e.line.startsWith('outputs.parsed: '))).toBe(true);
+  });
 });
 
 describe('$FERRY_ENV and $FERRY_PATH', () => {
