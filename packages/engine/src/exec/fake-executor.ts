@@ -2,8 +2,8 @@ import { type Clock, systemClock } from '../clock.js';
 import { FerryError } from '../errors.js';
 import type { JobRun } from '../plan/plan-types.js';
 import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { ExecIO, ExecStep, Executor, OutputStream, PrepareOptions, SavedFiles, StepResult } from './executor.js';
+import { Exit, runFakeBuiltin } from './fake-builtins.js';
 import { type FakeShellCommand, parseFakeScript } from './fake-shell.js';
 import { LineSplitter } from './line-splitter.js';
 import { parseStepFiles, stepFileVariables } from './parse-step-files.js';
@@ -13,7 +13,7 @@ import { stepStartError } from './step-start-error.js';
 export interface FakeCommandContext {
   job: JobRun;
   step: ExecStep;
-  /** Container env < step env < FERRY_OUTPUT. */
+  /** Container env < step env (PATH with the step's `path` before it) < the step files' variables (FERRY_OUTPUT, …). */
   env: Record<string, string>;
   signal: AbortSignal;
   clock: Clock;
@@ -59,20 +59,12 @@ interface FakeJob {
 /** The PATH of the fake container, as the local base images have it. */
 const fakePath = '/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** A scripted shell's `exit N`, thrown to unwind the command list. */
-class Exit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
-
 /**
  * An Executor for scheduler tests, with the Docker executor's lifecycle rules (runStep needs a prepared job,
- * teardown is idempotent) and a tiny shell (see fake-shell.ts). Built-ins: `echo [-n]`, `printf` (\n, \t, %s),
- * `exit N`, `true`, `:`, `false`, `sleep SECONDS` (honours the signal), `pwd`, `mkdir [-p] DIR…` (the only
- * file system is a set of directories, for `workdir`); any other command prints `sh: NAME: not found` and exits
- * 127. A shell's `-e` ends the step at the first failing pipeline, `pipefail` makes a pipeline fail when any of
- * its commands does. Redirections to $FERRY_OUTPUT, $FERRY_ENV and $FERRY_PATH (or their GITHUB_ names) are
+ * teardown is idempotent) and a tiny shell (see fake-shell.ts) with the built-ins of fake-builtins.ts (the only
+ * file system is a set of directories, for `workdir`). Images have `sh` and `bash` unless `shells` says
+ * otherwise. A shell's `-e` ends the step at the first failing pipeline, `pipefail` makes a pipeline fail when any
+ * of its commands does. Redirections to $FERRY_OUTPUT, $FERRY_ENV and $FERRY_PATH (or their GITHUB_ names) are
  * read back as the Docker executor reads them; to other files, they are discarded. Every call is recorded in
  * `calls`, in order.
  */
@@ -243,44 +235,7 @@ export class FakeExecutor implements Executor {
       const match = command.text.match(scripted.match);
       if (match) return (await scripted.run(ctx, match)) ?? 0;
     }
-    const [name = '', ...args] = command.words;
-    switch (name) {
-      case 'echo': {
-        const noNewline = args[0] === '-n';
-        ctx.write('stdout', (noNewline ? args.slice(1) : args).join(' ') + (noNewline ? '' : '\n'));
-        return 0;
-      }
-      case 'printf':
-        ctx.write('stdout', formatPrintf(args[0] ?? '', args.slice(1)));
-        return 0;
-      case 'exit':
-        throw new Exit(Number.parseInt(args[0] ?? '0', 10) & 0xff);
-      case 'true':
-      case ':':
-        return 0;
-      case 'pwd':
-        ctx.write('stdout', `${fs.cwd}\n`);
-        return 0;
-      case 'mkdir':
-        for (const dir of args.filter((arg) => arg !== '-p')) {
-          for (let at = path.posix.resolve(fs.cwd, dir); at !== '/'; at = path.posix.dirname(at)) fs.dirs.add(at);
-        }
-        return 0;
-      case 'false':
-        return 1;
-      case 'sleep': {
-        const seconds = Number(args[0]);
-        if (!Number.isFinite(seconds) || seconds < 0) {
-          ctx.write('stderr', `sleep: invalid number '${args[0] ?? ''}'\n`);
-          return 1;
-        }
-        await ctx.clock.sleep(seconds * 1000, ctx.signal);
-        return 0;
-      }
-      default:
-        ctx.write('stderr', `sh: ${name}: not found\n`);
-        return 127;
-    }
+    return runFakeBuiltin(command.words, ctx, fs);
   }
 }
 
@@ -292,15 +247,6 @@ function resolveTarget(command: FakeShellCommand, stream: OutputStream): string 
       'file' in redirect.to ? (redirect.to.file === '/dev/null' ? '' : redirect.to.file) : targets[redirect.to.stream];
   }
   return targets[stream];
-}
-
-function formatPrintf(format: string, args: string[]): string {
-  let next = 0;
-  return format
-    .replace(/%s/g, () => args[next++] ?? '')
-    .replace(/\\n/g, '\n')
-    .replace(/\\t/g, '\t')
-    .replace(/\\\\/g, '\\');
 }
 
 function flush(splitters: Record<OutputStream, LineSplitter>): void {
