@@ -125,8 +125,8 @@ jobs:
     expect(stdout(events, 'missing')).toEqual(['later step sees token:***']);
     const stderr = events.flatMap((e) => (e.type === 'step.log' && e.stream === 'stderr' ? [e.line] : []));
     expect(stderr).toEqual([
-      'the shell "bash" of step "echo never" is not in image ferry/busybox:1 (use an image that has it, or shell: sh)',
-      'the workdir /workspace/not/there of step "echo never" does not exist in the container (create it in an earlier step, or fix workdir:)',
+      'the shell "bash" is not in image ferry/busybox:1 (use an image that has it, or shell: sh)',
+      'the workdir /workspace/not/there does not exist in the container (create it in an earlier step, or fix workdir:)',
     ]);
     expect(result.jobs[0]?.reason).toMatch(/^step "echo never": the workdir \/workspace\/not\/there /);
     expect(JSON.stringify(events)).not.toContain('tok-8c1f2e9d');

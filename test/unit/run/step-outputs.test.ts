@@ -71,7 +71,7 @@ jobs:
     );
     expect(result.jobs[0]?.status).toBe('failed');
     expect(result.jobs[0]?.reason).toBe(
-      'step "echo never": the shell "bash" of step "echo never" is not in image ferry/busybox:1 (use an image that has it, or shell: sh)',
+      'step "echo never": the shell "bash" is not in image ferry/busybox:1 (use an image that has it, or shell: sh)',
     );
     expect(stdout(events, 'a')).toEqual(['failure']);
   });
@@ -181,7 +181,7 @@ jobs:
     );
     expect(stdout(events, 'a')).toEqual(['/workspace/app', '/workspace/app/src']);
     expect(result.jobs[0]?.reason).toBe(
-      'step "pwd": the workdir /nowhere of step "pwd" does not exist in the container (create it in an earlier step, or fix workdir:)',
+      'step "pwd": the workdir /nowhere does not exist in the container (create it in an earlier step, or fix workdir:)',
     );
   });
 });

@@ -138,7 +138,7 @@ export class FakeExecutor implements Executor {
 
     const shell = step.shell ?? defaultShellCommand;
     const cwd = step.workdir ?? job.workdir;
-    const details = { step: step.name, image: job.image, shell: shellProgram(shell), workdir: cwd };
+    const details = { image: job.image, shell: shellProgram(shell), workdir: cwd };
     if (!state.dirs.has(cwd)) throw stepStartError('workdir', details);
     if (!this.#hasShell(job.image, details.shell)) throw stepStartError('shell', details);
 

@@ -117,7 +117,7 @@ export async function execStep(ctx: ExecStepContext, step: ExecStep, io: ExecIO)
     }
     const { error, ...written } = await readStepFiles(ctx.container, files, io);
     if (error !== undefined) {
-      const details = { step: step.name, image: ctx.image, shell: shellProgram(shell), workdir: step.workdir ?? '' };
+      const details = { image: ctx.image, shell: shellProgram(shell), workdir: step.workdir ?? '' };
       throw stepStartError(error, details);
     }
     return result(exitCode, false, written);
