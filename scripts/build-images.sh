@@ -3,6 +3,8 @@
 #   ferry/busybox:1  a root file system of /bin/busybox and its applet links
 #   ferry/node:20    the same plus the host's node binary, the shared libraries ldd lists, and the host's npm
 #   ferry/bash:1     ferry/busybox:1 plus the host's bash and its shared libraries, for steps with `shell: bash`
+#   ferry/docker:20  busybox plus the host's Docker (docker.io, containerd, runc, iptables): the docker CLI for jobs
+#                    with `docker: true`, and dockerd for the daemon sidecar Ferry gives them (docs/jobs.md)
 # Each image is labelled with a hash of its inputs and rebuilt only when that hash changes.
 set -euo pipefail
 log() { printf '[images] %s\n' "$*"; }
@@ -33,17 +35,6 @@ make_busybox_root() {
   printf '127.0.0.1 localhost\n' >"$root/etc/hosts"
 }
 
-# Copies a binary to $root$dest with every shared library it links against, and the loader, at their own paths.
-copy_with_libs() {
-  local root=$1 bin=$2 dest=$3 lib
-  mkdir -p "$root$(dirname "$dest")"
-  cp "$bin" "$root$dest"
-  for lib in $(ldd "$bin" | grep -o '/[^ ]*'); do
-    mkdir -p "$root$(dirname "$lib")"
-    cp -L "$lib" "$root$lib"
-  done
-}
-
 import_root() {
   local root=$1 tag=$2 hash=$3 cmd=$4
   tar -C "$root" -c . | docker import \
@@ -51,6 +42,18 @@ import_root() {
     --change "ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin" \
     --change "CMD [\"$cmd\"]" - "$tag" >/dev/null
   log "built $tag"
+}
+
+# Copies the shared libraries ldd lists for each file, and the dynamic loader, into root at the same paths.
+copy_libs() {
+  local root=$1 file lib
+  shift
+  for file in "$@"; do
+    for lib in $(ldd "$file" 2>/dev/null | grep -o '/[^ ]*' || true); do
+      mkdir -p "$root$(dirname "$lib")"
+      cp -L "$lib" "$root$lib"
+    done
+  done
 }
 
 tmp=$(mktemp -d)
@@ -68,7 +71,9 @@ node_hash="v2-$(cat "$BUSYBOX" "$NODE_BIN" ${NPM_DIR:+"$NPM_DIR/package.json"} |
 if [ "$(current_hash ferry/node:20)" != "$node_hash" ]; then
   root="$tmp/node"
   make_busybox_root "$root"
-  copy_with_libs "$root" "$NODE_BIN" /usr/local/bin/node
+  mkdir -p "$root/usr/local/bin"
+  cp "$NODE_BIN" "$root/usr/local/bin/node"
+  copy_libs "$root" "$NODE_BIN"
   if [ -n "$NPM_DIR" ]; then
     mkdir -p "$root/usr/local/lib/node_modules"
     cp -r "$NPM_DIR" "$root/usr/local/lib/node_modules/npm"
@@ -80,11 +85,46 @@ else
   log "ferry/node:20 is up to date"
 fi
 
+# The Docker image, from the Debian packages docker.io, containerd, runc and iptables (not from whatever other
+# docker CLI is first on PATH); skipped with a note where they are missing.
+DOCKER_BINS=()
+for name in docker dockerd containerd containerd-shim-runc-v2 runc docker-init docker-proxy xtables-nft-multi; do
+  for dir in /usr/bin /usr/sbin; do
+    [ -x "$dir/$name" ] && { DOCKER_BINS+=("$dir/$name"); break; }
+  done
+done
+XTABLES_DIR=$(ls -d /usr/lib/*/xtables /usr/lib/xtables /usr/lib64/xtables 2>/dev/null | head -n 1 || true)
+ENTRYPOINT=$(dirname "$0")/images/dockerd-entrypoint.sh
+if [ ${#DOCKER_BINS[@]} -lt 8 ] || [ -z "$XTABLES_DIR" ]; then
+  log "ferry/docker:20 skipped: docker.io, containerd, runc or iptables is missing (found: ${DOCKER_BINS[*]:-none})"
+else
+  docker_hash="v1-$(cat "$BUSYBOX" "${DOCKER_BINS[@]}" "$ENTRYPOINT" | sha256sum | cut -c1-16)"
+  if [ "$(current_hash ferry/docker:20)" != "$docker_hash" ]; then
+    started=$(date +%s%N)
+    root="$tmp/docker"
+    make_busybox_root "$root"
+    mkdir -p "$root/usr/local/bin" "$root$XTABLES_DIR" "$root/var/lib/docker" "$root/run" "$root/var/run"
+    for bin in "${DOCKER_BINS[@]}"; do cp -L "$bin" "$root/usr/local/bin/"; done
+    copy_libs "$root" "${DOCKER_BINS[@]}" "$XTABLES_DIR"/*.so
+    # iptables loads its extensions (-j RETURN, …) from the directory it was built with.
+    cp -a "$XTABLES_DIR"/. "$root$XTABLES_DIR"/
+    for name in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do
+      ln -sf xtables-nft-multi "$root/usr/local/bin/$name"
+    done
+    install -m 755 "$ENTRYPOINT" "$root/usr/local/bin/dockerd-entrypoint"
+    import_root "$root" ferry/docker:20 "$docker_hash" dockerd-entrypoint
+    log "ferry/docker:20 took $((($(date +%s%N) - started) / 1000000)) ms"
+  else
+    log "ferry/docker:20 is up to date"
+  fi
+fi
+
 bash_hash="v1-$(cat "$BUSYBOX" "$BASH_BIN" | sha256sum | cut -c1-16)"
 if [ "$(current_hash ferry/bash:1)" != "$bash_hash" ]; then
   root="$tmp/bash"
   make_busybox_root "$root"
-  copy_with_libs "$root" "$BASH_BIN" /bin/bash
+  cp "$BASH_BIN" "$root/bin/bash"
+  copy_libs "$root" "$BASH_BIN"
   import_root "$root" ferry/bash:1 "$bash_hash" bash
 else
   log "ferry/bash:1 is up to date"

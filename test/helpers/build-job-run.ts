@@ -19,6 +19,7 @@ export function buildJobRun(overrides: Partial<JobRun> = {}): JobRun {
     allowFailure: false,
     workdir: '/workspace',
     privileged: false,
+    docker: false,
     secrets: [],
     services: {},
     outputs: {},

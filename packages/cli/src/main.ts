@@ -66,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
       .option('--cpus <n>', 'CPU limit for jobs that set none (e.g. 1.5)')
       .option('--pids <n>', 'process limit for jobs that set none', '4096')
       .option('--allow-privileged', 'let jobs ask for privileged: true')
+      .option('--allow-docker', 'let jobs ask for docker: true (a Docker daemon of their own, in a sidecar)')
+      .option('--docker-socket <mode>', "with --allow-docker: host gives docker: true jobs the host's socket instead")
       .option('--cache-dir <dir>', 'where caches are kept (default .ferry/cache)')
       .option('--cache-max-size <size>', 'evict least recently used caches past this size', '5g')
       .option(

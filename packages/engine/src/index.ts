@@ -21,6 +21,8 @@ export type { Executor, ExecIO, ExecStep, StepResult, PrepareOptions, OutputStre
 export { DockerExecutor } from './exec/docker/docker-executor.js';
 export type { DockerExecutorOptions } from './exec/docker/docker-executor.js';
 export { reapResources } from './exec/docker/reap-resources.js';
+export { refuseDockerJobs } from './exec/docker-access.js';
+export type { DockerAccess } from './exec/docker-access.js';
 export { isProcessAlive } from './process/is-process-alive.js';
 export type { ReapFilter, ReapResult } from './exec/docker/reap-resources.js';
 export { FakeExecutor } from './exec/fake-executor.js';
@@ -47,6 +49,9 @@ export { DockerProvider } from './deploy/docker/docker-provider.js';
 export type { Provider } from './deploy/provider.js';
 export type { TrafficRouter } from './deploy/traffic-router.js';
 export { ServiceState } from './deploy/state/service-state.js';
+export type { TimelineEvent } from './deploy/state/service-state.js';
+export { describeService, deployedServices } from './deploy/describe-service.js';
+export type { DescribeDeps, ServiceOverview, ServiceProxyView } from './deploy/describe-service.js';
 export type { DeployJournal } from './deploy/state/service-state.js';
 export { resolveService } from './deploy/resolve-service.js';
 export { planService } from './plan/plan-service.js';
@@ -66,7 +71,7 @@ export { startProxyServer } from './proxy/proxy-server.js';
 export type { ProxyServer, ProxyServerOptions } from './proxy/proxy-server.js';
 export { ProxyClient, proxyRequestStatus } from './proxy/proxy-client.js';
 export type { ProxyClientOptions, ProxyRequestFailure } from './proxy/proxy-client.js';
-export { readProxyInfo } from './proxy/state-dir.js';
+export { readProxyInfo, readToken } from './proxy/state-dir.js';
 export type { ProxyInfo } from './proxy/state-dir.js';
 export type {
   PoolName,

@@ -194,4 +194,49 @@ describe('safety', () => {
     expect(run('helpers.fn', { helpers: { fn: () => 'x' } })).toBeNull();
     expect(run('toJSON(helpers)', { helpers: { fn: () => 'x' } })).toBe('{}');
   });
+
+  it('reads context and property names ignoring case, the first matching key winning', () => {
+    expect(run('GIT.Branch')).toBe('main');
+    expect(run("Jobs.BUILD.outputs['DIGEST']")).toBe('sha256:abc');
+    expect(run('x.KEY', { x: { key: 1, KEY: 2 } })).toBe(1);
+  });
+
+  it('filters objects and arrays with .* and [*]', () => {
+    const deps = { a: { result: 'success' }, b: { result: 'failure' }, c: { other: 1 } };
+    expect(run('deps.*.result', { deps })).toEqual(['success', 'failure']);
+    expect(run("contains(deps.*.result, 'failure')", { deps })).toBe(true);
+    expect(run('matrix.numbers[*]')).toEqual([1, 2, 3]);
+    expect(run('x.*.*', { x: { a: [1, 2], b: { c: 3 }, d: 'text' } })).toEqual([1, 2, 3]);
+    expect(run('git.nope.*')).toEqual([]);
+  });
+
+  it('picks a value with case(), whose predicates must be booleans', () => {
+    expect(run("case(git.branch == 'main', 'prod', git.branch == 'dev', 'staging', 'test')")).toBe('prod');
+    expect(run("case(git.branch == 'x', 'prod', 'test')")).toBe('test');
+    expect(failure("case(git.branch, 'prod', 'test')")).toMatchInlineSnapshot(
+      `"EXPR_EVAL case: predicate 1 is String, not a boolean in "case(git.branch, 'prod', 'test')""`,
+    );
+    expect(failure("case(true, 'a')")).toMatch(/^EXPR_SYNTAX case\(\) takes at least 3 arguments/);
+    expect(failure("case(true, 'a', false, 'b')")).toMatch(/^EXPR_SYNTAX case\(\) takes an odd number of arguments/);
+  });
+
+  it('reads numbers and coerces strings to numbers as JavaScript Number() does', () => {
+    expect([run('0xff'), run('0o17'), run('1.5e2'), run('-Infinity'), run('.5')]).toEqual([
+      255,
+      15,
+      150,
+      -Infinity,
+      0.5,
+    ]);
+    expect(run("' 0x10 ' == 16")).toBe(true);
+    expect(run("'' == 0")).toBe(true);
+    expect(failure('1-1')).toMatch(/^EXPR_SYNTAX "1-1" is not a number/);
+  });
+
+  it("gives arrays and objects as 'Array' and 'Object' inside functions, and numbers with at most 15 decimals", () => {
+    expect(run("format('{0} {1}', matrix.list, git)")).toBe('Array Object');
+    expect(run('join(matrix.numbers)')).toBe('1,2,3');
+    expect(run("contains(git, 'main')")).toBe(false);
+    expect(run("format('{0}', fromJSON('0.1234567890123456789'))")).toBe('0.123456789012346');
+  });
 });

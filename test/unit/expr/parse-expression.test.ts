@@ -13,6 +13,8 @@ function show(node: ExprNode): string {
       return `${show(node.object)}.${node.name}`;
     case 'index':
       return `${show(node.object)}[${show(node.index)}]`;
+    case 'filter':
+      return `${show(node.object)}.*`;
     case 'not':
       return `(!${show(node.operand)})`;
     case 'compare':
@@ -28,8 +30,8 @@ const parsed = (src: string) => {
   if ('error' in result) throw new Error(`${result.error.message} at ${result.error.offset}`);
   return show(result.ast);
 };
-const error = (src: string) => {
-  const result = parseExpression(src);
+const error = (src: string, contexts?: string[]) => {
+  const result = parseExpression(src, { contexts });
   return 'error' in result ? `${result.error.offset}: ${result.error.message}` : 'parsed';
 };
 
@@ -68,7 +70,7 @@ describe('parseExpression', () => {
   it('reports syntax errors with the offset of the problem', () => {
     expect(
       ['', 'a ==', 'a = b', 'a & b', '"x"', "'open", 'a.', 'a[1', '(a', 'a b', 'a.1', 'f(', 'contains(a,)', '#'].map(
-        error,
+        (src) => error(src),
       ),
     ).toMatchInlineSnapshot(`
       [
@@ -78,14 +80,14 @@ describe('parseExpression', () => {
         "2: unexpected "&" (use "&&")",
         "0: strings use single quotes: 'text'",
         "0: unterminated string (a quote inside a string is written as '')",
-        "2: expected a property name after ".", got end of expression",
+        "2: expected a property name or "*" after ".", got end of expression",
         "3: expected "]" to close "[", got end of expression",
         "2: expected ")" to close "(", got end of expression",
         "2: unexpected "b" after a complete expression",
-        "2: expected a property name after ".", got 1",
-        "0: unknown function "f" (known: contains, startsWith, endsWith, format, join, toJSON, fromJSON, success, failure, cancelled, always, hashFiles)",
-        "11: expected a value after ",", got ")"",
-        "0: unexpected character "#"",
+        "2: expected a property name or "*" after ".", got 1",
+        "2: expected a value after "(", got end of expression",
+        "0: contains() takes 2 arguments, got 1",
+        "0: unexpected "#"",
       ]
     `);
   });
@@ -95,12 +97,35 @@ describe('parseExpression', () => {
       `"0: unknown function "contians" (did you mean "contains"?)"`,
     );
     expect(error('frobnicate()')).toMatchInlineSnapshot(
-      `"0: unknown function "frobnicate" (known: contains, startsWith, endsWith, format, join, toJSON, fromJSON, success, failure, cancelled, always, hashFiles)"`,
+      `"0: unknown function "frobnicate" (known: contains, startsWith, endsWith, format, join, case, toJSON, fromJSON, success, failure, cancelled, always, hashFiles)"`,
     );
     expect(error('success(1)')).toMatchInlineSnapshot(`"0: success() takes 0 arguments, got 1"`);
     expect(error('contains(a)')).toMatchInlineSnapshot(`"0: contains() takes 2 arguments, got 1"`);
     expect(error('join()')).toMatchInlineSnapshot(`"0: join() takes 1 or 2 arguments, got 0"`);
     expect(error('hashFiles()')).toMatchInlineSnapshot(`"0: hashFiles() takes at least 1 argument, got 0"`);
+  });
+
+  it('accepts only the given context names, ignoring case, when told them', () => {
+    expect(parseExpression('GIT.branch', { contexts: ['git'] })).toHaveProperty('ast');
+    expect(error('gti.branch == 1', ['git', 'env'])).toMatchInlineSnapshot(
+      `"0: unknown context "gti" (did you mean "git"?)"`,
+    );
+    expect(error('format(nope)', ['git'])).toMatchInlineSnapshot(`"7: unknown context "nope" (contexts: git)"`);
+  });
+
+  it('reads object filters and allows a trailing comma in calls, as GitHub does', () => {
+    expect(parsed('jobs.*.status')).toBe('jobs.*.status');
+    expect(parsed('matrix.list[*].x')).toBe('matrix.list.*.x');
+    expect(parsed("format('{0}', a,)")).toBe("format('{0}', a)");
+    expect(error("'abc'.length")).toMatchInlineSnapshot(
+      `"5: unexpected ".length" (properties are read from a context, a call or parentheses)"`,
+    );
+  });
+
+  it('nests at most 50 levels deep, as GitHub', () => {
+    expect(parsed(`${'('.repeat(49)}a${')'.repeat(49)}`)).toBe('a');
+    expect(error(`${'('.repeat(50)}a${')'.repeat(50)}`)).toMatch(/nests too deeply \(over 50 levels/);
+    expect(parsed(Array.from({ length: 400 }, () => 'a').join(' && '))).toMatch(/^\(\(/);
   });
 
   it('refuses to nest without bound', () => {

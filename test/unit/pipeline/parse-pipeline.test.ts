@@ -183,12 +183,46 @@ jobs:
     `);
   });
 
+  it('reads context, job, axis and secret names ignoring case, as GitHub does', () => {
+    const text = `secrets: [TOKEN]
+jobs:
+  a:
+    image: x
+    needs: [b]
+    matrix: { os: [linux] }
+    steps: [{ run: "echo \${{ Jobs.B.outputs.x }} \${{ MATRIX.OS }} \${{ secrets.token }} \${{ Env.HOME }}" }]
+  b: { image: x, steps: [{ run: make }] }
+`;
+    expect(issuesOf(text)).toBe('');
+  });
+
   it('quotes keys that are not plain names in paths', () => {
     expect(
       issuesOf('jobs:\n  a:\n    image: x\n    steps: [{ run: make }]\n    env: { "A.B": 1 }\n'),
     ).toMatchInlineSnapshot(
       `"f.yml:5:12 SPEC_INVALID jobs.a.env["A.B"]: invalid name "A.B": expected an environment variable name (letters, digits, _; not starting with a digit)"`,
     );
+  });
+
+  it('takes docker: true on a job with steps, where no service is also called docker', () => {
+    expect(issuesOf('jobs:\n  a:\n    image: x\n    docker: true\n    steps: [{ run: docker ps }]\n')).toBe('');
+    const text = `jobs:
+  a:
+    image: x
+    docker: true
+    services:
+      docker: { image: docker:dind }
+    steps: [{ run: docker ps }]
+  b:
+    docker: true
+    deploy: { services: [api] }
+services:
+  api: { image: x, port: 80 }
+`;
+    expect(issuesOf(text)).toMatchInlineSnapshot(`
+      "f.yml:6:7 SPEC_INVALID jobs.a.services.docker: with docker: true the job's Docker daemon is the service "docker"; give this service another name
+      f.yml:9:5 SPEC_INVALID jobs.b.docker: docker: true applies to jobs with steps (build and deploy jobs run no container)"
+    `);
   });
 
   it('requires at least one job and distinct stages', () => {

@@ -8,7 +8,10 @@ export interface ExprReference {
 }
 
 export interface ExprReferences {
-  /** The longest static chains read; a dynamic index ends a chain (`matrix[env.K]` reads ['matrix'] and ['env', 'K']). */
+  /**
+   * The longest static chains read; a dynamic index or a filter ends a chain (`matrix[env.K]` reads ['matrix'] and
+   * ['env', 'K']; `jobs.*.outputs` reads ['jobs']).
+   */
   reads: ExprReference[];
   /** Names of the functions called, as canonically spelled (`startsWith`). */
   calls: Set<string>;
@@ -27,7 +30,8 @@ function visit(node: ExprNode, extended: boolean, result: ExprReferences): void 
       return;
     case 'context':
     case 'property':
-    case 'index': {
+    case 'index':
+    case 'filter': {
       // Under a static chain (extended), this node is static too: its path is not needed again (the chains of
       // a long `a.b.c…` would cost the cube of their length).
       const isStatic = extended || staticPath(node) !== undefined;

@@ -26,6 +26,8 @@ export type ExprNode =
   | { kind: 'context'; name: string; start: number; end: number }
   | { kind: 'property'; object: ExprNode; name: string; start: number; end: number }
   | { kind: 'index'; object: ExprNode; index: ExprNode; start: number; end: number }
+  /** `object.*` or `object[*]`: the values of an object or the elements of an array, as a filtered array. */
+  | { kind: 'filter'; object: ExprNode; start: number; end: number }
   | { kind: 'not'; operand: ExprNode; start: number; end: number }
   | { kind: 'compare'; op: BinaryOperator; left: ExprNode; right: ExprNode; start: number; end: number }
   | { kind: 'logical'; op: '&&' | '||'; left: ExprNode; right: ExprNode; start: number; end: number }

@@ -1,6 +1,7 @@
-import { looseEquals } from './compare-values.js';
+import { coerceString } from './coerce-string.js';
+import { looseEquals, upperSpecial } from './compare-values.js';
 import type { ExprContext, ExprOptions } from './expr-types.js';
-import { stringifyValue } from './stringify-value.js';
+import { kindOf } from './kind-of.js';
 
 /** A failure inside a function or property read; the evaluator turns it into EXPR_EVAL naming the expression. */
 export class ExpressionEvalFailure extends Error {}
@@ -9,6 +10,8 @@ export interface ExpressionFunction {
   name: string;
   minArgs: number;
   maxArgs: number;
+  /** Whether the number of arguments must be odd (case: pairs and a default). */
+  oddArgs?: boolean;
   call(args: unknown[], ctx: ExprContext, options: ExprOptions): unknown;
 }
 
@@ -24,43 +27,64 @@ export const expressionFunctions: ReadonlyMap<string, ExpressionFunction> = new 
     name: 'contains',
     minArgs: 2,
     maxArgs: 2,
-    call: ([search, item]) =>
-      Array.isArray(search)
-        ? search.some((element) => looseEquals(element, item))
-        : stringifyValue(search).toUpperCase().includes(stringifyValue(item).toUpperCase()),
+    call: ([search, item]) => {
+      if (Array.isArray(search)) return search.some((element) => looseEquals(item, element));
+      if (!isPrimitive(search) || !isPrimitive(item)) return false;
+      return coerceString(search).toLowerCase().includes(coerceString(item).toLowerCase());
+    },
   }),
   defineFunction({
     name: 'startsWith',
     minArgs: 2,
     maxArgs: 2,
-    call: ([text, prefix]) => stringifyValue(text).toUpperCase().startsWith(stringifyValue(prefix).toUpperCase()),
+    call: ([text, prefix]) =>
+      isPrimitive(text) &&
+      isPrimitive(prefix) &&
+      upperSpecial(coerceString(text)).startsWith(upperSpecial(coerceString(prefix))),
   }),
   defineFunction({
     name: 'endsWith',
     minArgs: 2,
     maxArgs: 2,
-    call: ([text, suffix]) => stringifyValue(text).toUpperCase().endsWith(stringifyValue(suffix).toUpperCase()),
+    call: ([text, suffix]) =>
+      isPrimitive(text) &&
+      isPrimitive(suffix) &&
+      upperSpecial(coerceString(text)).endsWith(upperSpecial(coerceString(suffix))),
   }),
   defineFunction({
     name: 'format',
     minArgs: 1,
-    maxArgs: Infinity,
-    call: ([fmt, ...args]) => format(stringifyValue(fmt), args),
+    maxArgs: 255,
+    call: ([fmt, ...args]) => formatText(coerceString(fmt), args),
   }),
   defineFunction({
     name: 'join',
     minArgs: 1,
     maxArgs: 2,
-    call: ([value, separator]) =>
-      bounded(
-        'join',
-        Array.isArray(value)
-          ? value.map(stringifyValue).join(separator === undefined ? ',' : stringifyValue(separator))
-          : stringifyValue(value),
-      ),
+    call: ([value, separator]) => {
+      if (isPrimitive(value)) return coerceString(value);
+      if (!Array.isArray(value)) return '';
+      const glue = separator !== undefined && isPrimitive(separator) ? coerceString(separator) : ',';
+      return bounded('join', value.map(coerceString).join(glue));
+    },
+  }),
+  defineFunction({
+    name: 'case',
+    minArgs: 3,
+    maxArgs: Infinity,
+    oddArgs: true,
+    call: (args) => {
+      for (let i = 0; i + 1 < args.length; i += 2) {
+        const predicate = args[i];
+        if (typeof predicate !== 'boolean')
+          throw new ExpressionEvalFailure(`case: predicate ${i / 2 + 1} is ${kindOf(predicate)}, not a boolean`);
+        if (predicate) return args[i + 1];
+      }
+      return args[args.length - 1];
+    },
   }),
   defineFunction({ name: 'toJSON', minArgs: 1, maxArgs: 1, call: ([value]) => toJson(value) }),
-  defineFunction({ name: 'fromJSON', minArgs: 1, maxArgs: 1, call: ([text]) => fromJson(stringifyValue(text)) }),
+  defineFunction({ name: 'fromJSON', minArgs: 1, maxArgs: 1, call: ([text]) => fromJson(coerceString(text)) }),
   defineFunction({
     name: 'success',
     minArgs: 0,
@@ -76,7 +100,7 @@ export const expressionFunctions: ReadonlyMap<string, ExpressionFunction> = new 
     maxArgs: Infinity,
     call: (globs, _, options) => {
       if (!options.hashFiles) throw new ExpressionEvalFailure('hashFiles is not available here');
-      return options.hashFiles(globs.map(stringifyValue));
+      return options.hashFiles(globs.map(coerceString));
     },
   }),
 ]);
@@ -93,38 +117,43 @@ function bounded(name: string, text: string): string {
   return text;
 }
 
-function format(fmt: string, args: unknown[]): string {
+/** GitHub's format(): `{N}` (digits, then anything up to "}") is argument N; `{{` and `}}` are literal braces. */
+function formatText(fmt: string, args: unknown[]): string {
   let out = '';
-  let i = 0;
-  while (i < fmt.length) {
+  let index = 0;
+  while (index < fmt.length) {
     if (out.length > maxResultLength) return bounded('format', out);
-    const ch = fmt[i] as string;
-    if (ch === '{' && fmt[i + 1] === '{') {
-      out += '{';
-      i += 2;
-    } else if (ch === '}' && fmt[i + 1] === '}') {
-      out += '}';
-      i += 2;
-    } else if (ch === '{') {
-      const close = fmt.indexOf('}', i);
-      const index = close < 0 ? '' : fmt.slice(i + 1, close);
-      if (!/^\d+$/.test(index)) {
-        throw new ExpressionEvalFailure(`format: "{" must start a placeholder like {0} (write "{{" for a literal "{")`);
+    const left = fmt.indexOf('{', index);
+    const right = fmt.indexOf('}', index);
+    if (left >= 0 && (right < 0 || right > left)) {
+      if (fmt[left + 1] === '{') {
+        out += fmt.slice(index, left + 1);
+        index = left + 2;
+        continue;
       }
-      const n = Number(index);
+      const digits = /^\d+/.exec(fmt.slice(left + 1, right))?.[0];
+      if (right < 0 || digits === undefined)
+        throw new ExpressionEvalFailure(`format: "{" must start a placeholder like {0} (write "{{" for a literal "{")`);
+      const n = Number(digits);
       if (n >= args.length)
         throw new ExpressionEvalFailure(`format: placeholder {${n}} has no argument (${args.length} given)`);
-      out += stringifyValue(args[n]);
-      if (out.length > maxResultLength) return bounded('format', out);
-      i = close + 1;
-    } else if (ch === '}') {
-      throw new ExpressionEvalFailure(`format: unmatched "}" (write "}}" for a literal "}")`);
+      out += fmt.slice(index, left) + coerceString(args[n]);
+      index = right + 1;
+    } else if (right >= 0) {
+      if (fmt[right + 1] !== '}')
+        throw new ExpressionEvalFailure(`format: unmatched "}" (write "}}" for a literal "}")`);
+      out += fmt.slice(index, right + 1);
+      index = right + 2;
     } else {
-      out += ch;
-      i++;
+      out += fmt.slice(index);
+      break;
     }
   }
-  return out;
+  return bounded('format', out);
+}
+
+function isPrimitive(value: unknown): boolean {
+  return typeof value !== 'object' || value === null;
 }
 
 function toJson(value: unknown): string {
@@ -136,6 +165,7 @@ function toJson(value: unknown): string {
 }
 
 function fromJson(text: string): unknown {
+  if (text.trim() === '') throw new ExpressionEvalFailure('fromJSON: the input is empty');
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

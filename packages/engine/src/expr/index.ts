@@ -1,5 +1,10 @@
 export type { ExprContext, ExprNode, ExprOptions, ExprStatus } from './expr-types.js';
-export { parseExpression, parseExpressionOrThrow, type ParseExpressionResult } from './parse-expression.js';
+export {
+  parseExpression,
+  parseExpressionOrThrow,
+  type ParseExpressionResult,
+  type ParseOptions,
+} from './parse-expression.js';
 export { ExpressionSyntaxError } from './expression-syntax-error.js';
 export { evaluateExpression } from './evaluate-expression.js';
 export { evaluateAst } from './evaluate-ast.js';

@@ -5,8 +5,9 @@ import { parseExpressionOrThrow } from './parse-expression.js';
 import { parseTemplate } from './parse-template.js';
 
 /**
- * The top-level context names an expression or template reads, e.g. {'jobs', 'matrix'}. Calls of
- * success(), failure() or cancelled() add 'status', since they read the job status at run time.
+ * The top-level context names an expression or template reads, in lower case (they ignore case), e.g.
+ * {'jobs', 'matrix'}. Calls of success(), failure() or cancelled() add 'status', since they read the job status
+ * at run time.
  * `kind` 'auto' treats a string holding `${{` as a template and anything else as a bare expression.
  * Throws ExpressionSyntaxError for a malformed expression.
  */
@@ -18,7 +19,7 @@ export function referencedContexts(src: string, kind: 'auto' | 'expression' | 't
   const names = new Set<string>();
   for (const ast of asts) {
     const { reads, calls } = collectReferences(ast);
-    for (const read of reads) names.add(read.path[0] as string);
+    for (const read of reads) names.add((read.path[0] as string).toLowerCase());
     for (const call of calls) if (statusFunctions.has(call)) names.add('status');
   }
   return names;

@@ -1,12 +1,10 @@
+import { coerceString } from './coerce-string.js';
+
 /**
- * A value as text, the way GitHub Actions stringifies: null → '', booleans and numbers as written,
- * arrays and objects as compact JSON.
+ * A value as text in a template (`${{ }}` inside a string): as GitHub converts it (null → '', numbers with at
+ * most 15 decimals), except that arrays and objects become compact JSON rather than 'Array' and 'Object'.
  */
 export function stringifyValue(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return Object.is(value, -0) ? '0' : String(value);
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (typeof value === 'object') return JSON.stringify(value) ?? '';
-  return '';
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value) ?? '';
+  return coerceString(value);
 }

@@ -76,18 +76,21 @@ function checkRead(
   deps: (job: string) => ReadonlySet<string>,
   report: Report,
 ): void {
-  const [root, name] = read as [string, string | undefined];
+  const [written, writtenName] = read as [string, string | undefined];
+  // Context and property names ignore case, as in GitHub (`Env.X` reads env, `jobs.Build` reads jobs.build).
+  const root = written.toLowerCase();
   if (!knownContexts.includes(root)) {
-    const hint = didYouMean(root, knownContexts) || ` (contexts: ${knownContexts.join(', ')})`;
-    return report(`unknown context "${root}"${hint}`, 'EXPR_EVAL');
+    const hint = didYouMean(written, knownContexts) || ` (contexts: ${knownContexts.join(', ')})`;
+    return report(`unknown context "${written}"${hint}`, 'EXPR_EVAL');
   }
   if (!spec) return;
   if (root === 'steps') return checkStepsRead(read, at, spec, report);
   if (root === 'matrix') {
     if (scope.kind !== 'job')
       return report(`${read.slice(0, 2).join('.')} is only available inside a job with a matrix`);
-    if (name === undefined) return;
+    if (writtenName === undefined) return;
     const axes = matrixAxes(spec.jobs[scope.id] as JobSpec);
+    const name = matching(writtenName, axes ?? []);
     if (axes === undefined) return report(`job "${scope.id}" has no matrix axis "${name}" (it has no matrix)`);
     if (!axes.includes(name))
       return report(
@@ -95,13 +98,15 @@ function checkRead(
       );
     return;
   }
-  if (root === 'secrets' && name !== undefined && scope.kind === 'job') {
+  if (root === 'secrets' && writtenName !== undefined && scope.kind === 'job') {
     const listed = [...(spec.jobs[scope.id]?.secrets ?? []), ...(spec.secrets ?? [])];
+    const name = matching(writtenName, listed);
     if (!listed.includes(name))
       return report(`job "${scope.id}" reads secrets.${name} but does not list it (add secrets: [${name}])`);
     return;
   }
-  if (root !== 'jobs' || name === undefined) return;
+  if (root !== 'jobs' || writtenName === undefined) return;
+  const name = matching(writtenName, Object.keys(spec.jobs));
   const ref = read.slice(0, 3).join('.');
   if (!Object.hasOwn(spec.jobs, name))
     return report(`unknown job "${name}" in ${ref}${didYouMean(name, Object.keys(spec.jobs))}`);
@@ -116,6 +121,12 @@ function checkRead(
       report(`service "${scope.name}" reads ${ref}, but job "${id}" deploys it without needing "${name}"`);
     }
   }
+}
+
+/** The first of `names` that equals `name` ignoring case, or `name` itself. */
+function matching(name: string, names: readonly string[]): string {
+  const lower = name.toLowerCase();
+  return names.find((candidate) => candidate.toLowerCase() === lower) ?? name;
 }
 
 /** Axis names, including keys only `include` entries add; undefined without a matrix. */

@@ -85,6 +85,20 @@ export function checkSemantics(data: unknown, jobsWithUnknownKeys: ReadonlySet<s
           : didYouMean(service.name, serviceNames) || ` (services: ${serviceNames.join(', ')})`;
       report(service.path, 'value', `job "${id}" deploys unknown service "${service.name}"${hint}`);
     }
+    if (job.docker === true) {
+      if (!Object.hasOwn(job, 'steps') && (Object.hasOwn(job, 'build') || Object.hasOwn(job, 'deploy')))
+        report(
+          ['jobs', id, 'docker'],
+          'key',
+          'docker: true applies to jobs with steps (build and deploy jobs run no container)',
+        );
+      if (asRecord(job.services)?.docker !== undefined)
+        report(
+          ['jobs', id, 'services', 'docker'],
+          'key',
+          'with docker: true the job\'s Docker daemon is the service "docker"; give this service another name',
+        );
+    }
   }
   // The planner's rule, reported here too so it comes positioned and together with the schema's issues.
   for (const unknown of unknownNeeds(jobs as Record<string, Pick<JobSpec, 'needs'>>)) {

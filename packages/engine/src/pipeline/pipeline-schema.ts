@@ -166,6 +166,8 @@ export const Job = z.strictObject({
   user: z.string().min(1).optional(),
   privileged: z.boolean().optional(),
   defaults: Defaults.optional(),
+  // Docker in jobs (docs/jobs.md#docker-in-jobs): a daemon of the job's own, allowed by the runner or CLI.
+  docker: z.boolean().optional(),
 });
 
 const IntOrPercent = z.union([

@@ -26,6 +26,7 @@ export function hashPlan(plan: Omit<Plan, 'hash'>): string {
     services: Object.fromEntries(Object.entries(job.services).map(([name, sidecar]) => [name, sidecar.image])),
     build: job.build ?? null,
     deploy: job.deploy ?? null,
+    ...(job.docker ? { docker: true } : {}),
   }));
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }

@@ -229,6 +229,7 @@ function planJobRun(
     workdir,
     ...(job.user !== undefined ? { user: job.user } : {}),
     privileged: job.privileged ?? false,
+    docker: job.docker ?? false,
     secrets: [...new Set([...pipelineSecrets, ...(job.secrets ?? [])])],
     services: Object.fromEntries(
       Object.entries(job.services ?? {}).map(([alias, sidecar]) => [alias, planSidecar(sidecar)]),

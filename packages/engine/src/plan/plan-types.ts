@@ -83,6 +83,8 @@ export interface JobRun {
   workdir: string;
   user?: string;
   privileged: boolean;
+  /** `docker: true`: the job gets a Docker daemon (DOCKER_HOST), if the executor allows it. */
+  docker: boolean;
   secrets: string[];
   services: Record<string, PlannedSidecar>;
   artifacts?: { paths: string[]; when: 'on-success' | 'always' | 'on-failure' };

@@ -1,4 +1,10 @@
-import { callsStatusFunction, evaluateExpression, findTemplateExpressions, referencedContexts } from '../expr/index.js';
+import {
+  callsStatusFunction,
+  evaluateExpression,
+  findTemplateExpressions,
+  referencedContexts,
+  stringifyValue,
+} from '../expr/index.js';
 import type { ExprContext } from '../expr/index.js';
 
 /** Contexts known when planning; anything else (jobs, secrets) waits for run time. */
@@ -23,17 +29,10 @@ export function renderStatic(text: string, ctx: ExprContext, deferred: ReadonlyS
   let last = 0;
   for (const { src, start, end } of found) {
     out += text.slice(last, start);
-    out += isStatic(src, deferred) ? stringify(evaluateExpression(src, ctx)) : text.slice(start, end);
+    out += isStatic(src, deferred) ? stringifyValue(evaluateExpression(src, ctx)) : text.slice(start, end);
     last = end;
   }
   return out + text.slice(last);
-}
-
-export function stringify(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'object') return JSON.stringify(value);
-  if (typeof value === 'string') return value;
-  return typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' ? String(value) : '';
 }
 
 /** Strips a `${{ }}` wrapper around a whole condition. */

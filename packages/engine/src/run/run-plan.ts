@@ -34,6 +34,7 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
     planHash: plan.hash,
     jobs: plan.jobs.map((j) => j.id),
     concurrency: deps.concurrency,
+    needs: Object.fromEntries(plan.jobs.map((j) => [j.id, j.needs])),
   });
   for (const skip of plan.skipped) {
     events.emit({ type: 'job.skipped', job: skip.id, reason: skip.reason });

@@ -44,6 +44,8 @@ export interface ExecuteRunDeps {
   metrics: RunnerMetrics;
   clock: Clock;
   extraRunDeps?: ExtraRunDeps;
+  /** Keeps the run's artifact archives (in Redis, for the API) before the run's directory goes; never throws. */
+  keepArtifacts?(runId: string, archives: { job: string; file: string }[]): Promise<void>;
 }
 
 export interface ExecuteRunInput {
@@ -121,6 +123,8 @@ export async function executeRun(deps: ExecuteRunDeps, input: ExecuteRunInput): 
     events.subscribe(timeStages(plan, metrics));
     const result = await metrics.time('execute', () =>
       runPlan(plan, {
+        // Artifacts pass from job to job through the run's directory; keepArtifacts keeps them past it.
+        artifactsDir: path.join(input.runDir, 'artifacts'),
         ...deps.extraRunDeps,
         executor: deps.createExecutor(input.runId),
         events,
@@ -149,6 +153,8 @@ export async function executeRun(deps: ExecuteRunDeps, input: ExecuteRunInput): 
           ),
         };
     }
+    const archives = result.jobs.flatMap((job) => (job.artifacts ? [{ job: job.id, file: job.artifacts }] : []));
+    if (archives.length > 0) await deps.keepArtifacts?.(input.runId, archives);
     return {
       kind: 'finished',
       status: result.status,
