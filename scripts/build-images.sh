@@ -2,6 +2,7 @@
 # Builds the local base images Ferry's tests and demo run on, since no registry can be pulled from:
 #   ferry/busybox:1  a root file system of /bin/busybox and its applet links
 #   ferry/node:20    the same plus the host's node binary, the shared libraries ldd lists, and the host's npm
+#   ferry/bash:1     ferry/busybox:1 plus the host's bash and its shared libraries, for steps with `shell: bash`
 #   ferry/docker:20  busybox plus the host's Docker (docker.io, containerd, runc, iptables): the docker CLI for jobs
 #                    with `docker: true`, and dockerd for the daemon sidecar Ferry gives them (docs/jobs.md)
 #   ferry/git:2      busybox plus the host's git (its helpers in git-core, templates and libraries), for jobs
@@ -12,6 +13,7 @@ log() { printf '[images] %s\n' "$*"; }
 
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 NODE_BIN=$(readlink -f "$(command -v node)")
+BASH_BIN=$(readlink -f "$(command -v bash)")
 # npm's package directory (…/node_modules/npm), so that Node jobs can run `npm ci`; empty when npm is missing.
 NPM_DIR=$(dirname "$(dirname "$(readlink -f "$(command -v npm 2>/dev/null || echo /nonexistent/bin/npm)")")")
 [ -f "$NPM_DIR/package.json" ] || NPM_DIR=
@@ -137,4 +139,15 @@ else
   else
     log "ferry/docker:20 is up to date"
   fi
+fi
+
+bash_hash="v1-$(cat "$BUSYBOX" "$BASH_BIN" | sha256sum | cut -c1-16)"
+if [ "$(current_hash ferry/bash:1)" != "$bash_hash" ]; then
+  root="$tmp/bash"
+  make_busybox_root "$root"
+  cp "$BASH_BIN" "$root/bin/bash"
+  copy_libs "$root" "$BASH_BIN"
+  import_root "$root" ferry/bash:1 "$bash_hash" bash
+else
+  log "ferry/bash:1 is up to date"
 fi

@@ -9,6 +9,8 @@ export const ferryErrorCodes = [
   'SPEC_NOT_FOUND',
   'SPEC_SHELL_INJECTION',
   'SPEC_LIMIT',
+  'SPEC_DUPLICATE_STEP_ID',
+  'SPEC_UNKNOWN_STEP',
   'EXPR_SYNTAX',
   'EXPR_EVAL',
   // planning
@@ -23,6 +25,8 @@ export const ferryErrorCodes = [
   'EXEC_WORKSPACE',
   'EXEC_CHECKOUT',
   'EXEC_SERVICE_UNHEALTHY',
+  'EXEC_SHELL_MISSING',
+  'EXEC_WORKDIR_MISSING',
   'EXEC_DOCKER_NOT_ALLOWED',
   'IMAGE_CONTEXT',
   'IMAGE_BUILD_FAILED',

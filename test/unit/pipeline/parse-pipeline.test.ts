@@ -173,13 +173,13 @@ jobs:
 `;
     expect(issuesOf(job(9))).toMatchInlineSnapshot(`
       "f.yml:4:12 SPEC_INVALID jobs.a.retry: expected a number <= 5, got 9
-      f.yml:5:88 EXPR_EVAL jobs.a.steps[0].run: unknown context "nope" (contexts: env, matrix, git, jobs, secrets, run)"
+      f.yml:5:88 EXPR_EVAL jobs.a.steps[0].run: unknown context "nope" (contexts: env, matrix, git, jobs, secrets, run, steps)"
     `);
     expect(issuesOf(job(1))).toMatchInlineSnapshot(`
       "f.yml:5:30 SPEC_INVALID jobs.a.steps[0].run: job "a" reads jobs.b.outputs but does not need "b" (add it to needs)
       f.yml:5:54 SPEC_INVALID jobs.a.steps[0].run: job "a" has no matrix axis "os" (it has no matrix)
       f.yml:5:71 SPEC_INVALID jobs.a.steps[0].run: job "a" reads secrets.T but does not list it (add secrets: [T])
-      f.yml:5:88 EXPR_EVAL jobs.a.steps[0].run: unknown context "nope" (contexts: env, matrix, git, jobs, secrets, run)"
+      f.yml:5:88 EXPR_EVAL jobs.a.steps[0].run: unknown context "nope" (contexts: env, matrix, git, jobs, secrets, run, steps)"
     `);
   });
 

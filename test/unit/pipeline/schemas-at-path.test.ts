@@ -13,6 +13,7 @@ describe('allowedKeysAt', () => {
       'stages',
       'jobs',
       'services',
+      'defaults',
     ]);
     expect(allowedKeysAt(PipelineSchema, ['jobs', 'any'])).toContain('image');
     expect(allowedKeysAt(PipelineSchema, ['jobs', 'any', 'steps', 3])).toEqual([
@@ -22,6 +23,9 @@ describe('allowedKeysAt', () => {
       'timeout',
       'if',
       'allowFailure',
+      'id',
+      'shell',
+      'workdir',
     ]);
   });
 

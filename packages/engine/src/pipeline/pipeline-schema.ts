@@ -26,6 +26,20 @@ export const PullPolicy = z.enum(['if-not-present', 'always', 'never']);
 
 const globList = z.array(z.string().min(1));
 
+// Step ids, shells and working directories (`id`, `shell`, `workdir` on a step; `defaults` on a job and the pipeline).
+export const stepIdPattern = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+const StepId = z
+  .string()
+  .regex(stepIdPattern, { message: 'expected a step id (letters, digits, _ and -; not starting with a digit or -)' });
+/** The shells known by name; anything else is a command line with `{0}` where the script file goes. */
+export const shellNames = ['sh', 'bash', 'python'] as const;
+export const Shell = z.string().regex(new RegExp(`^(${shellNames.join('|')})$|\\{0\\}`), {
+  message: 'expected sh, bash, python, or a command with {0} for the script file (like "bash -ex {0}")',
+});
+/** Relative to the job's workdir, or absolute. */
+const StepWorkdir = z.string().min(1);
+export const Defaults = z.strictObject({ shell: Shell.optional(), workdir: StepWorkdir.optional() });
+
 export const Step = z.strictObject({
   name: z.string().min(1).optional(),
   run: z.string().min(1),
@@ -33,6 +47,9 @@ export const Step = z.strictObject({
   timeout: Duration.optional(),
   if: Condition.optional(),
   allowFailure: z.boolean().optional(),
+  id: StepId.optional(),
+  shell: Shell.optional(),
+  workdir: StepWorkdir.optional(),
 });
 
 export const Matrix = z
@@ -167,6 +184,7 @@ export const Job = z.strictObject({
   workdir: z.string().startsWith('/').optional(),
   user: z.string().min(1).optional(),
   privileged: z.boolean().optional(),
+  defaults: Defaults.optional(),
   // Docker in jobs (docs/jobs.md#docker-in-jobs): a daemon of the job's own, allowed by the runner or CLI.
   docker: z.boolean().optional(),
   checkout: Checkout.optional(),
@@ -272,11 +290,13 @@ export const PipelineSchema = z.strictObject({
       Service,
     )
     .optional(),
+  defaults: Defaults.optional(),
 });
 
 export type PipelineSpec = z.infer<typeof PipelineSchema>;
 export type JobSpec = z.infer<typeof Job>;
 export type StepSpec = z.infer<typeof Step>;
+export type DefaultsSpec = z.infer<typeof Defaults>;
 export type ServiceSpec = z.infer<typeof Service>;
 export type SidecarSpec = z.infer<typeof Sidecar>;
 export type MatrixSpec = z.infer<typeof Matrix>;

@@ -3,7 +3,7 @@ import type { ExprContext } from '../expr/index.js';
 import type { FerryErrorCode } from '../errors.js';
 import { isFerryError } from '../errors.js';
 import { parseDuration } from '../pipeline/parse-duration.js';
-import type { CheckoutSpec, JobSpec, PipelineSpec, ServiceSpec } from '../pipeline/pipeline-schema.js';
+import type { CheckoutSpec, DefaultsSpec, JobSpec, PipelineSpec, ServiceSpec } from '../pipeline/pipeline-schema.js';
 import { expandMatrix, jobRunId, matrixProduct, maxMatrixCells, maxMatrixProduct } from './expand-matrix.js';
 import type { MatrixCell } from './expand-matrix.js';
 import { findCycle, topologicalOrder } from './find-cycle.js';
@@ -11,8 +11,9 @@ import { hashPlan } from './hash-plan.js';
 import { jobEdges, needsOf, unknownNeeds } from './job-graph.js';
 import { planService } from './plan-service.js';
 import { parseSize, planBuild, planSidecar, stringMap } from './translate-job.js';
-import type { JobRun, Plan, PlannedCheckout, PlannedStep, SkippedJob } from './plan-types.js';
+import type { JobRun, Plan, PlannedCheckout, SkippedJob } from './plan-types.js';
 import { matchChanges, type ChangeSet } from './match-changes.js';
+import { planSteps } from './plan-steps.js';
 import { conditionSource, isStatic, renderStatic } from './render-static.js';
 
 export interface GitContext {
@@ -46,6 +47,7 @@ export interface PlanIssue {
 export type PlanResult = { plan: Plan; issues: [] } | { plan?: undefined; issues: PlanIssue[] };
 
 const defaultWorkdir = '/workspace';
+const runtimeInSteps: ReadonlySet<string> = new Set(['env']);
 
 /** Pure: a validated pipeline and the run's context → the DAG of JobRuns, or every problem found. */
 export function planPipeline(spec: PipelineSpec, file: string, ctx: PlanContext): PlanResult {
@@ -128,6 +130,7 @@ export function planPipeline(spec: PipelineSpec, file: string, ctx: PlanContext)
           services: spec.services ?? {},
           checkout: spec.checkout,
           changes: ctx.changes ?? { known: false, reason: 'no change to compare against was given' },
+          pipelineDefaults: spec.defaults,
         });
         if (run.skipReason) skipped.push({ id: run.jobRun.id, jobId: id, reason: run.skipReason });
         else runs.push(run.jobRun);
@@ -161,6 +164,7 @@ interface JobPlanScope {
   /** The pipeline's default `checkout`. */
   checkout: CheckoutSpec | undefined;
   changes: ChangeSet;
+  pipelineDefaults: DefaultsSpec | undefined;
 }
 
 function planJobRun(
@@ -169,7 +173,8 @@ function planJobRun(
   cell: MatrixCell,
   scope: JobPlanScope,
 ): { jobRun: JobRun; skipReason?: string } {
-  const { edges, stageEdges, runsByJob, ctx, pipelineEnv, pipelineSecrets, services, changes } = scope;
+  const { edges, stageEdges, runsByJob, ctx, pipelineEnv, pipelineSecrets, services, changes, pipelineDefaults } =
+    scope;
   const runId = jobRunId(id, cell);
   const render = (text: string) => renderStatic(text, ctx);
   const env = renderMap({ ...pipelineEnv, ...stringMap(job.env) }, render);
@@ -205,15 +210,12 @@ function planJobRun(
     }
   }
 
-  const steps: PlannedStep[] = (job.steps ?? []).map((step, index) => ({
-    index,
-    name: step.name !== undefined ? render(step.name) : firstLine(step.run),
-    run: render(step.run),
-    env: renderMap(stringMap(step.env), (text) => renderStatic(text, jobCtx)),
-    ...(step.timeout !== undefined ? { timeoutMs: parseDuration(step.timeout) } : {}),
-    ...(step.if !== undefined ? { if: typeof step.if === 'boolean' ? String(step.if) : conditionSource(step.if) } : {}),
-    allowFailure: step.allowFailure ?? false,
-  }));
+  const workdir = job.workdir ?? defaultWorkdir;
+  // What steps write to $FERRY_ENV changes `env` for the steps after them: a step reads it at run time.
+  const steps = planSteps(job, workdir, pipelineDefaults, {
+    name: render,
+    text: (text) => renderStatic(text, jobCtx, runtimeInSteps),
+  });
 
   const kind = job.build ? 'build' : job.deploy ? 'deploy' : 'steps';
   const artifacts =
@@ -239,7 +241,7 @@ function planJobRun(
     ...(job.timeout !== undefined ? { timeoutMs: parseDuration(job.timeout) } : {}),
     retry: typeof job.retry === 'object' ? job.retry.max : (job.retry ?? 0),
     allowFailure: job.allowFailure ?? false,
-    workdir: job.workdir ?? defaultWorkdir,
+    workdir,
     ...(job.user !== undefined ? { user: job.user } : {}),
     privileged: job.privileged ?? false,
     docker: job.docker ?? false,
@@ -299,9 +301,4 @@ function selectJobs(jobIds: string[], edges: Map<string, string[]>, only: string
 
 function renderMap(map: Record<string, string>, render: (text: string) => string): Record<string, string> {
   return Object.fromEntries(Object.entries(map).map(([key, value]) => [key, render(value)]));
-}
-
-function firstLine(text: string): string {
-  const line = text.trim().split('\n')[0] ?? '';
-  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
 }

@@ -46,9 +46,15 @@ export type PlannedCheckout = { depth: number; tags: boolean } | false;
 /** One step of a JobRun. Strings may still hold `${{ }}` expressions that need run-time context (job outputs). */
 export interface PlannedStep {
   index: number;
+  /** `id:`, under which later steps and the job's outputs read it as `steps.<id>`. */
+  id?: string;
   name: string;
   run: string;
   env: Record<string, string>;
+  /** The shell's command line; `{0}` stands for the file holding `run` (`sh -e {0}` by default). */
+  shell: string;
+  /** Absolute; unset runs the step in the job's workdir. */
+  workdir?: string;
   timeoutMs?: number;
   /** Condition source without the `${{ }}` wrapper; evaluated when the step is reached. */
   if?: string;

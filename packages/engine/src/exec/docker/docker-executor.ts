@@ -130,7 +130,11 @@ export class DockerExecutor implements Executor {
     }
 
     const container = this.#docker.getContainer(state.id);
-    const result = await execStep({ docker: this.#docker, container, jobId: job.id, clock: this.#clock }, step, io);
+    const result = await execStep(
+      { docker: this.#docker, container, jobId: job.id, image: job.image, clock: this.#clock },
+      step,
+      io,
+    );
     if (result.exitCode === KILLED_EXIT_CODE && !result.aborted && (await wasOomKilled(container)))
       return { ...result, oomKilled: true };
     return result;
