@@ -4,6 +4,7 @@ import {
   Build,
   Cache,
   Condition,
+  ContainerEnvMap,
   DeployJob,
   Duration,
   EnvMap,
@@ -27,6 +28,11 @@ function documentation(): z.core.$ZodRegistry<{ id: string; description: string 
   add(Duration, 'Duration', 'A duration: a number of seconds, or a string like 500ms, 30s, 10m or 1h30m.');
   add(Condition, 'Condition', "true, false, or an expression such as git.branch == 'main' (with or without ${{ }}).");
   add(EnvMap, 'Env', 'Environment variables: NAME: value. Values may hold ${{ }} expressions.');
+  add(
+    ContainerEnvMap,
+    'ContainerEnv',
+    'Environment of a service container: NAME: value; names may hold . and - (discovery.type). Values may hold ${{ }} expressions.',
+  );
   add(PullPolicy, 'PullPolicy', 'When to pull the image: if-not-present (default), always or never.');
   add(Triggers, 'Triggers', 'Which forge events start the pipeline (push, pull_request, tag, manual).');
   add(

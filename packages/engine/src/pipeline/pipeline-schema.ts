@@ -7,6 +7,16 @@ import { z } from 'zod';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
+// --- Templates, extends, includes and matrix control (issue #14) ---
+
+/** GitHub's `strategy.fail-fast` and `strategy.max-parallel`, as keys of `matrix:` (which is Ferry's strategy). */
+const matrixControl = {
+  failFast: z.boolean().optional(),
+  maxParallel: z.number().int().min(1).optional(),
+};
+
+// --- end of issue #14 additions ---
+
 export const durationPattern = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
 /** A number is seconds; a string is like `500ms`, `30s`, `10m`, `1h30m`. */
 export const Duration = z.union([
@@ -18,6 +28,17 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
   message: 'expected an environment variable name (letters, digits, _; not starting with a digit)',
 });
 export const EnvMap = z.record(envName, scalar);
+
+/**
+ * The env of a service or sidecar container, which the image's own program reads (not a shell): names may hold
+ * `.` and `-` where Docker allows them, as images configured by env do (Elasticsearch's `discovery.type`).
+ */
+export const ContainerEnvMap = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, {
+    message: 'expected an environment variable name (letters, digits, _ . -; not starting with a digit, . or -)',
+  }),
+  scalar,
+);
 
 /** A boolean, or an expression with or without the `${{ }}` wrapper. */
 export const Condition = z.union([z.boolean(), z.string().min(1)]);
@@ -35,10 +56,14 @@ export const Step = z.strictObject({
   allowFailure: z.boolean().optional(),
 });
 
+/** Reserved matrix keys that are not axes. */
+export const matrixKeywords: readonly string[] = ['include', 'exclude', 'failFast', 'maxParallel'];
+
 export const Matrix = z
   .object({
     include: z.array(z.record(z.string(), scalar)).optional(),
     exclude: z.array(z.record(z.string(), scalar)).optional(),
+    ...matrixControl,
   })
   .catchall(z.array(scalar).min(1));
 
@@ -62,7 +87,7 @@ const Health = z.strictObject({
 
 export const Sidecar = z.strictObject({
   image: z.string().min(1),
-  env: EnvMap.optional(),
+  env: ContainerEnvMap.optional(),
   command: z.union([z.string(), z.array(z.string())]).optional(),
   health: Health.optional(),
   pull: PullPolicy.optional(),
@@ -191,7 +216,7 @@ export const Service = z.strictObject({
   replicas: z.number().int().min(0).optional(),
   port: z.number().int().min(1).max(65535),
   publish: z.number().int().min(1).max(65535).optional(),
-  env: EnvMap.optional(),
+  env: ContainerEnvMap.optional(),
   command: z.union([z.string(), z.array(z.string())]).optional(),
   health: Health.optional(),
   init: z.boolean().optional(),
