@@ -15,6 +15,8 @@ const exitCodeByErrorCode: Record<FerryErrorCode, ExitCode> = {
   SPEC_NOT_FOUND: 2,
   SPEC_SHELL_INJECTION: 2,
   SPEC_LIMIT: 2,
+  SPEC_INCLUDE: 2,
+  SPEC_EXTENDS: 2,
   EXPR_SYNTAX: 2,
   EXPR_EVAL: 2,
   PLAN_CYCLE: 2,

@@ -9,6 +9,8 @@ export const ferryErrorCodes = [
   'SPEC_NOT_FOUND',
   'SPEC_SHELL_INJECTION',
   'SPEC_LIMIT',
+  'SPEC_INCLUDE',
+  'SPEC_EXTENDS',
   'EXPR_SYNTAX',
   'EXPR_EVAL',
   // planning

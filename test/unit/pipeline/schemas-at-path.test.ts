@@ -4,7 +4,16 @@ import { allowedKeysAt, schemasAtPath } from '../../../packages/engine/src/pipel
 
 describe('allowedKeysAt', () => {
   it('walks objects, records and arrays of the schema', () => {
-    expect(allowedKeysAt(PipelineSchema, [])).toEqual(['name', 'on', 'env', 'secrets', 'stages', 'jobs', 'services']);
+    expect(allowedKeysAt(PipelineSchema, [])).toEqual([
+      'include',
+      'name',
+      'on',
+      'env',
+      'secrets',
+      'stages',
+      'jobs',
+      'services',
+    ]);
     expect(allowedKeysAt(PipelineSchema, ['jobs', 'any'])).toContain('image');
     expect(allowedKeysAt(PipelineSchema, ['jobs', 'any', 'steps', 3])).toEqual([
       'name',

@@ -8,6 +8,8 @@ import {
   DeployJob,
   Duration,
   EnvMap,
+  Extends,
+  Include,
   Job,
   Matrix,
   PipelineSchema,
@@ -40,6 +42,16 @@ function documentation(): z.core.$ZodRegistry<{ id: string; description: string 
     'Job',
     'A job runs in one container. It has exactly one of steps, build or deploy; a steps job needs an image.',
   );
+  add(
+    Extends,
+    'Extends',
+    "Jobs (usually templates, whose id starts with '.') whose keys this job takes: mappings are merged deeply, the job's own keys win, later parents over earlier, lists are replaced.",
+  );
+  add(
+    Include,
+    'Include',
+    'Files of the repository (paths from its root) whose jobs, services and env join this file; this file wins where both set a key.',
+  );
   add(Step, 'Step', 'One command, run with sh -e in the job container.');
   add(
     Matrix,
@@ -67,6 +79,8 @@ export function pipelineJsonSchema(): Record<string, unknown> {
     metadata: documentation(),
   }) as Record<string, unknown>;
   const { $schema, ...rest } = generated;
+  // Top-level `x-` keys hold YAML anchors and are ignored; zod cannot say "unknown keys, but these".
+  rest.patternProperties = { '^x-': {} };
   return {
     $schema,
     title: 'Ferry pipeline',

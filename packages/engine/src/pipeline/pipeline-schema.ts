@@ -15,6 +15,16 @@ const matrixControl = {
   maxParallel: z.number().int().min(1).optional(),
 };
 
+/**
+ * `extends` and `include` are resolved before validation (compose-pipeline.ts) and never reach the validated
+ * spec; they are here for the JSON Schema editors read.
+ */
+export const Extends = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+const includePath = z.string().regex(/\.ya?ml$/, { message: 'expected a path to a .yml or .yaml file' });
+export const Include = z.union([includePath, z.array(z.union([includePath, z.strictObject({ local: includePath })]))]);
+/** A job id, or a template's (`.name`): templates are only extended, never run. */
+const jobOrTemplateId = /^\.?[A-Za-z_][A-Za-z0-9_-]*$/;
+
 // --- end of issue #14 additions ---
 
 export const durationPattern = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
@@ -143,6 +153,7 @@ const Retry = z.union([
 ]);
 
 export const Job = z.strictObject({
+  extends: Extends.optional(),
   name: z.string().min(1).optional(),
   stage: z.string().min(1).optional(),
   image: z.string().min(1).optional(),
@@ -256,15 +267,16 @@ export const Triggers = z.strictObject({
 export const jobIdPattern = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 export const PipelineSchema = z.strictObject({
+  include: Include.optional(),
   name: z.string().min(1).optional(),
   on: Triggers.optional(),
   env: EnvMap.optional(),
   secrets: z.array(envName).optional(),
   stages: z.array(z.string().min(1)).min(1).optional(),
   jobs: z.record(
-    z
-      .string()
-      .regex(jobIdPattern, { message: 'expected a job id (letters, digits, _ and -; not starting with a digit or -)' }),
+    z.string().regex(jobOrTemplateId, {
+      message: 'expected a job id (letters, digits, _ and -; not starting with a digit or -; . first for a template)',
+    }),
     Job,
   ),
   services: z
