@@ -119,7 +119,7 @@ describe('extends', () => {
     const big = Array.from({ length: 2000 }, (_, i) => `K${i}: v`).join(', ');
     const jobs = Array.from({ length: 300 }, (_, i) => `  j${i}: { extends: .big }`).join('\n');
     const result = parse(`jobs:\n  .big:\n    ${image}\n    steps: [{ run: t }]\n    env: { ${big} }\n${jobs}\n`);
-    expect(result.issues[0]).toMatchObject({ code: 'SPEC_LIMIT', message: expect.stringContaining('500000 values') });
+    expect(result.issues[0]).toMatchObject({ code: 'SPEC_LIMIT', message: expect.stringContaining('250000 values') });
   });
 });
 

@@ -15,7 +15,7 @@ export const pipelineLimits = {
   /** The pipeline file and the files it includes, together. */
   includeBytes: 10 * 1024 * 1024,
   /** All the values of the jobs once `extends` copied templates into them: each copy is validated and planned. */
-  resolvedNodes: 500_000,
+  resolvedNodes: 250_000,
 } as const;
 
 /** The values (mappings, lists, scalars) in `data`, counting up to a little past `budget` and no further. */
