@@ -122,6 +122,18 @@ describe('matrix maxParallel', () => {
     );
   });
 
+  it('prepares no more warm containers for the cells than maxParallel while their need runs', async () => {
+    const executor = new FakeExecutor();
+    await runYaml(
+      'jobs:\n  a:\n    image: x\n    steps: [{ run: sleep 0.1 }]\n  m:\n    needs: a\n    image: x\n    matrix: { maxParallel: 1, n: [1, 2, 3] }\n    steps: [{ run: echo m }]\n',
+      executor,
+    );
+    const order = executor.calls.map((call) => `${call.kind}${'job' in call ? ` ${call.job}` : ''}`);
+    const beforeA = order.slice(0, order.indexOf('teardown a'));
+    expect(beforeA.filter((entry) => entry.startsWith('prepare m'))).toHaveLength(1);
+    expect(order.filter((entry) => entry.startsWith('runStep m'))).toHaveLength(3);
+  });
+
   it('runs cells up to the run concurrency without maxParallel', async () => {
     const { executor, peak } = countingExecutor();
     await runYaml(
