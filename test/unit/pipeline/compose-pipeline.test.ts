@@ -123,6 +123,22 @@ describe('extends', () => {
   });
 });
 
+describe('extends amplification', () => {
+  it('stops merging once a large template has been copied past the limit, before the copying takes long', () => {
+    const env = Array.from({ length: 10_000 }, (_, i) => `K${i}: v`).join(', ');
+    const parents = Array.from({ length: 30 }, () => '.base').join(', ');
+    const templates = Array.from({ length: 300 }, (_, i) => `  .t${i}: { extends: [${parents}] }`).join('\n');
+    const all = Array.from({ length: 300 }, (_, i) => `.t${i}`).join(', ');
+    const text = `jobs:\n  .base:\n    ${image}\n    steps: [{ run: t }]\n    env: { ${env} }\n${templates}\n  t: { extends: [${all}] }\n`;
+    const started = performance.now();
+    const result = parse(text);
+    // Merging every entry would copy 10,000 values 9,000 times; parsing the YAML is most of this.
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(result.issues).toHaveLength(1);
+    expect(result.issues[0]).toMatchObject({ code: 'SPEC_LIMIT', path: 'jobs[".t0"].extends[24]' });
+  });
+});
+
 describe('include', () => {
   const included = `jobs:\n  lint:\n    ${image}\n    steps: [{ run: lint }]\n  .tmpl:\n    ${image}\n    env: { FROM: template }\n`;
 

@@ -114,6 +114,13 @@ export function composePipeline(
   };
 }
 
+/** A job with its parents merged in, how many levels of `extends` that took, and (at most) how many values it holds. */
+interface Resolved {
+  layer: PipelineLayer;
+  height: number;
+  size: number;
+}
+
 /**
  * Applies `extends` to every job that is not a template, drops templates and `x-` keys. Problems (an unknown
  * parent, a cycle, too many levels, too large a result) are reported at the `extends` entry.
@@ -123,22 +130,32 @@ function applyExtends(root: PipelineLayer, report: (path: PathSegment[], issue: 
   const jobs = asRecord(data?.jobs);
   if (!data) return root;
   const ids = Object.keys(jobs ?? {});
-  const resolved = new Map<string, { layer: PipelineLayer; height: number }>();
+  const resolved = new Map<string, Resolved>();
   const fail = (path: PathSegment[], code: PendingIssue['code'], message: string) =>
     report(path, { code, path, at: 'value', message });
   const templates = ids.filter((other) => other.startsWith('.'));
+  const budget = pipelineLimits.resolvedNodes;
+  const tooLarge = `with extends applied, the jobs hold more than ${budget} values; templates are copied into each job that extends them`;
+  // Values merged so far (each parent's size, an upper bound): stops a file that extends a large template
+  // thousands of times before the copying costs more than validating the result would.
+  let work = 0;
 
-  /** The job with its parents merged in, and how many levels of `extends` that took. */
-  const resolve = (id: string, chain: string[]): { layer: PipelineLayer; height: number } => {
+  const resolve = (id: string, chain: string[]): Resolved => {
     const done = resolved.get(id);
     if (done) return done;
     const own = subLayer(root, ['jobs', id]);
+    const ownSize = countNodes(own.data, budget);
     const parents = asRecord(own.data)?.extends;
-    if (parents === undefined) return { layer: own, height: 0 };
+    if (parents === undefined || work > budget) {
+      const alone = { layer: withoutKeys(own, ['extends']), height: 0, size: ownSize };
+      resolved.set(id, alone);
+      return alone;
+    }
     const names = typeof parents === 'string' ? [parents] : Array.isArray(parents) ? parents : undefined;
     const extendsAt: PathSegment[] = ['jobs', id, 'extends'];
     let layer: PipelineLayer | undefined;
     let height = 0;
+    let size = ownSize;
     if (!names) fail(extendsAt, 'SPEC_INVALID', 'expected a job id or a list of job ids');
     names?.forEach((name, index) => {
       const at = typeof parents === 'string' ? extendsAt : [...extendsAt, index];
@@ -151,15 +168,20 @@ function applyExtends(root: PipelineLayer, report: (path: PathSegment[], issue: 
         const cycle = [...chain.slice(chain.indexOf(name)), id, name];
         return fail(at, 'SPEC_EXTENDS', `extends form a cycle: ${cycle.join(' → ')}`);
       }
+      if (work > budget) return;
       const parent = resolve(name, [...chain, id]);
       if (parent.height + 1 > maxExtendsDepth) {
         const message = `extends nests more than ${maxExtendsDepth} levels from "${id}" through "${name}"`;
         return fail(at, 'SPEC_EXTENDS', message);
       }
+      if (work <= budget && work + parent.size > budget) fail(at, 'SPEC_LIMIT', tooLarge);
+      work += parent.size;
+      if (work > budget) return;
       height = Math.max(height, parent.height + 1);
+      size += parent.size;
       layer = layer ? mergeLayers(layer, parent.layer) : parent.layer;
     });
-    const result = { layer: withoutKeys(layer ? mergeLayers(layer, own) : own, ['extends']), height };
+    const result = { layer: withoutKeys(layer ? mergeLayers(layer, own) : own, ['extends']), height, size };
     resolved.set(id, result);
     return result;
   };
@@ -167,14 +189,10 @@ function applyExtends(root: PipelineLayer, report: (path: PathSegment[], issue: 
   const visible = ids.filter((id) => !id.startsWith('.'));
   const finalJobs = new Map(visible.map((id) => [id, resolve(id, []).layer]));
   let nodes = 0;
-  for (const [id, layer] of finalJobs) {
-    nodes += countNodes(layer.data, pipelineLimits.resolvedNodes - nodes);
-    if (nodes > pipelineLimits.resolvedNodes) {
-      fail(
-        ['jobs', id],
-        'SPEC_LIMIT',
-        `with extends applied, the jobs hold more than ${pipelineLimits.resolvedNodes} values; templates are copied into each job that extends them`,
-      );
+  for (const [id, layer] of work > budget ? [] : finalJobs) {
+    nodes += countNodes(layer.data, budget - nodes);
+    if (nodes > budget) {
+      fail(['jobs', id], 'SPEC_LIMIT', tooLarge);
       break;
     }
   }
