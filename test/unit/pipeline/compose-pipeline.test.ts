@@ -217,6 +217,21 @@ describe('include', () => {
     expect(result.locate('jobs.t')).toEqual({ file: 'ferry.yml', line: 3, col: 3 });
   });
 
+  it('stops merging deeply nested large includes past the limit on copied values, reporting it once', () => {
+    const files: Record<string, string> = {};
+    // A chain of 25 files of 4,000 keys: each level copies what all the files below it hold.
+    for (let i = 0; i < 25; i += 1) {
+      const env = Array.from({ length: 4000 }, (_, k) => `K${i}_${k}: v`).join(', ');
+      files[`f${i}.yml`] = `${i < 24 ? `include: f${i + 1}.yml\n` : ''}env: { ${env} }\n`;
+    }
+    const result = parse(`include: f0.yml\njobs:\n  t: { ${image}, steps: [{ run: t }] }\n`, files);
+    expect(result.issues).toHaveLength(1);
+    expect(result.issues[0]).toMatchObject({
+      code: 'SPEC_LIMIT',
+      message: 'merging the included files copies more than 1000000 values; include fewer or smaller files',
+    });
+  });
+
   it('reports an include as missing when the caller read no files', () => {
     expect(parsePipeline('include: a.yml\njobs: {}\n', 'ferry.yml').issues[0]).toMatchObject({
       code: 'SPEC_INCLUDE',

@@ -4,7 +4,15 @@ import { asRecord } from './check-semantics.js';
 import type { SourcePosition } from './create-source-locator.js';
 import { formatPath } from './format-path.js';
 import { includeEntries } from './include-entries.js';
-import { mergeLayers, subLayer, withoutKeys, fileLayer, type Origin, type PipelineLayer } from './pipeline-layer.js';
+import {
+  fileLayer,
+  mergeLayers,
+  subLayer,
+  withoutKeys,
+  type MergeWork,
+  type Origin,
+  type PipelineLayer,
+} from './pipeline-layer.js';
 import { countNodes, pipelineLimits } from './pipeline-limits.js';
 import type { PathSegment, PendingIssue, PipelineIssue } from './pipeline-issue.js';
 import { readDocument } from './read-document.js';
@@ -56,13 +64,17 @@ export function composePipeline(
     message: issue.message,
   });
   const included = new Set<string>();
+  // Each level of nested includes copies the mappings it merges into: bounded, so that deep nesting of large files
+  // cannot make merging quadratic.
+  const work: MergeWork & { reported?: boolean } = { copied: 0 };
+  const overWork = () => work.copied > pipelineLimits.mergedValues;
   const files = includes?.files ?? new Map<string, IncludedFile>();
 
   const composeFile = (data: unknown, file: string, stack: string[]): PipelineLayer => {
     const own = fileLayer(file, data);
     const entries = includeEntries(data);
     for (const issue of entries.issues) issues.push(placeAt({ file, path: issue.path }, issue));
-    let layer: PipelineLayer | undefined;
+    const parts: PipelineLayer[] = [];
     for (const entry of entries.entries) {
       const report = (code: PendingIssue['code'], message: string) =>
         issues.push(placeAt({ file, path: entry.at }, { code, path: entry.at, at: 'value', message }));
@@ -71,6 +83,7 @@ export function composePipeline(
         continue;
       }
       if (included.has(entry.path)) continue;
+      if (overWork()) continue;
       if (included.size >= pipelineLimits.includes) {
         report('SPEC_LIMIT', `more than ${pipelineLimits.includes} included files`);
         continue;
@@ -99,10 +112,19 @@ export function composePipeline(
         continue;
       }
       const sub = composeFile(read.data, found.file, [...stack, entry.path]);
-      layer = layer ? mergeLayers(layer, sub) : sub;
+      // Merging a file with its own includes copied them: a deep chain of large files copies each at every level.
+      if (!overWork()) parts.push(sub);
+      if (overWork() && !work.reported) {
+        work.reported = true;
+        const limit = pipelineLimits.mergedValues;
+        report(
+          'SPEC_LIMIT',
+          `merging the included files copies more than ${limit} values; include fewer or smaller files`,
+        );
+      }
     }
     const ownContent = withoutKeys(own, ['include']);
-    return layer ? mergeLayers(layer, ownContent) : ownContent;
+    return parts.length > 0 && !overWork() ? mergeLayers([...parts, ownContent], work) : ownContent;
   };
 
   const composed = composeFile(main.data, main.file, [includes?.path ?? main.file]);
@@ -153,7 +175,7 @@ function applyExtends(root: PipelineLayer, report: (path: PathSegment[], issue: 
     }
     const names = typeof parents === 'string' ? [parents] : Array.isArray(parents) ? parents : undefined;
     const extendsAt: PathSegment[] = ['jobs', id, 'extends'];
-    let layer: PipelineLayer | undefined;
+    const layers: PipelineLayer[] = [];
     let height = 0;
     let size = ownSize;
     if (!names) fail(extendsAt, 'SPEC_INVALID', 'expected a job id or a list of job ids');
@@ -179,9 +201,9 @@ function applyExtends(root: PipelineLayer, report: (path: PathSegment[], issue: 
       if (work > budget) return;
       height = Math.max(height, parent.height + 1);
       size += parent.size;
-      layer = layer ? mergeLayers(layer, parent.layer) : parent.layer;
+      layers.push(parent.layer);
     });
-    const result = { layer: withoutKeys(layer ? mergeLayers(layer, own) : own, ['extends']), height, size };
+    const result = { layer: withoutKeys(mergeLayers([...layers, own]), ['extends']), height, size };
     resolved.set(id, result);
     return result;
   };

@@ -14,6 +14,8 @@ export const pipelineLimits = {
   includes: 150,
   /** The pipeline file and the files it includes, together. */
   includeBytes: 10 * 1024 * 1024,
+  /** Keys copied while merging included files into the files that include them (nesting multiplies it). */
+  mergedValues: 1_000_000,
   /** All the values of the jobs once `extends` copied templates into them: each copy is validated and planned. */
   resolvedNodes: 250_000,
 } as const;
