@@ -11,6 +11,8 @@ export const ferryErrorCodes = [
   'SPEC_LIMIT',
   'SPEC_DUPLICATE_STEP_ID',
   'SPEC_UNKNOWN_STEP',
+  'SPEC_INCLUDE',
+  'SPEC_EXTENDS',
   'EXPR_SYNTAX',
   'EXPR_EVAL',
   // planning

@@ -4,6 +4,7 @@ export { systemClock } from './clock.js';
 export type { Clock } from './clock.js';
 export * from './pipeline/index.js';
 export { loadPipeline } from './load/load-pipeline.js';
+export { collectIncludesAsync } from './load/collect-includes.js';
 export { findPipelineFile, pipelineFileNames } from './load/find-pipeline-file.js';
 export * from './expr/index.js';
 export { planPipeline } from './plan/plan-pipeline.js';

@@ -1,9 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import type { IncludedFile } from '../pipeline/compose-pipeline.js';
 import { parsePipeline, type ParsePipelineResult } from '../pipeline/parse-pipeline.js';
+import { fileSizeMessage } from '../pipeline/pipeline-limits.js';
+import { collectIncludesSync } from './collect-includes.js';
 
 /**
- * Reads and parses a pipeline file. `shownAs` is the name issues carry (a path relative to the user's
- * directory, say). A file that cannot be read is a SPEC_NOT_FOUND issue at line 0 (the file as a whole).
+ * Reads and parses a pipeline file with the files it includes. `shownAs` is the name issues carry (a path
+ * relative to the user's directory, say); included files are named the same way. A file that cannot be read is a
+ * SPEC_NOT_FOUND issue at line 0 (the file as a whole). Includes are relative to the repository root: the git
+ * top-level above the file (the directory holding `.git`), or the file's directory outside a repository.
  */
 export function loadPipeline(path: string, shownAs: string = path): ParsePipelineResult {
   let text: string;
@@ -18,8 +24,44 @@ export function loadPipeline(path: string, shownAs: string = path): ParsePipelin
     return {
       issues: [{ code: 'SPEC_NOT_FOUND', file: shownAs, line: 0, col: 0, path: '', message }],
       warnings: [],
-      locate: () => ({ line: 0, col: 0 }),
+      locate: () => ({ file: shownAs, line: 0, col: 0 }),
     };
   }
-  return parsePipeline(text, shownAs);
+  const root = repositoryRoot(dirname(path));
+  const show = (repoPath: string) => join(dirname(shownAs), relative(dirname(path), join(root, repoPath)));
+  const includes = collectIncludesSync(text, shownAs, toRepoPath(relative(root, path)), (repoPath) =>
+    readIncluded(root, repoPath, show(repoPath)),
+  );
+  return parsePipeline(text, shownAs, includes);
+}
+
+function readIncluded(root: string, repoPath: string, file: string): IncludedFile | undefined {
+  const path = join(root, repoPath);
+  try {
+    // A symbolic link may point anywhere: what is read must be inside the repository.
+    const real = realpathSync(path);
+    if (real !== realpathSync(root) && !real.startsWith(realpathSync(root) + sep))
+      return { file, code: 'SPEC_INCLUDE', message: 'is a link to a file outside the repository' };
+    const stat = statSync(real);
+    if (!stat.isFile()) return { file, code: 'SPEC_INCLUDE', message: 'is not a file' };
+    const tooLarge = fileSizeMessage(stat.size);
+    if (tooLarge !== undefined) return { file, code: 'SPEC_LIMIT', message: tooLarge };
+    return { file, text: readFileSync(real, 'utf8') };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    return { file, code: 'SPEC_INCLUDE', message: `cannot be read (${code ?? (error as Error).message})` };
+  }
+}
+
+/** The nearest directory from `dir` up that holds `.git` (a directory, or a worktree's file); else `dir`. */
+function repositoryRoot(dir: string): string {
+  for (let current = dir; ; current = dirname(current)) {
+    if (statSync(join(current, '.git'), { throwIfNoEntry: false })) return current;
+    if (dirname(current) === current) return dir;
+  }
+}
+
+function toRepoPath(path: string): string {
+  return path.split(sep).join('/');
 }
