@@ -44,10 +44,12 @@ try {
   const floorCommands = diffCounts(await commandCounts(stats), mark);
   const floorPaced = await floor(PACED, RATE, 'floor-paced');
   mark = await commandCounts(stats);
-  const ferryBurst = await ferry(RUNS, 0, 1);
+  const ferryTrace = new Map();
+  const ferryBurst = await ferry(RUNS, 0, 1, ferryTrace);
   const ferryCommands = diffCounts(await commandCounts(stats), mark);
   await stats.quit();
   const ferryPaced = await ferry(PACED, RATE, 2);
+
   print(`floor: bare BullMQ, burst of ${RUNS}`, floorBurst);
   print(`ferry: runners + engine, burst of ${RUNS}`, ferryBurst);
   print(`floor: bare BullMQ, ${PACED} at ${RATE}/s`, floorPaced);
@@ -57,17 +59,34 @@ try {
   );
   // Where dispatch goes: Redis commands per run (INFO commandstats around each burst; the runners' idle polls
   // are included), the most frequent first.
-  for (const [label, counts] of [
+  for (let [label, counts] of [
     ['ferry', ferryCommands],
     ['floor', floorCommands],
   ]) {
+    const usec = [...counts].filter(([name]) => name.startsWith('usec:')).reduce((sum, [, n]) => sum + n, 0);
+    counts = new Map([...counts].filter(([name]) => !name.startsWith('usec:')));
     const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
     const top = [...counts]
       .sort((a, b) => b[1] - a[1])
       .slice(0, 8)
       .map(([command, n]) => `${command} ${(n / RUNS).toFixed(1)}`)
       .join(', ');
-    console.log(`  redis commands per run, ${label}: ${(total / RUNS).toFixed(1)} (${top})`);
+    console.log(
+      `  redis commands per run, ${label}: ${(total / RUNS).toFixed(1)}, ${(usec / RUNS).toFixed(0)} µs of Redis's time (${top})`,
+    );
+  }
+  // Per run and phase, the commands the clients sent (BullMQ's scripts by name), and the socket writes (a
+  // write carries one command or a batch: pipelined events, or what auto-pipelining gathered).
+  console.log(`  redis per run by phase (ferry burst; commands the clients sent, then socket writes):`);
+  for (const [phase, { commands, writes, names }] of ferryTrace) {
+    const top = [...names]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 4)
+      .map(([name, n]) => `${name} ${(n / RUNS).toFixed(1)}`)
+      .join(', ');
+    console.log(
+      `    ${phase.padEnd(14)} ${commands ? (commands / RUNS).toFixed(1).padStart(5) : '     '}${writes ? ` ${(writes / RUNS).toFixed(1).padStart(5)} writes` : ''}${top ? `   (${top})` : ''}`,
+    );
   }
   printRatio('dispatch.ferry/bare-bullmq', ferryBurst.perSecond / floorBurst.perSecond, { atLeast: 0.5 });
 } finally {
@@ -78,8 +97,10 @@ try {
 /** Calls per Redis command so far (INFO commandstats). */
 async function commandCounts(redis) {
   const counts = new Map();
-  for (const match of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+  for (const match of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
     counts.set(match[1], Number(match[2]));
+    counts.set(`usec:${match[1]}`, Number(match[3]));
+  }
   return counts;
 }
 
@@ -87,7 +108,7 @@ function diffCounts(after, before) {
   const diff = new Map();
   for (const [command, n] of after) {
     const delta = n - (before.get(command) ?? 0);
-    if (delta > 0 && command !== 'info') diff.set(command, delta);
+    if (delta > 0 && !command.endsWith('info')) diff.set(command, delta);
   }
   return diff;
 }
@@ -142,15 +163,17 @@ async function floor(count, rate, name) {
 }
 
 /** Ferry: RunQueue.enqueue → runners (startRunner) → engine runPlan with a no-op executor → result reported. */
-async function ferry(count, rate, db) {
+async function ferry(count, rate, db, traced) {
   const dbUrl = `${url}/${db}`;
   const client = new Redis(dbUrl, { maxRetriesPerRequest: null });
+  if (traced) trace(client, traced, 'enqueue');
   const queue = new RunQueue(client);
   const repo = GIT ? (gitRepo ??= makeRepo()) : undefined;
   const connections = [];
   const connect = () => {
     const connection = new Redis(dbUrl, { maxRetriesPerRequest: null });
     connection.on('error', () => undefined);
+    if (traced) trace(connection, traced);
     connections.push(connection);
     return connection;
   };
@@ -218,6 +241,59 @@ async function ferry(count, rate, db) {
   await client.quit();
   for (const connection of connections) connection.disconnect();
   return summarize(latencies, count, started, lastDone, enqueued);
+}
+
+/** Which part of dispatch a command belongs to: by its name, or for a script by its name or keys. */
+function phaseOf(connection, command) {
+  const [first, numkeys, ...rest] = command.args.map(String);
+  if (command.name === 'evalsha' || command.name === 'eval') {
+    const bullmq = Object.entries(connection.scriptsSet ?? {}).find(([, script]) => script.sha === first)?.[0];
+    if (bullmq) {
+      const name = bullmq.replace(/:.*/, '');
+      if (name === 'moveToActive') return ['fetch', name];
+      if (name === 'moveToFinished') return ['result', name];
+      if (name === 'addStandardJob') return ['enqueue', name];
+      if (name === 'extendLock') return ['lease', name];
+      return ['other', name];
+    }
+    // Ferry's record scripts, told apart by their keys (record-scripts.ts).
+    const keys = rest.slice(0, Number(numkeys));
+    if (keys.length === 3 && keys[2] === 'ferry:queues') return ['enqueue', 'create script'];
+    if (keys.length === 3) return ['claim', 'claim script'];
+    if (keys.length === 2) return ['result', 'finish script'];
+    return ['other', 'record script'];
+  }
+  if (command.name === 'xadd') return ['events', 'xadd'];
+  if (['multi', 'exec', 'hset', 'pexpire', 'zadd'].includes(command.name)) return ['heartbeat', command.name];
+  return ['other', command.name];
+}
+
+/**
+ * Counts what `connection` sends into `into`: commands by phase (phaseOf; `fixed` for every command of a
+ * producer's connection), and socket writes (one write carries a command, or a batch of them).
+ */
+function trace(connection, into, fixed) {
+  const entry = (phase) => {
+    let e = into.get(phase);
+    if (!e) into.set(phase, (e = { commands: 0, writes: 0, names: new Map() }));
+    return e;
+  };
+  const send = connection.sendCommand.bind(connection);
+  connection.sendCommand = (command, stream, node) => {
+    const [phase, name] = phaseOf(connection, command);
+    const e = entry(fixed ?? phase);
+    e.commands += 1;
+    e.names.set(name, (e.names.get(name) ?? 0) + 1);
+    return send(command, stream, node);
+  };
+  connection.on('connect', () => {
+    const socket = connection.stream;
+    const write = socket.write.bind(socket);
+    socket.write = (...args) => {
+      entry(fixed ? 'enqueue writes' : 'runner writes').writes += 1;
+      return write(...args);
+    };
+  });
 }
 
 function summarize(latencies, count, started, lastDone, enqueued) {

@@ -62,7 +62,11 @@ export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobRe
   }
 
   const takenAt = clock.now();
-  const claim = await claimRunRecord(redis, runId, token, ctx.runnerId, takenAt, fallback);
+  const waitedMs = Math.max(0, takenAt - enqueuedAt);
+  const claim = await claimRunRecord(redis, runId, token, ctx.runnerId, takenAt, fallback, {
+    waitedMs,
+    eventsMaxLen: ctx.eventsMaxLen,
+  });
   if (claim.outcome === 'final') {
     // Finished by an attempt whose runner died before it completed the job: report, do not run again.
     const record = await redis.hgetall(keys.run(runId));
@@ -117,16 +121,9 @@ export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobRe
   });
   const endRun = metrics.runDuration.startTimer();
   metrics.activeRuns.inc();
-  if (claim.previousStatus === 'queued' && attempt === 1)
-    metrics.queueWait.observe(Math.max(0, takenAt - enqueuedAt) / 1000);
-  publisher.publish({
-    type: 'attempt.started',
-    attempt,
-    runner: ctx.runnerId,
-    waitedMs: Math.max(0, takenAt - enqueuedAt),
-    time: takenAt,
-    runId,
-  });
+  if (claim.previousStatus === 'queued' && attempt === 1) metrics.queueWait.observe(waitedMs / 1000);
+  // The claim appended the attempt's `attempt.started` event.
+  metrics.eventsPublished.inc();
   ctx.log(`run ${runId}: attempt ${attempt} started (${request.repo} ${request.sha.slice(0, 12)})`);
 
   let outcome: ExecuteOutcome;
