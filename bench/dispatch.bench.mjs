@@ -22,6 +22,8 @@ const WORKERS = Number(process.env.WORKERS ?? 4);
 const PACED = Number(process.env.PACED ?? 200);
 const RATE = Number(process.env.RATE ?? 50);
 const GIT = process.env.GIT === '1';
+/** BullMQ's script names by sha (null: one of Ferry's own scripts), for the per-phase counts. */
+const scriptNames = new Map();
 const pipeline = 'name: noop\njobs:\n  noop:\n    image: ferry/busybox:1\n    steps:\n      - run: "true"\n';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ferry-dispatch-'));
@@ -55,7 +57,7 @@ try {
   print(`floor: bare BullMQ, ${PACED} at ${RATE}/s`, floorPaced);
   print(`ferry: runners + engine, ${PACED} at ${RATE}/s`, ferryPaced);
   console.log(
-    `  ferry/floor throughput: ${(ferryBurst.perSecond / floorBurst.perSecond).toFixed(2)}; paced p50 latency: ${ferryPaced.p50.toFixed(1)} ms vs ${floorPaced.p50.toFixed(1)} ms`,
+    `  ferry/floor throughput: ${(ferryBurst.perSecond / floorBurst.perSecond).toFixed(2)}; CPU per run floor/ferry: ${(floorBurst.cpuMs / ferryBurst.cpuMs).toFixed(2)}; paced p50 latency: ${ferryPaced.p50.toFixed(1)} ms vs ${floorPaced.p50.toFixed(1)} ms`,
   );
   // Where dispatch goes: Redis commands per run (INFO commandstats around each burst; the runners' idle polls
   // are included), the most frequent first.
@@ -115,7 +117,7 @@ function diffCounts(after, before) {
 
 function print(label, r) {
   console.log(
-    `  ${label.padEnd(40)} ${r.perSecond.toFixed(0).padStart(5)} runs/s   enqueue→start p50 ${r.p50.toFixed(1).padStart(7)} ms  p99 ${r.p99.toFixed(1).padStart(7)} ms   (enqueue ${r.enqueuePerSecond.toFixed(0)}/s)`,
+    `  ${label.padEnd(40)} ${r.perSecond.toFixed(0).padStart(5)} runs/s   enqueue→start p50 ${r.p50.toFixed(1).padStart(7)} ms  p99 ${r.p99.toFixed(1).padStart(7)} ms   (enqueue ${r.enqueuePerSecond.toFixed(0)}/s, CPU ${r.cpuMs.toFixed(2)} ms/run)`,
   );
 }
 
@@ -147,6 +149,7 @@ async function floor(count, rate, name) {
     return worker;
   });
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  const cpu = process.cpuUsage();
   const started = Date.now();
   for (let i = 0; i < count; i += 1) {
     await pace(started, i, rate);
@@ -154,12 +157,13 @@ async function floor(count, rate, name) {
   }
   const enqueued = Date.now();
   await all;
+  const cpuUsed = process.cpuUsage(cpu);
   await Promise.all(workers.map((worker) => worker.close()));
   await queue.obliterate({ force: true });
   await queue.close();
   await connection.quit();
   await Promise.all(workerConnections.map((workerConnection) => workerConnection.quit()));
-  return summarize(latencies, count, started, lastDone, enqueued);
+  return summarize(latencies, count, started, lastDone, enqueued, cpuUsed);
 }
 
 /** Ferry: RunQueue.enqueue → runners (startRunner) → engine runPlan with a no-op executor → result reported. */
@@ -219,6 +223,7 @@ async function ferry(count, rate, db, traced) {
   const sha = repo?.sha ?? '0'.repeat(40);
   const repoUrl = repo ? `file://${repo.dir}` : 'file:///bench';
   const ids = [];
+  const cpu = process.cpuUsage();
   const started = Date.now();
   for (let i = 0; i < count; i += 1) {
     await pace(started, i, rate);
@@ -230,6 +235,7 @@ async function ferry(count, rate, db, traced) {
     if (counts >= count) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+  const cpuUsed = process.cpuUsage(cpu);
   const records = await Promise.all(ids.map((id) => queue.get(id)));
   const bad = records.filter((record) => record?.status !== 'success');
   if (bad.length > 0) throw new Error(`${bad.length} runs did not succeed: ${JSON.stringify(bad[0])}`);
@@ -240,14 +246,18 @@ async function ferry(count, rate, db, traced) {
   await client.flushdb();
   await client.quit();
   for (const connection of connections) connection.disconnect();
-  return summarize(latencies, count, started, lastDone, enqueued);
+  return summarize(latencies, count, started, lastDone, enqueued, cpuUsed);
 }
 
 /** Which part of dispatch a command belongs to: by its name, or for a script by its name or keys. */
 function phaseOf(connection, command) {
   const [first, numkeys, ...rest] = command.args.map(String);
   if (command.name === 'evalsha' || command.name === 'eval') {
-    const bullmq = Object.entries(connection.scriptsSet ?? {}).find(([, script]) => script.sha === first)?.[0];
+    if (!scriptNames.has(first)) {
+      for (const [name, script] of Object.entries(connection.scriptsSet ?? {})) scriptNames.set(script.sha, name);
+      if (!scriptNames.has(first)) scriptNames.set(first, null);
+    }
+    const bullmq = scriptNames.get(first);
     if (bullmq) {
       const name = bullmq.replace(/:.*/, '');
       if (name === 'moveToActive') return ['fetch', name];
@@ -261,6 +271,7 @@ function phaseOf(connection, command) {
     if (keys.length === 3 && keys[2] === 'ferry:queues') return ['enqueue', 'create script'];
     if (keys.length === 3) return ['claim', 'claim script'];
     if (keys.length === 2) return ['result', 'finish script'];
+    if (keys[0]?.endsWith(':events')) return ['events', 'events script'];
     return ['other', 'record script'];
   }
   if (command.name === 'xadd') return ['events', 'xadd'];
@@ -296,7 +307,7 @@ function trace(connection, into, fixed) {
   });
 }
 
-function summarize(latencies, count, started, lastDone, enqueued) {
+function summarize(latencies, count, started, lastDone, enqueued, cpuUsed) {
   const sorted = [...latencies].sort((a, b) => a - b);
   const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   return {
@@ -304,6 +315,9 @@ function summarize(latencies, count, started, lastDone, enqueued) {
     p50: at(0.5),
     p99: at(0.99),
     enqueuePerSecond: (count * 1000) / Math.max(1, enqueued - started),
+    // This process's CPU (enqueuing, the runners or workers, the engine) per run, in ms: less bent by the other
+    // load on the machine than runs/s.
+    cpuMs: (cpuUsed.user + cpuUsed.system) / 1000 / count,
   };
 }
 

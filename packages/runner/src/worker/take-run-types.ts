@@ -2,6 +2,7 @@ import type { Clock } from '@ferry/engine';
 import type { Redis } from 'ioredis';
 import type { RunRecordStatus } from '../queue/run-record.js';
 import type { ExecuteRunDeps } from './execute-run.js';
+import type { FetchedJob } from './queue-fetcher.js';
 import type { RunnerMetrics } from './runner-metrics.js';
 
 /** What taking a run needs from the runner that took it. */
@@ -21,6 +22,10 @@ export interface TakeRunContext {
   log(line: string): void;
   /** Registers the attempt's controller so that `ferry cancel` and shutdown can abort it. */
   track(runId: string, controller: AbortController): () => void;
+  /** Whether completing a run of `queue` may take that queue's next job in the same call. */
+  fetchNext?(queue: string): boolean;
+  /** That next job, from BullMQ's answer to the completion. */
+  nextJob?(queue: string, completed: unknown, token: string): Promise<FetchedJob | undefined>;
 }
 
 /** What the BullMQ job returns for a run that finished (its returnvalue). */

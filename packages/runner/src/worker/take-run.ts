@@ -10,6 +10,7 @@ import { holdLease } from './lease.js';
 import { retryDelayMs } from './retry-backoff.js';
 import { RunAbort } from './run-abort.js';
 import type { RunJobResult, TakeRunContext } from './take-run-types.js';
+import type { FetchedJob } from './queue-fetcher.js';
 import { completeJob, failJob } from './settle-queue-job.js';
 
 export type { RunJobResult, TakeRunContext } from './take-run-types.js';
@@ -20,7 +21,11 @@ export type { RunJobResult, TakeRunContext } from './take-run-types.js';
  * before it completes the BullMQ job, so that a runner dying in between leaves a final record, which the
  * next taker reports instead of running the pipeline again.
  */
-export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobResult>, token: string): Promise<void> {
+export async function takeRun(
+  ctx: TakeRunContext,
+  job: Job<RunJobData, RunJobResult>,
+  token: string,
+): Promise<FetchedJob | undefined> {
   const runId = job.id as string;
   const { redis, metrics, clock } = ctx;
   metrics.runsTaken.inc({ queue: job.queueName });
@@ -161,6 +166,7 @@ export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobRe
   const status = await metrics.time('report', () => report(ctx, attemptState, outcome));
   endRun({ status });
   ctx.log(`run ${runId}: ${status}`);
+  return attemptState.next;
 }
 
 /** What the report of one attempt needs. */
@@ -172,6 +178,8 @@ interface AttemptState {
   fallback: RunRecord;
   signal: AbortSignal;
   publisher: EventPublisher;
+  /** The next job of the queue, when the completion took one (fetchNext). */
+  next?: FetchedJob;
 }
 
 async function report(
@@ -202,7 +210,19 @@ async function report(
         ...(outcome.pipelineName ? { pipelineName: outcome.pipelineName } : {}),
       },
     );
-    await completeJob(ctx, job, token, { status: outcome.status, durationMs: outcome.durationMs, jobs: outcome.jobs });
+    const fetchNext = ctx.fetchNext?.(job.queueName) ?? false;
+    const completed = await completeJob(
+      ctx,
+      job,
+      token,
+      { status: outcome.status, durationMs: outcome.durationMs, jobs: outcome.jobs },
+      fetchNext,
+    );
+    if (fetchNext)
+      state.next = await ctx.nextJob?.(job.queueName, completed, token).catch((error: unknown) => {
+        ctx.log(`run ${runId}: cannot read the next job of ${job.queueName}: ${(error as Error).message}`);
+        return undefined;
+      });
     ctx.metrics.runsFinished.inc({ status: outcome.status });
     return outcome.status;
   }
