@@ -236,6 +236,8 @@ async function ferry(count, rate, db, traced) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const cpuUsed = process.cpuUsage(cpu);
+  // What follows (reading the records back, stopping) is not dispatch.
+  if (traced) traced.stopped = true;
   const records = await Promise.all(ids.map((id) => queue.get(id)));
   const bad = records.filter((record) => record?.status !== 'success');
   if (bad.length > 0) throw new Error(`${bad.length} runs did not succeed: ${JSON.stringify(bad[0])}`);
@@ -290,9 +292,15 @@ function trace(connection, into, fixed) {
     return e;
   };
   const send = connection.sendCommand.bind(connection);
+  // Each command is written as it is sent (no auto-pipelining): a write belongs to the last command's side.
+  let writer = fixed ? 'enqueue writes' : 'runner writes';
   connection.sendCommand = (command, stream, node) => {
+    if (into.stopped) return send(command, stream, node);
     const [phase, name] = phaseOf(connection, command);
-    const e = entry(fixed ?? phase);
+    // The bench's own polls of the completed count are not dispatch.
+    const own = command.name === 'zcard';
+    writer = own ? 'bench polls' : fixed ? 'enqueue writes' : 'runner writes';
+    const e = entry(own ? 'bench polls' : (fixed ?? phase));
     e.commands += 1;
     e.names.set(name, (e.names.get(name) ?? 0) + 1);
     return send(command, stream, node);
@@ -301,7 +309,8 @@ function trace(connection, into, fixed) {
     const socket = connection.stream;
     const write = socket.write.bind(socket);
     socket.write = (...args) => {
-      entry(fixed ? 'enqueue writes' : 'runner writes').writes += 1;
+      if (into.stopped) return write(...args);
+      entry(writer).writes += 1;
       return write(...args);
     };
   });
