@@ -48,7 +48,11 @@ export interface DispatchLoopOptions {
 export async function runDispatchLoop(options: DispatchLoopOptions): Promise<void> {
   const { fetcher, waker, inflight } = options;
   const start = (fetched: FetchedJob): void => {
-    const run: Promise<void> = options.take(fetched).then((next) => {
+    const taken = options.take(fetched).catch((error: unknown) => {
+      options.onError(error as Error);
+      return undefined;
+    });
+    const run: Promise<void> = taken.then((next) => {
       inflight.delete(run);
       if (next && !options.isStopping()) return start(next);
       if (next) void next.job.moveToWait(next.token).catch((error: Error) => options.onError(error));
