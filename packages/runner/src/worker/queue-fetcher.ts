@@ -3,7 +3,9 @@ import type { Redis } from 'ioredis';
 import { BULLMQ_PREFIX, coversLabels, labelsOfQueue } from '../queue/names.js';
 import type { RunJobData } from '../queue/run-request.js';
 import { retryDelayMs } from './retry-backoff.js';
-import type { RunJobResult } from './take-run.js';
+import type { FetchedJob, RunJobResult } from './take-run-types.js';
+
+export type { FetchedJob } from './take-run-types.js';
 
 export interface QueueFetcherOptions {
   connection: Redis;
@@ -14,12 +16,6 @@ export interface QueueFetcherOptions {
   /** A job moved back to wait by this runner's stalled check (its runner was lost). */
   onStalled(queue: string, jobId: string, worker: Worker<RunJobData, RunJobResult>): void;
   onError(error: Error): void;
-}
-
-export interface FetchedJob {
-  job: Job<RunJobData, RunJobResult>;
-  token: string;
-  queue: string;
 }
 
 /** A processor-less Worker that also turns the next job a completion fetched (`fetchNext`) into a Job. */

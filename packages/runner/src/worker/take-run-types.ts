@@ -1,8 +1,9 @@
 import type { Clock } from '@ferry/engine';
+import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RunRecordStatus } from '../queue/run-record.js';
+import type { RunJobData } from '../queue/run-request.js';
 import type { ExecuteRunDeps } from './execute-run.js';
-import type { FetchedJob } from './queue-fetcher.js';
 import type { RunnerMetrics } from './runner-metrics.js';
 
 /** What taking a run needs from the runner that took it. */
@@ -33,4 +34,11 @@ export interface RunJobResult {
   status: RunRecordStatus;
   durationMs?: number;
   jobs?: Record<string, string>;
+}
+
+/** A job a runner took, with the lock token it holds it by, and its queue. */
+export interface FetchedJob {
+  job: Job<RunJobData, RunJobResult>;
+  token: string;
+  queue: string;
 }

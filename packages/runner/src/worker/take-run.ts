@@ -9,8 +9,7 @@ import { executeRun, type ExecuteOutcome } from './execute-run.js';
 import { holdLease } from './lease.js';
 import { retryDelayMs } from './retry-backoff.js';
 import { RunAbort } from './run-abort.js';
-import type { RunJobResult, TakeRunContext } from './take-run-types.js';
-import type { FetchedJob } from './queue-fetcher.js';
+import type { FetchedJob, RunJobResult, TakeRunContext } from './take-run-types.js';
 import { completeJob, failJob } from './settle-queue-job.js';
 
 export type { RunJobResult, TakeRunContext } from './take-run-types.js';
