@@ -22,6 +22,8 @@ const WORKERS = Number(process.env.WORKERS ?? 4);
 const PACED = Number(process.env.PACED ?? 200);
 const RATE = Number(process.env.RATE ?? 50);
 const GIT = process.env.GIT === '1';
+/** BullMQ's script names by sha (null: one of Ferry's own scripts), for the per-phase counts. */
+const scriptNames = new Map();
 const pipeline = 'name: noop\njobs:\n  noop:\n    image: ferry/busybox:1\n    steps:\n      - run: "true"\n';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ferry-dispatch-'));
@@ -44,30 +46,49 @@ try {
   const floorCommands = diffCounts(await commandCounts(stats), mark);
   const floorPaced = await floor(PACED, RATE, 'floor-paced');
   mark = await commandCounts(stats);
-  const ferryBurst = await ferry(RUNS, 0, 1);
+  const ferryTrace = new Map();
+  const ferryBurst = await ferry(RUNS, 0, 1, ferryTrace);
   const ferryCommands = diffCounts(await commandCounts(stats), mark);
   await stats.quit();
   const ferryPaced = await ferry(PACED, RATE, 2);
+
   print(`floor: bare BullMQ, burst of ${RUNS}`, floorBurst);
   print(`ferry: runners + engine, burst of ${RUNS}`, ferryBurst);
   print(`floor: bare BullMQ, ${PACED} at ${RATE}/s`, floorPaced);
   print(`ferry: runners + engine, ${PACED} at ${RATE}/s`, ferryPaced);
   console.log(
-    `  ferry/floor throughput: ${(ferryBurst.perSecond / floorBurst.perSecond).toFixed(2)}; paced p50 latency: ${ferryPaced.p50.toFixed(1)} ms vs ${floorPaced.p50.toFixed(1)} ms`,
+    `  ferry/floor throughput: ${(ferryBurst.perSecond / floorBurst.perSecond).toFixed(2)}; CPU per run floor/ferry: ${(floorBurst.cpuMs / ferryBurst.cpuMs).toFixed(2)}; paced p50 latency: ${ferryPaced.p50.toFixed(1)} ms vs ${floorPaced.p50.toFixed(1)} ms`,
   );
   // Where dispatch goes: Redis commands per run (INFO commandstats around each burst; the runners' idle polls
   // are included), the most frequent first.
-  for (const [label, counts] of [
+  for (let [label, counts] of [
     ['ferry', ferryCommands],
     ['floor', floorCommands],
   ]) {
+    const usec = [...counts].filter(([name]) => name.startsWith('usec:')).reduce((sum, [, n]) => sum + n, 0);
+    counts = new Map([...counts].filter(([name]) => !name.startsWith('usec:')));
     const total = [...counts.values()].reduce((sum, n) => sum + n, 0);
     const top = [...counts]
       .sort((a, b) => b[1] - a[1])
       .slice(0, 8)
       .map(([command, n]) => `${command} ${(n / RUNS).toFixed(1)}`)
       .join(', ');
-    console.log(`  redis commands per run, ${label}: ${(total / RUNS).toFixed(1)} (${top})`);
+    console.log(
+      `  redis commands per run, ${label}: ${(total / RUNS).toFixed(1)}, ${(usec / RUNS).toFixed(0)} µs of Redis's time (${top})`,
+    );
+  }
+  // Per run and phase, the commands the clients sent (BullMQ's scripts by name), and the socket writes (a
+  // write carries one command or a batch: pipelined events, or what auto-pipelining gathered).
+  console.log(`  redis per run by phase (ferry burst; commands the clients sent, then socket writes):`);
+  for (const [phase, { commands, writes, names }] of ferryTrace) {
+    const top = [...names]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 4)
+      .map(([name, n]) => `${name} ${(n / RUNS).toFixed(1)}`)
+      .join(', ');
+    console.log(
+      `    ${phase.padEnd(14)} ${commands ? (commands / RUNS).toFixed(1).padStart(5) : '     '}${writes ? ` ${(writes / RUNS).toFixed(1).padStart(5)} writes` : ''}${top ? `   (${top})` : ''}`,
+    );
   }
   printRatio('dispatch.ferry/bare-bullmq', ferryBurst.perSecond / floorBurst.perSecond, { atLeast: 0.5 });
 } finally {
@@ -78,8 +99,10 @@ try {
 /** Calls per Redis command so far (INFO commandstats). */
 async function commandCounts(redis) {
   const counts = new Map();
-  for (const match of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm))
+  for (const match of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
     counts.set(match[1], Number(match[2]));
+    counts.set(`usec:${match[1]}`, Number(match[3]));
+  }
   return counts;
 }
 
@@ -87,14 +110,14 @@ function diffCounts(after, before) {
   const diff = new Map();
   for (const [command, n] of after) {
     const delta = n - (before.get(command) ?? 0);
-    if (delta > 0 && command !== 'info') diff.set(command, delta);
+    if (delta > 0 && !command.endsWith('info')) diff.set(command, delta);
   }
   return diff;
 }
 
 function print(label, r) {
   console.log(
-    `  ${label.padEnd(40)} ${r.perSecond.toFixed(0).padStart(5)} runs/s   enqueue→start p50 ${r.p50.toFixed(1).padStart(7)} ms  p99 ${r.p99.toFixed(1).padStart(7)} ms   (enqueue ${r.enqueuePerSecond.toFixed(0)}/s)`,
+    `  ${label.padEnd(40)} ${r.perSecond.toFixed(0).padStart(5)} runs/s   enqueue→start p50 ${r.p50.toFixed(1).padStart(7)} ms  p99 ${r.p99.toFixed(1).padStart(7)} ms   (enqueue ${r.enqueuePerSecond.toFixed(0)}/s, CPU ${r.cpuMs.toFixed(2)} ms/run)`,
   );
 }
 
@@ -126,6 +149,7 @@ async function floor(count, rate, name) {
     return worker;
   });
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  const cpu = process.cpuUsage();
   const started = Date.now();
   for (let i = 0; i < count; i += 1) {
     await pace(started, i, rate);
@@ -133,24 +157,27 @@ async function floor(count, rate, name) {
   }
   const enqueued = Date.now();
   await all;
+  const cpuUsed = process.cpuUsage(cpu);
   await Promise.all(workers.map((worker) => worker.close()));
   await queue.obliterate({ force: true });
   await queue.close();
   await connection.quit();
   await Promise.all(workerConnections.map((workerConnection) => workerConnection.quit()));
-  return summarize(latencies, count, started, lastDone, enqueued);
+  return summarize(latencies, count, started, lastDone, enqueued, cpuUsed);
 }
 
 /** Ferry: RunQueue.enqueue → runners (startRunner) → engine runPlan with a no-op executor → result reported. */
-async function ferry(count, rate, db) {
+async function ferry(count, rate, db, traced) {
   const dbUrl = `${url}/${db}`;
   const client = new Redis(dbUrl, { maxRetriesPerRequest: null });
+  if (traced) trace(client, traced, 'enqueue');
   const queue = new RunQueue(client);
   const repo = GIT ? (gitRepo ??= makeRepo()) : undefined;
   const connections = [];
   const connect = () => {
     const connection = new Redis(dbUrl, { maxRetriesPerRequest: null });
     connection.on('error', () => undefined);
+    if (traced) trace(connection, traced);
     connections.push(connection);
     return connection;
   };
@@ -196,6 +223,7 @@ async function ferry(count, rate, db) {
   const sha = repo?.sha ?? '0'.repeat(40);
   const repoUrl = repo ? `file://${repo.dir}` : 'file:///bench';
   const ids = [];
+  const cpu = process.cpuUsage();
   const started = Date.now();
   for (let i = 0; i < count; i += 1) {
     await pace(started, i, rate);
@@ -207,6 +235,9 @@ async function ferry(count, rate, db) {
     if (counts >= count) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+  const cpuUsed = process.cpuUsage(cpu);
+  // What follows (reading the records back, stopping) is not dispatch.
+  if (traced) traced.stopped = true;
   const records = await Promise.all(ids.map((id) => queue.get(id)));
   const bad = records.filter((record) => record?.status !== 'success');
   if (bad.length > 0) throw new Error(`${bad.length} runs did not succeed: ${JSON.stringify(bad[0])}`);
@@ -217,10 +248,75 @@ async function ferry(count, rate, db) {
   await client.flushdb();
   await client.quit();
   for (const connection of connections) connection.disconnect();
-  return summarize(latencies, count, started, lastDone, enqueued);
+  return summarize(latencies, count, started, lastDone, enqueued, cpuUsed);
 }
 
-function summarize(latencies, count, started, lastDone, enqueued) {
+/** Which part of dispatch a command belongs to: by its name, or for a script by its name or keys. */
+function phaseOf(connection, command) {
+  const [first, numkeys, ...rest] = command.args.map(String);
+  if (command.name === 'evalsha' || command.name === 'eval') {
+    if (!scriptNames.has(first)) {
+      for (const [name, script] of Object.entries(connection.scriptsSet ?? {})) scriptNames.set(script.sha, name);
+      if (!scriptNames.has(first)) scriptNames.set(first, null);
+    }
+    const bullmq = scriptNames.get(first);
+    if (bullmq) {
+      const name = bullmq.replace(/:.*/, '');
+      if (name === 'moveToActive') return ['fetch', name];
+      if (name === 'moveToFinished') return ['result', name];
+      if (name === 'addStandardJob') return ['enqueue', name];
+      if (name === 'extendLock') return ['lease', name];
+      return ['other', name];
+    }
+    // Ferry's record scripts, told apart by their keys (record-scripts.ts).
+    const keys = rest.slice(0, Number(numkeys));
+    if (keys.length === 3 && keys[2] === 'ferry:queues') return ['enqueue', 'create script'];
+    if (keys.length === 3) return ['claim', 'claim script'];
+    if (keys.length === 2) return ['result', 'finish script'];
+    if (keys[0]?.endsWith(':events')) return ['events', 'events script'];
+    return ['other', 'record script'];
+  }
+  if (command.name === 'xadd') return ['events', 'xadd'];
+  if (['multi', 'exec', 'hset', 'pexpire', 'zadd'].includes(command.name)) return ['heartbeat', command.name];
+  return ['other', command.name];
+}
+
+/**
+ * Counts what `connection` sends into `into`: commands by phase (phaseOf; `fixed` for every command of a
+ * producer's connection), and socket writes (one write carries a command, or a batch of them).
+ */
+function trace(connection, into, fixed) {
+  const entry = (phase) => {
+    let e = into.get(phase);
+    if (!e) into.set(phase, (e = { commands: 0, writes: 0, names: new Map() }));
+    return e;
+  };
+  const send = connection.sendCommand.bind(connection);
+  // Each command is written as it is sent (no auto-pipelining): a write belongs to the last command's side.
+  let writer = fixed ? 'enqueue writes' : 'runner writes';
+  connection.sendCommand = (command, stream, node) => {
+    if (into.stopped) return send(command, stream, node);
+    const [phase, name] = phaseOf(connection, command);
+    // The bench's own polls of the completed count are not dispatch.
+    const own = command.name === 'zcard';
+    writer = own ? 'bench polls' : fixed ? 'enqueue writes' : 'runner writes';
+    const e = entry(own ? 'bench polls' : (fixed ?? phase));
+    e.commands += 1;
+    e.names.set(name, (e.names.get(name) ?? 0) + 1);
+    return send(command, stream, node);
+  };
+  connection.on('connect', () => {
+    const socket = connection.stream;
+    const write = socket.write.bind(socket);
+    socket.write = (...args) => {
+      if (into.stopped) return write(...args);
+      entry(writer).writes += 1;
+      return write(...args);
+    };
+  });
+}
+
+function summarize(latencies, count, started, lastDone, enqueued, cpuUsed) {
   const sorted = [...latencies].sort((a, b) => a - b);
   const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   return {
@@ -228,6 +324,9 @@ function summarize(latencies, count, started, lastDone, enqueued) {
     p50: at(0.5),
     p99: at(0.99),
     enqueuePerSecond: (count * 1000) / Math.max(1, enqueued - started),
+    // This process's CPU (enqueuing, the runners or workers, the engine) per run, in ms: less bent by the other
+    // load on the machine than runs/s.
+    cpuMs: (cpuUsed.user + cpuUsed.system) / 1000 / count,
   };
 }
 

@@ -82,6 +82,22 @@ describe('a fleet of runners on one queue', () => {
       expect(types.filter((type) => type === 'run.finished')).toHaveLength(1);
       expect(types.at(-1)).toBe('run.result');
     }
+    // The claim appends attempt.started in the same script: the entry is the one an XADD of the event would make.
+    const [first] = await fx.redis.xrange(`ferry:run:${ids[0]}:events`, '-', '+', 'COUNT', 1);
+    const claimed = records[0] as (typeof records)[number];
+    expect(first?.[1]).toEqual([
+      'a',
+      '1',
+      'e',
+      JSON.stringify({
+        type: 'attempt.started',
+        attempt: 1,
+        runner: claimed.runner,
+        waitedMs: Math.max(0, (claimed.startedAt ?? 0) - claimed.enqueuedAt),
+        time: claimed.startedAt,
+        runId: ids[0],
+      }),
+    ]);
     const counts = await fx.redis.zcard('ferry:q:runs.docker:completed');
     expect(counts).toBe(40);
   });

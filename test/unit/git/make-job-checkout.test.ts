@@ -1,9 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeJobCheckout, type JobCheckoutRequest } from '../../../packages/engine/src/git/make-job-checkout.js';
+import {
+  isGitRepository,
+  makeJobCheckout,
+  type JobCheckoutRequest,
+} from '../../../packages/engine/src/git/make-job-checkout.js';
 import { readChangeSet } from '../../../packages/engine/src/git/read-change-set.js';
 import { createTempGitRepo, type TempGitRepo } from '../../helpers/temp-git-repo.js';
 
@@ -66,6 +70,21 @@ describe('makeJobCheckout', () => {
       code: 'EXEC_CHECKOUT',
       message: expect.stringContaining(`commit ffffffffffff is not in ${repo.dir}`),
     });
+  });
+});
+
+describe('isGitRepository', () => {
+  it('is true in a work tree, below its top and in a bare repository; false in a plain directory', async () => {
+    const sub = path.join(repo.dir, 'deep', 'er');
+    await mkdir(sub, { recursive: true });
+    const bare = path.join(out, 'bare.git');
+    await execa('git', ['init', '--quiet', '--bare', bare]);
+    const plain = path.join(out, 'plain', 'dir');
+    await mkdir(plain, { recursive: true });
+    expect(await isGitRepository(repo.dir)).toBe(true);
+    expect(await isGitRepository(sub)).toBe(true);
+    expect(await isGitRepository(bare)).toBe(true);
+    expect(await isGitRepository(plain)).toBe(false);
   });
 });
 

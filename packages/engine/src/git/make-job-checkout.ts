@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -76,8 +77,20 @@ export async function makeJobCheckout(request: JobCheckoutRequest, dir: string):
 
 /** Whether `dir` is in a git repository (a work tree or a bare one); false too when git is not installed. */
 export async function isGitRepository(dir: string): Promise<boolean> {
+  // Asking git costs a process per run: a directory with nothing git could find above it is answered without one.
+  if (process.env.GIT_DIR === undefined && !mayBeInRepository(dir)) return false;
   const result = await execa('git', ['rev-parse', '--git-dir'], { cwd: dir, reject: false });
   return result.exitCode === 0;
+}
+
+/** Whether `dir` or a directory above it has a `.git`, or looks like a bare repository (HEAD and objects). */
+function mayBeInRepository(dir: string): boolean {
+  // existsSync: a stat that does not build an error (and its stack) for every missing file, as access() would.
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    if (existsSync(path.join(current, '.git'))) return true;
+    if (existsSync(path.join(current, 'HEAD')) && existsSync(path.join(current, 'objects'))) return true;
+    if (path.dirname(current) === current) return false;
+  }
 }
 
 async function runGit(dir: string, args: string[]): Promise<void> {

@@ -8,24 +8,24 @@ import { encodeStreamEntry, type QueueEvent } from './stream-entry.js';
 // (its `token` is no longer the record's) cannot overwrite what the runner now holding the run writes.
 
 /**
- * Runs a record script, then tells `ferry:runs:changed` which run it touched: the web page's runs list follows
- * that channel. A lost publish (Redis away) loses nothing but liveness: the list reloads on reconnect.
+ * A record script: `body` (Lua, KEYS[1] the run's record) returns the script's answer; then, in the same
+ * script, `ferry:runs:changed` is told which run it touched (the web page's runs list follows that channel), so
+ * that the record and the news of it cost one round trip. A lost publish (Redis away) loses nothing but
+ * liveness: the list reloads on reconnect.
  */
-async function runRecordScript(
-  redis: Redis,
-  script: RedisScript,
-  scriptKeys: readonly string[],
-  args: readonly (string | number)[],
-): Promise<unknown> {
-  const result = await runScript(redis, script, scriptKeys, args);
-  const runId = (scriptKeys[0] ?? '').slice(keys.run('').length);
-  await redis.publish(channels.runChanged, runId).catch(() => undefined);
-  return result;
+function defineRecordScript(body: string): RedisScript {
+  return defineScript(`local function main()
+${body}
+end
+local result = main()
+redis.call('PUBLISH', '${channels.runChanged}', string.sub(KEYS[1], ${keys.run('').length + 1}))
+return result
+`);
 }
 
 const FINAL = `local final = { success = true, failed = true, cancelled = true, error = true, ['runner-lost'] = true }\n`;
 
-const createScript = defineScript(`
+const createScript = defineRecordScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return { 0, redis.call('HGET', KEYS[1], 'status') or '', redis.call('HGET', KEYS[1], 'queue') or '' }
 end
@@ -48,7 +48,7 @@ export interface CreateOutcome {
  * names the record's queue among those runners listen to: one round trip.
  */
 export async function createRunRecord(redis: Redis, record: RunRecord, pruneBefore: number): Promise<CreateOutcome> {
-  const [created, status, queue] = (await runRecordScript(
+  const [created, status, queue] = (await runScript(
     redis,
     createScript,
     [keys.run(record.id), keys.runs, keys.queues],
@@ -57,9 +57,9 @@ export async function createRunRecord(redis: Redis, record: RunRecord, pruneBefo
   return { created: created === 1, status: status as RunRecordStatus, queue: created === 1 ? record.queue : queue };
 }
 
-const claimScript = defineScript(`${FINAL}
+const claimScript = defineRecordScript(`${FINAL}
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+  redis.call('HSET', KEYS[1], unpack(ARGV, 7))
   redis.call('ZADD', KEYS[2], redis.call('HGET', KEYS[1], 'enqueuedAt'), redis.call('HGET', KEYS[1], 'id'))
 end
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -71,6 +71,9 @@ if redis.call('HEXISTS', KEYS[1], 'cancelRequestedAt') == 1 then return { 'cance
 redis.call('HSET', KEYS[1], 'status', 'running')
 redis.call('HSETNX', KEYS[1], 'firstStartedAt', ARGV[3])
 redis.call('HDEL', KEYS[1], 'reason')
+if ARGV[5] ~= '' then
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'a', attempt, 'e', ARGV[5] .. attempt .. ARGV[6])
+end
 return { 'claimed', status, previous, attempt }
 `);
 
@@ -83,9 +86,16 @@ export interface ClaimOutcome {
   attempt: number;
 }
 
+/** The `attempt.started` entry a claim appends to the run's events, in the same step. */
+export interface ClaimStarted {
+  waitedMs: number;
+  eventsMaxLen: number;
+}
+
 /**
- * Takes ownership of the record for a new attempt: sets the lease token and runner, counts the attempt.
- * A missing record (expired, or lost with Redis's data) is recreated from `fallback`.
+ * Takes ownership of the record for a new attempt: sets the lease token and runner, counts the attempt, and with
+ * `started` appends the attempt's `attempt.started` event, all in one step. A missing record (expired, or lost with
+ * Redis's data) is recreated from `fallback`.
  */
 export async function claimRunRecord(
   redis: Redis,
@@ -94,17 +104,31 @@ export async function claimRunRecord(
   runner: string,
   now: number,
   fallback: RunRecord,
+  started?: ClaimStarted,
 ): Promise<ClaimOutcome> {
-  const [outcome, previousStatus, previousRunner, attempt] = (await runRecordScript(
+  // The event as JSON.stringify writes it, cut where the attempt number (known only to the script) goes.
+  const json = started
+    ? JSON.stringify({ type: 'attempt.started', attempt: 0, runner, waitedMs: started.waitedMs, time: now, runId })
+    : '';
+  const cut = json.indexOf('"attempt":0') + '"attempt":'.length;
+  const [outcome, previousStatus, previousRunner, attempt] = (await runScript(
     redis,
     claimScript,
-    [keys.run(runId), keys.runs],
-    [token, runner, now, '', ...encodeRunRecord(fallback)],
+    [keys.run(runId), keys.runs, keys.events(runId)],
+    [
+      token,
+      runner,
+      now,
+      started?.eventsMaxLen ?? 0,
+      started ? json.slice(0, cut) : '',
+      started ? json.slice(cut + 1) : '',
+      ...encodeRunRecord(fallback),
+    ],
   )) as [ClaimOutcome['outcome'], RunRecordStatus, string, number];
   return { outcome, previousStatus, previousRunner, attempt };
 }
 
-const updateScript = defineScript(`
+const updateScript = defineRecordScript(`
 if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 return 1
@@ -117,10 +141,10 @@ export async function updateOwnedRunRecord(
   token: string,
   fields: Partial<RunRecord>,
 ): Promise<boolean> {
-  return (await runRecordScript(redis, updateScript, [keys.run(runId)], [token, ...encodeRunRecord(fields)])) === 1;
+  return (await runScript(redis, updateScript, [keys.run(runId)], [token, ...encodeRunRecord(fields)])) === 1;
 }
 
-const finishScript = defineScript(`
+const finishScript = defineRecordScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 0 end
 if ARGV[1] == '' then
@@ -155,7 +179,7 @@ export async function finishRunRecord(redis: Redis, runId: string, options: Fini
   });
   const entry = encodeStreamEntry(options.attempt, options.result);
   return (
-    (await runRecordScript(
+    (await runScript(
       redis,
       finishScript,
       [keys.run(runId), keys.events(runId)],
@@ -164,7 +188,7 @@ export async function finishRunRecord(redis: Redis, runId: string, options: Fini
   );
 }
 
-const cancelScript = defineScript(`${FINAL}
+const cancelScript = defineRecordScript(`${FINAL}
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return { 'missing', '', '' } end
 if final[status] then return { 'final', status, '' } end
@@ -180,7 +204,7 @@ export interface CancelRequest {
 
 /** Marks the run for cancellation; the runner holding it (or the next to take it) honours the mark. */
 export async function requestRunCancel(redis: Redis, runId: string, now: number): Promise<CancelRequest> {
-  const [outcome, status, queue] = (await runRecordScript(redis, cancelScript, [keys.run(runId)], [now])) as [
+  const [outcome, status, queue] = (await runScript(redis, cancelScript, [keys.run(runId)], [now])) as [
     CancelRequest['outcome'],
     RunRecordStatus | '',
     string,
@@ -188,7 +212,7 @@ export async function requestRunCancel(redis: Redis, runId: string, now: number)
   return { outcome, status, queue };
 }
 
-const lostScript = defineScript(`
+const lostScript = defineRecordScript(`
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
 local runner = redis.call('HGET', KEYS[1], 'runner') or ''
 local attempt = tonumber(redis.call('HGET', KEYS[1], 'attempt') or '0')
@@ -220,7 +244,7 @@ export async function markRunnerLost(
 ): Promise<boolean> {
   const ttl = Math.max(1, Math.ceil(options.retentionMs / 1000));
   return (
-    (await runRecordScript(
+    (await runScript(
       redis,
       lostScript,
       [keys.run(runId), keys.events(runId)],

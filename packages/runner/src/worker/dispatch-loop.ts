@@ -34,17 +34,32 @@ export interface DispatchLoopOptions {
   inflight: Set<Promise<void>>;
   isStopping(): boolean;
   tokenFor(): string;
-  take(fetched: FetchedJob): Promise<void>;
+  /** Runs a job; resolves with the next job when completing it took one (its slot goes to that job). */
+  take(fetched: FetchedJob): Promise<FetchedJob | undefined>;
   onError(error: Error): void;
 }
 
 /**
  * Takes runs while there is a free slot: fetches from the served queues; when they are empty, sleeps until a
- * wake-up message (an enqueue) or pollMs (delayed retries become due without one). Ends once stopping; a job
- * fetched in that instant goes back to wait untouched.
+ * wake-up message (an enqueue) or pollMs (delayed retries become due without one). A run whose completion took
+ * the queue's next job hands its slot to that job. Ends once stopping; a job fetched in that instant goes back
+ * to wait untouched.
  */
 export async function runDispatchLoop(options: DispatchLoopOptions): Promise<void> {
   const { fetcher, waker, inflight } = options;
+  const start = (fetched: FetchedJob): void => {
+    const taken = options.take(fetched).catch((error: unknown) => {
+      options.onError(error as Error);
+      return undefined;
+    });
+    const run: Promise<void> = taken.then((next) => {
+      inflight.delete(run);
+      if (next && !options.isStopping()) return start(next);
+      if (next) void next.job.moveToWait(next.token).catch((error: Error) => options.onError(error));
+      waker.wake();
+    });
+    inflight.add(run);
+  };
   while (!options.isStopping()) {
     if (inflight.size >= options.concurrency) {
       await waker.sleep(options.pollMs);
@@ -67,10 +82,6 @@ export async function runDispatchLoop(options: DispatchLoopOptions): Promise<voi
       await fetched.job.moveToWait(fetched.token).catch((error: Error) => options.onError(error));
       break;
     }
-    const run: Promise<void> = options.take(fetched).finally(() => {
-      inflight.delete(run);
-      waker.wake();
-    });
-    inflight.add(run);
+    start(fetched);
   }
 }

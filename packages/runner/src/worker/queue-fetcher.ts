@@ -1,9 +1,11 @@
-import { Worker, type Job } from 'bullmq';
+import { Worker, type Job, type JobJson } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { BULLMQ_PREFIX, coversLabels, labelsOfQueue } from '../queue/names.js';
 import type { RunJobData } from '../queue/run-request.js';
 import { retryDelayMs } from './retry-backoff.js';
-import type { RunJobResult } from './take-run.js';
+import type { FetchedJob, RunJobResult } from './take-run-types.js';
+
+export type { FetchedJob } from './take-run-types.js';
 
 export interface QueueFetcherOptions {
   connection: Redis;
@@ -16,10 +18,12 @@ export interface QueueFetcherOptions {
   onError(error: Error): void;
 }
 
-export interface FetchedJob {
-  job: Job<RunJobData, RunJobResult>;
-  token: string;
-  queue: string;
+/** A processor-less Worker that also turns the next job a completion fetched (`fetchNext`) into a Job. */
+class FetchingWorker extends Worker<RunJobData, RunJobResult> {
+  jobFrom(completed: unknown[], token: string): Promise<Job<RunJobData, RunJobResult> | undefined> {
+    const [data, id] = completed as [JobJson | undefined, string | undefined];
+    return this.nextJobFromJobData(data, id, token);
+  }
 }
 
 /**
@@ -29,7 +33,7 @@ export interface FetchedJob {
  * second time BullMQ marks it for failure, and the runner taking it records `runner-lost`.
  */
 export class QueueFetcher {
-  readonly #workers = new Map<string, Worker<RunJobData, RunJobResult>>();
+  readonly #workers = new Map<string, FetchingWorker>();
   #next = 0;
   #closed = false;
 
@@ -46,7 +50,7 @@ export class QueueFetcher {
       if (this.#closed || this.#workers.has(name)) continue;
       const labels = labelsOfQueue(name);
       if (labels === undefined || !coversLabels(this.options.labels, labels)) continue;
-      const worker = new Worker<RunJobData, RunJobResult>(name, null, {
+      const worker = new FetchingWorker(name, null, {
         connection: this.options.connection,
         prefix: BULLMQ_PREFIX,
         autorun: false,
@@ -82,6 +86,17 @@ export class QueueFetcher {
       }
     }
     return undefined;
+  }
+
+  /**
+   * The job a completion with `fetchNext` took from `queue` (BullMQ's answer to moveToCompleted), locked with
+   * `token`; undefined when the queue was empty.
+   */
+  async next(queue: string, completed: unknown, token: string): Promise<FetchedJob | undefined> {
+    const worker = this.#workers.get(queue);
+    if (!worker || !Array.isArray(completed)) return undefined;
+    const job = await worker.jobFrom(completed, token);
+    return job ? { job, token, queue } : undefined;
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,7 @@ import { executeRun, type ExecuteOutcome } from './execute-run.js';
 import { holdLease } from './lease.js';
 import { retryDelayMs } from './retry-backoff.js';
 import { RunAbort } from './run-abort.js';
-import type { RunJobResult, TakeRunContext } from './take-run-types.js';
+import type { FetchedJob, RunJobResult, TakeRunContext } from './take-run-types.js';
 import { completeJob, failJob } from './settle-queue-job.js';
 
 export type { RunJobResult, TakeRunContext } from './take-run-types.js';
@@ -20,7 +20,11 @@ export type { RunJobResult, TakeRunContext } from './take-run-types.js';
  * before it completes the BullMQ job, so that a runner dying in between leaves a final record, which the
  * next taker reports instead of running the pipeline again.
  */
-export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobResult>, token: string): Promise<void> {
+export async function takeRun(
+  ctx: TakeRunContext,
+  job: Job<RunJobData, RunJobResult>,
+  token: string,
+): Promise<FetchedJob | undefined> {
   const runId = job.id as string;
   const { redis, metrics, clock } = ctx;
   metrics.runsTaken.inc({ queue: job.queueName });
@@ -62,7 +66,11 @@ export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobRe
   }
 
   const takenAt = clock.now();
-  const claim = await claimRunRecord(redis, runId, token, ctx.runnerId, takenAt, fallback);
+  const waitedMs = Math.max(0, takenAt - enqueuedAt);
+  const claim = await claimRunRecord(redis, runId, token, ctx.runnerId, takenAt, fallback, {
+    waitedMs,
+    eventsMaxLen: ctx.eventsMaxLen,
+  });
   if (claim.outcome === 'final') {
     // Finished by an attempt whose runner died before it completed the job: report, do not run again.
     const record = await redis.hgetall(keys.run(runId));
@@ -117,16 +125,9 @@ export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobRe
   });
   const endRun = metrics.runDuration.startTimer();
   metrics.activeRuns.inc();
-  if (claim.previousStatus === 'queued' && attempt === 1)
-    metrics.queueWait.observe(Math.max(0, takenAt - enqueuedAt) / 1000);
-  publisher.publish({
-    type: 'attempt.started',
-    attempt,
-    runner: ctx.runnerId,
-    waitedMs: Math.max(0, takenAt - enqueuedAt),
-    time: takenAt,
-    runId,
-  });
+  if (claim.previousStatus === 'queued' && attempt === 1) metrics.queueWait.observe(waitedMs / 1000);
+  // The claim appended the attempt's `attempt.started` event.
+  metrics.eventsPublished.inc();
   ctx.log(`run ${runId}: attempt ${attempt} started (${request.repo} ${request.sha.slice(0, 12)})`);
 
   let outcome: ExecuteOutcome;
@@ -164,6 +165,7 @@ export async function takeRun(ctx: TakeRunContext, job: Job<RunJobData, RunJobRe
   const status = await metrics.time('report', () => report(ctx, attemptState, outcome));
   endRun({ status });
   ctx.log(`run ${runId}: ${status}`);
+  return attemptState.next;
 }
 
 /** What the report of one attempt needs. */
@@ -175,6 +177,8 @@ interface AttemptState {
   fallback: RunRecord;
   signal: AbortSignal;
   publisher: EventPublisher;
+  /** The next job of the queue, when the completion took one (fetchNext). */
+  next?: FetchedJob;
 }
 
 async function report(
@@ -205,7 +209,19 @@ async function report(
         ...(outcome.pipelineName ? { pipelineName: outcome.pipelineName } : {}),
       },
     );
-    await completeJob(ctx, job, token, { status: outcome.status, durationMs: outcome.durationMs, jobs: outcome.jobs });
+    const fetchNext = ctx.fetchNext?.(job.queueName) ?? false;
+    const completed = await completeJob(
+      ctx,
+      job,
+      token,
+      { status: outcome.status, durationMs: outcome.durationMs, jobs: outcome.jobs },
+      fetchNext,
+    );
+    if (fetchNext)
+      state.next = await ctx.nextJob?.(job.queueName, completed, token).catch((error: unknown) => {
+        ctx.log(`run ${runId}: cannot read the next job of ${job.queueName}: ${(error as Error).message}`);
+        return undefined;
+      });
     ctx.metrics.runsFinished.inc({ status: outcome.status });
     return outcome.status;
   }
