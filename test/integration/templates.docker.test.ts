@@ -48,7 +48,8 @@ jobs:
       path: `${repo.dir}/ferry.yml`,
       shownAs: 'ferry.yml',
       workspace: repo.dir,
-      git: testGit,
+      // The repo's own commit: jobs get a checkout of it (a made-up sha is not in the repository).
+      git: { ...testGit, sha: await repo.git('rev-parse', 'HEAD') },
       secrets: { env: {} },
     });
     if (!prepared.ok) throw new Error(JSON.stringify(prepared.issues));

@@ -62,7 +62,10 @@ export interface PrepareOptions {
  * A failing step is a result; an engine failure (Docker unreachable, image missing) throws FerryError.
  */
 export interface Executor {
-  /** Once per run before its first job (e.g. the run's network); idempotent. */
+  /**
+   * Once per run, before its first prepare is called (e.g. the run's network); idempotent. Prepares may be called
+   * before it settles: they wait for it where they need it, and reject with its error when it failed.
+   */
   openRun(runId: string): Promise<void>;
   /** Once per run after its last job's teardown, also after failure or cancellation; idempotent. */
   closeRun(runId: string): Promise<void>;
