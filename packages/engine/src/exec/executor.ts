@@ -51,8 +51,12 @@ export interface PrepareOptions {
    * repo, never its `.git`); absent: the workdir is created empty (`checkout: false`).
    */
   workspace?: string;
-  /** A `.git` directory copied in as `<workdir>/.git` (the run's commit, made by run/job-checkouts.ts). */
-  gitDir?: string;
+  /**
+   * A `.git` directory copied in as `<workdir>/.git` (the run's commit, made by run/job-checkouts.ts). It may
+   * still be in the making: the executor awaits it only when it copies the workspace, so that the container
+   * starts meanwhile; a rejection (or resolving to none) is the prepare's failure (or no `.git`).
+   */
+  gitDir?: string | Promise<string | undefined>;
   /** Environment for the job's container (pipeline < job), already rendered. */
   env: Record<string, string>;
 }

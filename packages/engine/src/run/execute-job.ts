@@ -149,7 +149,7 @@ async function attemptJob(
       await warmed.prepared;
       for (const { stream, line } of warmed.lines) events.emit({ type: 'job.log', job: job.id, stream, line });
     } else {
-      const options = await prepareOptionsFor(job, run.checkouts, {
+      const options = prepareOptionsFor(job, run.checkouts, {
         runId: deps.events.runId,
         workspace: deps.workspace,
         env,

@@ -54,7 +54,7 @@ export interface DockerExecutorOptions {
  * Runs each JobRun in one long-lived container of its image and each step as a `docker exec` of `sh -e -c`.
  *
  * - prepare: pull per policy, create and start the container (labels, no-new-privileges, limits, no binds),
- *   copy the workspace in, and the checkout's `.git` when given (never a bind mount). A `docker: true` job also
+ *   copy the workspace in, and the checkout's `.git` when given (never a bind mount; awaited only then). A `docker: true` job also
  *   gets, per `dockerAccess`, a daemon sidecar or the host's socket. A prepare that fails removes its container
  *   before it throws; teardown after it is
  *   still safe. An aborted prepare rejects with io.signal.reason.
@@ -302,10 +302,12 @@ export class DockerExecutor implements Executor {
     // Extracted in the workdir's parent, so that the workdir's own entry gives it to the job's user.
     const target = path.posix.normalize(workdir).replace(/(.)\/+$/, '$1');
     const directory = target === '/' ? undefined : path.posix.basename(target);
+    const gitDir = await options.gitDir;
+    proceed();
     const archive = packWorkspace(options.workspace, workspace?.paths ?? [], {
       owner,
       directory,
-      ...(options.gitDir !== undefined ? { gitDir: options.gitDir } : {}),
+      ...(gitDir !== undefined ? { gitDir } : {}),
     });
     try {
       await container.putArchive(archive.stream, { path: path.posix.dirname(target), abortSignal: io.signal });
@@ -330,7 +332,7 @@ export class DockerExecutor implements Executor {
       'stdout',
       options.workspace === undefined
         ? `checkout: false: ${workdir} is empty`
-        : `copied ${copied.files} files (${formatBytes(copied.bytes)}) from ${options.workspace}${options.gitDir !== undefined ? ' with .git' : ''} to ${workdir}`,
+        : `copied ${copied.files} files (${formatBytes(copied.bytes)}) from ${options.workspace}${gitDir !== undefined ? ' with .git' : ''} to ${workdir}`,
     );
     for (const sidecar of sidecars) {
       const started = this.#clock.now();
