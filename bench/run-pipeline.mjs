@@ -15,7 +15,10 @@ const git = {
   repo: 'bench',
 };
 
-/** Returns wall time in ms and the events. Throws when the run does not succeed. */
+/**
+ * Returns wall time in ms (until runPlan resolves: the run's containers and network removed), resultMs (until
+ * `run.finished`, the result reported) and the events. Throws when the run does not succeed.
+ */
 export async function runPipelineText(text, { concurrency = 8 } = {}) {
   const { spec, issues } = parsePipeline(text, 'bench.yml');
   if (!spec || issues.length) throw new Error(JSON.stringify(issues));
@@ -25,8 +28,12 @@ export async function runPipelineText(text, { concurrency = 8 } = {}) {
   writeFileSync(join(workspace, 'README'), 'bench workspace\n');
   const events = [];
   const stream = new EventStream(`bench-${Date.now().toString(36)}`, Date.now);
-  stream.subscribe((e) => events.push(e));
   const started = performance.now();
+  let resultMs;
+  stream.subscribe((e) => {
+    events.push(e);
+    if (e.type === 'run.finished') resultMs = performance.now() - started;
+  });
   const result = await runPlan(planned.plan, {
     executor: new DockerExecutor({ docker }),
     events: stream,
@@ -37,7 +44,7 @@ export async function runPipelineText(text, { concurrency = 8 } = {}) {
   const wallMs = performance.now() - started;
   rmSync(workspace, { recursive: true, force: true });
   if (result.status !== 'success') throw new Error(`bench run ${result.status}: ${JSON.stringify(result.jobs)}`);
-  return { wallMs, events };
+  return { wallMs, resultMs, events };
 }
 
 export function median(values) {

@@ -22,11 +22,13 @@ async function floorLoop() {
 const floor = [];
 const ferryTotal = [];
 const ferrySteps = [];
+const ferryResult = [];
 await runPipelineText(pipeline); // warm-up
 for (let round = 0; round < rounds; round++) {
   floor.push(await floorLoop());
-  const { wallMs, events } = await runPipelineText(pipeline);
+  const { wallMs, resultMs, events } = await runPipelineText(pipeline);
   ferryTotal.push(wallMs);
+  ferryResult.push(resultMs);
   const first = events.find((e) => e.type === 'step.started');
   const last = events.filter((e) => e.type === 'step.finished').at(-1);
   ferrySteps.push(last.time - first.time);
@@ -34,8 +36,11 @@ for (let round = 0; round < rounds; round++) {
 const f = median(floor);
 const t = median(ferryTotal);
 const s = median(ferrySteps);
+const r = median(ferryResult);
 console.log(`20 trivial steps, median of ${rounds} rounds (docker ${(await docker.version()).Version})`);
 console.log(`  floor: shell loop of 20 docker exec      ${f.toFixed(0)} ms`);
 console.log(`  ferry: the 20 steps (first start→last end) ${s.toFixed(0)} ms   ratio ${(s / f).toFixed(2)}`);
 console.log(`  ferry: whole run (container, workspace, teardown) ${t.toFixed(0)} ms   ratio ${(t / f).toFixed(2)}`);
+console.log(`  ferry: to the result (run.finished; teardown after) ${r.toFixed(0)} ms   ratio ${(r / f).toFixed(2)}`);
+printRatio('steps.to-result/docker-exec-loop', r / f);
 printRatio('steps.whole-run/docker-exec-loop', t / f, { atMost: 1.1 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeExecutor } from '../../../packages/engine/src/exec/fake-executor.js';
+import type { ExecIO, PrepareOptions } from '../../../packages/engine/src/exec/executor.js';
+import type { JobRun } from '../../../packages/engine/src/plan/plan-types.js';
 import type { RunEvent } from '../../../packages/engine/src/run/events.js';
 import { runYaml } from '../../helpers/run-yaml.js';
 
@@ -198,5 +200,23 @@ describe('runPlan warm containers', () => {
     expect(order).toContain('teardown c');
     expect(executor.preparedJobs).toEqual([]);
     expect(events.find((e) => e.type === 'job.skipped')).toMatchObject({ job: 'c' });
+  });
+
+  it("warms a dependent only once its need's container is ready, not while that one is still starting", async () => {
+    const log: string[] = [];
+    class SlowStart extends FakeExecutor {
+      override async prepare(job: JobRun, options: PrepareOptions, io: ExecIO): Promise<void> {
+        log.push(`start ${job.id}`);
+        if (job.id === 'a') await new Promise((resolve) => setTimeout(resolve, 50));
+        await super.prepare(job, options, io);
+        log.push(`ready ${job.id}`);
+      }
+    }
+    const { result } = await runYaml(
+      'jobs:\n  a:\n    image: x\n    steps: [{ run: sleep 0.1 }]\n  b:\n    needs: a\n    image: x\n    steps: [{ run: echo b }]\n',
+      new SlowStart(),
+    );
+    expect(result.status).toBe('success');
+    expect(log).toEqual(['start a', 'ready a', 'start b', 'ready b']);
   });
 });

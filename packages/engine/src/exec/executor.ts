@@ -51,8 +51,12 @@ export interface PrepareOptions {
    * repo, never its `.git`); absent: the workdir is created empty (`checkout: false`).
    */
   workspace?: string;
-  /** A `.git` directory copied in as `<workdir>/.git` (the run's commit, made by run/job-checkouts.ts). */
-  gitDir?: string;
+  /**
+   * A `.git` directory copied in as `<workdir>/.git` (the run's commit, made by run/job-checkouts.ts). It may
+   * still be in the making: the executor awaits it only when it copies the workspace, so that the container
+   * starts meanwhile; a rejection (or resolving to none) is the prepare's failure (or no `.git`).
+   */
+  gitDir?: string | Promise<string | undefined>;
   /** Environment for the job's container (pipeline < job), already rendered. */
   env: Record<string, string>;
 }
@@ -62,7 +66,10 @@ export interface PrepareOptions {
  * A failing step is a result; an engine failure (Docker unreachable, image missing) throws FerryError.
  */
 export interface Executor {
-  /** Once per run before its first job (e.g. the run's network); idempotent. */
+  /**
+   * Once per run, before its first prepare is called (e.g. the run's network); idempotent. Prepares may be called
+   * before it settles: they wait for it where they need it, and reject with its error when it failed.
+   */
   openRun(runId: string): Promise<void>;
   /** Once per run after its last job's teardown, also after failure or cancellation; idempotent. */
   closeRun(runId: string): Promise<void>;

@@ -134,6 +134,7 @@ async function attemptJob(
     if (job.kind !== 'steps') {
       const handler = deps.handlers?.[job.kind];
       if (!handler) return finish('failed', {}, `job kind "${job.kind}" is not supported by this version of ferry`);
+      run.onPrepared(job.id);
       const outcome = await runHandler({ ...scope, job }, handler);
       Object.assign(outputs, outcome.outputs);
       if (outcome.status !== 'success') {
@@ -148,7 +149,7 @@ async function attemptJob(
       await warmed.prepared;
       for (const { stream, line } of warmed.lines) events.emit({ type: 'job.log', job: job.id, stream, line });
     } else {
-      const options = await prepareOptionsFor(job, run.checkouts, {
+      const options = prepareOptionsFor(job, run.checkouts, {
         runId: deps.events.runId,
         workspace: deps.workspace,
         env,
@@ -158,6 +159,7 @@ async function attemptJob(
         onLine: (stream, line) => events.emit({ type: 'job.log', job: job.id, stream, line }),
       });
     }
+    run.onPrepared(job.id);
     const needArtifacts = job.needs.flatMap((need) => {
       const archive = results.get(need)?.artifacts;
       return archive ? [{ job: need, archive }] : [];

@@ -74,19 +74,20 @@ export class JobCheckouts {
   }
 }
 
-/** A job's PrepareOptions: the workspace and its `.git` unless `checkout: false`. Rejects with EXEC_CHECKOUT. */
-export async function prepareOptionsFor(
+/**
+ * A job's PrepareOptions: the workspace and its `.git` unless `checkout: false`. The `.git` is still in the
+ * making (the prepare awaits it after starting the container); it rejects with EXEC_CHECKOUT.
+ */
+export function prepareOptionsFor(
   job: JobRun,
   checkouts: JobCheckouts,
   base: { runId: string; workspace: string; env: Record<string, string> },
-): Promise<PrepareOptions> {
-  const gitDir = await checkouts.get(job);
-  return {
-    runId: base.runId,
-    env: base.env,
-    ...(job.checkout !== false ? { workspace: base.workspace } : {}),
-    ...(gitDir !== undefined ? { gitDir } : {}),
-  };
+): PrepareOptions {
+  if (job.checkout === false) return { runId: base.runId, env: base.env };
+  const gitDir = checkouts.get(job);
+  // A prepare that fails before it awaits the checkout must not leave its rejection unhandled.
+  gitDir.catch(() => undefined);
+  return { runId: base.runId, env: base.env, workspace: base.workspace, gitDir };
 }
 
 /** Removes the checkout directories of runs whose process is gone (a `kill -9`); never rejects. */

@@ -16,6 +16,7 @@ export type { Abort, JobResult, RunDeps, RunResult } from './run-types.js';
  * Walks the plan: starts every JobRun whose needs are done, up to `concurrency` at once, and reports
  * everything as events. A failed need skips its dependents (with the reason) unless their `if` asks for
  * failure() or always(). Teardown of a job's container runs whatever happened, also after cancellation.
+ * `run.finished` is emitted before the run's containers and network are removed; runPlan resolves after.
  */
 export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
   const clock = deps.clock ?? systemClock;
@@ -28,7 +29,15 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
   const teardowns: Promise<void>[] = [];
   const warm = new WarmPool(deps.executor, deps.signal);
   const checkouts = new JobCheckouts(deps.workspace, deps.git);
-  const scope: RunScope = { plan, deps, clock, results, teardowns, checkouts };
+  // Running jobs whose container is ready: dependents are warmed only then, so that their container starts do
+  // not compete with the container start of the job they wait for (on a busy engine that doubled it).
+  const prepared = new Set<string>();
+  let wake = () => {};
+  const onPrepared = (jobRunId: string) => {
+    prepared.add(jobRunId);
+    wake();
+  };
+  const scope: RunScope = { plan, deps, clock, results, teardowns, checkouts, onPrepared };
 
   events.emit({
     type: 'run.started',
@@ -41,12 +50,12 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
   for (const skip of plan.skipped) {
     events.emit({ type: 'job.skipped', job: skip.id, reason: skip.reason });
   }
+  // Not awaited before jobs start: their checkouts and workspace listings overlap it, and a prepare waits for
+  // it only before creating its container. Jobs started after it failed fail without starting.
   let openError: string | undefined;
-  try {
-    await deps.executor.openRun(events.runId);
-  } catch (error) {
+  const opening = deps.executor.openRun(events.runId).catch((error: unknown) => {
     openError = isFerryError(error) ? error.message : `internal error: ${(error as Error).message}`;
-  }
+  });
 
   /** A job that never starts: skipped (a need failed, `if` was false) or cancelled (a matrix sibling failed). */
   const finishUnstarted = (job: JobRun, status: 'skipped' | 'cancelled', reason: string) => {
@@ -151,10 +160,25 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
       });
       running.set(job.id, promise);
     }
-    if (openError === undefined && !deps.signal?.aborted) warmUp(scope, pending, running, warm);
+    if (openError === undefined && !deps.signal?.aborted) warmUp(scope, pending, running, prepared, warm);
     if (running.size === 0) break;
-    await Promise.race(running.values());
+    await Promise.race([...running.values(), new Promise<void>((resolve) => (wake = resolve))]);
   }
+  const jobs = [...results.values()];
+  const failed = jobs.some((job) => (job.status === 'failed' || job.status === 'timed-out') && !job.allowedFailure);
+  const status: RunStatus = deps.signal?.aborted
+    ? 'cancelled'
+    : failed || jobs.some((j) => j.status === 'cancelled')
+      ? 'failed'
+      : 'success';
+  const durationMs = clock.now() - started;
+  const summary = { success: 0, failed: 0, cancelled: 0, 'timed-out': 0, skipped: 0 };
+  for (const job of jobs) summary[job.status] += 1;
+  summary.skipped += plan.skipped.length;
+  events.emit({ type: 'run.finished', status, durationMs, summary });
+  // The result is reported before the clean-up (container and network removal, ~0.5 s on an idle engine),
+  // which still ends before runPlan resolves: nothing of the run is left once it has.
+  await opening;
   await warm.discardAll();
   await Promise.all(teardowns);
   await checkouts.removeAll();
@@ -169,18 +193,6 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
     });
   }
 
-  const jobs = [...results.values()];
-  const failed = jobs.some((job) => (job.status === 'failed' || job.status === 'timed-out') && !job.allowedFailure);
-  const status: RunStatus = deps.signal?.aborted
-    ? 'cancelled'
-    : failed || jobs.some((j) => j.status === 'cancelled')
-      ? 'failed'
-      : 'success';
-  const durationMs = clock.now() - started;
-  const summary = { success: 0, failed: 0, cancelled: 0, 'timed-out': 0, skipped: 0 };
-  for (const job of jobs) summary[job.status] += 1;
-  summary.skipped += plan.skipped.length;
-  events.emit({ type: 'run.finished', status, durationMs, summary });
   return { runId: events.runId, status, durationMs, jobs };
 
   function countRunning(jobId: string): number {
@@ -226,13 +238,14 @@ function decideStart(
 }
 
 /**
- * Prepares containers for pending step jobs whose needs are all running or passed, up to `concurrency` at a
+ * Prepares containers for pending step jobs whose needs are all running with their container ready, or passed, up to `concurrency` at a
  * time. Jobs whose env reads run-time values (job outputs) are left alone: their env is not known yet.
  */
 function warmUp(
   { plan, deps, results, checkouts }: RunScope,
   pending: Map<string, JobRun>,
   running: Map<string, Promise<void>>,
+  prepared: ReadonlySet<string>,
   warm: WarmPool,
 ): void {
   for (const job of pending.values()) {
@@ -245,7 +258,9 @@ function warmUp(
       job.image.includes('${{')
     )
       continue;
-    if (!job.needs.every((need) => running.has(need) || results.get(need)?.status === 'success')) continue;
+    const ready = (need: string) =>
+      (running.has(need) && prepared.has(need)) || results.get(need)?.status === 'success';
+    if (!job.needs.every(ready)) continue;
     // Cells of one job beyond maxParallel would hold containers while they wait their turn.
     const maxParallel = job.strategy?.maxParallel;
     if (

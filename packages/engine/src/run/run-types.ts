@@ -60,6 +60,8 @@ export interface RunScope {
   /** Teardowns still going on in the background, awaited before the run ends. */
   teardowns: Promise<void>[];
   checkouts: JobCheckouts;
+  /** Called once a job's container is ready (its prepare settled successfully), before its first step. */
+  onPrepared(jobRunId: string): void;
 }
 
 /** One attempt of one job, as its steps (or its handler) see it. */

@@ -54,7 +54,7 @@ export interface DockerExecutorOptions {
  * Runs each JobRun in one long-lived container of its image and each step as a `docker exec` of `sh -e -c`.
  *
  * - prepare: pull per policy, create and start the container (labels, no-new-privileges, limits, no binds),
- *   copy the workspace in, and the checkout's `.git` when given (never a bind mount). A `docker: true` job also
+ *   copy the workspace in, and the checkout's `.git` when given (never a bind mount; awaited only then). A `docker: true` job also
  *   gets, per `dockerAccess`, a daemon sidecar or the host's socket. A prepare that fails removes its container
  *   before it throws; teardown after it is
  *   still safe. An aborted prepare rejects with io.signal.reason.
@@ -72,8 +72,8 @@ export class DockerExecutor implements Executor {
   readonly #options: DockerExecutorOptions;
   readonly #clock: Clock;
   readonly #jobs = new Map<string, JobContainer>();
-  /** runId → the name of the run's network. */
-  readonly #runNetworks = new Map<string, string>();
+  /** runId → the run's network (its name once created); a prepare waits for it only just before creating its container. */
+  readonly #runNetworks = new Map<string, Promise<string>>();
 
   constructor(options: DockerExecutorOptions) {
     this.#docker = options.docker;
@@ -141,27 +141,31 @@ export class DockerExecutor implements Executor {
   }
 
   async openRun(runId: string): Promise<void> {
-    if (this.#runNetworks.has(runId)) return;
-    // Unique per attempt: a retried run must not share a network with the attempt of a runner that died,
-    // which a reaper may remove at any moment.
-    const name = runNetworkName(runId, randomBytes(3).toString('hex'));
-    try {
-      await this.#docker.createNetwork({
-        Name: name,
-        Driver: 'bridge',
-        CheckDuplicate: true,
-        Labels: this.#resourceLabels(runId),
-      });
-    } catch (error) {
-      throw toFerryError(this.#docker, error, `cannot create the network of run ${runId}`);
+    let opening = this.#runNetworks.get(runId);
+    if (!opening) {
+      // Unique per attempt: a retried run must not share a network with the attempt of a runner that died,
+      // which a reaper may remove at any moment.
+      const name = runNetworkName(runId, randomBytes(3).toString('hex'));
+      opening = this.#docker
+        .createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: this.#resourceLabels(runId) })
+        .then(
+          () => name,
+          (error: unknown) => {
+            throw toFerryError(this.#docker, error, `cannot create the network of run ${runId}`);
+          },
+        );
+      // Awaited below and by every prepare of the run; a failure is reported there, never as unhandled.
+      opening.catch(() => undefined);
+      this.#runNetworks.set(runId, opening);
     }
-    this.#runNetworks.set(runId, name);
+    await opening;
   }
 
   async closeRun(runId: string): Promise<void> {
-    const name = this.#runNetworks.get(runId);
-    if (name === undefined) return;
-    await removeNetwork(this.#docker, name);
+    const opening = this.#runNetworks.get(runId);
+    if (opening === undefined) return;
+    const name = await opening.catch(() => undefined);
+    if (name !== undefined) await removeNetwork(this.#docker, name);
     this.#runNetworks.delete(runId);
   }
 
@@ -207,12 +211,18 @@ export class DockerExecutor implements Executor {
     };
     proceed();
     const workdir = job.workdir || DEFAULT_WORKDIR;
-    const runNetwork = this.#runNetworks.get(options.runId);
     const dockerAccess = this.#options.dockerAccess ?? 'off';
     if (job.docker) {
       const refused = refuseDockerJobs([job], dockerAccess);
       if (refused) throw refused;
     }
+    // The run's network may still be in the making (openRun is not awaited before jobs start): list the
+    // workspace meanwhile.
+    const [runNetwork, workspace] = await Promise.all([
+      this.#runNetworks.get(options.runId),
+      options.workspace !== undefined ? listWorkspaceFiles(options.workspace) : undefined,
+    ]);
+    proceed();
     const daemon = job.docker && dockerAccess === 'sidecar';
     const sidecarSpecs = [
       ...(daemon
@@ -246,8 +256,6 @@ export class DockerExecutor implements Executor {
       defaultResources: this.#options.defaultResources,
       allowPrivileged: this.#options.allowPrivileged,
     });
-    const workspace = options.workspace !== undefined ? await listWorkspaceFiles(options.workspace) : undefined;
-    proceed();
     await ensureImage(this.#docker, job.image, job.pull ?? 'if-not-present', io);
     proceed();
     const sidecars: StartedSidecar[] = [];
@@ -294,10 +302,12 @@ export class DockerExecutor implements Executor {
     // Extracted in the workdir's parent, so that the workdir's own entry gives it to the job's user.
     const target = path.posix.normalize(workdir).replace(/(.)\/+$/, '$1');
     const directory = target === '/' ? undefined : path.posix.basename(target);
+    const gitDir = await options.gitDir;
+    proceed();
     const archive = packWorkspace(options.workspace, workspace?.paths ?? [], {
       owner,
       directory,
-      ...(options.gitDir !== undefined ? { gitDir: options.gitDir } : {}),
+      ...(gitDir !== undefined ? { gitDir } : {}),
     });
     try {
       await container.putArchive(archive.stream, { path: path.posix.dirname(target), abortSignal: io.signal });
@@ -310,8 +320,9 @@ export class DockerExecutor implements Executor {
     proceed();
     if (state.network && runNetwork) await this.#docker.getNetwork(runNetwork).connect({ Container: container.id });
 
-    const setup = await runExec(container, { Cmd: setupCommand(), User: '0' });
-    if (setup.exitCode !== 0) {
+    // A root job's first step makes the step-files directory itself; another user may not be able to.
+    const setup = isRoot(user) ? undefined : await runExec(container, { Cmd: setupCommand(), User: '0' });
+    if (setup && setup.exitCode !== 0) {
       throw new FerryError(
         'EXEC_WORKSPACE',
         `cannot set up ${workdir} in the container of job "${job.id}" (exit ${setup.exitCode ?? '?'}): ${setup.stderr.trim() || setup.stdout.trim()}`,
@@ -321,7 +332,7 @@ export class DockerExecutor implements Executor {
       'stdout',
       options.workspace === undefined
         ? `checkout: false: ${workdir} is empty`
-        : `copied ${copied.files} files (${formatBytes(copied.bytes)}) from ${options.workspace}${options.gitDir !== undefined ? ' with .git' : ''} to ${workdir}`,
+        : `copied ${copied.files} files (${formatBytes(copied.bytes)}) from ${options.workspace}${gitDir !== undefined ? ' with .git' : ''} to ${workdir}`,
     );
     for (const sidecar of sidecars) {
       const started = this.#clock.now();
@@ -349,4 +360,9 @@ export class DockerExecutor implements Executor {
     state.removing = removing;
     return removing;
   }
+}
+
+/** No user (the image's default, root), or uid 0 by name or number, with any group. */
+function isRoot(user: string | undefined): boolean {
+  return !user || /^(root|0)(:|$)/.test(user);
 }

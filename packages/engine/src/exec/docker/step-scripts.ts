@@ -14,7 +14,10 @@ export function keepAliveCommand(): { Entrypoint: string[]; Cmd: string[] } {
   return { Entrypoint: ['sh', '-c'], Cmd: ['trap "exit 0" TERM INT; while :; do sleep 3600 & wait; done'] };
 }
 
-/** Run as root once per job: the step-files directory, writable by any user like /tmp. */
+/**
+ * Run as root once per job whose user is not root: the step-files directory, writable by any user like /tmp.
+ * For a root job the step wrapper makes it (one exec less per job).
+ */
 export function setupCommand(): string[] {
   return ['sh', '-c', 'mkdir -p "$1" && chmod 1777 "$1"', 'ferry-setup', STEP_FILES_DIR];
 }
@@ -51,7 +54,7 @@ export interface StepLaunch {
 }
 
 /**
- * A wrapper that records its own PID first (docker exec makes it a session and process-group leader, so the PID is
+ * A wrapper that makes STEP_FILES_DIR when it is missing (a root job's first step), records its own PID (docker exec makes it a session and process-group leader, so the PID is
  * also the group to kill), creates the step's directory with empty output, env and path files and the script, puts
  * `path` before PATH, enters `workdir`, and runs the shell's argv as its child, in its group. A workdir it cannot
  * enter or a shell it cannot find is written to `error` (`workdir` or `shell`) instead of running anything.
@@ -63,6 +66,7 @@ export interface StepLaunch {
 export function stepCommand(run: string, files: StepFiles, launch: StepLaunch): string[] {
   const script = [
     'pidfile=$1; d=$2; workdir=$4',
+    `[ -d ${STEP_FILES_DIR} ] || mkdir -p -m 1777 ${STEP_FILES_DIR} 2>/dev/null`,
     'echo $$ 2>/dev/null >"$pidfile"; mkdir "$d" 2>/dev/null',
     'true 2>/dev/null >"$d/output"; true 2>/dev/null >"$d/env"; true 2>/dev/null >"$d/path"',
     'printf \'%s\\n\' "$3" 2>/dev/null >"$d/script"',

@@ -1,0 +1,59 @@
+// Profiles one run of a bench pipeline: the time of each phase from the run's events and every Docker API call
+// (method, path, ms) that the run makes, counted per kind. Usage: node bench/profile-job.mjs [steps|dag] [rounds]
+import { docker, runPipelineText } from './run-pipeline.mjs';
+
+const which = process.argv[2] ?? 'steps';
+const rounds = Number(process.argv[3] ?? 3);
+const steps = Array.from({ length: 20 }, (_, i) => `      - run: "true # ${i}"`).join('\n');
+const pipelines = {
+  steps: `jobs:\n  steps20:\n    image: ferry/busybox:1\n    steps:\n${steps}\n`,
+  one: `jobs:\n  one:\n    image: ferry/busybox:1\n    steps:\n      - run: "true"\n`,
+};
+
+const calls = [];
+const dial = docker.modem.dial.bind(docker.modem);
+docker.modem.dial = (options, callback) => {
+  const started = performance.now();
+  const key = `${options.method} ${options.path
+    .replace(/[0-9a-f]{64}/g, ':id')
+    .replace(/ferry-[^/?]+/g, ':name')
+    .replace(/\?.*$/, '')}`;
+  return dial(options, (error, data) => {
+    calls.push({ key, ms: performance.now() - started, at: started });
+    callback(error, data);
+  });
+};
+
+for (let round = 0; round < rounds; round++) {
+  calls.length = 0;
+  const t0 = performance.now();
+  const { wallMs, events } = await runPipelineText(pipelines[which]);
+  const first = (type) => events.find((e) => e.type === type)?.time;
+  const last = (type) => events.filter((e) => e.type === type).at(-1)?.time;
+  const runStarted = first('run.started');
+  const phases = {
+    'run.started→job.started': first('job.started') - runStarted,
+    'job.started→first step.started': first('step.started') - first('job.started'),
+    'steps (first start→last finish)': last('step.finished') - first('step.started'),
+    'last step→job.finished': first('job.finished') - last('step.finished'),
+    'job.finished→run.finished': first('run.finished') - first('job.finished'),
+    'wall (runPlan)': wallMs,
+  };
+  console.log(
+    `round ${round + 1}:`,
+    Object.entries(phases)
+      .map(([k, v]) => `${k} ${Math.round(v)}`)
+      .join(' | '),
+  );
+  const kinds = new Map();
+  for (const c of calls) {
+    const k = kinds.get(c.key) ?? { n: 0, ms: 0 };
+    k.n += 1;
+    k.ms += c.ms;
+    kinds.set(c.key, k);
+  }
+  for (const [key, { n, ms }] of kinds)
+    console.log(`  ${String(n).padStart(3)} × ${key.padEnd(48)} ${(ms / n).toFixed(1)} ms each`);
+  if (process.env.TIMELINE)
+    for (const c of calls) console.log(`    +${Math.round(c.at - t0)} ${c.key} ${Math.round(c.ms)} ms`);
+}
