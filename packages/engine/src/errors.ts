@@ -9,6 +9,9 @@ export const ferryErrorCodes = [
   'SPEC_NOT_FOUND',
   'SPEC_SHELL_INJECTION',
   'SPEC_LIMIT',
+  'IMPORT_CHANGED',
+  'IMPORT_APPROXIMATED',
+  'IMPORT_DROPPED',
   'EXPR_SYNTAX',
   'EXPR_EVAL',
   // planning

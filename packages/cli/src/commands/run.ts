@@ -16,7 +16,7 @@ import {
 import type { RunEvent } from '@ferry/engine';
 import type { CliIO } from '../cli-io.js';
 import { exitCodes } from '../exit-codes.js';
-import { loadPlan, parseEnvPairs } from '../load-plan.js';
+import { loadPlan, parseEnvPairs, parseImagePairs } from '../load-plan.js';
 import { createDeployHandler } from '../create-deploy-handler.js';
 import { stateDirOf } from '../state-dir-of.js';
 import { createPlainView } from '../output/plain-view.js';
@@ -36,6 +36,8 @@ export interface RunOptions {
   cacheDir?: string;
   cacheMaxSize: string;
   stateDir?: string;
+  /** `--image tool=image`, for GitHub/GitLab files translated in memory. */
+  image?: string[];
   /** `ferry deploy --service`: the deploy jobs roll out only these. */
   deployOnly?: string[];
 }
@@ -64,6 +66,7 @@ export async function runCommand(
     ...(options.job ? { only: options.job } : {}),
     workspace: options.workspace,
     ...(options.secretsFile ? { secretsFile: options.secretsFile } : {}),
+    ...(options.image ? { images: parseImagePairs(options.image) } : {}),
   });
 
   await reapResources(docker, { orphanedOnly: true }).catch(() => undefined);

@@ -1,7 +1,7 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { mirrorPathFor } from '../git/mirror-path.js';
 import path from 'node:path';
-import { FerryError, fileSizeMessage, parsePipeline, pipelineFileNames } from '@ferry/engine';
+import { FerryError, fileSizeMessage, parseAnyPipeline, pipelineFileNames } from '@ferry/engine';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { credentialHelper, gitSafeEnv, splitCloneUrl } from '../git/clone-credentials.js';
 import { GitCatFile } from './git-cat-file.js';
@@ -133,7 +133,7 @@ export class GitPipelineSource implements PipelineSource {
         }
         const blob = await this.#catFile(mirror).get(`${sha}:${candidate}`);
         if (blob?.type !== 'blob') continue;
-        const parsed = parsePipeline(blob.content.toString('utf8'), candidate);
+        const parsed = parseAnyPipeline(blob.content.toString('utf8'), candidate);
         return { path: candidate, ...(parsed.spec ? { spec: parsed.spec } : {}), issues: parsed.issues };
       }
       return undefined;
