@@ -23,12 +23,18 @@ cd "$stage/cli"
 log "installing production dependencies (from the npm cache when it has them)"
 npm install --omit=dev --prefer-offline --no-audit --no-fund --loglevel=error --no-package-lock \
   "$stage"/ferry-engine-*.tgz "$stage"/ferry-runner-*.tgz >/dev/null
+# The web page (built by vite into packages/web/dist) as the package @ferry/web next to @ferry/runner, where
+# serve looks for it (runner/dist/serve/web-page.ts: ../../../web/dist/). Without it `ferry serve` answers / 404.
+[ -f "$root/packages/web/dist/index.html" ] || { log "building the web page"; (cd "$root" && npx vite build --config packages/web/vite.config.mjs); }
+mkdir -p node_modules/@ferry/web
+cp -r "$root/packages/web/dist" node_modules/@ferry/web/
+printf '{ "name": "@ferry/web", "version": "0.1.0", "private": true, "files": ["dist"] }\n' >node_modules/@ferry/web/package.json
 # Back to plain version ranges (the bundled copies satisfy them), every dependency bundled, publishable.
 node -e '
   const fs = require("node:fs");
   const pkg = JSON.parse(fs.readFileSync("package.json", "utf8"));
   const own = (name) => JSON.parse(fs.readFileSync(`node_modules/${name}/package.json`, "utf8")).version;
-  for (const name of ["@ferry/engine", "@ferry/runner"]) pkg.dependencies[name] = own(name);
+  for (const name of ["@ferry/engine", "@ferry/runner", "@ferry/web"]) pkg.dependencies[name] = own(name);
   pkg.bundleDependencies = Object.keys(pkg.dependencies);
   delete pkg.private;
   fs.writeFileSync("package.json", JSON.stringify(pkg, null, 2) + "\n");

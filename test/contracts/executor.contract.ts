@@ -6,8 +6,10 @@ import { buildJobRun } from '../helpers/build-job-run.js';
 
 export interface ExecutorContractSubject {
   executor: Executor;
-  /** An image steps can run in (with a POSIX sh). */
+  /** An image steps can run in (with a POSIX sh, and no bash). */
   image: string;
+  /** An image that has bash. */
+  bashImage: string;
   /** An image that is neither present nor pullable. */
   missingImage: string;
   /** A directory to use as the workspace. */
@@ -88,7 +90,20 @@ export function describeExecutorContract(
         const step: ExecStep = { index: index++, name: `step ${index}`, run: script, env };
         return subject.executor.runStep(job, step, io);
       };
-      return { subject, job, runId, run };
+      const runWith = (step: Omit<ExecStep, 'index' | 'name' | 'env'>, io: ExecIO = capture().io) =>
+        subject.executor.runStep(job, { index: index++, name: `step ${index}`, env: {}, ...step }, io);
+      return { subject, job, runId, run, runWith };
+    }
+
+    /** Aborts a step once it has surely started, and checks that it resolves soon after, as aborted. */
+    async function abortOnceStarted(out: Captured, pending: Promise<StepResult>): Promise<StepResult> {
+      await new Promise((resolve) => setTimeout(resolve, abortAfterMs));
+      const abortedAt = Date.now();
+      out.controller.abort(new Error('cancelled by test'));
+      const result = await pending;
+      expect(Date.now() - abortedAt).toBeLessThan(abortWithinMs);
+      expect(result.aborted).toBe(true);
+      return result;
     }
 
     it('streams echo output as lines, in order, on stdout and stderr', async () => {
@@ -168,13 +183,7 @@ export function describeExecutorContract(
     it('resolves an aborted `sleep 30` quickly with aborted: true', async () => {
       const { run } = await prepared();
       const out = capture();
-      const pending = run('echo started\nsleep 30\necho never', out.io);
-      await new Promise((resolve) => setTimeout(resolve, abortAfterMs));
-      const abortedAt = Date.now();
-      out.controller.abort(new Error('cancelled by test'));
-      const result = await pending;
-      expect(Date.now() - abortedAt).toBeLessThan(abortWithinMs);
-      expect(result.aborted).toBe(true);
+      const result = await abortOnceStarted(out, run('echo started\nsleep 30\necho never', out.io));
       expect(result.exitCode).not.toBe(0);
       expect(out.of('stdout')).toEqual(['started']);
     });
@@ -198,6 +207,118 @@ export function describeExecutorContract(
       const second = capture();
       expect(await run('echo next', second.io)).toMatchObject({ exitCode: 0, aborted: false });
       expect(second.of('stdout')).toEqual(['next']);
+    });
+
+    it('reads $FERRY_ENV (name=value and name<<DELIMITER) and $FERRY_PATH lines', async () => {
+      const { run } = await prepared();
+      const result = await run(
+        'echo GREETING=hello >> "$FERRY_ENV"\n' +
+          "printf 'NOTES<<EOF\\nline one\\nline two\\nEOF\\n' >> $FERRY_ENV\n" +
+          'printf \'/opt/first/bin\\n/opt/second/bin\\n\' >> "$FERRY_PATH"',
+      );
+      expect(result).toMatchObject({
+        exitCode: 0,
+        env: { GREETING: 'hello', NOTES: 'line one\nline two' },
+        path: ['/opt/first/bin', '/opt/second/bin'],
+        outputs: {},
+      });
+    });
+
+    it('names the same files $GITHUB_OUTPUT, $GITHUB_ENV and $GITHUB_PATH', async () => {
+      const { run } = await prepared();
+      const result = await run(
+        'echo out=1 >> $GITHUB_OUTPUT\necho VAR=2 >> $GITHUB_ENV\necho /opt/gh >> $GITHUB_PATH\necho more=3 >> $FERRY_OUTPUT',
+      );
+      expect(result).toMatchObject({
+        exitCode: 0,
+        outputs: { out: '1', more: '3' },
+        env: { VAR: '2' },
+        path: ['/opt/gh'],
+      });
+    });
+
+    it('refuses $FERRY_ENV names Ferry sets for each step, saying so on stderr', async () => {
+      const { run } = await prepared();
+      const out = capture();
+      const result = await run(
+        'echo FERRY_OUTPUT=/etc/passwd >> $FERRY_ENV\necho "bad name=x" >> $FERRY_ENV\necho OK=1 >> $FERRY_ENV',
+        out.io,
+      );
+      expect(result.env).toEqual({ OK: '1' });
+      expect(out.of('stderr')).toEqual([
+        'ferry: $FERRY_ENV line 2: "bad name" is not an environment variable name (letters, digits and _; not starting with a digit)',
+        'ferry: $FERRY_ENV cannot set FERRY_OUTPUT; Ferry sets it for each step',
+      ]);
+    });
+
+    it("puts the step's path directories before PATH, first one first", async () => {
+      const { runWith } = await prepared();
+      const out = capture();
+      await runWith({ run: 'echo "$PATH"', path: ['/opt/b', '/opt/a'] }, out.io);
+      const [path = ''] = out.of('stdout');
+      expect(path.split(':').slice(0, 2)).toEqual(['/opt/b', '/opt/a']);
+      expect(path.split(':')).toContain('/bin');
+    });
+
+    it('runs a step in its workdir, which an earlier step may create', async () => {
+      const { job, runWith } = await prepared();
+      expect((await runWith({ run: 'mkdir -p sub/dir' })).exitCode).toBe(0);
+      const out = capture();
+      const result = await runWith({ run: 'pwd', workdir: `${job.workdir}/sub/dir` }, out.io);
+      expect(result.exitCode).toBe(0);
+      expect(out.of('stdout')).toEqual([`${job.workdir}/sub/dir`]);
+      const home = capture();
+      await runWith({ run: 'pwd' }, home.io);
+      expect(home.of('stdout')).toEqual([job.workdir]);
+    });
+
+    it('fails a step whose workdir does not exist with EXEC_WORKDIR_MISSING, running nothing', async () => {
+      const { job, runWith } = await prepared();
+      const out = capture();
+      const error = await runWith({ run: 'echo ran', workdir: `${job.workdir}/absent` }, out.io).catch(
+        (caught: unknown) => caught,
+      );
+      expect(isFerryError(error) && error.code).toBe('EXEC_WORKDIR_MISSING');
+      expect((error as Error).message).toContain(`${job.workdir}/absent`);
+      expect(out.of('stdout')).toEqual([]);
+    });
+
+    it("runs the script with the shell's command line: without -e a failing command does not end it", async () => {
+      const { runWith } = await prepared();
+      const out = capture();
+      const result = await runWith({ run: 'false\necho after', shell: 'sh {0}' }, out.io);
+      expect(result.exitCode).toBe(0);
+      expect(out.of('stdout')).toEqual(['after']);
+    });
+
+    it('lets a failing pipe pass under sh -e and fails it under bash -eo pipefail', async () => {
+      const { runWith } = await prepared();
+      const sh = capture();
+      expect((await runWith({ run: 'false | true\necho reached' }, sh.io)).exitCode).toBe(0);
+      expect(sh.of('stdout')).toEqual(['reached']);
+      const withBash = await prepared({ image: (await setup()).bashImage });
+      const bash = capture();
+      const result = await withBash.runWith(
+        { run: 'echo before\nfalse | true\necho never', shell: 'bash --noprofile --norc -eo pipefail {0}' },
+        bash.io,
+      );
+      expect(result.exitCode).toBe(1);
+      expect(bash.of('stdout')).toEqual(['before']);
+    });
+
+    it('fails a step whose shell is not in the image with EXEC_SHELL_MISSING naming both', async () => {
+      const { subject, runWith } = await prepared();
+      const error = await runWith({ run: 'echo ran', shell: 'bash -e {0}' }).catch((caught: unknown) => caught);
+      expect(isFerryError(error) && error.code).toBe('EXEC_SHELL_MISSING');
+      expect((error as Error).message).toContain('"bash"');
+      expect((error as Error).message).toContain(subject.image);
+    });
+
+    it('resolves an aborted bash step quickly', async () => {
+      const { runWith } = await prepared({ image: (await setup()).bashImage });
+      const out = capture();
+      await abortOnceStarted(out, runWith({ run: 'echo started\nsleep 30\necho never', shell: 'bash -e {0}' }, out.io));
+      expect(out.of('stdout')).toEqual(['started']);
     });
 
     it('tears down idempotently', async () => {

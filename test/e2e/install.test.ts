@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
+import { redisUrlFor } from '../setup/queue-fixtures.js';
 import { describe, expect, it } from 'vitest';
 import { tempRepo } from '../helpers/ferry-cli.js';
 
@@ -63,5 +64,38 @@ describe('installing ferry from its packed tarball', () => {
     const again = await ferry(['run', '--job', 'test']);
     expect(again.exitCode, again.all).toBe(0);
     expect(again.all).toMatch(/cache: (hit|restored)/);
+
+    // The installed `ferry serve` answers / with the web page, and its script.
+    const serve = execa(
+      'ferry',
+      ['serve', '--port', '0', '--redis', redisUrlFor(10), '--workdir', join(work, 'serve')],
+      {
+        cwd: repo,
+        env: { ...env, FERRY_API_TOKEN: 'install-test-token' },
+        all: true,
+        reject: false,
+      },
+    );
+    try {
+      let printed = '';
+      serve.all?.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+      const deadline = Date.now() + 20_000;
+      let base: string | undefined;
+      while (!(base = /serving (http:\/\/127\.0\.0\.1:\d+)/.exec(printed)?.[1]) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(base, printed).toBeDefined();
+      const page = await fetch(`${base}/`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('<main id="app">');
+      const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+      expect(script).toBeDefined();
+      const asset = await fetch(`${base}${script}`);
+      expect(asset.status).toBe(200);
+      expect(await asset.text()).toContain('/api/runs/stream');
+    } finally {
+      serve.kill('SIGTERM');
+      await serve;
+    }
   }, 300_000);
 });

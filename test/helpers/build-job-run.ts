@@ -19,10 +19,12 @@ export function buildJobRun(overrides: Partial<JobRun> = {}): JobRun {
     allowFailure: false,
     workdir: '/workspace',
     privileged: false,
+    docker: false,
     secrets: [],
     services: {},
     outputs: {},
     resources: {},
+    checkout: { depth: 1, tags: false },
     ...overrides,
   };
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { EventStream } from '../../packages/engine/src/run/event-stream.js';
+import { createMasker, SplitMasker } from '../../packages/engine/src/run/mask-secrets.js';
 import { runPlan } from '../../packages/engine/src/run/run-plan.js';
 import type { RunDeps, RunResult } from '../../packages/engine/src/run/run-plan.js';
 import type { RunEvent } from '../../packages/engine/src/run/events.js';
@@ -48,10 +49,14 @@ export async function runYaml(
     workspace?: string;
     onEvent?: (event: RunEvent) => void;
     deps?: Partial<RunDeps>;
+    /** Secret values by name, given to the run and masked in its events as `ferry run` masks them. */
+    secrets?: Record<string, string>;
   } = {},
 ): Promise<{ result: RunResult; events: RunEvent[] }> {
   const events: RunEvent[] = [];
   const stream = new EventStream(options.runId ?? uniqueRunId('t'), Date.now);
+  const secrets = Object.values(options.secrets ?? {});
+  if (secrets.length > 0) stream.setMask(createMasker(secrets), new SplitMasker(secrets));
   stream.subscribe((event) => {
     events.push(event);
     options.onEvent?.(event);
@@ -63,6 +68,7 @@ export async function runYaml(
     git: testGit,
     concurrency: options.concurrency ?? 4,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.secrets ? { secrets: options.secrets } : {}),
     ...options.deps,
   });
   return { result, events };

@@ -75,6 +75,38 @@ async function until(what: string, check: () => boolean, timeoutMs = 10_000): Pr
   }
 }
 
+describe('GitHub check runs (a GitHub App token)', () => {
+  it('creates one check run per run and moves it queued → in_progress → completed/success, or to failure', async () => {
+    const app = { api: forges.github.url, token: forges.github.token, checks: true };
+    const statuses = reporter({ forges: { ...settings.forges, github: app } });
+    const good = await queuedRun();
+    const bad = await queuedRun();
+    for (const run of [good, bad])
+      await statuses.track(run.runId, { forge: 'github', repo: 'acme/shop', sha: run.sha, pipeline: 'ci.yml' });
+    await until('queued', () => forges.github.checkStatesOf(good.sha).length === 1);
+    await setStatus(good.runId, { status: 'running', runner: 'r1', startedAt: String(Date.now()) });
+    await setStatus(bad.runId, { status: 'running', runner: 'r1', startedAt: String(Date.now()) });
+    await until('running', () => forges.github.checkStatesOf(good.sha)[0]?.length === 2);
+    await setStatus(good.runId, { status: 'success', durationMs: '1234' });
+    await setStatus(bad.runId, { status: 'failed', durationMs: '900', jobs: JSON.stringify({ test: 'failed' }) });
+    await until('completed', () =>
+      [good.sha, bad.sha].every((sha) => forges.github.checkStatesOf(sha)[0]?.at(-1)?.startsWith('completed')),
+    );
+    expect(forges.github.checkStatesOf(good.sha)).toEqual([['queued', 'in_progress', 'completed/success']]);
+    expect(forges.github.checkStatesOf(bad.sha)).toEqual([['queued', 'in_progress', 'completed/failure']]);
+    const run = [...forges.github.checkRuns.values()].find((r) => r.headSha === bad.sha);
+    expect(run).toMatchObject({ repo: 'acme/shop', name: 'ferry/ci' });
+    expect(run?.bodies.at(-1)).toMatchObject({
+      external_id: bad.runId,
+      details_url: `http://ferry.test:8080/runs/${bad.runId}`,
+      output: { title: 'failed: test in 0.9s', summary: 'failed: test in 0.9s' },
+    });
+    // No commit status besides: the check run is the report.
+    expect(forges.github.statesOf(good.sha)).toEqual([]);
+    expect(logs.join('\n')).not.toContain(forges.github.token);
+  });
+});
+
 describe('commit statuses', () => {
   it.each([
     ['github', 'acme/shop', ['pending', 'pending', 'success']],

@@ -42,6 +42,7 @@ describeExecutorContract(
   () => ({
     executor: new DockerExecutor({ docker, labels: { 'ferry.test': 'executor-contract' } }),
     image: IMAGE,
+    bashImage: 'ferry/bash:1',
     missingImage: MISSING_IMAGE,
     workspace: repo.dir,
     cleanup: async (runId) => {

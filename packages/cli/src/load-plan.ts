@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { FerryError, findPipelineFile, formatIssues, prepareRun } from '@ferry/engine';
-import type { GitContext, Plan } from '@ferry/engine';
+import { FerryError, findPipelineFile, formatIssues, prepareRun, readChangeSet } from '@ferry/engine';
+import type { ChangeSet, GitContext, Plan } from '@ferry/engine';
 import type { CliIO } from './cli-io.js';
 
 export interface LoadedPlan {
@@ -22,6 +22,8 @@ export interface LoadPlanOptions {
   strict?: boolean;
   /** Tool → image, for a GitHub or GitLab file translated in memory (`--image node=ferry/node:20`). */
   images?: Record<string, string>;
+  /** `--changed-since <ref>`: jobs with `changes:` compare what HEAD and the working tree changed since they forked from ref. */
+  changedSince?: string;
 }
 
 /**
@@ -39,6 +41,7 @@ export async function loadPlan(io: CliIO, file: string | undefined, options: Loa
     );
   }
   const shown = relative(io.cwd, path) || path;
+  const changes = await localChanges(options.workspace, options.changedSince);
   const prepared = await prepareRun({
     path,
     shownAs: shown,
@@ -46,6 +49,7 @@ export async function loadPlan(io: CliIO, file: string | undefined, options: Loa
     ...(options.images ? { images: options.images } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.only ? { only: options.only } : {}),
+    changes,
     secrets: {
       env: io.env,
       ...(options.secretsFile ? { file: readSecretsFile(options.secretsFile) } : {}),
@@ -68,6 +72,24 @@ export async function loadPlan(io: CliIO, file: string | undefined, options: Loa
   }
   if (warnings.length > 0) io.stderr.write(`${formatIssues(warnings)}\n`);
   return { plan: prepared.plan, file: shown, git: prepared.git, secrets: prepared.secrets };
+}
+
+/**
+ * What a local run counts as changed. Without --changed-since nothing is compared and jobs with `changes:` run,
+ * as GitLab runs them in pipelines that have no push to compare; with it, what HEAD changed since its merge base
+ * with the ref plus the uncommitted and untracked (not ignored) files, which are what `ferry run` copies in.
+ */
+async function localChanges(workspace: string, changedSince: string | undefined): Promise<ChangeSet> {
+  if (changedSince === undefined)
+    return { known: false, reason: 'a local run compares nothing unless given --changed-since <ref>' };
+  const changes = await readChangeSet(workspace, {
+    base: changedSince,
+    head: 'HEAD',
+    mergeBase: true,
+    workingTree: true,
+  });
+  if (!changes.known) throw new FerryError('CLI_USAGE', `--changed-since "${changedSince}": ${changes.reason}`);
+  return changes;
 }
 
 function readSecretsFile(path: string): string {

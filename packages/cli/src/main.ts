@@ -72,8 +72,14 @@ async function main(argv: string[]): Promise<number> {
         'for a GitHub or GitLab file: the image for a tool (repeatable; docs/import.md)',
         collect,
       )
+      .option('--allow-docker', 'let jobs ask for docker: true (a Docker daemon of their own, in a sidecar)')
+      .option('--docker-socket <mode>', "with --allow-docker: host gives docker: true jobs the host's socket instead")
       .option('--cache-dir <dir>', 'where caches are kept (default .ferry/cache)')
       .option('--cache-max-size <size>', 'evict least recently used caches past this size', '5g')
+      .option(
+        '--changed-since <ref>',
+        'jobs with changes: run only if HEAD and the working tree changed a matching file since ref (e.g. origin/main)',
+      )
       .option(
         '--state-dir <dir>',
         'deploy state: revisions, journals, the proxy (default $FERRY_STATE_DIR or ~/.ferry)',
@@ -122,6 +128,10 @@ async function main(argv: string[]): Promise<number> {
     .option('-j, --job <id>', 'only this job and what it needs (repeatable)', collect)
     .option('-e, --env <K=V>', 'set a pipeline env value (repeatable)', collect, [])
     .option('--image <tool=image>', 'for a GitHub or GitLab file: the image for a tool (repeatable)', collect)
+    .option(
+      '--changed-since <ref>',
+      'decide changes: conditions against what changed since ref (default: not compared)',
+    )
     .action(async (file: string | undefined, options: Omit<PlanOptions, 'workspace'>) => {
       exitCode = await planCommand(io, file, { ...options, workspace: workspace() });
     });

@@ -9,8 +9,9 @@ import { buildJobRun } from '../../helpers/build-job-run.js';
 describeExecutorContract(
   'FakeExecutor',
   () => ({
-    executor: new FakeExecutor({ images: ['ferry/busybox:1'] }),
+    executor: new FakeExecutor({ images: ['ferry/busybox:1', 'ferry/bash:1'], shells: { 'ferry/busybox:1': ['sh'] } }),
     image: 'ferry/busybox:1',
+    bashImage: 'ferry/bash:1',
     missingImage: 'ferry/missing:1',
     workspace: '/nonexistent/workspace',
   }),

@@ -3,37 +3,37 @@ import { parseOutputFile } from '../../../packages/engine/src/exec/parse-output-
 
 describe('parseOutputFile', () => {
   it('reads name=value lines, splitting at the first =', () => {
-    expect(parseOutputFile('a=1\nb=x=y\nempty=\n')).toEqual({ outputs: { a: '1', b: 'x=y', empty: '' }, issues: [] });
+    expect(parseOutputFile('a=1\nb=x=y\nempty=\n')).toEqual({ values: { a: '1', b: 'x=y', empty: '' }, issues: [] });
   });
 
   it('keeps spaces in values and lets a later value win', () => {
-    expect(parseOutputFile('msg= hello world \nmsg=second').outputs).toEqual({ msg: 'second' });
-    expect(parseOutputFile('msg= hello world ').outputs).toEqual({ msg: ' hello world ' });
+    expect(parseOutputFile('msg= hello world \nmsg=second').values).toEqual({ msg: 'second' });
+    expect(parseOutputFile('msg= hello world ').values).toEqual({ msg: ' hello world ' });
   });
 
   it('reads the name<<DELIMITER multi-line form', () => {
     const text = 'before=1\nnotes<<EOF\nline one\n\nline=three\nEOF\nafter=2\n';
     expect(parseOutputFile(text)).toEqual({
-      outputs: { before: '1', notes: 'line one\n\nline=three', after: '2' },
+      values: { before: '1', notes: 'line one\n\nline=three', after: '2' },
       issues: [],
     });
   });
 
   it('treats a line with = before << as name=value', () => {
-    expect(parseOutputFile('cmd=a<<b').outputs).toEqual({ cmd: 'a<<b' });
+    expect(parseOutputFile('cmd=a<<b').values).toEqual({ cmd: 'a<<b' });
   });
 
   it('accepts CRLF line endings', () => {
-    expect(parseOutputFile('a=1\r\nm<<X\r\nv\r\nX\r\n').outputs).toEqual({ a: '1', m: 'v' });
+    expect(parseOutputFile('a=1\r\nm<<X\r\nv\r\nX\r\n').values).toEqual({ a: '1', m: 'v' });
   });
 
   it('skips blank lines', () => {
-    expect(parseOutputFile('\n\na=1\n\n')).toEqual({ outputs: { a: '1' }, issues: [] });
+    expect(parseOutputFile('\n\na=1\n\n')).toEqual({ values: { a: '1' }, issues: [] });
   });
 
   it('reports unreadable lines and keeps the rest', () => {
     const parsed = parseOutputFile('a=1\njust text\n=nameless\n9lives=x\nb=2');
-    expect(parsed.outputs).toEqual({ a: '1', b: '2' });
+    expect(parsed.values).toEqual({ a: '1', b: '2' });
     expect(parsed.issues).toEqual([
       'line 2: expected name=value or name<<DELIMITER',
       'line 3: "" is not an output name (letters, digits, _ and -; not starting with a digit or -)',
@@ -47,7 +47,7 @@ describe('parseOutputFile', () => {
   });
 
   it('does not let a name touch the prototype', () => {
-    const { outputs } = parseOutputFile('__proto__=x\nconstructor=y');
+    const { values: outputs } = parseOutputFile('__proto__=x\nconstructor=y');
     expect(Object.getPrototypeOf(outputs)).toBe(Object.prototype);
     expect(Object.keys(outputs).sort()).toEqual(['__proto__', 'constructor']);
   });

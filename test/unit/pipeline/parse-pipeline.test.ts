@@ -173,13 +173,13 @@ jobs:
 `;
     expect(issuesOf(job(9))).toMatchInlineSnapshot(`
       "f.yml:4:12 SPEC_INVALID jobs.a.retry: expected a number <= 5, got 9
-      f.yml:5:88 EXPR_EVAL jobs.a.steps[0].run: unknown context "nope" (contexts: env, matrix, git, jobs, secrets, run)"
+      f.yml:5:88 EXPR_EVAL jobs.a.steps[0].run: unknown context "nope" (contexts: env, matrix, git, jobs, secrets, run, steps)"
     `);
     expect(issuesOf(job(1))).toMatchInlineSnapshot(`
       "f.yml:5:30 SPEC_INVALID jobs.a.steps[0].run: job "a" reads jobs.b.outputs but does not need "b" (add it to needs)
       f.yml:5:54 SPEC_INVALID jobs.a.steps[0].run: job "a" has no matrix axis "os" (it has no matrix)
       f.yml:5:71 SPEC_INVALID jobs.a.steps[0].run: job "a" reads secrets.T but does not list it (add secrets: [T])
-      f.yml:5:88 EXPR_EVAL jobs.a.steps[0].run: unknown context "nope" (contexts: env, matrix, git, jobs, secrets, run)"
+      f.yml:5:88 EXPR_EVAL jobs.a.steps[0].run: unknown context "nope" (contexts: env, matrix, git, jobs, secrets, run, steps)"
     `);
   });
 
@@ -202,6 +202,27 @@ jobs:
     ).toMatchInlineSnapshot(
       `"f.yml:5:12 SPEC_INVALID jobs.a.env["A.B"]: invalid name "A.B": expected an environment variable name (letters, digits, _; not starting with a digit)"`,
     );
+  });
+
+  it('takes docker: true on a job with steps, where no service is also called docker', () => {
+    expect(issuesOf('jobs:\n  a:\n    image: x\n    docker: true\n    steps: [{ run: docker ps }]\n')).toBe('');
+    const text = `jobs:
+  a:
+    image: x
+    docker: true
+    services:
+      docker: { image: docker:dind }
+    steps: [{ run: docker ps }]
+  b:
+    docker: true
+    deploy: { services: [api] }
+services:
+  api: { image: x, port: 80 }
+`;
+    expect(issuesOf(text)).toMatchInlineSnapshot(`
+      "f.yml:6:7 SPEC_INVALID jobs.a.services.docker: with docker: true the job's Docker daemon is the service "docker"; give this service another name
+      f.yml:9:5 SPEC_INVALID jobs.b.docker: docker: true applies to jobs with steps (build and deploy jobs run no container)"
+    `);
   });
 
   it('requires at least one job and distinct stages', () => {

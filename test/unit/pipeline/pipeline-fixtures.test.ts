@@ -55,6 +55,26 @@ describe('invalid fixtures', () => {
     `);
   });
 
+  it('reports duplicate step ids, bad ids and unknown shells at the value', () => {
+    expect(check('step-ids.yml')).toMatchInlineSnapshot(`
+      "invalid/step-ids.yml:7:13 SPEC_DUPLICATE_STEP_ID jobs.build.steps[1].id: step id "check" is already the id of steps[0] of job "build"; step ids are unique within a job
+      invalid/step-ids.yml:9:13 SPEC_INVALID jobs.build.steps[2].id: expected a step id (letters, digits, _ and -; not starting with a digit or -)
+      invalid/step-ids.yml:10:16 SPEC_INVALID jobs.build.steps[2].shell: expected sh, bash, python, or a command with {0} for the script file (like "bash -ex {0}")"
+    `);
+  });
+
+  it('reports reads of steps a step cannot see, with suggestions', () => {
+    expect(check('step-reads.yml')).toMatchInlineSnapshot(`
+      "invalid/step-reads.yml:4:24 SPEC_INVALID jobs.build.env.EARLY: steps.version is only available in a step's run, env, if, workdir and in its job's outputs
+      invalid/step-reads.yml:7:17 SPEC_UNKNOWN_STEP jobs.build.outputs.typo: job "build" has no step with id "verison" (did you mean "version"?)
+      invalid/step-reads.yml:9:23 SPEC_UNKNOWN_STEP jobs.build.steps[0].run: steps.check is steps[2], which runs after this one; a step reads only the steps before it
+      invalid/step-reads.yml:13:51 SPEC_INVALID jobs.build.steps[2].if: steps.version has no "result" (it has outputs, outcome, conclusion)
+      invalid/step-reads.yml:14:23 SPEC_UNKNOWN_STEP jobs.build.steps[2].run: job "build" has no step with id "versoin" (did you mean "version"?)
+      invalid/step-reads.yml:14:54 SPEC_UNKNOWN_STEP jobs.build.steps[2].run: steps.check is this step itself; a step reads only the steps before it
+      invalid/step-reads.yml:20:23 SPEC_UNKNOWN_STEP jobs.other.steps[0].run: job "other" has no step with id "x" (no step of it has an id; add id: to the step)"
+    `);
+  });
+
   it('reports YAML syntax errors where yaml finds them', () => {
     expect(check('yaml-syntax.yml')).toMatchInlineSnapshot(
       `"invalid/yaml-syntax.yml:5:3 SPEC_YAML flow sequence in block collection must be sufficiently indented and end with a ]"`,
@@ -111,7 +131,7 @@ describe('invalid fixtures', () => {
   it('reports reads of unknown contexts and of secrets the job does not list', () => {
     expect(check('unknown-context.yml')).toMatchInlineSnapshot(`
       "invalid/unknown-context.yml:6:23 EXPR_EVAL jobs.test.steps[0].run: unknown context "matrx" (did you mean "matrix"?)
-      invalid/unknown-context.yml:6:39 EXPR_EVAL jobs.test.steps[0].run: unknown context "github" (contexts: env, matrix, git, jobs, secrets, run)
+      invalid/unknown-context.yml:6:39 EXPR_EVAL jobs.test.steps[0].run: unknown context "github" (contexts: env, matrix, git, jobs, secrets, run, steps)
       invalid/unknown-context.yml:7:33 SPEC_INVALID jobs.test.steps[1].run: job "test" reads secrets.TOKEN but does not list it (add secrets: [TOKEN])"
     `);
   });

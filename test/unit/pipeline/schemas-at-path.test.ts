@@ -4,7 +4,17 @@ import { allowedKeysAt, schemasAtPath } from '../../../packages/engine/src/pipel
 
 describe('allowedKeysAt', () => {
   it('walks objects, records and arrays of the schema', () => {
-    expect(allowedKeysAt(PipelineSchema, [])).toEqual(['name', 'on', 'env', 'secrets', 'stages', 'jobs', 'services']);
+    expect(allowedKeysAt(PipelineSchema, [])).toEqual([
+      'name',
+      'on',
+      'env',
+      'secrets',
+      'checkout',
+      'stages',
+      'jobs',
+      'services',
+      'defaults',
+    ]);
     expect(allowedKeysAt(PipelineSchema, ['jobs', 'any'])).toContain('image');
     expect(allowedKeysAt(PipelineSchema, ['jobs', 'any', 'steps', 3])).toEqual([
       'name',
@@ -13,6 +23,9 @@ describe('allowedKeysAt', () => {
       'timeout',
       'if',
       'allowFailure',
+      'id',
+      'shell',
+      'workdir',
     ]);
   });
 

@@ -159,6 +159,18 @@ describe('planPipeline', () => {
     expect(p.skipped).toEqual([{ id: 'c', jobId: 'c', reason: 'not selected by --job' }]);
   });
 
+  it('carries docker: true into the JobRun and its hash (off by default)', () => {
+    const jobs = (docker?: boolean) => ({
+      jobs: {
+        it: { image: 'ferry/docker:20', steps: [step('docker ps')], ...(docker === undefined ? {} : { docker }) },
+      },
+    });
+    expect(plan(jobs()).jobs[0]?.docker).toBe(false);
+    expect(plan(jobs(true)).jobs[0]?.docker).toBe(true);
+    expect(plan(jobs(false)).hash).toBe(plan(jobs()).hash);
+    expect(plan(jobs(true)).hash).not.toBe(plan(jobs()).hash);
+  });
+
   it('gives the same hash for the same plan and a different one when a command changes', () => {
     const spec = (cmd: string): PipelineSpec => ({ env: { A: '1' }, jobs: { a: { image: 'x', steps: [step(cmd)] } } });
     expect(plan(spec('make')).hash).toBe(plan(spec('make')).hash);

@@ -97,6 +97,10 @@ jobs:
     });
     const logs = events.flatMap((e) => (e.type === 'step.log' ? [e.line] : []));
     expect(logs).toEqual(['cleanup', 'reporting', 'notified']);
+    // run.started carries the DAG's edges, which the web page draws.
+    expect(events.find((e) => e.type === 'run.started')).toMatchObject({
+      needs: { build: [], report: ['build'], ship: ['build'], notify: ['ship'] },
+    });
   });
 
   it('decides a run-time if from the outputs of the jobs it needs', async () => {

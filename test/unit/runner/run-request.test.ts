@@ -21,6 +21,19 @@ describe('run requests', () => {
     });
   });
 
+  it('takes a base to compare with as a sha or a full ref, never as something git could read as an option', () => {
+    const base = (value: string) =>
+      parseRunRequest({ repo: 'https://git.example/a.git', sha: 'abcdef1', compare: { base: value } });
+    expect(base('ABCDEF12')).toMatchObject({ ok: true, request: { compare: { base: 'ABCDEF12', mergeBase: false } } });
+    expect(base('refs/heads/release/1.x')).toMatchObject({ ok: true });
+    for (const bad of ['--output=/etc/passwd', 'main', 'refs/heads/a b', 'refs/heads/x:y']) {
+      expect(base(bad)).toEqual({
+        ok: false,
+        problems: ['compare.base: expected a commit sha or a full ref (refs/heads/main)'],
+      });
+    }
+  });
+
   it('reports every problem with its field', () => {
     const parsed = parseRunRequest({
       repo: '',

@@ -148,6 +148,24 @@ repositories:
     expect(run('statuses:\n  github: { tokenEnv: T, api: not-a-url }\n', { T: 'x' })).toThrow(
       /statuses\.github\.api: expected the API base URL/,
     );
+    expect(run('statuses:\n  gitlab: { token: t, checks: true }\n')).toThrow(
+      /serve\.yml:2:\d+ SERVE_CONFIG_INVALID statuses\.gitlab\.checks: check runs are GitHub’s/,
+    );
+  });
+  it('takes checks: true for a GitHub App token, per forge or per repository', () => {
+    const loaded = parseServeConfig(
+      'statuses:\n  github: { tokenEnv: APP, checks: true }\nrepositories:\n  - { forge: github, name: acme/shop, status: { token: pat } }\n  - { forge: github, name: acme/app, status: { api: "https://ghe.test/api/v3" } }\n',
+      'serve.yml',
+      { APP: 'ghs-app' },
+    );
+    expect(loaded.statuses.forges.github).toEqual({ api: 'https://api.github.com', token: 'ghs-app', checks: true });
+    // Its own token is not the App's; without one it inherits the App's token and its checks.
+    expect(loaded.statuses.repositories[0]?.status).toEqual({ api: 'https://api.github.com', token: 'pat' });
+    expect(loaded.statuses.repositories[1]?.status).toEqual({
+      api: 'https://ghe.test/api/v3',
+      token: 'ghs-app',
+      checks: true,
+    });
   });
   it('never puts a token in an error message', () => {
     expect.assertions(1);

@@ -94,6 +94,7 @@ describe('handleDelivery', () => {
           ref: 'refs/heads/main',
           pipeline: 'ferry.yml',
           trigger: 'push',
+          compare: { base: '6113728f27ae82c7b1a177c8d03f9e96e0adf246' },
           labels: ['docker'],
           secrets: true,
         },
@@ -272,7 +273,21 @@ describe('handleDelivery', () => {
       secrets: false,
       trigger: 'pull_request',
       sha: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821',
+      compare: { base: 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e', mergeBase: true },
     });
+  });
+
+  it('gives a push that created its branch nothing to compare with, so that jobs with changes: run', async () => {
+    const { post, queued } = setup(jobs);
+    const delivery = deliveryOf(
+      'github',
+      'push',
+      githubPush({ ref: 'refs/heads/feature', sha, before: '0'.repeat(40) }),
+      'gh-secret',
+    );
+    expect(await post('github', delivery.headers, delivery.body)).toMatchObject({ statusCode: 202 });
+    expect(queued[0]?.request.trigger).toBe('push');
+    expect(queued[0]?.request).not.toHaveProperty('compare');
   });
 
   it('queues a commit whose pipeline does not validate, so that the run reports why', async () => {

@@ -1,6 +1,6 @@
 import { parsePipeline, type PipelineSpec } from '@ferry/engine';
 import { describe, expect, it } from 'vitest';
-import { matchGlobList } from '../../../packages/runner/src/webhook/match-glob-list.js';
+import { matchGlobList } from '../../../packages/engine/src/plan/match-glob-list.js';
 import { matchTriggers, needsPaths } from '../../../packages/runner/src/webhook/match-triggers.js';
 import type { Trigger } from '../../../packages/runner/src/webhook/trigger.js';
 

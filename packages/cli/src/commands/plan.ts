@@ -9,6 +9,7 @@ export interface PlanOptions {
   env: string[];
   workspace: string;
   image?: string[];
+  changedSince?: string;
 }
 
 /** `ferry plan`: the DAG as text, JSON or Mermaid, with the plan hash. */
@@ -19,6 +20,7 @@ export async function planCommand(io: CliIO, file: string | undefined, options: 
     workspace: options.workspace,
     withoutSecrets: true,
     ...(options.image ? { images: parseImagePairs(options.image) } : {}),
+    ...(options.changedSince !== undefined ? { changedSince: options.changedSince } : {}),
   });
   if (options.json) io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
   else if (options.mermaid) io.stdout.write(`${formatPlanMermaid(plan)}\n`);

@@ -11,6 +11,7 @@ import {
   parseSize,
   reapResources,
   runPlan,
+  refuseDockerJobs,
   RunStore,
 } from '@ferry/engine';
 import type { RunEvent } from '@ferry/engine';
@@ -21,6 +22,7 @@ import { createDeployHandler } from '../create-deploy-handler.js';
 import { stateDirOf } from '../state-dir-of.js';
 import { createPlainView } from '../output/plain-view.js';
 import { createTtyView } from '../output/tty-view.js';
+import { dockerAccessOf, hostSocketWarning } from '../docker-access-of.js';
 
 export interface RunOptions {
   job?: string[];
@@ -33,11 +35,15 @@ export interface RunOptions {
   cpus?: string;
   pids?: string;
   allowPrivileged?: boolean;
+  allowDocker?: boolean;
+  dockerSocket?: string;
   cacheDir?: string;
   cacheMaxSize: string;
   stateDir?: string;
   /** `--image tool=image`, for GitHub/GitLab files translated in memory. */
   image?: string[];
+  /** Jobs with `changes:` compare against this ref (see load-plan.ts). */
+  changedSince?: string;
   /** `ferry deploy --service`: the deploy jobs roll out only these. */
   deployOnly?: string[];
 }
@@ -56,6 +62,7 @@ export async function runCommand(
   const cacheMaxBytes = parseSize(options.cacheMaxSize);
   if (!Number.isFinite(cacheMaxBytes))
     throw new FerryError('CLI_USAGE', `--cache-max-size "${options.cacheMaxSize}": expected a size like 512m or 5g`);
+  const dockerAccess = dockerAccessOf(options);
   const {
     plan,
     file: shown,
@@ -67,7 +74,12 @@ export async function runCommand(
     workspace: options.workspace,
     ...(options.secretsFile ? { secretsFile: options.secretsFile } : {}),
     ...(options.image ? { images: parseImagePairs(options.image) } : {}),
+    ...(options.changedSince !== undefined ? { changedSince: options.changedSince } : {}),
   });
+  const refused = refuseDockerJobs(plan.jobs, dockerAccess);
+  if (refused) throw refused;
+  const socketJobs = plan.jobs.filter((job) => job.docker).map((job) => job.id);
+  if (dockerAccess === 'host-socket' && socketJobs.length > 0) io.stderr.write(`${hostSocketWarning(socketJobs)}\n`);
 
   await reapResources(docker, { orphanedOnly: true }).catch(() => undefined);
 
@@ -115,6 +127,7 @@ export async function runCommand(
       docker,
       defaultResources: resources,
       allowPrivileged: options.allowPrivileged ?? false,
+      dockerAccess,
     });
     const result = await runPlan(plan, {
       executor,

@@ -20,6 +20,7 @@ import type { Runner } from '@ferry/runner';
 import type { CliIO } from '../cli-io.js';
 import { exitCodes } from '../exit-codes.js';
 import { redisUrlOf, type QueueCli } from './queue-runs.js';
+import { dockerAccessOf, hostSocketWarning } from '../docker-access-of.js';
 
 export interface RunnerCommandOptions {
   redis?: string;
@@ -35,6 +36,8 @@ export interface RunnerCommandOptions {
   poll: string;
   secretsFile?: string;
   gitCredentials?: string;
+  allowDocker?: boolean;
+  dockerSocket?: string;
 }
 
 /**
@@ -61,6 +64,7 @@ export async function runnerCommand(
   const id = (options.name ?? `${hostname()}-${process.pid}`).replace(/[^A-Za-z0-9._-]+/g, '-');
   const workdir = path.resolve(io.cwd, options.workdir ?? path.join('.ferry', 'runner', id));
   const secretsFile = options.secretsFile !== undefined ? readSecrets(options.secretsFile) : undefined;
+  const dockerAccess = dockerAccessOf(options);
   const url = redisUrlOf(io, options.redis);
   const log = (line: string) => io.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
@@ -80,6 +84,8 @@ export async function runnerCommand(
     probe.disconnect();
   }
 
+  if (dockerAccess === 'host-socket') io.stderr.write(`${hostSocketWarning([])}\n`);
+  else if (dockerAccess === 'sidecar') log('docker: true jobs get a Docker daemon of their own (--allow-docker)');
   // git must fail, not prompt, when a repository wants credentials it was not given.
   io.env.GIT_TERMINAL_PROMPT ??= '0';
   const docker = getDocker();
@@ -110,7 +116,7 @@ export async function runnerCommand(
             ? { credentialsFile: path.resolve(io.cwd, options.gitCredentials) }
             : {}),
         }),
-        createExecutor: () => new DockerExecutor({ docker, labels: { 'ferry.runner': id } }),
+        createExecutor: () => new DockerExecutor({ docker, labels: { 'ferry.runner': id }, dockerAccess }),
         infra: {
           ping: async () => {
             await docker.ping();
@@ -220,6 +226,8 @@ export function registerRunnerCommand(program: Command, cli: QueueCli): void {
     .option('--retry-backoff <duration>', 'first retry delay after an infrastructure failure (doubles)', '5s')
     .option('--poll <duration>', 'how often an idle runner looks for runs without being woken', '1s')
     .option('--secrets-file <path>', 'dotenv file with secret values (wins over the environment)')
+    .option('--allow-docker', 'let jobs ask for docker: true (a Docker daemon of their own, in a sidecar)')
+    .option('--docker-socket <mode>', "with --allow-docker: host gives docker: true jobs the host's socket instead")
     .option(
       '--git-credentials <file>',
       'git credentials for cloning (git-credential-store format: https://user:token@host per line)',

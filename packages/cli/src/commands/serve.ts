@@ -1,4 +1,17 @@
-import { FerryError, isFerryError } from '@ferry/engine';
+import Docker from 'dockerode';
+import {
+  deployedServices,
+  describeService,
+  DockerProvider,
+  FerryError,
+  isFerryError,
+  ProxyClient,
+  readProxyInfo,
+  readToken,
+  requestCanaryAction,
+  rollBackService,
+  systemClock,
+} from '@ferry/engine';
 import type { Command } from 'commander';
 import path from 'node:path';
 import {
@@ -22,7 +35,8 @@ import {
   ServeMetrics,
   StatusReporter,
 } from '@ferry/runner/serve';
-import type { ResolvedServeConfig, ServeOptions } from '@ferry/runner/serve';
+import type { DeployApi, ResolvedServeConfig, ServeOptions } from '@ferry/runner/serve';
+import { connectProxy } from '../connect-proxy.js';
 import type { CliIO } from '../cli-io.js';
 import { exitCodes } from '../exit-codes.js';
 import type { QueueCli } from './queue-runs.js';
@@ -98,10 +112,14 @@ export async function serveCommand(io: CliIO, options: ServeCommandOptions): Pro
         log,
       })
     : undefined;
+  const deploys = config.deploysStateDir
+    ? serveDeploys(io, path.resolve(io.cwd, config.deploysStateDir), log)
+    : undefined;
   const app = await createServeApp(
     {
       redis,
       queue,
+      ...(deploys ? { deploys } : {}),
       ...(statuses ? { statuses } : {}),
       blocking: () => {
         const connection = redis.duplicate();
@@ -213,6 +231,39 @@ export async function hashTokenCommand(io: CliIO, options: HashTokenOptions): Pr
     `# under api.tokens in the ferry serve config file\n- name: ${options.name}\n  hash: ${hashToken(token)}\n  scopes: [${(scopes as ApiScope[]).join(', ')}]\n`,
   );
   return exitCodes.ok;
+}
+
+/**
+ * The deploys of this host as the API offers them: the state dir's services, the Docker engine's replicas, and
+ * the proxy of the state dir (read when it runs; started, as `ferry rollback` does, when a rollback needs it).
+ */
+function serveDeploys(io: CliIO, stateDir: string, log: (line: string) => void): DeployApi {
+  const provider = new DockerProvider(new Docker());
+  const proxyDir = path.join(stateDir, 'proxy');
+  const proxyService = async (name: string) => {
+    const info = readProxyInfo(proxyDir);
+    const token = readToken(proxyDir);
+    if (!info || !token) throw new Error(`no proxy runs for ${stateDir}`);
+    return new ProxyClient({ url: info.adminUrl, token }).getService(name);
+  };
+  return {
+    stateDir,
+    services: () => deployedServices(stateDir),
+    describe: (name) => describeService(name, { stateDir, provider, proxyService }),
+    rollback: (name, to) =>
+      rollBackService(
+        name,
+        { stateDir, provider, router: () => connectProxy(io, stateDir), clock: systemClock, log },
+        { ...(to !== undefined ? { to } : {}), deployId: `api-rollback-${Date.now().toString(36)}` },
+      ),
+    canary: (name, action) => {
+      const journal = requestCanaryAction(name, action, stateDir);
+      return {
+        ...(journal.target !== undefined ? { target: journal.target } : {}),
+        ...(journal.canary ? { step: journal.canary.step } : {}),
+      };
+    },
+  };
 }
 
 /** Adds `ferry serve` to the program. */

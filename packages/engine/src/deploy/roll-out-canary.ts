@@ -179,7 +179,7 @@ export async function runCanary(input: CanaryInput): Promise<RolloutResult | und
           verdict: verdict.verdict,
           message: verdict.message,
           canary: { requests: canaryWindow.requests, errorRate: canaryWindow.errorRate, p99Ms: canaryWindow.p99Ms },
-          stable: { requests: stableWindow.requests, p99Ms: stableWindow.p99Ms },
+          stable: { requests: stableWindow.requests, errorRate: stableWindow.errorRate, p99Ms: stableWindow.p99Ms },
         });
         deps.log(`${service.name}: analysis at ${weight}%: ${verdict.verdict}: ${verdict.message}`);
         lastVerdict = verdict.verdict;

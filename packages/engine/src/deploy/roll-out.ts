@@ -1,3 +1,4 @@
+import type { RunEventBody } from '../run/events.js';
 import type { ResolvedService, Revision } from './deploy-types.js';
 import { dropDeadBackends } from './drop-dead-backends.js';
 import { rollBack } from './roll-back.js';
@@ -21,8 +22,19 @@ export type { RolloutDeps, RolloutResult } from './rollout-types.js';
  */
 export async function rollOut(service: ResolvedService, deps: RolloutDeps): Promise<RolloutResult> {
   const release = deps.state.lock();
+  // Every deploy event also goes to the service's timeline, which outlives the run that made it.
+  const emit = (body: RunEventBody) => {
+    deps.emit(body);
+    if (!body.type.startsWith('deploy.')) return;
+    try {
+      deps.state.record?.({ ...(body as Extract<RunEventBody, { type: `deploy.${string}` }>), at: deps.clock.now() });
+    } catch (error) {
+      // The timeline is a view for people: a full disk there does not stop a rollout.
+      deps.log(`${service.name}: the deploy timeline could not be written: ${(error as Error).message}`);
+    }
+  };
   try {
-    return await rollOutLocked(service, deps);
+    return await rollOutLocked(service, { ...deps, emit });
   } finally {
     release();
   }

@@ -9,20 +9,30 @@ export interface ExecIO {
   signal: AbortSignal;
 }
 
-/** A step ready to execute: expressions rendered, env merged (pipeline < job < step), secrets included. */
+/** A step ready to execute: expressions rendered, env merged (pipeline < job < $FERRY_ENV < step), secrets included. */
 export interface ExecStep {
   index: number;
   name: string;
   run: string;
   env: Record<string, string>;
+  /** The shell's command line, `{0}` standing for a file holding `run`; default `sh -e {0}`. */
+  shell?: string;
+  /** Absolute directory to run in; default the job's workdir. A missing one fails the step (EXEC_WORKDIR_MISSING). */
+  workdir?: string;
+  /** Directories put before the container's PATH, first one first (what earlier steps wrote to $FERRY_PATH, newest first). */
+  path?: string[];
 }
 
 export interface StepResult {
   exitCode: number;
   /** true when io.signal aborted the step; exitCode is then 137 or whatever the kill produced. */
   aborted: boolean;
-  /** Job outputs the step wrote to $FERRY_OUTPUT as name=value lines. */
+  /** What the step wrote to $FERRY_OUTPUT (or $GITHUB_OUTPUT) as name=value lines. */
   outputs: Record<string, string>;
+  /** What the step wrote to $FERRY_ENV (or $GITHUB_ENV): environment for the job's later steps. */
+  env: Record<string, string>;
+  /** Lines the step wrote to $FERRY_PATH (or $GITHUB_PATH), in the order written. */
+  path: string[];
   durationMs: number;
   /** Set when the kernel killed the step for exceeding the job's memory limit. */
   oomKilled?: boolean;
@@ -36,8 +46,13 @@ export interface SavedFiles {
 
 export interface PrepareOptions {
   runId: string;
-  /** Directory whose files are copied into the job's workdir (tracked and untracked-not-ignored files when a git repo). */
-  workspace: string;
+  /**
+   * Directory whose files are copied into the job's workdir (tracked and untracked-not-ignored files when a git
+   * repo, never its `.git`); absent: the workdir is created empty (`checkout: false`).
+   */
+  workspace?: string;
+  /** A `.git` directory copied in as `<workdir>/.git` (the run's commit, made by run/job-checkouts.ts). */
+  gitDir?: string;
   /** Environment for the job's container (pipeline < job), already rendered. */
   env: Record<string, string>;
 }
@@ -52,7 +67,11 @@ export interface Executor {
   /** Once per run after its last job's teardown, also after failure or cancellation; idempotent. */
   closeRun(runId: string): Promise<void>;
   prepare(job: JobRun, options: PrepareOptions, io: ExecIO): Promise<void>;
-  /** Resolves when the step exits. A non-zero exit is a result, not a throw. On abort no process of the step is left running. */
+  /**
+   * Resolves when the step exits. A non-zero exit is a result, not a throw. On abort no process of the step is left
+   * running. A step that cannot start because its shell is not in the image or its workdir does not exist throws
+   * EXEC_SHELL_MISSING or EXEC_WORKDIR_MISSING.
+   */
   runStep(job: JobRun, step: ExecStep, io: ExecIO): Promise<StepResult>;
   /**
    * Packs what matches `patterns` (shell globs relative to the workdir; directories whole) into one tar archive

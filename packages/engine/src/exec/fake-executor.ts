@@ -3,14 +3,17 @@ import { FerryError } from '../errors.js';
 import type { JobRun } from '../plan/plan-types.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { ExecIO, ExecStep, Executor, OutputStream, PrepareOptions, SavedFiles, StepResult } from './executor.js';
+import { Exit, runFakeBuiltin } from './fake-builtins.js';
 import { type FakeShellCommand, parseFakeScript } from './fake-shell.js';
 import { LineSplitter } from './line-splitter.js';
-import { parseOutputFile } from './parse-output-file.js';
+import { parseStepFiles, stepFileVariables } from './parse-step-files.js';
+import { defaultShellCommand, shellProgram } from './shell-argv.js';
+import { stepStartError } from './step-start-error.js';
 
 export interface FakeCommandContext {
   job: JobRun;
   step: ExecStep;
-  /** Container env < step env < FERRY_OUTPUT. */
+  /** Container env < step env (PATH with the step's `path` before it) < the step files' variables (FERRY_OUTPUT, …). */
   env: Record<string, string>;
   signal: AbortSignal;
   clock: Clock;
@@ -31,6 +34,8 @@ export interface FakeExecutorOptions {
   /** The images prepare accepts; any other fails with EXEC_IMAGE_MISSING. Default: every image. */
   images?: readonly string[];
   commands?: readonly FakeCommand[];
+  /** The shells (programs) of each image; an image not listed has `sh` and `bash`. */
+  shells?: Record<string, readonly string[]>;
   /** Runs at the end of a successful-so-far prepare: throw to make it fail, emit lines, or wait. */
   onPrepare?(job: JobRun, options: PrepareOptions, io: ExecIO): void | Promise<void>;
 }
@@ -47,22 +52,21 @@ interface FakeJob {
   runId: string;
   env: Record<string, string>;
   ready: boolean;
+  /** Directories that exist in the fake container: the job's workdir, /tmp, and what `mkdir` made. */
+  dirs: Set<string>;
 }
 
-/** A scripted shell's `exit N`, thrown to unwind the command list. */
-class Exit extends Error {
-  constructor(readonly code: number) {
-    super(`exit ${code}`);
-  }
-}
+/** The PATH of the fake container, as the local base images have it. */
+const fakePath = '/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
  * An Executor for scheduler tests, with the Docker executor's lifecycle rules (runStep needs a prepared job,
- * teardown is idempotent) and a tiny shell (see fake-shell.ts). Built-ins: `echo [-n]`, `printf` (\n, \t, %s),
- * `exit N`, `true`, `:`, `false`, `sleep SECONDS` (honours the signal); any other command prints
- * `sh: NAME: not found` and exits 127. Steps run with `sh -e` semantics: the first failing command ends them.
- * Redirections to $FERRY_OUTPUT become outputs; to other files, they are discarded. Every call is recorded
- * in `calls`, in order.
+ * teardown is idempotent) and a tiny shell (see fake-shell.ts) with the built-ins of fake-builtins.ts (the only
+ * file system is a set of directories, for `workdir`). Images have `sh` and `bash` unless `shells` says
+ * otherwise. A shell's `-e` ends the step at the first failing pipeline, `pipefail` makes a pipeline fail when any
+ * of its commands does. Redirections to $FERRY_OUTPUT, $FERRY_ENV and $FERRY_PATH (or their GITHUB_ names) are
+ * read back as the Docker executor reads them; to other files, they are discarded. Every call is recorded in
+ * `calls`, in order.
  */
 export class FakeExecutor implements Executor {
   readonly calls: FakeCall[] = [];
@@ -89,7 +93,12 @@ export class FakeExecutor implements Executor {
       );
     }
     if (io.signal.aborted) throw io.signal.reason;
-    const state: FakeJob = { runId: options.runId, env: { ...options.env }, ready: false };
+    const state: FakeJob = {
+      runId: options.runId,
+      env: { PATH: fakePath, ...options.env },
+      ready: false,
+      dirs: new Set(['/', '/tmp', job.workdir]),
+    };
     this.#jobs.set(job.id, state);
     try {
       if (this.#options.images && !this.#options.images.includes(job.image)) {
@@ -117,38 +126,53 @@ export class FakeExecutor implements Executor {
         'EXEC_CONTAINER',
         `job "${job.id}" has no running container; prepare it before running step "${step.name}"`,
       );
-    const result = (exitCode: number, aborted: boolean, outputs: Record<string, string> = {}): StepResult => ({
+    const result = (exitCode: number, aborted: boolean, written?: Partial<StepResult>): StepResult => ({
       exitCode,
       aborted,
-      outputs,
+      outputs: written?.outputs ?? {},
+      env: written?.env ?? {},
+      path: written?.path ?? [],
       durationMs: this.#clock.now() - started,
     });
     if (io.signal.aborted) return result(137, true);
 
-    const outputFile = `/tmp/.ferry/fake-${job.id}-${step.index}.out`;
-    const env = { ...state.env, ...step.env, FERRY_OUTPUT: outputFile };
+    const shell = step.shell ?? defaultShellCommand;
+    const cwd = step.workdir ?? job.workdir;
+    const details = { image: job.image, shell: shellProgram(shell), workdir: cwd };
+    if (!state.dirs.has(cwd)) throw stepStartError('workdir', details);
+    if (!this.#hasShell(job.image, details.shell)) throw stepStartError('shell', details);
+
+    const dir = `/tmp/.ferry/fake-${job.id}-${step.index}`;
+    const files = { output: `${dir}/output`, env: `${dir}/env`, path: `${dir}/path` };
+    const env: Record<string, string> = { ...state.env, ...step.env };
+    if (step.path && step.path.length > 0) env.PATH = [...step.path, env.PATH ?? ''].join(':');
+    for (const [kind, names] of Object.entries(stepFileVariables) as Array<[keyof typeof files, readonly string[]]>)
+      for (const name of names) env[name] = files[kind];
     const splitters = {
       stdout: new LineSplitter((line) => io.onLine('stdout', line)),
       stderr: new LineSplitter((line) => io.onLine('stderr', line)),
     };
-    let outputText = '';
+    const written: Record<keyof typeof files, string> = { output: '', env: '', path: '' };
+    const errexit = /(^|\s)-[a-z]*e/.test(shell);
+    const pipefail = /\bpipefail\b/.test(shell);
     let exitCode = 0;
     try {
+      let pipeline: number[] = [];
       for (const command of parseFakeScript(step.run, env)) {
         const write = (stream: OutputStream, text: string) => {
           const target = resolveTarget(command, stream);
-          if (target === outputFile) outputText += text;
+          const file = (Object.keys(files) as Array<keyof typeof files>).find((kind) => files[kind] === target);
+          if (file) written[file] += text;
+          else if (command.pipe && target === 'stdout') return;
           else if (target === 'stdout' || target === 'stderr') splitters[target].write(text);
         };
-        const status = await this.#runCommand(command, {
-          job,
-          step,
-          env,
-          signal: io.signal,
-          clock: this.#clock,
-          write,
-        });
-        if (status !== 0) throw new Exit(status);
+        const context = { job, step, env, signal: io.signal, clock: this.#clock, write };
+        pipeline.push(await this.#runCommand(command, context, { cwd, dirs: state.dirs }));
+        if (command.pipe) continue;
+        const status = (pipefail ? [...pipeline].reverse().find((code) => code !== 0) : pipeline.at(-1)) ?? 0;
+        pipeline = [];
+        exitCode = status;
+        if (status !== 0 && errexit) throw new Exit(status);
       }
     } catch (error) {
       if (io.signal.aborted) {
@@ -159,9 +183,14 @@ export class FakeExecutor implements Executor {
       exitCode = error.code;
     }
     flush(splitters);
-    const parsed = parseOutputFile(outputText);
-    for (const issue of parsed.issues) io.onLine('stderr', `ferry: $FERRY_OUTPUT ${issue}`);
-    return result(exitCode, false, parsed.outputs);
+    const parsed = parseStepFiles(written);
+    for (const issue of parsed.issues) io.onLine('stderr', issue);
+    return result(exitCode, false, parsed);
+  }
+
+  #hasShell(image: string, program: string): boolean {
+    const shells = this.#options.shells?.[image] ?? ['sh', 'bash'];
+    return shells.includes(program) || shells.includes(program.split('/').at(-1) ?? '');
   }
 
   teardown(job: JobRun): Promise<void> {
@@ -197,41 +226,16 @@ export class FakeExecutor implements Executor {
     return Promise.resolve();
   }
 
-  async #runCommand(command: FakeShellCommand, ctx: FakeCommandContext): Promise<number> {
+  async #runCommand(
+    command: FakeShellCommand,
+    ctx: FakeCommandContext,
+    fs: { cwd: string; dirs: Set<string> },
+  ): Promise<number> {
     for (const scripted of this.#options.commands ?? []) {
       const match = command.text.match(scripted.match);
       if (match) return (await scripted.run(ctx, match)) ?? 0;
     }
-    const [name = '', ...args] = command.words;
-    switch (name) {
-      case 'echo': {
-        const noNewline = args[0] === '-n';
-        ctx.write('stdout', (noNewline ? args.slice(1) : args).join(' ') + (noNewline ? '' : '\n'));
-        return 0;
-      }
-      case 'printf':
-        ctx.write('stdout', formatPrintf(args[0] ?? '', args.slice(1)));
-        return 0;
-      case 'exit':
-        throw new Exit(Number.parseInt(args[0] ?? '0', 10) & 0xff);
-      case 'true':
-      case ':':
-        return 0;
-      case 'false':
-        return 1;
-      case 'sleep': {
-        const seconds = Number(args[0]);
-        if (!Number.isFinite(seconds) || seconds < 0) {
-          ctx.write('stderr', `sleep: invalid number '${args[0] ?? ''}'\n`);
-          return 1;
-        }
-        await ctx.clock.sleep(seconds * 1000, ctx.signal);
-        return 0;
-      }
-      default:
-        ctx.write('stderr', `sh: ${name}: not found\n`);
-        return 127;
-    }
+    return runFakeBuiltin(command.words, ctx, fs);
   }
 }
 
@@ -243,15 +247,6 @@ function resolveTarget(command: FakeShellCommand, stream: OutputStream): string 
       'file' in redirect.to ? (redirect.to.file === '/dev/null' ? '' : redirect.to.file) : targets[redirect.to.stream];
   }
   return targets[stream];
-}
-
-function formatPrintf(format: string, args: string[]): string {
-  let next = 0;
-  return format
-    .replace(/%s/g, () => args[next++] ?? '')
-    .replace(/\\n/g, '\n')
-    .replace(/\\t/g, '\t')
-    .replace(/\\\\/g, '\\');
 }
 
 function flush(splitters: Record<OutputStream, LineSplitter>): void {

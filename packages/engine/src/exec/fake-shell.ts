@@ -1,8 +1,9 @@
 /**
  * The little shell FakeExecutor understands: enough of `sh` for scripted tests, not a real one.
  * Commands are separated by newlines and `;`; words may be quoted ('…', "…") and contain $NAME or ${NAME};
- * `#` starts a comment; redirections `>`, `>>`, `1>`, `2>`, `>&2`, `1>&2`, `2>&1` are understood.
- * No pipes, `&&`, `||`, subshells, globbing or control flow.
+ * `#` starts a comment; redirections `>`, `>>`, `1>`, `2>`, `>&2`, `1>&2`, `2>&1` are understood, and `|`
+ * (pipelines; what goes into the pipe is dropped, as no command here reads stdin).
+ * No `&&`, `||`, subshells, globbing or control flow.
  */
 
 export type FakeStream = 'stdout' | 'stderr';
@@ -20,6 +21,8 @@ export interface FakeShellCommand {
   redirects: FakeRedirect[];
   /** The words joined by single spaces, for matching scripted commands. */
   text: string;
+  /** Its stdout goes into a pipe to the next command (`a | b`): the two form one pipeline. */
+  pipe?: boolean;
 }
 
 /** Splits a script into commands, expanding $NAME from env (unset names expand to ''). Never throws. */
@@ -47,9 +50,9 @@ export function parseFakeScript(script: string, env: Record<string, string>): Fa
     }
     word = undefined;
   };
-  const endCommand = () => {
+  const endCommand = (pipe = false) => {
     endWord();
-    if (words.length > 0) commands.push({ words, redirects, text: words.join(' ') });
+    if (words.length > 0) commands.push({ words, redirects, text: words.join(' '), ...(pipe ? { pipe } : {}) });
     words = [];
     redirects = [];
     pendingRedirect = undefined;
@@ -67,8 +70,8 @@ export function parseFakeScript(script: string, env: Record<string, string>): Fa
 
   while (i < script.length) {
     const char = script[i] ?? '';
-    if (char === '\n' || char === ';') {
-      endCommand();
+    if (char === '\n' || char === ';' || char === '|') {
+      endCommand(char === '|');
       i += 1;
     } else if (char === ' ' || char === '\t' || char === '\r') {
       endWord();

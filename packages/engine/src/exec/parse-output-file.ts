@@ -1,29 +1,36 @@
-/** What a step wrote to $FERRY_OUTPUT, and what in it could not be read. */
+/** What a step wrote to $FERRY_OUTPUT (or $FERRY_ENV), and what in it could not be read. */
 export interface ParsedOutputFile {
-  outputs: Record<string, string>;
+  values: Record<string, string>;
   /** Human-readable problems, e.g. `line 3: expected name=value or name<<DELIMITER`. */
   issues: string[];
 }
 
 const outputName = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const names = {
+  output: { pattern: outputName, what: 'an output name (letters, digits, _ and -; not starting with a digit or -)' },
+  env: {
+    pattern: envName,
+    what: 'an environment variable name (letters, digits and _; not starting with a digit)',
+  },
+};
 
 /**
- * Parses the $FERRY_OUTPUT file: `name=value` lines and GitHub's multi-line form
+ * Parses the $FERRY_OUTPUT (or, as `env`, the $FERRY_ENV) file: `name=value` lines and GitHub's multi-line form
  * `name<<DELIMITER`, the value's lines, then `DELIMITER` alone on a line. A later value of the same
  * name wins. Lines it cannot read are reported in `issues` and skipped; it never throws.
  */
-export function parseOutputFile(text: string): ParsedOutputFile {
-  const outputs = new Map<string, string>();
+export function parseOutputFile(text: string, kind: 'output' | 'env' = 'output'): ParsedOutputFile {
+  const { pattern, what } = names[kind];
+  const values = new Map<string, string>();
   const issues: string[] = [];
   const lines = text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
   if (lines.at(-1) === '') lines.pop();
 
   const accept = (lineNo: number, name: string, value: string) => {
-    if (outputName.test(name)) outputs.set(name, value);
-    else
-      issues.push(
-        `line ${lineNo}: "${name}" is not an output name (letters, digits, _ and -; not starting with a digit or -)`,
-      );
+    if (pattern.test(name)) values.set(name, value);
+    else issues.push(`line ${lineNo}: "${name}" is not ${what}`);
   };
 
   for (let i = 0; i < lines.length; i++) {
@@ -54,5 +61,5 @@ export function parseOutputFile(text: string): ParsedOutputFile {
     accept(lineNo, name, lines.slice(i + 1, end).join('\n'));
     i = end;
   }
-  return { outputs: Object.fromEntries(outputs), issues };
+  return { values: Object.fromEntries(values), issues };
 }

@@ -6,11 +6,12 @@ import type { ExprNode } from '../expr/expr-types.js';
 import { parseTemplate } from '../expr/parse-template.js';
 import { didYouMean } from '../expr/suggest-name.js';
 import { jobDependencies } from '../plan/job-graph.js';
+import { checkStepsRead } from './check-step-reads.js';
 import type { JobSpec, PipelineSpec } from './pipeline-schema.js';
 import type { PathSegment, PendingIssue } from './pipeline-issue.js';
 
 /** The contexts a pipeline file may read. */
-export const knownContexts: readonly string[] = ['env', 'matrix', 'git', 'jobs', 'secrets', 'run'];
+export const knownContexts: readonly string[] = ['env', 'matrix', 'git', 'jobs', 'secrets', 'run', 'steps'];
 
 type Scope = { kind: 'job'; id: string } | { kind: 'service'; name: string } | { kind: 'pipeline' };
 
@@ -23,7 +24,8 @@ interface Found {
 /**
  * Every `${{ }}` in every string of the file (and every `if:`, wrapped or bare) must parse and read only
  * known contexts. With the validated `spec` (once the schema passed) it must also read only matrix axes its
- * job has, `jobs.<id>` only of jobs it (transitively) needs, and only secrets its job (or the pipeline) lists.
+ * job has, `jobs.<id>` only of jobs it (transitively) needs, only secrets its job (or the pipeline) lists, and
+ * `steps.<id>` only of earlier steps of its job (see check-step-reads.ts).
  */
 export function checkExpressions(data: unknown, spec?: PipelineSpec): PendingIssue[] {
   const issues: PendingIssue[] = [];
@@ -36,7 +38,7 @@ export function checkExpressions(data: unknown, spec?: PipelineSpec): PendingIss
         const report = (message: string, code: FerryErrorCode = 'SPEC_INVALID'): void => {
           issues.push({ code, path, at: 'value', message, focus: { text, offset: offset + read.start } });
         };
-        checkRead(read.path, scope, spec, deps, report);
+        checkRead(read.path, path, scope, spec, deps, report);
       }
     }
   };
@@ -68,6 +70,7 @@ type Report = (message: string, code?: FerryErrorCode) => void;
 /** Unknown contexts are EXPR_EVAL, as they would be at run time; misplaced reads are SPEC_INVALID. */
 function checkRead(
   read: string[],
+  at: readonly PathSegment[],
   scope: Scope,
   spec: PipelineSpec | undefined,
   deps: (job: string) => ReadonlySet<string>,
@@ -81,6 +84,7 @@ function checkRead(
     return report(`unknown context "${written}"${hint}`, 'EXPR_EVAL');
   }
   if (!spec) return;
+  if (root === 'steps') return checkStepsRead(read, at, spec, report);
   if (root === 'matrix') {
     if (scope.kind !== 'job')
       return report(`${read.slice(0, 2).join('.')} is only available inside a job with a matrix`);

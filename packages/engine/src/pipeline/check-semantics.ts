@@ -7,7 +7,7 @@ const kinds = ['steps', 'build', 'deploy'] as const;
 
 /**
  * Rules the schema cannot express: at least one job, distinct stages, one kind per job, an image for steps,
- * known stages and deploy services; and the planner's unknown-needs rule (plan/job-graph.ts). Cycles are the
+ * known stages and deploy services, step ids unique within their job; and the planner's unknown-needs rule (plan/job-graph.ts). Cycles are the
  * planner's to find.
  *
  * Works on the raw data, so these issues are reported together with schema issues; values of the wrong
@@ -63,6 +63,20 @@ export function checkSemantics(data: unknown, jobsWithUnknownKeys: ReadonlySet<s
         `stage "${job.stage}" is not one of the stages (${stages.join(', ')})${didYouMean(job.stage, stages)}`,
       );
     }
+    const stepIds = new Map<string, number>();
+    (Array.isArray(job.steps) ? job.steps : []).forEach((step: unknown, index) => {
+      const stepId = asRecord(step)?.id;
+      if (typeof stepId !== 'string') return;
+      const first = stepIds.get(stepId);
+      if (first === undefined) stepIds.set(stepId, index);
+      else
+        report(
+          ['jobs', id, 'steps', index, 'id'],
+          'value',
+          `step id "${stepId}" is already the id of steps[${first}] of job "${id}"; step ids are unique within a job`,
+          'SPEC_DUPLICATE_STEP_ID',
+        );
+    });
     for (const service of namesAt(asRecord(job.deploy)?.services, ['jobs', id, 'deploy', 'services'])) {
       if (serviceNames.includes(service.name)) continue;
       const hint =
@@ -70,6 +84,20 @@ export function checkSemantics(data: unknown, jobsWithUnknownKeys: ReadonlySet<s
           ? ' (the pipeline defines no services)'
           : didYouMean(service.name, serviceNames) || ` (services: ${serviceNames.join(', ')})`;
       report(service.path, 'value', `job "${id}" deploys unknown service "${service.name}"${hint}`);
+    }
+    if (job.docker === true) {
+      if (!Object.hasOwn(job, 'steps') && (Object.hasOwn(job, 'build') || Object.hasOwn(job, 'deploy')))
+        report(
+          ['jobs', id, 'docker'],
+          'key',
+          'docker: true applies to jobs with steps (build and deploy jobs run no container)',
+        );
+      if (asRecord(job.services)?.docker !== undefined)
+        report(
+          ['jobs', id, 'services', 'docker'],
+          'key',
+          'with docker: true the job\'s Docker daemon is the service "docker"; give this service another name',
+        );
     }
   }
   // The planner's rule, reported here too so it comes positioned and together with the schema's issues.

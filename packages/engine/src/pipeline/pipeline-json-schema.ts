@@ -4,6 +4,7 @@ import {
   Build,
   Cache,
   Condition,
+  Defaults,
   DeployJob,
   Duration,
   EnvMap,
@@ -12,6 +13,7 @@ import {
   PipelineSchema,
   PullPolicy,
   Service,
+  Shell,
   Sidecar,
   Step,
   Triggers,
@@ -34,7 +36,21 @@ function documentation(): z.core.$ZodRegistry<{ id: string; description: string 
     'Job',
     'A job runs in one container. It has exactly one of steps, build or deploy; a steps job needs an image.',
   );
-  add(Step, 'Step', 'One command, run with sh -e in the job container.');
+  add(
+    Step,
+    'Step',
+    'One script, run in the job container with sh -e (or its shell). With an id, later steps read steps.<id>.outputs.<name>, .outcome and .conclusion.',
+  );
+  add(
+    Shell,
+    'Shell',
+    'sh (default: sh -e {0}), bash (bash --noprofile --norc -eo pipefail {0}), python, or a command line with {0} for the script file.',
+  );
+  add(
+    Defaults,
+    'Defaults',
+    "shell and workdir for steps that set none; a job's defaults win over the pipeline's. A relative workdir is relative to the job's workdir.",
+  );
   add(
     Matrix,
     'Matrix',

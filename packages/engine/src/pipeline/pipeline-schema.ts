@@ -26,6 +26,20 @@ export const PullPolicy = z.enum(['if-not-present', 'always', 'never']);
 
 const globList = z.array(z.string().min(1));
 
+// Step ids, shells and working directories (`id`, `shell`, `workdir` on a step; `defaults` on a job and the pipeline).
+export const stepIdPattern = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+const StepId = z
+  .string()
+  .regex(stepIdPattern, { message: 'expected a step id (letters, digits, _ and -; not starting with a digit or -)' });
+/** The shells known by name; anything else is a command line with `{0}` where the script file goes. */
+export const shellNames = ['sh', 'bash', 'python'] as const;
+export const Shell = z.string().regex(new RegExp(`^(${shellNames.join('|')})$|\\{0\\}`), {
+  message: 'expected sh, bash, python, or a command with {0} for the script file (like "bash -ex {0}")',
+});
+/** Relative to the job's workdir, or absolute. */
+const StepWorkdir = z.string().min(1);
+export const Defaults = z.strictObject({ shell: Shell.optional(), workdir: StepWorkdir.optional() });
+
 export const Step = z.strictObject({
   name: z.string().min(1).optional(),
   run: z.string().min(1),
@@ -33,6 +47,9 @@ export const Step = z.strictObject({
   timeout: Duration.optional(),
   if: Condition.optional(),
   allowFailure: z.boolean().optional(),
+  id: StepId.optional(),
+  shell: Shell.optional(),
+  workdir: StepWorkdir.optional(),
 });
 
 export const Matrix = z
@@ -117,6 +134,25 @@ const Retry = z.union([
   }),
 ]);
 
+// --- Checkout and path conditions (issue #14) ---
+
+/**
+ * What of the repository a job gets: `true` (the default) or an object is the workspace plus a `.git` of the
+ * run's commit; `false` is an empty workdir. `depth` is how many commits of history (0 = all, with tags).
+ */
+export const Checkout = z.union([
+  z.boolean(),
+  z.strictObject({
+    depth: z.number().int().min(0).optional(),
+    tags: z.boolean().optional(),
+  }),
+]);
+
+/** Globs of changed files (GitHub's filter syntax, `!` excludes again): the job runs only when one matches. */
+export const Changes = z.array(z.string().min(1)).min(1);
+
+// --- end of checkout and path conditions ---
+
 export const Job = z.strictObject({
   name: z.string().min(1).optional(),
   stage: z.string().min(1).optional(),
@@ -148,6 +184,11 @@ export const Job = z.strictObject({
   workdir: z.string().startsWith('/').optional(),
   user: z.string().min(1).optional(),
   privileged: z.boolean().optional(),
+  defaults: Defaults.optional(),
+  // Docker in jobs (docs/jobs.md#docker-in-jobs): a daemon of the job's own, allowed by the runner or CLI.
+  docker: z.boolean().optional(),
+  checkout: Checkout.optional(),
+  changes: Changes.optional(),
 });
 
 const IntOrPercent = z.union([
@@ -235,6 +276,7 @@ export const PipelineSchema = z.strictObject({
   on: Triggers.optional(),
   env: EnvMap.optional(),
   secrets: z.array(envName).optional(),
+  checkout: Checkout.optional(),
   stages: z.array(z.string().min(1)).min(1).optional(),
   jobs: z.record(
     z
@@ -248,11 +290,13 @@ export const PipelineSchema = z.strictObject({
       Service,
     )
     .optional(),
+  defaults: Defaults.optional(),
 });
 
 export type PipelineSpec = z.infer<typeof PipelineSchema>;
 export type JobSpec = z.infer<typeof Job>;
 export type StepSpec = z.infer<typeof Step>;
+export type DefaultsSpec = z.infer<typeof Defaults>;
 export type ServiceSpec = z.infer<typeof Service>;
 export type SidecarSpec = z.infer<typeof Sidecar>;
 export type MatrixSpec = z.infer<typeof Matrix>;
@@ -260,4 +304,5 @@ export type BuildSpec = z.infer<typeof Build>;
 export type CacheSpec = z.infer<typeof Cache>;
 export type ArtifactsSpec = z.infer<typeof Artifacts>;
 export type PullPolicy = z.infer<typeof PullPolicy>;
+export type CheckoutSpec = z.infer<typeof Checkout>;
 export type Scalar = z.infer<typeof scalar>;

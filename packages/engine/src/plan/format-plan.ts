@@ -9,6 +9,7 @@ export function formatPlanText(plan: Plan): string {
     lines.push(`${job.id}${stage}${image}`);
     if (job.needs.length > 0) lines.push(`  needs ${job.needs.join(', ')}`);
     if (job.if) lines.push(`  if ${job.if}`);
+    if (job.changesNote) lines.push(`  runs: ${job.changesNote}`);
     for (const step of job.steps) lines.push(`  - ${step.name}`);
   }
   for (const skip of plan.skipped) lines.push(`${skip.id} skipped: ${skip.reason}`);

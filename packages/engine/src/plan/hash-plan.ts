@@ -15,10 +15,18 @@ export function hashPlan(plan: Omit<Plan, 'hash'>): string {
     if: job.if ?? null,
     env: Object.keys(job.env).sort(),
     secrets: [...job.secrets].sort(),
-    steps: job.steps.map((step) => ({ run: step.run, if: step.if ?? null, env: Object.keys(step.env).sort() })),
+    steps: job.steps.map((step) => ({
+      run: step.run,
+      if: step.if ?? null,
+      env: Object.keys(step.env).sort(),
+      id: step.id ?? null,
+      shell: step.shell,
+      workdir: step.workdir ?? null,
+    })),
     services: Object.fromEntries(Object.entries(job.services).map(([name, sidecar]) => [name, sidecar.image])),
     build: job.build ?? null,
     deploy: job.deploy ?? null,
+    ...(job.docker ? { docker: true } : {}),
   }));
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }

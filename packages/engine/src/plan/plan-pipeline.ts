@@ -3,7 +3,7 @@ import type { ExprContext } from '../expr/index.js';
 import type { FerryErrorCode } from '../errors.js';
 import { isFerryError } from '../errors.js';
 import { parseDuration } from '../pipeline/parse-duration.js';
-import type { JobSpec, PipelineSpec, ServiceSpec } from '../pipeline/pipeline-schema.js';
+import type { CheckoutSpec, DefaultsSpec, JobSpec, PipelineSpec, ServiceSpec } from '../pipeline/pipeline-schema.js';
 import { expandMatrix, jobRunId, matrixProduct, maxMatrixCells, maxMatrixProduct } from './expand-matrix.js';
 import type { MatrixCell } from './expand-matrix.js';
 import { findCycle, topologicalOrder } from './find-cycle.js';
@@ -11,7 +11,9 @@ import { hashPlan } from './hash-plan.js';
 import { jobEdges, needsOf, unknownNeeds } from './job-graph.js';
 import { planService } from './plan-service.js';
 import { parseSize, planBuild, planSidecar, stringMap } from './translate-job.js';
-import type { JobRun, Plan, PlannedStep, SkippedJob } from './plan-types.js';
+import type { JobRun, Plan, PlannedCheckout, SkippedJob } from './plan-types.js';
+import { matchChanges, type ChangeSet } from './match-changes.js';
+import { planSteps } from './plan-steps.js';
 import { conditionSource, isStatic, renderStatic } from './render-static.js';
 
 export interface GitContext {
@@ -31,6 +33,8 @@ export interface PlanContext {
   trigger?: string;
   /** Only these jobs and what they need (`--job`). */
   only?: string[];
+  /** The files the run's change touched, for jobs with `changes:`; absent: unknown (such jobs run). */
+  changes?: ChangeSet;
 }
 
 export interface PlanIssue {
@@ -43,6 +47,7 @@ export interface PlanIssue {
 export type PlanResult = { plan: Plan; issues: [] } | { plan?: undefined; issues: PlanIssue[] };
 
 const defaultWorkdir = '/workspace';
+const runtimeInSteps: ReadonlySet<string> = new Set(['env']);
 
 /** Pure: a validated pipeline and the run's context → the DAG of JobRuns, or every problem found. */
 export function planPipeline(spec: PipelineSpec, file: string, ctx: PlanContext): PlanResult {
@@ -123,6 +128,9 @@ export function planPipeline(spec: PipelineSpec, file: string, ctx: PlanContext)
           pipelineEnv: env,
           pipelineSecrets: spec.secrets ?? [],
           services: spec.services ?? {},
+          checkout: spec.checkout,
+          changes: ctx.changes ?? { known: false, reason: 'no change to compare against was given' },
+          pipelineDefaults: spec.defaults,
         });
         if (run.skipReason) skipped.push({ id: run.jobRun.id, jobId: id, reason: run.skipReason });
         else runs.push(run.jobRun);
@@ -153,6 +161,10 @@ interface JobPlanScope {
   pipelineEnv: Record<string, string>;
   pipelineSecrets: string[];
   services: Record<string, ServiceSpec>;
+  /** The pipeline's default `checkout`. */
+  checkout: CheckoutSpec | undefined;
+  changes: ChangeSet;
+  pipelineDefaults: DefaultsSpec | undefined;
 }
 
 function planJobRun(
@@ -161,7 +173,8 @@ function planJobRun(
   cell: MatrixCell,
   scope: JobPlanScope,
 ): { jobRun: JobRun; skipReason?: string } {
-  const { edges, stageEdges, runsByJob, ctx, pipelineEnv, pipelineSecrets, services } = scope;
+  const { edges, stageEdges, runsByJob, ctx, pipelineEnv, pipelineSecrets, services, changes, pipelineDefaults } =
+    scope;
   const runId = jobRunId(id, cell);
   const render = (text: string) => renderStatic(text, ctx);
   const env = renderMap({ ...pipelineEnv, ...stringMap(job.env) }, render);
@@ -181,6 +194,12 @@ function planJobRun(
       }
     }
   }
+  let changesNote: string | undefined;
+  if (job.changes !== undefined && skipReason === undefined) {
+    const verdict = matchChanges(job.changes, changes);
+    if (verdict.run) changesNote = verdict.note;
+    else skipReason = verdict.reason;
+  }
 
   const needs: string[] = [];
   const needsFrom: Record<string, 'needs' | 'stage'> = {};
@@ -191,15 +210,12 @@ function planJobRun(
     }
   }
 
-  const steps: PlannedStep[] = (job.steps ?? []).map((step, index) => ({
-    index,
-    name: step.name !== undefined ? render(step.name) : firstLine(step.run),
-    run: render(step.run),
-    env: renderMap(stringMap(step.env), (text) => renderStatic(text, jobCtx)),
-    ...(step.timeout !== undefined ? { timeoutMs: parseDuration(step.timeout) } : {}),
-    ...(step.if !== undefined ? { if: typeof step.if === 'boolean' ? String(step.if) : conditionSource(step.if) } : {}),
-    allowFailure: step.allowFailure ?? false,
-  }));
+  const workdir = job.workdir ?? defaultWorkdir;
+  // What steps write to $FERRY_ENV changes `env` for the steps after them: a step reads it at run time.
+  const steps = planSteps(job, workdir, pipelineDefaults, {
+    name: render,
+    text: (text) => renderStatic(text, jobCtx, runtimeInSteps),
+  });
 
   const kind = job.build ? 'build' : job.deploy ? 'deploy' : 'steps';
   const artifacts =
@@ -225,9 +241,10 @@ function planJobRun(
     ...(job.timeout !== undefined ? { timeoutMs: parseDuration(job.timeout) } : {}),
     retry: typeof job.retry === 'object' ? job.retry.max : (job.retry ?? 0),
     allowFailure: job.allowFailure ?? false,
-    workdir: job.workdir ?? defaultWorkdir,
+    workdir,
     ...(job.user !== undefined ? { user: job.user } : {}),
     privileged: job.privileged ?? false,
+    docker: job.docker ?? false,
     secrets: [...new Set([...pipelineSecrets, ...(job.secrets ?? [])])],
     services: Object.fromEntries(
       Object.entries(job.services ?? {}).map(([alias, sidecar]) => [alias, planSidecar(sidecar)]),
@@ -256,8 +273,18 @@ function planJobRun(
       ...(job.resources?.memory !== undefined ? { memoryBytes: parseSize(job.resources.memory) } : {}),
       ...(job.resources?.pids !== undefined ? { pids: job.resources.pids } : {}),
     },
+    checkout: planCheckout(job.checkout ?? scope.checkout),
+    ...(changesNote !== undefined ? { changesNote } : {}),
   };
   return skipReason !== undefined ? { jobRun, skipReason } : { jobRun };
+}
+
+/** Default: the workspace with a `.git` of depth 1; depth 0 (all history) fetches tags unless told not to. */
+export function planCheckout(spec: CheckoutSpec | undefined): PlannedCheckout {
+  if (spec === false) return false;
+  const options = spec === undefined || spec === true ? {} : spec;
+  const depth = options.depth ?? 1;
+  return { depth, tags: options.tags ?? depth === 0 };
 }
 
 function selectJobs(jobIds: string[], edges: Map<string, string[]>, only: string[] | undefined): Set<string> {
@@ -274,9 +301,4 @@ function selectJobs(jobIds: string[], edges: Map<string, string[]>, only: string
 
 function renderMap(map: Record<string, string>, render: (text: string) => string): Record<string, string> {
   return Object.fromEntries(Object.entries(map).map(([key, value]) => [key, render(value)]));
-}
-
-function firstLine(text: string): string {
-  const line = text.trim().split('\n')[0] ?? '';
-  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
 }

@@ -40,12 +40,21 @@ export interface PlannedCache {
 
 export type JobKind = 'steps' | 'build' | 'deploy';
 
+/** A job's `checkout`, defaults applied: a `.git` of the run's commit with `depth` commits (0 = all), or nothing at all. */
+export type PlannedCheckout = { depth: number; tags: boolean } | false;
+
 /** One step of a JobRun. Strings may still hold `${{ }}` expressions that need run-time context (job outputs). */
 export interface PlannedStep {
   index: number;
+  /** `id:`, under which later steps and the job's outputs read it as `steps.<id>`. */
+  id?: string;
   name: string;
   run: string;
   env: Record<string, string>;
+  /** The shell's command line; `{0}` stands for the file holding `run` (`sh -e {0}` by default). */
+  shell: string;
+  /** Absolute; unset runs the step in the job's workdir. */
+  workdir?: string;
   timeoutMs?: number;
   /** Condition source without the `${{ }}` wrapper; evaluated when the step is reached. */
   if?: string;
@@ -77,6 +86,8 @@ export interface JobRun {
   workdir: string;
   user?: string;
   privileged: boolean;
+  /** `docker: true`: the job gets a Docker daemon (DOCKER_HOST), if the executor allows it. */
+  docker: boolean;
   secrets: string[];
   services: Record<string, PlannedSidecar>;
   artifacts?: { paths: string[]; when: 'on-success' | 'always' | 'on-failure' };
@@ -86,6 +97,9 @@ export interface JobRun {
   /** The services a deploy job rolls out, in order, translated (image and env templates still unrendered). */
   deploy?: { services: string[]; specs: Record<string, PlannedService> };
   resources: { cpus?: number; memoryBytes?: number; pids?: number };
+  checkout: PlannedCheckout;
+  /** Why a job with `changes:` runs (the matching files, or why they could not be compared). */
+  changesNote?: string;
 }
 
 export interface SkippedJob {

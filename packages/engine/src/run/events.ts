@@ -12,7 +12,15 @@ interface EventBase {
 }
 
 export type RunEventBody =
-  | { type: 'run.started'; pipeline: string; planHash: string; jobs: string[]; concurrency: number }
+  | {
+      type: 'run.started';
+      pipeline: string;
+      planHash: string;
+      jobs: string[];
+      concurrency: number;
+      /** The DAG's edges: each job's direct needs (from `needs`, or from stage order). Absent in older streams. */
+      needs?: Record<string, string[]>;
+    }
   | { type: 'job.waiting'; job: string; reason: string }
   | { type: 'job.started'; job: string; attempt: number; image: string }
   | { type: 'job.retrying'; job: string; attempt: number; reason: string }
@@ -78,7 +86,7 @@ export type RunEventBody =
       verdict: 'pass' | 'fail' | 'inconclusive';
       message: string;
       canary: { requests: number; errorRate: number | null; p99Ms: number | null };
-      stable: { requests: number; p99Ms: number | null };
+      stable: { requests: number; errorRate?: number | null; p99Ms: number | null };
     }
   | {
       type: 'deploy.finished';

@@ -5,9 +5,12 @@ import { formatMs, jobEnvironment, runtimeContext } from './job-context.js';
 import { restoreJobInputs, saveJobOutputs } from './job-files.js';
 import type { CacheState } from './job-files.js';
 import { renderRuntime } from './render-runtime.js';
+import { renderJobOutputs } from './render-job-outputs.js';
 import { runHandler, runStep, shouldRunStep } from './run-step.js';
+import { createStepsState, recordSkippedStep, stepContext } from './steps-state.js';
 import type { Abort, JobResult, JobScope, RunScope } from './run-types.js';
 import type { TakenContainer } from './warm-pool.js';
+import { prepareOptionsFor } from './job-checkouts.js';
 
 /**
  * Runs a job's attempts. Between attempts the container is torn down first; after the last one the teardown
@@ -105,6 +108,7 @@ async function attemptJob(
   }
   events.emit({ type: 'job.started', job: job.id, attempt, image: job.image });
   const outputs: Record<string, string> = {};
+  const state = createStepsState();
   let status: JobStatus = 'success';
   let reason: string | undefined;
   let cacheState: CacheState | undefined;
@@ -126,18 +130,20 @@ async function attemptJob(
       return finish(status, outputs, reason);
     }
     const log = (line: string) => events.emit({ type: 'job.log', job: job.id, stream: 'stdout', line });
+    if (job.changesNote !== undefined) log(`changes: ${job.changesNote}`);
     if (warmed) {
       await warmed.prepared;
       for (const { stream, line } of warmed.lines) events.emit({ type: 'job.log', job: job.id, stream, line });
     } else {
-      await executor.prepare(
-        job,
-        { runId: deps.events.runId, workspace: deps.workspace, env },
-        {
-          signal: controller.signal,
-          onLine: (stream, line) => events.emit({ type: 'job.log', job: job.id, stream, line }),
-        },
-      );
+      const options = await prepareOptionsFor(job, run.checkouts, {
+        runId: deps.events.runId,
+        workspace: deps.workspace,
+        env,
+      });
+      await executor.prepare(job, options, {
+        signal: controller.signal,
+        onLine: (stream, line) => events.emit({ type: 'job.log', job: job.id, stream, line }),
+      });
     }
     const needArtifacts = job.needs.flatMap((need) => {
       const archive = results.get(need)?.artifacts;
@@ -146,16 +152,27 @@ async function attemptJob(
     cacheState = await restoreJobInputs(job, needArtifacts, ctx, deps, log);
     for (const step of job.steps) {
       const stepStatus = status === 'success' ? 'success' : abort?.kind === 'cancel' ? 'cancelled' : 'failure';
-      const verdict = shouldRunStep(step, { ...ctx, status: stepStatus });
+      const verdict = shouldRunStep(step, { ...stepContext(ctx, state), status: stepStatus });
       if (!verdict.run) {
+        recordSkippedStep(state, step);
         events.emit({ type: 'step.skipped', job: job.id, step: step.index, name: step.name, reason: verdict.reason });
         continue;
       }
-      const outcome = await runStep({ ...scope, job }, step, outputs);
+      const outcome = await runStep({ ...scope, job }, step, state);
       if (outcome === 'ok') continue;
       status = outcome.kind === 'cancel' ? 'cancelled' : outcome.kind === 'timeout' ? 'timed-out' : 'failed';
       reason = outcome.message;
       if (abort) break;
+    }
+    Object.assign(outputs, state.outputs);
+    const mapped = renderJobOutputs(job, stepContext(ctx, state));
+    Object.assign(outputs, mapped.outputs);
+    if (mapped.error !== undefined) {
+      events.emit({ type: 'job.log', job: job.id, stream: 'stderr', line: mapped.error });
+      if (status === 'success') {
+        status = 'failed';
+        reason = mapped.error;
+      }
     }
     if (!abort || abort.kind === 'timeout')
       artifacts = await saveJobOutputs(job, status === 'success', cacheState, deps, log);

@@ -1,6 +1,7 @@
 import { readGitContext } from '../git/read-git-context.js';
 import { planPipeline } from '../plan/plan-pipeline.js';
 import type { GitContext } from '../plan/plan-pipeline.js';
+import type { ChangeSet } from '../plan/match-changes.js';
 import type { Plan } from '../plan/plan-types.js';
 import { loadPipeline } from '../load/load-pipeline.js';
 import type { PipelineIssue } from '../pipeline/pipeline-issue.js';
@@ -19,6 +20,8 @@ export interface PrepareRunOptions {
   env?: Record<string, string>;
   only?: string[];
   trigger?: string;
+  /** The files the run's change touched, for jobs with `changes:`; absent: unknown, such jobs run. */
+  changes?: ChangeSet;
   secrets: SecretSources;
   /** For GitHub/GitLab files translated in memory: tool → image overrides (`node` → `ferry/node:20`). */
   images?: Record<string, string>;
@@ -46,6 +49,7 @@ export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRu
     ...(options.env ? { env: options.env } : {}),
     ...(options.only ? { only: options.only } : {}),
     ...(options.trigger ? { trigger: options.trigger } : {}),
+    ...(options.changes ? { changes: options.changes } : {}),
   });
   if (!planned.plan) {
     return {

@@ -7,6 +7,7 @@ import { executeJob } from './execute-job.js';
 import { jobEnvironment, runtimeContext } from './job-context.js';
 import type { JobResult, RunDeps, RunResult, RunScope } from './run-types.js';
 import { WarmPool } from './warm-pool.js';
+import { JobCheckouts, prepareOptionsFor } from './job-checkouts.js';
 
 export { formatMs, runtimeContext } from './job-context.js';
 export type { Abort, JobResult, RunDeps, RunResult } from './run-types.js';
@@ -26,7 +27,8 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
   const waitingReason = new Map<string, string>();
   const teardowns: Promise<void>[] = [];
   const warm = new WarmPool(deps.executor, deps.signal);
-  const scope: RunScope = { plan, deps, clock, results, teardowns };
+  const checkouts = new JobCheckouts(deps.workspace, deps.git);
+  const scope: RunScope = { plan, deps, clock, results, teardowns, checkouts };
 
   events.emit({
     type: 'run.started',
@@ -34,6 +36,7 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
     planHash: plan.hash,
     jobs: plan.jobs.map((j) => j.id),
     concurrency: deps.concurrency,
+    needs: Object.fromEntries(plan.jobs.map((j) => [j.id, j.needs])),
   });
   for (const skip of plan.skipped) {
     events.emit({ type: 'job.skipped', job: skip.id, reason: skip.reason });
@@ -119,12 +122,13 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
       });
       running.set(job.id, promise);
     }
-    if (openError === undefined && !deps.signal?.aborted) warmUp(plan, pending, running, results, warm, deps);
+    if (openError === undefined && !deps.signal?.aborted) warmUp(scope, pending, running, warm);
     if (running.size === 0) break;
     await Promise.race(running.values());
   }
   await warm.discardAll();
   await Promise.all(teardowns);
+  await checkouts.removeAll();
   try {
     await deps.executor.closeRun(events.runId);
   } catch (error) {
@@ -191,12 +195,10 @@ function decideStart(
  * time. Jobs whose env reads run-time values (job outputs) are left alone: their env is not known yet.
  */
 function warmUp(
-  plan: Plan,
+  { plan, deps, results, checkouts }: RunScope,
   pending: Map<string, JobRun>,
   running: Map<string, Promise<void>>,
-  results: Map<string, JobResult>,
   warm: WarmPool,
-  deps: RunDeps,
 ): void {
   for (const job of pending.values()) {
     if (warm.size >= deps.concurrency) return;
@@ -211,6 +213,6 @@ function warmUp(
     if (!job.needs.every((need) => running.has(need) || results.get(need)?.status === 'success')) continue;
     if (Object.values(job.env).some((value) => value.includes('${{'))) continue;
     const env = jobEnvironment(job, runtimeContext(job, job.env, results, deps, plan), deps);
-    warm.start(job, { runId: deps.events.runId, workspace: deps.workspace, env });
+    warm.start(job, prepareOptionsFor(job, checkouts, { runId: deps.events.runId, workspace: deps.workspace, env }));
   }
 }

@@ -4,20 +4,23 @@ import { formatBytes } from '../exec/format-bytes.js';
 import { callsStatusFunction, evaluateCondition } from '../expr/index.js';
 import type { ExprContext } from '../expr/index.js';
 import type { PlannedStep } from '../plan/plan-types.js';
+import { resolveWorkdir } from '../plan/resolve-workdir.js';
 import type { JobStatus } from './events.js';
 import type { JobHandler } from './job-handler.js';
 import { formatMs, renderRecord } from './job-context.js';
 import { renderRuntime } from './render-runtime.js';
 import type { JobScope } from './run-types.js';
+import { recordStep, stepContext, type StepsState } from './steps-state.js';
+
+const conclusionOf = { success: 'success', failed: 'failure', 'timed-out': 'failure', cancelled: 'cancelled' } as const;
 
 type StepOutcome = 'ok' | { kind: 'failed' | 'timeout' | 'cancel'; scope?: 'job' | 'step'; message: string };
 
-/** Runs one step of a job: renders it, runs it with its own timeout, records its outputs, reports it. */
-export async function runStep(
-  scope: JobScope,
-  step: PlannedStep,
-  outputs: Record<string, string>,
-): Promise<StepOutcome> {
+/**
+ * Runs one step of a job: renders it, runs it with its own timeout, records what it wrote (outputs, env, path) and
+ * how it ended in `state`, reports it.
+ */
+export async function runStep(scope: JobScope, step: PlannedStep, state: StepsState): Promise<StepOutcome> {
   const { job, ctx, env: jobEnv, signal: jobSignal, deps, clock, abort: jobAbort } = scope;
   const { events } = deps;
   const started = clock.now();
@@ -38,13 +41,18 @@ export async function runStep(
     );
   }
   let result: StepResult;
-  let execStep: ExecStep;
   try {
-    execStep = {
+    const stepCtx = stepContext(ctx, state);
+    const execStep: ExecStep = {
       index: step.index,
       name: step.name,
-      run: renderRuntime(step.run, ctx),
-      env: { ...jobEnv, ...renderRecord(step.env, ctx) },
+      run: renderRuntime(step.run, stepCtx),
+      env: { ...jobEnv, ...state.env, ...renderRecord(step.env, stepCtx) },
+      shell: step.shell,
+      ...(step.workdir !== undefined
+        ? { workdir: resolveWorkdir(job.workdir, renderRuntime(step.workdir, stepCtx)) }
+        : {}),
+      ...(state.path.length > 0 ? { path: state.path } : {}),
     };
     result = await deps.executor.runStep(job, execStep, {
       signal: stepController.signal,
@@ -63,12 +71,12 @@ export async function runStep(
       allowedFailure: step.allowFailure,
       durationMs: clock.now() - started,
     });
+    recordStep(state, step, { outputs: {}, env: {}, path: [] }, 'failure', step.allowFailure);
     return step.allowFailure ? 'ok' : { kind: 'failed', message: `step "${step.name}": ${message}` };
   } finally {
     stopTimer.abort();
     jobSignal.removeEventListener('abort', onJobAbort);
   }
-  Object.assign(outputs, result.outputs);
   const abort = jobAbort();
   const durationMs = clock.now() - started;
   let outcome: StepOutcome = 'ok';
@@ -105,6 +113,7 @@ export async function runStep(
     outcome = { kind: 'failed', message: `step "${step.name}" exited with code ${result.exitCode}` };
   }
   const allowed = status === 'failed' && step.allowFailure;
+  recordStep(state, step, result, conclusionOf[status], allowed);
   events.emit({
     type: 'step.finished',
     job: job.id,

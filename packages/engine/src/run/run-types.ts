@@ -7,6 +7,7 @@ import type { CacheStore } from '../store/cache-store.js';
 import type { EventStream } from './event-stream.js';
 import type { JobStatus, RunStatus } from './events.js';
 import type { JobHandler } from './job-handler.js';
+import type { JobCheckouts } from './job-checkouts.js';
 
 export interface RunDeps {
   executor: Executor;
@@ -57,6 +58,7 @@ export interface RunScope {
   results: Map<string, JobResult>;
   /** Teardowns still going on in the background, awaited before the run ends. */
   teardowns: Promise<void>[];
+  checkouts: JobCheckouts;
 }
 
 /** One attempt of one job, as its steps (or its handler) see it. */

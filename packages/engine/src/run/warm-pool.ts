@@ -36,15 +36,18 @@ export class WarmPool {
     return this.#warm.has(jobRunId);
   }
 
-  start(job: JobRun, options: PrepareOptions): void {
+  /** `options` may still be in the making (the job's checkout); a rejection counts as the prepare's. */
+  start(job: JobRun, options: Promise<PrepareOptions>): void {
     const controller = new AbortController();
     const onAbort = () => controller.abort(this.signal?.reason);
     this.signal?.addEventListener('abort', onAbort, { once: true });
     const lines: Warm['lines'] = [];
-    const prepared = this.executor.prepare(job, options, {
-      signal: controller.signal,
-      onLine: (stream, line) => lines.push({ stream, line }),
-    });
+    const prepared = options.then((ready) =>
+      this.executor.prepare(job, ready, {
+        signal: controller.signal,
+        onLine: (stream, line) => lines.push({ stream, line }),
+      }),
+    );
     prepared.catch(() => undefined).finally(() => this.signal?.removeEventListener('abort', onAbort));
     this.#warm.set(job.id, { job, prepared, lines, controller });
   }

@@ -7,11 +7,16 @@ import { z } from 'zod';
 import { withoutCredentials } from '../git/clone-credentials.js';
 import { printable } from '../printable.js';
 import type { RunQueue } from '../queue/run-queue.js';
+import { listRunArtifacts, readRunArtifact } from '../queue/run-artifacts.js';
+import type { RunRequestInput } from '../queue/run-request.js';
 import { finalStatuses, isFinalStatus, type RunRecord, type RunRecordStatus } from '../queue/run-record.js';
 import type { PipelineSource } from '../webhook/pipeline-source.js';
 import type { WebhookSettings } from '../webhook/webhook-settings.js';
 import { authorize, type ApiAuth, type ApiScope } from './bearer-auth.js';
 import type { RunEventHub } from './run-event-hub.js';
+import type { RunListFeed } from './run-list-feed.js';
+import { StreamCaps, type StreamLimits } from './stream-caps.js';
+import { streamRunList } from './stream-run-list.js';
 import { hasEventsAfter, streamIdPattern, streamRunEvents } from './stream-run-events.js';
 import { manualRunSchema, triggerManualRun } from './trigger-manual-run.js';
 
@@ -21,6 +26,8 @@ export interface RunRoutesDeps {
   redis: Redis;
   /** The shared reader of every event stream. */
   hub: RunEventHub;
+  /** The shared subscription to run record changes, behind GET /api/runs/stream. */
+  runList: RunListFeed;
   /** How many event streams may be open at once, in all and per client address; idle ones close. */
   streamLimits: StreamLimits;
   pipelines: PipelineSource;
@@ -32,13 +39,7 @@ export interface RunRoutesDeps {
   streams: { opened(response: ServerResponse): void; closed(response: ServerResponse): void };
 }
 
-export interface StreamLimits {
-  total: number;
-  perClient: number;
-  idleMs: number;
-}
-
-export const defaultStreamLimits: StreamLimits = { total: 1000, perClient: 20, idleMs: 15 * 60_000 };
+export { defaultStreamLimits, type StreamLimits } from './stream-caps.js';
 
 const listQuery = z.object({
   repo: z.string().min(1).optional(),
@@ -62,14 +63,14 @@ const listQuery = z.object({
 });
 
 /**
- * The runs API: GET /api/runs (?repo, ?status, ?limit), GET /api/runners (live runners, queue depth per label
+ * The runs API: GET /api/runs (?repo, ?status, ?limit), GET /api/runs/stream (the same list, then its changes, as SSE), GET /api/runners (live runners, queue depth per label
  * set), GET /api/runs/:id, GET /api/runs/:id/events (SSE),
- * POST /api/runs (manual run), POST /api/runs/:id/cancel. Each needs a token with its scope (read, trigger, cancel;
+ * GET /api/runs/:id/artifacts (and …/artifacts/:job, the job's tar archive),
+ * POST /api/runs (manual run), POST /api/runs/:id/rerun (the same commit and pipeline again), POST /api/runs/:id/cancel. Each needs a token with its scope (read, trigger, cancel;
  * reads none with public reads). Errors are JSON `{ error, message }`.
  */
 export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): void {
-  const streamsByClient = new Map<string, number>();
-  let openStreams = 0;
+  const caps = new StreamCaps(deps.streamLimits);
   const answer = (reply: FastifyReply, route: string, status: number, body: unknown) => {
     deps.count(route, status);
     return reply.code(status).send(body);
@@ -118,25 +119,49 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
     );
   };
 
+  const matches = (run: RunRecord, { repo, status }: z.output<typeof listQuery>) =>
+    (repo === undefined || sameRepo(run, repo, deps.settings)) && (status === undefined || status.includes(run.status));
+  const listWanted = async (query: z.output<typeof listQuery>) => {
+    const filtered = query.repo !== undefined || query.status !== undefined;
+    return (await deps.queue.list({ limit: filtered ? 1000 : query.limit }))
+      .filter((run) => matches(run, query))
+      .slice(0, query.limit);
+  };
+
   app.get('/api/runs', async (request, reply) => {
     const route = 'GET /api/runs';
     if (guard(request, reply, route, 'read') === undefined) return reply;
     const query = listQuery.safeParse(request.query);
     if (!query.success) return refuse(reply, route, 400, 'API_REQUEST_INVALID', problemsOf(query.error));
     try {
-      const { repo, status, limit } = query.data;
-      const filtered = repo !== undefined || status !== undefined;
-      const runs = (await deps.queue.list({ limit: filtered ? 1000 : limit }))
-        .filter(
-          (run) =>
-            (repo === undefined || sameRepo(run, repo, deps.settings)) &&
-            (status === undefined || status.includes(run.status)),
-        )
-        .slice(0, limit);
-      return answer(reply, route, 200, { runs });
+      return answer(reply, route, 200, { runs: await listWanted(query.data) });
     } catch (error) {
       return failed(reply, route, error);
     }
+  });
+
+  app.get('/api/runs/stream', async (request, reply) => {
+    const route = 'GET /api/runs/stream';
+    if (guard(request, reply, route, 'read') === undefined) return reply;
+    const query = listQuery.safeParse(request.query);
+    if (!query.success) return refuse(reply, route, 400, 'API_REQUEST_INVALID', problemsOf(query.error));
+    const admitted = caps.admit(request.ip);
+    if (!admitted.ok) return refuse(reply.header('retry-after', '5'), route, 503, 'API_STREAMS_FULL', admitted.message);
+    deps.count(route, 200);
+    reply.hijack();
+    deps.streams.opened(reply.raw);
+    try {
+      await streamRunList(reply.raw, {
+        feed: deps.runList,
+        list: () => listWanted(query.data),
+        wanted: (run) => matches(run, query.data),
+        idleMs: deps.streamLimits.idleMs,
+      });
+    } finally {
+      deps.streams.closed(reply.raw);
+      admitted.release();
+    }
+    return reply;
   });
 
   app.get('/api/runners', async (request, reply) => {
@@ -201,17 +226,9 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
       } catch (error) {
         return failed(reply, route, error);
       }
-      const client = request.ip;
-      const ofClient = streamsByClient.get(client) ?? 0;
-      if (openStreams >= deps.streamLimits.total || ofClient >= deps.streamLimits.perClient) {
-        const which =
-          openStreams >= deps.streamLimits.total
-            ? `${openStreams} event streams are open, the most this server serves`
-            : `this client has ${ofClient} event streams open, the most one client may`;
-        return refuse(reply.header('retry-after', '5'), route, 503, 'API_STREAMS_FULL', `${which}; retry later`);
-      }
-      openStreams += 1;
-      streamsByClient.set(client, ofClient + 1);
+      const admitted = caps.admit(request.ip);
+      if (!admitted.ok)
+        return refuse(reply.header('retry-after', '5'), route, 503, 'API_STREAMS_FULL', admitted.message);
       deps.count(route, 200);
       reply.hijack();
       deps.streams.opened(reply.raw);
@@ -224,10 +241,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
         });
       } finally {
         deps.streams.closed(reply.raw);
-        openStreams -= 1;
-        const left = (streamsByClient.get(client) ?? 1) - 1;
-        if (left > 0) streamsByClient.set(client, left);
-        else streamsByClient.delete(client);
+        admitted.release();
       }
       return reply;
     },
@@ -264,6 +278,66 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
     }
   });
 
+  app.post<{ Params: { id: string } }>('/api/runs/:id/rerun', async (request, reply) => {
+    const route = 'POST /api/runs/:id/rerun';
+    const caller = guard(request, reply, route, 'trigger');
+    if (caller === undefined) return reply;
+    try {
+      const run = await deps.queue.get(request.params.id);
+      if (!run) return refuse(reply, route, 404, 'API_RUN_NOT_FOUND', notFound(request.params.id));
+      // The same commit, pipeline, trigger, labels and secrets policy (a fork's run stays without secrets).
+      const result = await deps.queue.enqueue({
+        repo: run.repo,
+        sha: run.sha,
+        ref: run.ref,
+        ...(run.pipeline !== undefined ? { pipeline: run.pipeline } : {}),
+        trigger: run.trigger as RunRequestInput['trigger'],
+        labels: run.labels,
+        secrets: run.secrets,
+      });
+      deps.log(`api: run ${result.runId} re-runs ${run.id} (token ${caller})`);
+      return answer(reply, route, 202, { runId: result.runId, status: result.status, rerunOf: run.id });
+    } catch (error) {
+      return failed(reply, route, error);
+    }
+  });
+
+  app.get<{ Params: { id: string } }>('/api/runs/:id/artifacts', async (request, reply) => {
+    const route = 'GET /api/runs/:id/artifacts';
+    if (guard(request, reply, route, 'read') === undefined) return reply;
+    try {
+      const run = await deps.queue.get(request.params.id);
+      if (!run) return refuse(reply, route, 404, 'API_RUN_NOT_FOUND', notFound(request.params.id));
+      return answer(reply, route, 200, { runId: run.id, artifacts: await listRunArtifacts(deps.redis, run.id) });
+    } catch (error) {
+      return failed(reply, route, error);
+    }
+  });
+
+  app.get<{ Params: { id: string; job: string } }>('/api/runs/:id/artifacts/:job', async (request, reply) => {
+    const route = 'GET /api/runs/:id/artifacts/:job';
+    if (guard(request, reply, route, 'read') === undefined) return reply;
+    try {
+      const archive = await readRunArtifact(deps.redis, request.params.id, request.params.job);
+      if (!archive)
+        return refuse(
+          reply,
+          route,
+          404,
+          'API_RUN_NOT_FOUND',
+          `run "${request.params.id}" has no artifacts of job "${request.params.job}" (GET /api/runs/${request.params.id}/artifacts lists them)`,
+        );
+      const file = `${request.params.id}-${request.params.job}.tar`.replace(/[^\w.-]+/g, '_');
+      deps.count(route, 200);
+      return await reply
+        .header('content-type', 'application/x-tar')
+        .header('content-disposition', `attachment; filename="${file}"`)
+        .send(archive);
+    } catch (error) {
+      return failed(reply, route, error);
+    }
+  });
+
   app.post<{ Params: { id: string } }>('/api/runs/:id/cancel', async (request, reply) => {
     const route = 'POST /api/runs/:id/cancel';
     const caller = guard(request, reply, route, 'cancel');
@@ -293,6 +367,8 @@ function sameRepo(run: RunRecord, repo: string, settings: WebhookSettings): bool
       withoutCredentials(entry.clone) === run.repo,
   );
 }
+
+const notFound = (id: string) => `no run "${id}" (finished runs are kept for 7 days)`;
 
 function problemsOf(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');

@@ -38,13 +38,7 @@ export async function streamRunEvents(
   runId: string,
   options: StreamRunEventsOptions,
 ): Promise<void> {
-  response.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
-  response.write('retry: 2000\n\n');
+  startEventStream(response);
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   let ended = false;
@@ -107,6 +101,17 @@ export async function streamRunEvents(
     unsubscribe?.();
     if (!response.writableEnded) response.end();
   }
+}
+
+/** The status line and headers of an SSE answer (no caching, no proxy buffering), and the client's retry delay. */
+export function startEventStream(response: ServerResponse): void {
+  response.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  response.write('retry: 2000\n\n');
 }
 
 /** Whether the stream has entries after `after` (a client resuming a finished run is told 204: nothing more). */

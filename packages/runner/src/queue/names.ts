@@ -9,6 +9,10 @@ export const keys = {
   run: (runId: string) => `ferry:run:${runId}`,
   /** Stream: every event of the run, capped with MAXLEN ~ (see stream-entry.ts). */
   events: (runId: string) => `ferry:run:${runId}:events`,
+  /** Hash: job id → JSON of its artifact archive (see run-artifacts.ts); expires with the run. */
+  artifacts: (runId: string) => `ferry:run:${runId}:artifacts`,
+  /** String: one artifact archive (a tar file), by its index in the run's artifacts hash. */
+  artifact: (runId: string, index: number) => `ferry:run:${runId}:artifact:${index}`,
   /** Sorted set of run ids by enqueue time: the listing behind `ferry runs --redis`. */
   runs: 'ferry:runs',
   /** Set of the BullMQ queue names that have ever been enqueued to (one per label set). */
@@ -24,6 +28,8 @@ export const channels = {
   wake: 'ferry:wake',
   /** Published by `ferry cancel`, with the run id: the runner holding the run aborts it. */
   cancel: 'ferry:cancel',
+  /** Published after every write to a run record, with the run id: `ferry serve` streams the runs list from it. */
+  runChanged: 'ferry:runs:changed',
 } as const;
 
 /** A label is a lowercase word: letters, digits, `.`, `_`, `-` (so `+` and `:` can join and delimit them). */

@@ -1,11 +1,27 @@
 import type { Redis } from 'ioredis';
-import { keys } from './names.js';
-import { defineScript, runScript } from './redis-script.js';
+import { channels, keys } from './names.js';
+import { defineScript, runScript, type RedisScript } from './redis-script.js';
 import { encodeRunRecord, type RunRecord, type RunRecordStatus } from './run-record.js';
 import { encodeStreamEntry, type QueueEvent } from './stream-entry.js';
 
 // Every write to a run record goes through one of these scripts, so that a runner that lost its lease
 // (its `token` is no longer the record's) cannot overwrite what the runner now holding the run writes.
+
+/**
+ * Runs a record script, then tells `ferry:runs:changed` which run it touched: the web page's runs list follows
+ * that channel. A lost publish (Redis away) loses nothing but liveness: the list reloads on reconnect.
+ */
+async function runRecordScript(
+  redis: Redis,
+  script: RedisScript,
+  scriptKeys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  const result = await runScript(redis, script, scriptKeys, args);
+  const runId = (scriptKeys[0] ?? '').slice(keys.run('').length);
+  await redis.publish(channels.runChanged, runId).catch(() => undefined);
+  return result;
+}
 
 const FINAL = `local final = { success = true, failed = true, cancelled = true, error = true, ['runner-lost'] = true }\n`;
 
@@ -32,7 +48,7 @@ export interface CreateOutcome {
  * names the record's queue among those runners listen to: one round trip.
  */
 export async function createRunRecord(redis: Redis, record: RunRecord, pruneBefore: number): Promise<CreateOutcome> {
-  const [created, status, queue] = (await runScript(
+  const [created, status, queue] = (await runRecordScript(
     redis,
     createScript,
     [keys.run(record.id), keys.runs, keys.queues],
@@ -79,7 +95,7 @@ export async function claimRunRecord(
   now: number,
   fallback: RunRecord,
 ): Promise<ClaimOutcome> {
-  const [outcome, previousStatus, previousRunner, attempt] = (await runScript(
+  const [outcome, previousStatus, previousRunner, attempt] = (await runRecordScript(
     redis,
     claimScript,
     [keys.run(runId), keys.runs],
@@ -101,7 +117,7 @@ export async function updateOwnedRunRecord(
   token: string,
   fields: Partial<RunRecord>,
 ): Promise<boolean> {
-  return (await runScript(redis, updateScript, [keys.run(runId)], [token, ...encodeRunRecord(fields)])) === 1;
+  return (await runRecordScript(redis, updateScript, [keys.run(runId)], [token, ...encodeRunRecord(fields)])) === 1;
 }
 
 const finishScript = defineScript(`
@@ -139,7 +155,7 @@ export async function finishRunRecord(redis: Redis, runId: string, options: Fini
   });
   const entry = encodeStreamEntry(options.attempt, options.result);
   return (
-    (await runScript(
+    (await runRecordScript(
       redis,
       finishScript,
       [keys.run(runId), keys.events(runId)],
@@ -164,7 +180,7 @@ export interface CancelRequest {
 
 /** Marks the run for cancellation; the runner holding it (or the next to take it) honours the mark. */
 export async function requestRunCancel(redis: Redis, runId: string, now: number): Promise<CancelRequest> {
-  const [outcome, status, queue] = (await runScript(redis, cancelScript, [keys.run(runId)], [now])) as [
+  const [outcome, status, queue] = (await runRecordScript(redis, cancelScript, [keys.run(runId)], [now])) as [
     CancelRequest['outcome'],
     RunRecordStatus | '',
     string,
@@ -204,7 +220,7 @@ export async function markRunnerLost(
 ): Promise<boolean> {
   const ttl = Math.max(1, Math.ceil(options.retentionMs / 1000));
   return (
-    (await runScript(
+    (await runRecordScript(
       redis,
       lostScript,
       [keys.run(runId), keys.events(runId)],

@@ -43,6 +43,18 @@ export const runRequestSchema = z.object({
     )
     .default([])
     .transform(normalizeLabels),
+  /**
+   * What jobs with `changes:` compare the commit with: a push's `before` sha, a pull request's base (sha, or
+   * `refs/heads/<branch>`) with `mergeBase`. Absent (a new branch, a tag, a manual run): such jobs run.
+   */
+  compare: z
+    .strictObject({
+      base: z
+        .string()
+        .regex(/^(?:[0-9a-fA-F]{7,64}|refs\/[^\s:~^?*[\\]+)$/, 'expected a commit sha or a full ref (refs/heads/main)'),
+      mergeBase: z.boolean().default(false),
+    })
+    .optional(),
   /** false for untrusted code (a pull request from a fork): every declared secret resolves to an empty string. */
   secrets: z.boolean().default(true),
 });

@@ -3,6 +3,8 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { defaultStreamLimits, registerRunRoutes, type StreamLimits } from '../api/register-run-routes.js';
 import { RunEventHub } from '../api/run-event-hub.js';
+import { registerDeployRoutes, type DeployApi } from '../api/register-deploy-routes.js';
+import { RunListFeed } from '../api/run-list-feed.js';
 import type { ApiAuth } from '../api/bearer-auth.js';
 import type { RunQueue } from '../queue/run-queue.js';
 import { forgeAdapters } from '../webhook/forge-adapters.js';
@@ -19,7 +21,7 @@ export interface ServeAppDeps {
   /** The queue's connection (commands fail rather than wait long while Redis is away: the forge is told 503). */
   redis: Redis;
   queue: RunQueue;
-  /** A new connection for the one XREAD BLOCK that every SSE stream shares; the app closes it. */
+  /** A new connection for the one XREAD BLOCK that every SSE stream shares, and one for the runs list's SUBSCRIBE; the app closes them. */
   blocking: () => Redis;
   pipelines: PipelineSource;
   metrics: ServeMetrics;
@@ -27,6 +29,8 @@ export interface ServeAppDeps {
   log: (line: string) => void;
   /** Reports commit statuses of the runs deliveries start; none = no statuses. */
   statuses?: StatusReporter;
+  /** The deploys of this host (config `deploys.stateDir`); none = the deploy routes answer 404. */
+  deploys?: DeployApi;
 }
 
 export interface ServeAppConfig {
@@ -145,9 +149,11 @@ export async function createServeApp(deps: ServeAppDeps, config: ServeAppConfig)
   // Event streams never end by themselves while their run goes on: close() ends them, so that it can finish.
   const streams = new Set<ServerResponse>();
   const hub = new RunEventHub(deps.redis, deps.blocking);
+  const runList = new RunListFeed(deps.redis, deps.blocking);
   app.addHook('preClose', () => {
     for (const stream of streams) stream.end();
     hub.close();
+    runList.close();
     return Promise.resolve();
   });
 
@@ -155,6 +161,7 @@ export async function createServeApp(deps: ServeAppDeps, config: ServeAppConfig)
     queue: deps.queue,
     redis: deps.redis,
     hub,
+    runList,
     streamLimits: { ...defaultStreamLimits, ...config.streams },
     pipelines: deps.pipelines,
     settings: config.settings,
@@ -171,6 +178,13 @@ export async function createServeApp(deps: ServeAppDeps, config: ServeAppConfig)
         deps.metrics.eventStreams.dec();
       },
     },
+  });
+
+  registerDeployRoutes(app, {
+    deploys: deps.deploys,
+    auth: config.api,
+    log: deps.log,
+    count: (route, status) => deps.metrics.apiRequests.inc({ route, status: String(status) }),
   });
 
   registerWebPage(app, config.api, deps.log);

@@ -1,6 +1,7 @@
 // `@ferry/runner/serve`: what `ferry serve` (packages/cli/src/commands/serve.ts) composes.
 export { createServeApp } from './create-serve-app.js';
 export type { ServeAppConfig, ServeAppDeps } from './create-serve-app.js';
+export type { DeployApi } from '../api/register-deploy-routes.js';
 export { ServeMetrics } from './serve-metrics.js';
 export { loadServeConfig, parseServeConfig } from './load-serve-config.js';
 export type { LoadedServeConfig } from './load-serve-config.js';

@@ -179,7 +179,12 @@ export function parseServeConfig(text: string, file: string, env: NodeJS.Process
     if (value !== undefined) apiTokens.push(apiToken(entry.name, entry.scopes, { token: value }));
   });
   const endpointOf = (
-    source: { api?: string | undefined; token?: string | undefined; tokenEnv?: string | undefined },
+    source: {
+      api?: string | undefined;
+      token?: string | undefined;
+      tokenEnv?: string | undefined;
+      checks?: boolean | undefined;
+    },
     path: PathSegment[],
     forge: StatusForge | undefined,
     inherited: StatusEndpoint | undefined,
@@ -208,7 +213,15 @@ export function parseServeConfig(text: string, file: string, env: NodeJS.Process
       );
       return undefined;
     }
-    return { api, token };
+    // A repository with a token of its own does not inherit its forge's checks: that token may not be an App's.
+    const ownToken = source.token !== undefined || source.tokenEnv !== undefined;
+    const checks = source.checks ?? (ownToken ? undefined : inherited?.checks);
+    if (checks && forge !== undefined && forge !== 'github') {
+      const where = at([...path, 'checks'], true);
+      lines.push(problem(where.line, where.col, [...path, 'checks'], 'check runs are GitHub’s; drop checks here'));
+      return undefined;
+    }
+    return checks ? { api, token, checks } : { api, token };
   };
   const statusForgesConfigured: StatusSettings['forges'] = {};
   for (const forge of statusForges) {

@@ -38,6 +38,8 @@ export interface ResolvedServeConfig {
   streams: { total?: number; perClient?: number; idleMs?: number };
   /** Commit status endpoints (tokens resolved); no endpoint = no statuses. */
   statuses: StatusSettings;
+  /** The deploy state dir whose services the API and the web page show; none = no deploy routes. */
+  deploysStateDir?: string;
 }
 
 /** Forges give up on a delivery after about 10 s; git gives up before that. */
@@ -117,6 +119,7 @@ export function resolveServeConfig(
     gitTimeoutMs: file.git?.timeout !== undefined ? parseDuration(file.git.timeout) : DEFAULT_GIT_TIMEOUT_MS,
     api: { tokens, publicReads: options.publicReads ?? file.api?.publicReads ?? false },
     statuses: loaded?.statuses ?? { forges: {}, repositories: [] },
+    ...(file.deploys ? { deploysStateDir: file.deploys.stateDir } : {}),
   };
 }
 

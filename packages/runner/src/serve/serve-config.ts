@@ -28,6 +28,8 @@ const statusEndpoint = z.strictObject({
   api: z.string().url('expected the API base URL, like https://api.github.com').optional(),
   token: z.string().min(1).optional(),
   tokenEnv: envName.optional(),
+  /** GitHub only: the token is a GitHub App's installation token; report check runs (Checks API), not statuses. */
+  checks: z.boolean().optional(),
 });
 
 const repository = z.strictObject({
@@ -101,6 +103,8 @@ export const serveConfigSchema = z.strictObject({
       gitea: statusEndpoint.optional(),
     })
     .optional(),
+  /** The deploys of this host, for the web page and /api/services: the deploy state dir (`ferry deploy --state-dir`). */
+  deploys: z.strictObject({ stateDir: z.string().min(1) }).optional(),
   git: z
     .strictObject({
       /** Transports of clone URLs from payloads and API calls, beyond https, http, ssh and git: file. */

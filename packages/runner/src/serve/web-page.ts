@@ -15,7 +15,7 @@ const types: Record<string, string> = {
 };
 
 /**
- * The web page under `/`: the single-page app's index for its routes (/, /runs/<id>, /runners, /login), its assets, and
+ * The web page under `/`: the single-page app's index for its routes (/, /runs/<id>, /runners, /deploys, /deploys/<name>, /login), its assets, and
  * POST /login, which checks a token like any API call and keeps it in an HttpOnly, SameSite=Strict cookie.
  */
 export function registerWebPage(app: FastifyInstance, auth: ApiAuth, log: (line: string) => void): void {
@@ -28,6 +28,8 @@ export function registerWebPage(app: FastifyInstance, auth: ApiAuth, log: (line:
   app.get('/login', page);
   app.get('/runs/:id', page);
   app.get('/runners', page);
+  app.get('/deploys', page);
+  app.get('/deploys/:name', page);
   app.get<{ Params: { file: string } }>('/assets/:file', async (request, reply) => {
     const file = request.params.file;
     const type = types[file.split('.').pop() ?? ''];

@@ -11,6 +11,7 @@ import {
   type StatusForge,
   type StatusTarget,
 } from './commit-status.js';
+import { checkRunRequest } from './check-run.js';
 
 /** The BullMQ queue of status deliveries, and the Redis keys of the runs whose statuses are still followed. */
 export const statusQueueName = 'ferry-statuses';
@@ -19,12 +20,16 @@ export const statusKeys = {
   run: (runId: string) => `ferry:status:${runId}`,
   /** Set of run ids whose final status is not queued yet. */
   open: 'ferry:statuses:open',
+  /** String with a short TTL: a delivery is creating the run's GitHub check run; the others wait for its id. */
+  creating: (runId: string) => `ferry:status:${runId}:creating`,
 } as const;
 
 /** A forge's (or one repository's) status endpoint and token; tokens stay in this process, never in Redis. */
 export interface StatusEndpoint {
   api: string;
   token: string;
+  /** GitHub: the token is a GitHub App installation token; runs are reported as check runs (Checks API). */
+  checks?: boolean;
 }
 
 export interface StatusSettings {
@@ -213,26 +218,49 @@ export class StatusReporter {
       sha: data.sha,
       token: endpoint.token,
     };
-    const request = statusRequest(target, {
+    const status = {
       state: data.state,
       description: data.description,
       context: data.context,
       ...(data.targetUrl !== undefined ? { targetUrl: data.targetUrl } : {}),
-    });
+    };
+    // A GitHub App token reports check runs: the first delivery creates the run's, the later ones update it.
+    const checks = data.forge === 'github' && endpoint.checks === true;
+    let creating = false;
+    let request: { method: string; url: string; headers: Record<string, string>; body: unknown };
+    if (checks) {
+      const checkRunId = (await redis.hget(statusKeys.run(data.runId), 'checkRun')) ?? undefined;
+      if (checkRunId === undefined) {
+        creating = (await redis.set(statusKeys.creating(data.runId), String(data.seq), 'PX', 15_000, 'NX')) !== null;
+        if (!creating) throw new Error('its check run is being created by another delivery');
+      }
+      request = checkRunRequest(target, status, {
+        runId: data.runId,
+        now: Date.now(),
+        ...(checkRunId !== undefined ? { checkRunId } : {}),
+      });
+    } else request = { method: 'POST', ...statusRequest(target, status) };
     let response: Response;
     try {
       response = await (this.options.fetch ?? fetch)(request.url, {
-        method: 'POST',
+        method: request.method,
         headers: request.headers,
         body: JSON.stringify(request.body),
         signal: AbortSignal.timeout(10_000),
       });
     } catch (error) {
+      if (creating) await redis.del(statusKeys.creating(data.runId));
       throw new Error(
         `forge unreachable: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`,
       );
     }
     const text = await response.text().catch(() => '');
+    if (creating) {
+      const id = response.ok ? idOf(text) : undefined;
+      const write = redis.multi().del(statusKeys.creating(data.runId));
+      if (id !== undefined) write.hset(statusKeys.run(data.runId), 'checkRun', id);
+      await write.exec();
+    }
     if (response.ok) {
       await redis.eval(
         "if tonumber(redis.call('HGET', KEYS[1], 'delivered') or '0') < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'delivered', ARGV[1]) end",
@@ -258,6 +286,16 @@ export class StatusReporter {
     await this.#worker?.close();
     this.#workerConnection?.disconnect();
     await this.#queue.close();
+  }
+}
+
+/** The id of the check run GitHub created (its answer's `id`). */
+function idOf(text: string): string | undefined {
+  try {
+    const id = (JSON.parse(text) as { id?: unknown }).id;
+    return typeof id === 'number' || typeof id === 'string' ? String(id) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -176,6 +176,7 @@ export async function handleDelivery(
         ref: trigger.ref,
         pipeline: pipeline.path,
         trigger: runTrigger,
+        ...compareOf(trigger),
         labels: repository?.labels ?? deps.settings.labels,
         // Code from a fork must not see the secrets (nor could it be trusted with them).
         secrets: !trigger.fork,
@@ -224,6 +225,16 @@ async function changedPaths(pipelines: PipelineSource, trigger: Trigger): Promis
     // Unknown paths let the run through: better a run too many than a change never built.
   }
   return undefined;
+}
+
+/** What the run's jobs with `changes:` compare against: the push's before, the pull request's base (from their merge base). */
+function compareOf(trigger: Trigger): Pick<RunRequestInput, 'compare'> {
+  if (trigger.event === 'push' && trigger.before !== undefined) return { compare: { base: trigger.before } };
+  if (trigger.event === 'pull_request' && trigger.pullRequest) {
+    const base = trigger.pullRequest.baseSha ?? `refs/heads/${trigger.pullRequest.baseBranch}`;
+    return { compare: { base, mergeBase: true } };
+  }
+  return {};
 }
 
 /** JSON, or GitHub's form encoding (`payload=<urlencoded JSON>`); undefined when it is neither. */

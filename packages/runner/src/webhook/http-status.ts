@@ -13,6 +13,9 @@ export const httpStatus = {
   API_REQUEST_INVALID: 400,
   API_TRIGGER_REFUSED: 409,
   API_STREAMS_FULL: 503,
+  DEPLOY_NOT_FOUND: 404,
+  DEPLOY_INVALID: 409,
+  DEPLOY_LOCKED: 409,
   SERVE_ROUTE_NOT_FOUND: 404,
   SERVE_INTERNAL: 500,
 } as const satisfies Partial<Record<FerryErrorCode, number>>;

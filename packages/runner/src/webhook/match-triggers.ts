@@ -1,5 +1,5 @@
 import type { PipelineSpec } from '@ferry/engine';
-import { matchGlobList } from './match-glob-list.js';
+import { matchGlobList } from '@ferry/engine';
 import type { PullRequestAction, Trigger } from './trigger.js';
 
 export type Triggers = NonNullable<PipelineSpec['on']>;

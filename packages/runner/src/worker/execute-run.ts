@@ -10,9 +10,10 @@ import {
   formatIssues,
   isFerryError,
   prepareRun,
+  readChangeSet,
   runPlan,
 } from '@ferry/engine';
-import type { Clock, Executor, GitContext, Plan, RunDeps, RunEvent, SecretSources } from '@ferry/engine';
+import type { ChangeSet, Clock, Executor, GitContext, Plan, RunDeps, RunEvent, SecretSources } from '@ferry/engine';
 import { redactUrl } from '../open-redis.js';
 import type { RunRequest } from '../queue/run-request.js';
 import type { Checkout } from './git-mirror.js';
@@ -44,6 +45,8 @@ export interface ExecuteRunDeps {
   metrics: RunnerMetrics;
   clock: Clock;
   extraRunDeps?: ExtraRunDeps;
+  /** Keeps the run's artifact archives (in Redis, for the API) before the run's directory goes; never throws. */
+  keepArtifacts?(runId: string, archives: { job: string; file: string }[]): Promise<void>;
 }
 
 export interface ExecuteRunInput {
@@ -121,6 +124,8 @@ export async function executeRun(deps: ExecuteRunDeps, input: ExecuteRunInput): 
     events.subscribe(timeStages(plan, metrics));
     const result = await metrics.time('execute', () =>
       runPlan(plan, {
+        // Artifacts pass from job to job through the run's directory; keepArtifacts keeps them past it.
+        artifactsDir: path.join(input.runDir, 'artifacts'),
         ...deps.extraRunDeps,
         executor: deps.createExecutor(input.runId),
         events,
@@ -149,6 +154,8 @@ export async function executeRun(deps: ExecuteRunDeps, input: ExecuteRunInput): 
           ),
         };
     }
+    const archives = result.jobs.flatMap((job) => (job.artifacts ? [{ job: job.id, file: job.artifacts }] : []));
+    if (archives.length > 0) await deps.keepArtifacts?.(input.runId, archives);
     return {
       kind: 'finished',
       status: result.status,
@@ -174,12 +181,14 @@ async function prepare(deps: ExecuteRunDeps, input: ExecuteRunInput, src: string
       reason: `RUNNER_PIPELINE_INVALID: no pipeline file in ${redactUrl(input.request.repo)} at ${sha.slice(0, 12)} (looked for ferry.yml, .ferry.yml, pipelines/ferry.yml, .gitlab-ci.yml, .github/workflows/{ci,test,tests,main,build}.yml)`,
     };
   const git = gitContextFor(input.request, sha);
+  const changes = await changesOf(input.request, src, sha);
   const prepared = await prepareRun({
     path: file,
     shownAs: path.relative(src, file),
     workspace: src,
     git,
     trigger: input.request.trigger,
+    changes,
     secrets: { ...deps.secrets, withhold: !input.request.secrets },
   }).catch((error: unknown) => ({ ok: false as const, error: error as Error }));
   if ('error' in prepared)
@@ -193,6 +202,26 @@ async function prepare(deps: ExecuteRunDeps, input: ExecuteRunInput, src: string
       reason: `RUNNER_PIPELINE_INVALID: ${input.request.pipeline ?? path.relative(src, file)} cannot run:\n${formatIssues(prepared.issues)}`,
     };
   return { kind: 'ready', plan: prepared.plan, secrets: prepared.secrets, git: prepared.git };
+}
+
+/**
+ * The files the run's commit changed, compared in the checkout (a clone of the runner's mirror, whose branches
+ * are its `origin/*`): with the request's base, else unknown with the reason.
+ */
+async function changesOf(request: RunRequest, src: string, sha: string): Promise<ChangeSet> {
+  const compare = request.compare;
+  if (compare === undefined)
+    return {
+      known: false,
+      reason:
+        request.trigger === 'push'
+          ? 'the push created the branch: there is no earlier commit to compare with'
+          : `a ${request.trigger} run has no earlier commit to compare with`,
+    };
+  const base = compare.base.startsWith('refs/heads/')
+    ? `refs/remotes/origin/${compare.base.slice('refs/heads/'.length)}`
+    : compare.base;
+  return readChangeSet(src, { base, head: sha, mergeBase: compare.mergeBase });
 }
 
 /** Observes job.started/job.finished and records each pipeline stage's span once its last job finished (stage "none": jobs without one). */

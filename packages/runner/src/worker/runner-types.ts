@@ -45,6 +45,8 @@ export interface RunnerConfig {
   heartbeatMs: number;
   retentionMs: number;
   eventsMaxLen: number;
+  /** The largest artifact archive kept in Redis for download; default 16 MiB. */
+  artifactMaxBytes?: number;
   /** Where /healthz and /metrics are served, shown by `ferry runners`. */
   httpUrl?: string;
 }

@@ -1,3 +1,4 @@
+import { defaultArtifactMaxBytes, keepRunArtifacts } from '../queue/run-artifacts.js';
 import { randomUUID } from 'node:crypto';
 import { systemClock } from '@ferry/engine';
 import { Job, type Worker } from 'bullmq';
@@ -173,6 +174,18 @@ export async function startRunner(deps: RunnerDeps, config: RunnerConfig): Promi
       metrics,
       clock,
       ...(deps.extraRunDeps ? { extraRunDeps: deps.extraRunDeps } : {}),
+      keepArtifacts: async (runId, archives) => {
+        await keepRunArtifacts(redis, runId, archives, {
+          retentionMs: config.retentionMs,
+          maxBytes: config.artifactMaxBytes ?? defaultArtifactMaxBytes,
+        }).then(
+          (kept) =>
+            log(
+              `run ${runId}: artifacts kept: ${kept.map((a) => `${a.job} (${a.bytes} bytes${a.kept ? '' : `, not kept: ${a.reason ?? ''}`})`).join(', ')}`,
+            ),
+          (error: Error) => log(`run ${runId}: its artifacts could not be kept: ${error.message}`),
+        );
+      },
     },
     metrics,
     clock,

@@ -1,4 +1,5 @@
 import {
+  appendFileSync,
   closeSync,
   existsSync,
   mkdirSync,
@@ -7,6 +8,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -14,6 +16,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { FerryError } from '../../errors.js';
 import type { Revision } from '../deploy-types.js';
+import type { RunEventBody } from '../../run/events.js';
 import { isProcessAlive } from '../../process/is-process-alive.js';
 
 export type DeployPhase = 'idle' | 'canary' | 'rolling' | 'monitoring' | 'rolling-back' | 'paused';
@@ -52,7 +55,15 @@ export interface ServiceStore {
   lock(): () => void;
   /** Whether `ferry promote` / `ferry abort` asked for the action; the request is consumed. */
   take(action: 'promote' | 'abort'): boolean;
+  /** Appends a rollout's event to the service's timeline (what the web page shows); absent in stores without one. */
+  record?(event: TimelineEvent): void;
 }
+
+/** A deploy event of the service's timeline: the run event's body and when it happened. */
+export type TimelineEvent = Extract<RunEventBody, { type: `deploy.${string}` }> & { at: number };
+
+/** The timeline keeps about this many bytes; past twice that, the older half goes. */
+const timelineBytes = 256 * 1024;
 
 /**
  * A service's deploy state on disk under `<root>/services/<name>/`: `journal.json`, `revisions.json` and a
@@ -94,9 +105,40 @@ export class ServiceState implements ServiceStore {
     this.#write('revisions.json', revisions);
   }
 
+  /** Appends to `timeline.jsonl`; a file grown past its size keeps its newer half. */
+  record(event: TimelineEvent): void {
+    mkdirSync(this.dir, { recursive: true });
+    const file = join(this.dir, 'timeline.jsonl');
+    appendFileSync(file, `${JSON.stringify(event)}\n`);
+    if (statSync(file).size > 2 * timelineBytes) {
+      const text = readFileSync(file, 'utf8');
+      const kept = text.slice(text.indexOf('\n', text.length - timelineBytes) + 1);
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, kept);
+      renameSync(tmp, file);
+    }
+  }
+
+  /** The recorded deploy events, oldest first (the newest `limit`). */
+  timeline(limit = 2000): TimelineEvent[] {
+    const file = join(this.dir, 'timeline.jsonl');
+    if (!existsSync(file)) return [];
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .slice(-limit)
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as TimelineEvent];
+        } catch {
+          return [];
+        }
+      });
+  }
+
   /** Deletes the service's journal and revisions (the lock, held by the caller, goes with its release). */
   forget(): void {
-    for (const name of ['journal.json', 'revisions.json', 'promote', 'abort'])
+    for (const name of ['journal.json', 'revisions.json', 'timeline.jsonl', 'promote', 'abort'])
       rmSync(join(this.dir, name), { force: true });
   }
 

@@ -17,14 +17,16 @@ export interface ContainerOptionsInput {
   allowPrivileged?: boolean;
   /** The network the container starts on (the run's, or the job's own when it has sidecars). */
   network?: string;
+  /** The engine host's Docker socket, mounted at the same path: only for `docker: true` with `host-socket` access. */
+  dockerSocket?: string;
 }
 
 export const DEFAULT_WORKDIR = '/workspace';
 
 /**
  * JobRun → the create options of its job container: kept alive by its own PID 1 (the image's entrypoint is
- * replaced), `no-new-privileges`, limits, no binds or Docker socket. Throws EXEC_CONTAINER for a privileged
- * job the runner does not allow.
+ * replaced), `no-new-privileges`, limits, no binds, no Docker socket but the one `dockerSocket` names. Throws
+ * EXEC_CONTAINER for a privileged job the runner does not allow.
  */
 export function buildContainerOptions(job: JobRun, input: ContainerOptionsInput): Dockerode.ContainerCreateOptions {
   if (job.privileged && !input.allowPrivileged) {
@@ -33,23 +35,17 @@ export function buildContainerOptions(job: JobRun, input: ContainerOptionsInput)
       `job "${job.id}" asks for privileged: true, which this runner does not allow; remove it from the job or enable allowPrivileged in the runner's configuration`,
     );
   }
-  const resources = { ...input.defaultResources, ...definedOnly(job.resources) };
+  const resources = jobResources(job, input.defaultResources);
   const hostConfig: Dockerode.HostConfig = {
     SecurityOpt: ['no-new-privileges'],
     Privileged: job.privileged,
-    Binds: [],
+    Binds: input.dockerSocket ? [`${input.dockerSocket}:${input.dockerSocket}`] : [],
     Mounts: [],
     AutoRemove: false,
     RestartPolicy: { Name: 'no' },
   };
   if (input.network) hostConfig.NetworkMode = input.network;
-  if (resources.memoryBytes !== undefined) {
-    hostConfig.Memory = Math.round(resources.memoryBytes);
-    // No swap on top: a job over its limit is killed, not slowed to a crawl.
-    hostConfig.MemorySwap = Math.round(resources.memoryBytes);
-  }
-  if (resources.cpus !== undefined) hostConfig.NanoCpus = Math.round(resources.cpus * 1e9);
-  if (resources.pids !== undefined) hostConfig.PidsLimit = Math.round(resources.pids);
+  Object.assign(hostConfig, resourceLimits(resources));
 
   const options: Dockerode.ContainerCreateOptions = {
     name: input.name,
@@ -67,6 +63,24 @@ export function buildContainerOptions(job: JobRun, input: ContainerOptionsInput)
   };
   if (job.user) options.User = job.user;
   return options;
+}
+
+/** The job's limits, each falling back to the default for jobs that set none. */
+export function jobResources(job: JobRun, defaults: ExecResources | undefined): ExecResources {
+  return { ...defaults, ...definedOnly(job.resources) };
+}
+
+/** Limits as HostConfig fields; none for a limit that is not set. */
+export function resourceLimits(resources: ExecResources): Dockerode.HostConfig {
+  const limits: Dockerode.HostConfig = {};
+  if (resources.memoryBytes !== undefined) {
+    limits.Memory = Math.round(resources.memoryBytes);
+    // No swap on top: a job over its limit is killed, not slowed to a crawl.
+    limits.MemorySwap = Math.round(resources.memoryBytes);
+  }
+  if (resources.cpus !== undefined) limits.NanoCpus = Math.round(resources.cpus * 1e9);
+  if (resources.pids !== undefined) limits.PidsLimit = Math.round(resources.pids);
+  return limits;
 }
 
 function definedOnly(resources: ExecResources): ExecResources {

@@ -8,7 +8,7 @@ import type { JobRun } from '../../plan/plan-types.js';
 import type { ExecIO, ExecStep, Executor, PrepareOptions, SavedFiles, StepResult } from '../executor.js';
 import { formatBytes } from '../format-bytes.js';
 import { listWorkspaceFiles } from '../workspace-files.js';
-import { buildContainerOptions, DEFAULT_WORKDIR, type ExecResources } from './build-container-options.js';
+import { buildContainerOptions, DEFAULT_WORKDIR, jobResources, type ExecResources } from './build-container-options.js';
 import { runExec } from './container-exec.js';
 import { toFerryError } from './docker-errors.js';
 import { ensureImage } from './ensure-image.js';
@@ -22,6 +22,15 @@ import { restoreContainerFiles, saveContainerFiles } from './file-archives.js';
 import { startSidecar, waitForSidecar, type StartedSidecar } from './sidecars.js';
 import { removeNetwork, runNetworkName } from './networks.js';
 import { wasOomKilled } from './oom.js';
+import { refuseDockerJobs, type DockerAccess } from '../docker-access.js';
+import {
+  buildDockerDaemonOptions,
+  DEFAULT_DOCKER_IMAGE,
+  DOCKER_DAEMON_ALIAS,
+  dockerDaemonSidecar,
+  dockerHostEnv,
+  HOST_DOCKER_SOCKET,
+} from './docker-daemon.js';
 
 export interface DockerExecutorOptions {
   docker: Dockerode;
@@ -34,6 +43,10 @@ export interface DockerExecutorOptions {
   defaultResources?: ExecResources;
   /** Whether jobs may ask for `privileged: true`; otherwise such a job fails to prepare with EXEC_CONTAINER. */
   allowPrivileged?: boolean;
+  /** What `docker: true` gives a job (default `off`: such a job fails to prepare with EXEC_DOCKER_NOT_ALLOWED). */
+  dockerAccess?: DockerAccess;
+  /** The image of the daemon sidecar (default ferry/docker:20); it must have `dockerd-entrypoint`. */
+  dockerImage?: string;
   clock?: Clock;
 }
 
@@ -41,7 +54,9 @@ export interface DockerExecutorOptions {
  * Runs each JobRun in one long-lived container of its image and each step as a `docker exec` of `sh -e -c`.
  *
  * - prepare: pull per policy, create and start the container (labels, no-new-privileges, limits, no binds),
- *   copy the workspace in. A prepare that fails removes its container before it throws; teardown after it is
+ *   copy the workspace in, and the checkout's `.git` when given (never a bind mount). A `docker: true` job also
+ *   gets, per `dockerAccess`, a daemon sidecar or the host's socket. A prepare that fails removes its container
+ *   before it throws; teardown after it is
  *   still safe. An aborted prepare rejects with io.signal.reason.
  * - runStep: streams lines, returns the exit code and $FERRY_OUTPUT; on abort kills every process of the step
  *   and resolves with aborted: true. Steps of one job run one at a time. Background processes a step leaves
@@ -115,7 +130,11 @@ export class DockerExecutor implements Executor {
     }
 
     const container = this.#docker.getContainer(state.id);
-    const result = await execStep({ docker: this.#docker, container, jobId: job.id, clock: this.#clock }, step, io);
+    const result = await execStep(
+      { docker: this.#docker, container, jobId: job.id, image: job.image, clock: this.#clock },
+      step,
+      io,
+    );
     if (result.exitCode === KILLED_EXIT_CODE && !result.aborted && (await wasOomKilled(container)))
       return { ...result, oomKilled: true };
     return result;
@@ -189,7 +208,18 @@ export class DockerExecutor implements Executor {
     proceed();
     const workdir = job.workdir || DEFAULT_WORKDIR;
     const runNetwork = this.#runNetworks.get(options.runId);
-    const sidecarSpecs = Object.entries(job.services);
+    const dockerAccess = this.#options.dockerAccess ?? 'off';
+    if (job.docker) {
+      const refused = refuseDockerJobs([job], dockerAccess);
+      if (refused) throw refused;
+    }
+    const daemon = job.docker && dockerAccess === 'sidecar';
+    const sidecarSpecs = [
+      ...(daemon
+        ? [[DOCKER_DAEMON_ALIAS, dockerDaemonSidecar(this.#options.dockerImage ?? DEFAULT_DOCKER_IMAGE)] as const]
+        : []),
+      ...Object.entries(job.services),
+    ];
     if (sidecarSpecs.length > 0) {
       // Sidecar names resolve only on the job's own network, so two jobs can each have their own "db".
       state.network = `${state.name}-${randomBytes(3).toString('hex')}`;
@@ -203,7 +233,8 @@ export class DockerExecutor implements Executor {
     const createOptions = buildContainerOptions(job, {
       network: state.network ?? runNetwork,
       name: state.name,
-      env: options.env,
+      env: job.docker && dockerAccess !== 'off' ? { ...dockerHostEnv(dockerAccess), ...options.env } : options.env,
+      ...(job.docker && dockerAccess === 'host-socket' ? { dockerSocket: HOST_DOCKER_SOCKET } : {}),
       labels: buildLabels({
         runId: options.runId,
         jobId: job.jobId,
@@ -215,7 +246,7 @@ export class DockerExecutor implements Executor {
       defaultResources: this.#options.defaultResources,
       allowPrivileged: this.#options.allowPrivileged,
     });
-    const workspace = await listWorkspaceFiles(options.workspace);
+    const workspace = options.workspace !== undefined ? await listWorkspaceFiles(options.workspace) : undefined;
     proceed();
     await ensureImage(this.#docker, job.image, job.pull ?? 'if-not-present', io);
     proceed();
@@ -230,11 +261,26 @@ export class DockerExecutor implements Executor {
         extra: { ...this.#options.labels, 'ferry.sidecar': alias },
       });
       const input = { name: `${state.name}-${alias}`.slice(0, 120), network: state.network as string, labels };
-      sidecars.push(await startSidecar(this.#docker, alias, spec, input, io, (id) => state.sidecars.push(id)));
-      io.onLine('stdout', `service ${alias} (${spec.image}) started`);
+      const isDaemon = daemon && sidecars.length === 0;
+      const resources = jobResources(job, this.#options.defaultResources);
+      const build: typeof buildDockerDaemonOptions | undefined = isDaemon
+        ? (spec, options) => buildDockerDaemonOptions(spec, options, resources)
+        : undefined;
+      sidecars.push(await startSidecar(this.#docker, alias, spec, input, io, (id) => state.sidecars.push(id), build));
+      io.onLine(
+        'stdout',
+        isDaemon
+          ? `service ${alias} (${spec.image}): this job's own Docker daemon, DOCKER_HOST=${dockerHostEnv('sidecar').DOCKER_HOST}`
+          : `service ${alias} (${spec.image}) started`,
+      );
       proceed();
     }
 
+    if (job.docker && dockerAccess === 'host-socket')
+      io.onLine(
+        'stderr',
+        `WARNING: this job has the host's Docker socket (${HOST_DOCKER_SOCKET}): it controls the host's Docker engine, and what it starts there is not removed by Ferry`,
+      );
     state.createAttempted = true;
     const container = await this.#docker.createContainer(createOptions);
     state.id = container.id;
@@ -248,7 +294,11 @@ export class DockerExecutor implements Executor {
     // Extracted in the workdir's parent, so that the workdir's own entry gives it to the job's user.
     const target = path.posix.normalize(workdir).replace(/(.)\/+$/, '$1');
     const directory = target === '/' ? undefined : path.posix.basename(target);
-    const archive = packWorkspace(options.workspace, workspace.paths, { owner, directory });
+    const archive = packWorkspace(options.workspace, workspace?.paths ?? [], {
+      owner,
+      directory,
+      ...(options.gitDir !== undefined ? { gitDir: options.gitDir } : {}),
+    });
     try {
       await container.putArchive(archive.stream, { path: path.posix.dirname(target), abortSignal: io.signal });
     } catch (error) {
@@ -269,7 +319,9 @@ export class DockerExecutor implements Executor {
     }
     io.onLine(
       'stdout',
-      `copied ${copied.files} files (${formatBytes(copied.bytes)}) from ${options.workspace} to ${workdir}`,
+      options.workspace === undefined
+        ? `checkout: false: ${workdir} is empty`
+        : `copied ${copied.files} files (${formatBytes(copied.bytes)}) from ${options.workspace}${options.gitDir !== undefined ? ' with .git' : ''} to ${workdir}`,
     );
     for (const sidecar of sidecars) {
       const started = this.#clock.now();

@@ -5,10 +5,12 @@ import { FerryError } from '../../errors.js';
 import type { ExecIO, ExecStep, OutputStream, StepResult } from '../executor.js';
 import { formatBytes } from '../format-bytes.js';
 import { LineSplitter } from '../line-splitter.js';
-import { parseOutputFile } from '../parse-output-file.js';
+import { parseStepFiles, stepFileVariables } from '../parse-step-files.js';
+import { defaultShellCommand, shellArgv, shellProgram } from '../shell-argv.js';
+import { stepStartError } from '../step-start-error.js';
 import { execExitCode, type RunningExec, runExec, startExec } from './container-exec.js';
 import { toFerryError } from './docker-errors.js';
-import { readContainerFile } from './read-container-file.js';
+import { readContainerFiles } from './read-container-file.js';
 import { killStepCommand, STEP_ID_VAR, stepCommand, type StepFiles, stepFiles } from './step-scripts.js';
 
 export interface ExecStepContext {
@@ -16,28 +18,34 @@ export interface ExecStepContext {
   /** The job's running container. */
   container: Dockerode.Container;
   jobId: string;
+  /** The job's image, for messages. */
+  image: string;
   clock: Clock;
 }
 
 /** The exit code reported for a step that was aborted (SIGKILL), also when it was aborted before it started. */
 export const KILLED_EXIT_CODE = 137;
-const MAX_OUTPUT_FILE_BYTES = 1024 * 1024;
+const MAX_STEP_FILE_BYTES = 1024 * 1024;
 /** How long to wait for a killed step's output stream to close before killing again. */
 const KILL_SETTLE_MS = 1500;
 const KILL_ATTEMPTS = 3;
 
 /**
- * Runs one step as `docker exec sh -e -c <run>` (see stepCommand) with the step's env, FERRY_OUTPUT and
- * FERRY_STEP_ID, streaming its lines. A non-zero exit is a result; outputs are read also after one. On abort
- * it kills every process of the step (see killStepCommand) and resolves with aborted: true.
- * Throws EXEC_DOCKER_UNAVAILABLE or EXEC_CONTAINER when Docker fails, and rethrows the first error io.onLine threw.
+ * Runs one step as a `docker exec` of its shell on a file holding its script (see stepCommand) with the step's
+ * env, FERRY_OUTPUT, FERRY_ENV, FERRY_PATH (and their GITHUB_ names) and FERRY_STEP_ID, streaming its lines. A
+ * non-zero exit is a result; what the step wrote to those files is read also after one. On abort it kills every
+ * process of the step (see killStepCommand) and resolves with aborted: true. Throws EXEC_SHELL_MISSING or
+ * EXEC_WORKDIR_MISSING when the step could not start, EXEC_DOCKER_UNAVAILABLE or EXEC_CONTAINER when Docker
+ * fails, and rethrows the first error io.onLine threw.
  */
 export async function execStep(ctx: ExecStepContext, step: ExecStep, io: ExecIO): Promise<StepResult> {
   const started = ctx.clock.now();
-  const result = (exitCode: number, aborted: boolean, outputs: Record<string, string> = {}): StepResult => ({
+  const result = (exitCode: number, aborted: boolean, written?: Partial<StepResult>): StepResult => ({
     exitCode,
     aborted,
-    outputs,
+    outputs: written?.outputs ?? {},
+    env: written?.env ?? {},
+    path: written?.path ?? [],
     durationMs: ctx.clock.now() - started,
   });
   if (io.signal.aborted) return result(KILLED_EXIT_CODE, true);
@@ -46,9 +54,17 @@ export async function execStep(ctx: ExecStepContext, step: ExecStep, io: ExecIO)
   const stepId = randomUUID();
   const env = [
     ...Object.entries(step.env).map(([key, value]) => `${key}=${value}`),
-    `FERRY_OUTPUT=${files.output}`,
+    ...stepFileVariables.output.map((name) => `${name}=${files.output}`),
+    ...stepFileVariables.env.map((name) => `${name}=${files.env}`),
+    ...stepFileVariables.path.map((name) => `${name}=${files.path}`),
     `${STEP_ID_VAR}=${stepId}`,
   ];
+  const shell = step.shell ?? defaultShellCommand;
+  const command = stepCommand(step.run, files, {
+    argv: shellArgv(shell, files.script),
+    ...(step.workdir !== undefined ? { workdir: step.workdir } : {}),
+    ...(step.path !== undefined ? { path: step.path } : {}),
+  });
   // A throwing consumer must not crash the stream's event handler; its first error is rethrown after the step.
   let consumerError: { error: unknown } | undefined;
   const deliver = (stream: OutputStream) => (line: string) => {
@@ -66,7 +82,7 @@ export async function execStep(ctx: ExecStepContext, step: ExecStep, io: ExecIO)
   try {
     running = await startExec(
       ctx.container,
-      { Cmd: stepCommand(step.run, files), Env: env },
+      { Cmd: command, Env: env },
       (c) => stdout.write(c),
       (c) => stderr.write(c),
     );
@@ -99,7 +115,12 @@ export async function execStep(ctx: ExecStepContext, step: ExecStep, io: ExecIO)
     if (exitCode === undefined) {
       throw new FerryError('EXEC_CONTAINER', `${what}: Docker reported no exit code; did the container stop?`);
     }
-    return result(exitCode, false, await readOutputs(ctx.container, files, io));
+    const { error, ...written } = await readStepFiles(ctx.container, files, io);
+    if (error !== undefined) {
+      const details = { image: ctx.image, shell: shellProgram(shell), workdir: step.workdir ?? '' };
+      throw stepStartError(error, details);
+    }
+    return result(exitCode, false, written);
   } catch (error) {
     throw toFerryError(ctx.docker, error, what);
   }
@@ -128,21 +149,30 @@ async function stopStep(
   running.detach();
 }
 
-async function readOutputs(
+/** What the step left in its directory (absent when it wrote nothing), and why it did not start if it did not. */
+async function readStepFiles(
   container: Dockerode.Container,
   files: StepFiles,
   io: ExecIO,
-): Promise<Record<string, string>> {
-  const file = await readContainerFile(container, files.output, MAX_OUTPUT_FILE_BYTES);
-  if (!file) return {};
-  const parsed = parseOutputFile(file.content.toString('utf8'));
-  for (const issue of parsed.issues) io.onLine('stderr', `ferry: $FERRY_OUTPUT ${issue}`);
-  if (file.truncated)
-    io.onLine(
-      'stderr',
-      `ferry: $FERRY_OUTPUT is larger than ${formatBytes(MAX_OUTPUT_FILE_BYTES)}; only its start was read`,
-    );
-  return parsed.outputs;
+): Promise<Partial<StepResult> & { error?: 'shell' | 'workdir' }> {
+  const found = await readContainerFiles(container, files.dir, MAX_STEP_FILE_BYTES);
+  if (!found) return {};
+  const text = (name: string) => found[name]?.content.toString('utf8');
+  const parsed = parseStepFiles({ output: text('output'), env: text('env'), path: text('path') });
+  for (const issue of parsed.issues) io.onLine('stderr', issue);
+  for (const [name, variable] of [
+    ['output', 'FERRY_OUTPUT'],
+    ['env', 'FERRY_ENV'],
+    ['path', 'FERRY_PATH'],
+  ] as const) {
+    if (found[name]?.truncated)
+      io.onLine(
+        'stderr',
+        `ferry: $${variable} is larger than ${formatBytes(MAX_STEP_FILE_BYTES)}; only its start was read`,
+      );
+  }
+  const error = text('error')?.trim();
+  return { ...parsed, ...(error === 'shell' || error === 'workdir' ? { error } : {}) };
 }
 
 function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {

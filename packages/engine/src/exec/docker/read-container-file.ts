@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type Dockerode from 'dockerode';
 import tar from 'tar-stream';
 import { dockerStatus } from './docker-errors.js';
@@ -14,6 +15,19 @@ export async function readContainerFile(
   file: string,
   maxBytes: number,
 ): Promise<ContainerFile | undefined> {
+  const files = await readContainerFiles(container, file, maxBytes);
+  return files === undefined ? undefined : Object.values(files)[0];
+}
+
+/**
+ * The regular files at `file` in a container, by base name: the file itself, or those of a directory (its
+ * subdirectories included, by base name too; the first of a name wins). Undefined when the path does not exist.
+ */
+export async function readContainerFiles(
+  container: Dockerode.Container,
+  file: string,
+  maxBytes: number,
+): Promise<Record<string, ContainerFile> | undefined> {
   let archive: NodeJS.ReadableStream;
   try {
     archive = await container.getArchive({ path: file });
@@ -21,16 +35,18 @@ export async function readContainerFile(
     if (dockerStatus(error) === 404) return undefined;
     throw error;
   }
-  return new Promise<ContainerFile | undefined>((resolve, reject) => {
+  return new Promise<Record<string, ContainerFile>>((resolve, reject) => {
     const extract = tar.extract();
-    let result: ContainerFile | undefined;
+    const files = new Map<string, ContainerFile>();
     extract.on('entry', (header, stream, next) => {
+      const name = path.posix.basename(header.name);
+      const wanted = header.type === 'file' && !files.has(name);
       const chunks: Buffer[] = [];
       let length = 0;
       let truncated = false;
       stream.on('data', (data: unknown) => {
         const chunk = data as Buffer;
-        if (result !== undefined || header.type !== 'file') return;
+        if (!wanted) return;
         const room = maxBytes - length;
         if (chunk.length > room) truncated = true;
         const kept = chunk.subarray(0, Math.max(0, room));
@@ -38,12 +54,12 @@ export async function readContainerFile(
         length += kept.length;
       });
       stream.on('end', () => {
-        if (result === undefined && header.type === 'file') result = { content: Buffer.concat(chunks), truncated };
+        if (wanted) files.set(name, { content: Buffer.concat(chunks), truncated });
         next();
       });
       stream.resume();
     });
-    extract.on('finish', () => resolve(result));
+    extract.on('finish', () => resolve(Object.fromEntries(files)));
     extract.on('error', reject);
     archive.on('error', reject);
     archive.pipe(extract);

@@ -17,7 +17,10 @@ export interface StartedSidecar {
   policy?: HealthPolicy;
 }
 
-/** Creates and starts one sidecar; `onCreated` gets its id before start so a failure can still remove it. */
+/**
+ * Creates and starts one sidecar; `onCreated` gets its id before start so a failure can still remove it.
+ * `buildOptions` turns the spec into create options (default: buildSidecarOptions).
+ */
 export async function startSidecar(
   docker: Dockerode,
   alias: string,
@@ -25,9 +28,10 @@ export async function startSidecar(
   input: { name: string; network: string; labels: Record<string, string> },
   io: ExecIO,
   onCreated: (id: string) => void,
+  buildOptions: typeof buildSidecarOptions = buildSidecarOptions,
 ): Promise<StartedSidecar> {
   await ensureImage(docker, spec.image, spec.pull, io);
-  const container = await docker.createContainer(buildSidecarOptions(spec, { ...input, alias }));
+  const container = await docker.createContainer(buildOptions(spec, { ...input, alias }));
   onCreated(container.id);
   await container.start();
   const health = sidecarHealth(spec.health);

@@ -20,29 +20,74 @@ export function setupCommand(): string[] {
 }
 
 export interface StepFiles {
+  /** The step's own directory: `output`, `env` and `path` (what it writes), `script` (its run), `error` (why it could not start). */
+  dir: string;
   output: string;
+  env: string;
+  path: string;
+  script: string;
   pid: string;
 }
 
 export function stepFiles(stepKey: string): StepFiles {
-  return { output: `${STEP_FILES_DIR}/step-${stepKey}.out`, pid: `${STEP_FILES_DIR}/step-${stepKey}.pid` };
+  const dir = `${STEP_FILES_DIR}/step-${stepKey}`;
+  return {
+    dir,
+    output: `${dir}/output`,
+    env: `${dir}/env`,
+    path: `${dir}/path`,
+    script: `${dir}/script`,
+    pid: `${STEP_FILES_DIR}/step-${stepKey}.pid`,
+  };
+}
+
+export interface StepLaunch {
+  /** The shell's argv, the script file already in place of `{0}`. */
+  argv: string[];
+  /** Absolute; empty or undefined stays in the container's working directory. */
+  workdir?: string;
+  /** Directories put before PATH, first one first. */
+  path?: string[];
 }
 
 /**
- * `sh -e -c <run>` under a wrapper that records its own PID first (docker exec makes it a session and
- * process-group leader, so the PID is also the group to kill) and creates a fresh, empty $FERRY_OUTPUT, and
- * afterwards removes the PID file and an output file the step left empty: reading an absent file back is
- * ~1 ms, an existing one ~35 ms (Docker mounts the container for it). Exits with the step's status.
- * `true` rather than `:` because a failed redirection on a special built-in would end the wrapper.
+ * A wrapper that records its own PID first (docker exec makes it a session and process-group leader, so the PID is
+ * also the group to kill), creates the step's directory with empty output, env and path files and the script, puts
+ * `path` before PATH, enters `workdir`, and runs the shell's argv as its child, in its group. A workdir it cannot
+ * enter or a shell it cannot find is written to `error` (`workdir` or `shell`) instead of running anything.
+ * Afterwards it removes the PID file and the script, and the directory when the step left nothing in it (else the
+ * files it left empty): reading an absent directory back is ~1 ms, an existing one ~35 ms (Docker mounts the
+ * container for it); one `rm` keeps the common case at two processes besides the step's. Exits with the step's status. `true` rather than `:` because a failed redirection on a special built-in would
+ * end the wrapper.
  */
-export function stepCommand(run: string, files: StepFiles): string[] {
+export function stepCommand(run: string, files: StepFiles, launch: StepLaunch): string[] {
   const script = [
-    'echo $$ 2>/dev/null >"$2"; true 2>/dev/null >"$FERRY_OUTPUT"',
-    'sh -e -c "$1"; status=$?',
-    'if [ -s "$FERRY_OUTPUT" ]; then rm -f "$2"; else rm -f "$2" "$FERRY_OUTPUT"; fi 2>/dev/null',
+    'pidfile=$1; d=$2; workdir=$4',
+    'echo $$ 2>/dev/null >"$pidfile"; mkdir "$d" 2>/dev/null',
+    'true 2>/dev/null >"$d/output"; true 2>/dev/null >"$d/env"; true 2>/dev/null >"$d/path"',
+    'printf \'%s\\n\' "$3" 2>/dev/null >"$d/script"',
+    '[ -z "$5" ] || PATH="$5:$PATH"; export PATH',
+    'shift 5',
+    'if [ -n "$workdir" ] && ! cd "$workdir" 2>/dev/null; then echo workdir 2>/dev/null >"$d/error"; status=1',
+    'elif ! command -v "$1" >/dev/null 2>&1; then echo shell 2>/dev/null >"$d/error"; status=127',
+    'else "$@"; status=$?; fi',
+    'if [ -s "$d/output" ] || [ -s "$d/env" ] || [ -s "$d/path" ] || [ -e "$d/error" ]; then',
+    '  { rm -f "$pidfile" "$d/script"; for f in output env path; do [ -s "$d/$f" ] || rm -f "$d/$f"; done; } 2>/dev/null',
+    'else rm -rf "$pidfile" "$d" 2>/dev/null; fi',
     'exit $status',
   ].join('\n');
-  return ['sh', '-c', script, 'ferry-step', run, files.pid];
+  return [
+    'sh',
+    '-c',
+    script,
+    'ferry-step',
+    files.pid,
+    files.dir,
+    run,
+    launch.workdir ?? '',
+    (launch.path ?? []).join(':'),
+    ...launch.argv,
+  ];
 }
 
 /**

@@ -22,6 +22,8 @@ export interface PackOptions {
    * that extracting in its parent also sets the workdir's owner (Docker ignores a `./` entry).
    */
   directory?: string;
+  /** A `.git` directory packed as `.git/…` after the workspace's files (every file below it). */
+  gitDir?: string;
 }
 
 export interface WorkspaceArchive {
@@ -42,7 +44,11 @@ const READ_WHOLE_LIMIT = 1024 * 1024;
  * deleted) are skipped, directories (submodules) are walked, sockets and devices are left out.
  * Ownership goes in the headers because a root exec in a container whose user is not root may lack CAP_CHOWN.
  */
-export function packWorkspace(root: string, paths: readonly string[], options: PackOptions = {}): WorkspaceArchive {
+export function packWorkspace(
+  root: string | undefined,
+  paths: readonly string[],
+  options: PackOptions = {},
+): WorkspaceArchive {
   const pack = tar.pack();
   const ids = { uid: options.owner?.uid ?? 0, gid: options.owner?.gid ?? 0 };
   const prefix = options.directory ? `${options.directory}/` : '';
@@ -51,12 +57,12 @@ export function packWorkspace(root: string, paths: readonly string[], options: P
   let reading: { destroy(): void } | undefined;
   let cancelled = false;
 
-  const addDirectory = async (dir: string): Promise<void> => {
-    if (dir === '' || dir === '.' || directories.has(dir)) return;
-    await addDirectory(path.posix.dirname(dir));
-    directories.add(dir);
-    const info = await lstat(path.join(root, dir));
-    await entry({ name: dir, type: 'directory', mode: info.mode & 0o7777, mtime: info.mtime });
+  const addDirectory = async (base: string, dir: string, name: string): Promise<void> => {
+    if (dir === '' || dir === '.' || directories.has(name)) return;
+    await addDirectory(base, path.posix.dirname(dir), path.posix.dirname(name));
+    directories.add(name);
+    const info = await lstat(path.join(base, dir));
+    await entry({ name, type: 'directory', mode: info.mode & 0o7777, mtime: info.mtime });
   };
 
   const entry = (header: TarHeader, body?: Buffer) =>
@@ -81,8 +87,9 @@ export function packWorkspace(root: string, paths: readonly string[], options: P
       source.pipe(sink);
     });
 
-  const addPath = async (relative: string): Promise<void> => {
-    const absolute = path.join(root, relative);
+  /** Adds `base/relative` as `under` + relative. */
+  const addPath = async (base: string, relative: string, under = ''): Promise<void> => {
+    const absolute = path.join(base, relative);
     let info;
     try {
       info = await lstat(absolute);
@@ -91,12 +98,13 @@ export function packWorkspace(root: string, paths: readonly string[], options: P
       throw error;
     }
     if (info.isDirectory()) {
-      for (const child of (await walkDirectory(root, relative)).sort()) await addPath(child);
+      for (const child of (await walkDirectory(base, relative)).sort()) await addPath(base, child, under);
       return;
     }
     if (!info.isFile() && !info.isSymbolicLink()) return;
-    await addDirectory(path.posix.dirname(relative));
-    const header: TarHeader = { name: relative, mode: info.mode & 0o7777, mtime: info.mtime };
+    const name = under + relative;
+    await addDirectory(base, path.posix.dirname(relative), path.posix.dirname(name));
+    const header: TarHeader = { name, mode: info.mode & 0o7777, mtime: info.mtime };
     if (info.isSymbolicLink()) {
       await entry({ ...header, type: 'symlink', linkname: await readlink(absolute) });
     } else if (info.size <= READ_WHOLE_LIMIT) {
@@ -115,16 +123,28 @@ export function packWorkspace(root: string, paths: readonly string[], options: P
       if (options.directory) {
         await entry({ name: '', type: 'directory', mode: 0o755, mtime: new Date() });
       }
-      for (const relative of paths) {
+      for (const relative of root === undefined ? [] : paths) {
         if (cancelled) throw new Error('packing was cancelled');
-        await addPath(relative);
+        await addPath(root as string, relative);
+      }
+      if (options.gitDir !== undefined) {
+        const info = await lstat(options.gitDir);
+        directories.add('.git');
+        await entry({ name: '.git', type: 'directory', mode: info.mode & 0o7777, mtime: info.mtime });
+        // git takes a directory for a repository only when refs/ and objects/ exist, empty or not.
+        for (const dir of ['objects', 'refs', 'refs/heads', 'refs/tags'])
+          await addDirectory(options.gitDir, dir, `.git/${dir}`).catch(() => undefined);
+        for (const relative of (await walkDirectory(options.gitDir)).sort()) {
+          if (cancelled) throw new Error('packing was cancelled');
+          await addPath(options.gitDir, relative, '.git/');
+        }
       }
       pack.finalize();
       return stats;
     } catch (error) {
       const failure = new FerryError(
         'EXEC_WORKSPACE',
-        `cannot pack the workspace ${root}: ${(error as Error).message}`,
+        `cannot pack the workspace ${root ?? options.gitDir ?? ''}: ${(error as Error).message}`,
         { cause: error },
       );
       pack.destroy(failure);
