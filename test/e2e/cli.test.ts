@@ -45,6 +45,28 @@ describe('ferry CLI', () => {
     expect(cycle.all).toMatch(/ferry\.yml:3:\d+ PLAN_CYCLE jobs\.a\.needs: jobs form a cycle: a → b → a/);
   });
 
+  it('validates a pipeline with templates and includes, naming the included file at its line for its problems', async () => {
+    const files = {
+      'pipelines/ferry.yml': 'include: ci/jobs.yml\njobs:\n  t:\n    extends: .busybox\n    steps: [{ run: t }]\n',
+      'ci/jobs.yml':
+        'jobs:\n  .busybox: { image: ferry/busybox:1 }\n  a:\n    extends: .busybox\n    needs: [b]\n    steps: [{ run: a }]\n  b:\n    extends: .busybox\n    needs: [a]\n    steps: [{ run: b }]\n',
+    };
+    const cyclic = await tempRepo(files);
+    const cycle = await ferry(['validate', 'pipelines/ferry.yml'], cyclic);
+    expect(cycle.exitCode).toBe(2);
+    expect(cycle.all).toMatch(/^ci\/jobs\.yml:5:\d+ PLAN_CYCLE jobs\.a\.needs: jobs form a cycle: a → b → a$/m);
+    expect(cycle.all).not.toMatch(/\n\s+at /);
+    const valid = await tempRepo({ ...files, 'ci/jobs.yml': 'jobs:\n  .busybox: { image: ferry/busybox:1 }\n' });
+    const ok = await ferry(['validate', 'pipelines/ferry.yml'], valid);
+    expect(ok.all).toContain('pipelines/ferry.yml: valid · 1 jobs');
+    const missing = await tempRepo({ 'pipelines/ferry.yml': files['pipelines/ferry.yml'] });
+    const gone = await ferry(['validate', 'pipelines/ferry.yml'], missing);
+    expect(gone.exitCode).toBe(2);
+    expect(gone.all).toContain(
+      'pipelines/ferry.yml:1:10 SPEC_INCLUDE include: included file "ci/jobs.yml" does not exist in the repository',
+    );
+  });
+
   it('runs the demo pipeline green, records it, and prints its logs', async () => {
     const repoRoot = await demoCopy();
     const result = await ferry(['run', 'pipelines/demo.yml'], repoRoot);

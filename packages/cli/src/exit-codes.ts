@@ -20,6 +20,8 @@ const exitCodeByErrorCode: Record<FerryErrorCode, ExitCode> = {
   IMPORT_DROPPED: 2,
   SPEC_DUPLICATE_STEP_ID: 2,
   SPEC_UNKNOWN_STEP: 2,
+  SPEC_INCLUDE: 2,
+  SPEC_EXTENDS: 2,
   EXPR_SYNTAX: 2,
   EXPR_EVAL: 2,
   PLAN_CYCLE: 2,

@@ -14,6 +14,8 @@ export const ferryErrorCodes = [
   'IMPORT_DROPPED',
   'SPEC_DUPLICATE_STEP_ID',
   'SPEC_UNKNOWN_STEP',
+  'SPEC_INCLUDE',
+  'SPEC_EXTENDS',
   'EXPR_SYNTAX',
   'EXPR_EVAL',
   // planning

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +27,61 @@ describe('loadPipeline', () => {
     expect(loadPipeline(tempDir(), 'dir').issues[0]).toMatchObject({
       code: 'SPEC_NOT_FOUND',
       message: expect.stringContaining('EISDIR'),
+    });
+  });
+});
+
+describe('loadPipeline includes', () => {
+  const image = 'image: ferry/busybox:1';
+  /** A repository (a directory with .git) holding `files`. */
+  const repoWith = (files: Record<string, string>) => {
+    const dir = tempDir();
+    mkdirSync(join(dir, '.git'));
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(join(dir, name, '..'), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    return dir;
+  };
+
+  it('reads included files from the repository root, nested ones too, naming them as the main file is named', () => {
+    const dir = repoWith({
+      'pipelines/ferry.yml': `include: ci/jobs.yml\njobs:\n  t: { extends: .tmpl, steps: [{ run: t }] }\n`,
+      'ci/jobs.yml': `include: /ci/more.yml\njobs:\n  .tmpl: { ${image} }\n`,
+      'ci/more.yml': `jobs:\n  lint: { ${image}, steps: [{ run: lint }], timeout: soon }\n`,
+    });
+    const result = loadPipeline(join(dir, 'pipelines', 'ferry.yml'), 'pipelines/ferry.yml');
+    expect(formatIssues(result.issues)).toBe(
+      'ci/more.yml:2:68 SPEC_INVALID jobs.lint.timeout: expected a duration like 30s, 10m or 1h30m',
+    );
+    writeFileSync(join(dir, 'ci/more.yml'), `jobs:\n  lint: { ${image}, steps: [{ run: lint }] }\n`);
+    expect(
+      Object.keys(loadPipeline(join(dir, 'pipelines', 'ferry.yml'), 'pipelines/ferry.yml').spec?.jobs ?? {}),
+    ).toEqual(['lint', 't']);
+  });
+
+  it('reports a missing file and refuses a link that leaves the repository', () => {
+    const outside = tempDir();
+    writeFileSync(join(outside, 'secret.yml'), 'env: { A: b }\n');
+    const dir = repoWith({
+      'ferry.yml': `include: [gone.yml, link.yml]\njobs:\n  t: { ${image}, steps: [{ run: t }] }\n`,
+    });
+    symlinkSync(join(outside, 'secret.yml'), join(dir, 'link.yml'));
+    expect(formatIssues(loadPipeline(join(dir, 'ferry.yml'), 'ferry.yml').issues).split('\n')).toEqual([
+      'ferry.yml:1:11 SPEC_INCLUDE include[0]: included file "gone.yml" does not exist in the repository',
+      'ferry.yml:1:21 SPEC_INCLUDE include[1]: included file "link.yml": is a link to a file outside the repository',
+    ]);
+  });
+
+  it('refuses an included file over the size limit before reading it', () => {
+    const dir = repoWith({
+      'ferry.yml': `include: big.yml\njobs:\n  t: { ${image}, steps: [{ run: t }] }\n`,
+      'big.yml': `# ${'x'.repeat(3 * 1024 * 1024)}\n`,
+    });
+    expect(loadPipeline(join(dir, 'ferry.yml'), 'ferry.yml').issues[0]).toMatchObject({
+      code: 'SPEC_LIMIT',
+      file: 'ferry.yml',
+      message: 'included file "big.yml": the file is 3.0 MB, more than the limit of 2 MB',
     });
   });
 });

@@ -237,10 +237,10 @@ services:
       'jobs:\n  a:\n    image: x\n    needs: [b]\n    steps:\n      - run: make\n  b: {}\n',
       'f.yml',
     );
-    expect(locate('jobs.a.needs')).toEqual({ line: 4, col: 5 });
-    expect(locate('jobs.a.steps[0].run')).toEqual({ line: 6, col: 9 });
-    expect(locate('jobs.b')).toEqual({ line: 7, col: 3 });
-    expect(locate('jobs.zzz.needs')).toEqual({ line: 1, col: 1 });
-    expect(locate('')).toEqual({ line: 1, col: 1 });
+    expect(locate('jobs.a.needs')).toEqual({ file: 'f.yml', line: 4, col: 5 });
+    expect(locate('jobs.a.steps[0].run')).toEqual({ file: 'f.yml', line: 6, col: 9 });
+    expect(locate('jobs.b')).toEqual({ file: 'f.yml', line: 7, col: 3 });
+    expect(locate('jobs.zzz.needs')).toEqual({ file: 'f.yml', line: 1, col: 1 });
+    expect(locate('')).toEqual({ file: 'f.yml', line: 1, col: 1 });
   });
 });

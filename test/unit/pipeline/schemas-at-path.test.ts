@@ -5,6 +5,7 @@ import { allowedKeysAt, schemasAtPath } from '../../../packages/engine/src/pipel
 describe('allowedKeysAt', () => {
   it('walks objects, records and arrays of the schema', () => {
     expect(allowedKeysAt(PipelineSchema, [])).toEqual([
+      'include',
       'name',
       'on',
       'env',

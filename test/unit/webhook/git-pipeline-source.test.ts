@@ -49,6 +49,43 @@ describe('GitPipelineSource', () => {
     expect(broken?.issues[0]).toMatchObject({ code: 'SPEC_YAML', file: 'ferry.yml' });
   });
 
+  it('reads included files from the same commit, and names them in issues', async () => {
+    await repo.write({
+      'ferry.yml': `name: with-include\ninclude: ci/jobs.yml\njobs:\n  t: { extends: .tmpl, steps: [{ run: t }] }\n`,
+      'ci/jobs.yml': 'jobs:\n  .tmpl: { image: ferry/busybox:1 }\n',
+    });
+    await repo.commit('include');
+    const first = await repo.git('rev-parse', 'HEAD');
+    // The next commit changes the included file: the first commit must still read its own version.
+    await repo.write({ 'ci/jobs.yml': 'jobs:\n  .tmpl: { image: ferry/busybox:1, timeout: soon }\n' });
+    await repo.commit('broken include');
+    const second = await repo.git('rev-parse', 'HEAD');
+    expect(await source.read(url(), first)).toMatchObject({
+      path: 'ferry.yml',
+      spec: { name: 'with-include', jobs: { t: { image: 'ferry/busybox:1', steps: [{ run: 't' }] } } },
+      issues: [],
+    });
+    expect((await source.read(url(), second))?.issues).toEqual([
+      {
+        code: 'SPEC_INVALID',
+        file: 'ci/jobs.yml',
+        line: 2,
+        col: 45,
+        path: 'jobs.t.timeout',
+        message: 'expected a duration like 30s, 10m or 1h30m',
+      },
+    ]);
+    await repo.remove('ci/jobs.yml');
+    await repo.commit('include gone');
+    const gone = await source.read(url(), await repo.git('rev-parse', 'HEAD'));
+    expect(gone?.issues[0]).toMatchObject({
+      code: 'SPEC_INCLUDE',
+      file: 'ferry.yml',
+      line: 2,
+      message: 'included file "ci/jobs.yml" does not exist in the repository',
+    });
+  });
+
   it('answers concurrent reads of one commit with one lookup, then from its cache', async () => {
     const sha = await repo.git('rev-parse', 'HEAD~1');
     lookups.length = 0;

@@ -58,7 +58,7 @@ export function checkPipelineText(text: string, file: string): PipelineIssue[] {
   if (!parsed.spec) return parsed.issues;
   const git = { sha: '0'.repeat(40), shortSha: '0000000', branch: 'main', ref: 'refs/heads/main', tag: '', repo: '' };
   const planned = planPipeline(parsed.spec, file, { git, trigger: 'cli' });
-  return planned.issues.map((issue) => ({ ...issue, file, ...parsed.locate(issue.path) }));
+  return planned.issues.map((issue) => ({ ...issue, ...parsed.locate(issue.path) }));
 }
 
 /** Top-level entry names → content for the files detection reads, '' for everything else. */

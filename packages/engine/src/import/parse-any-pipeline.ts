@@ -21,7 +21,7 @@ export function importEntryIssue(entry: ImportEntry): PipelineIssue {
 }
 
 /** Whether a file may be a GitHub workflow or a GitLab CI file (else it is only parsed as Ferry's). */
-function mayBeForeign(text: string, file: string): boolean {
+export function isForeignPipeline(text: string, file: string): boolean {
   return /(^|\/)\.github\/workflows\/|\.gitlab-ci\.ya?ml$/.test(file) || /^\s+runs-on:|^\s+script:/m.test(text);
 }
 
@@ -36,14 +36,14 @@ export function parseAnyPipeline(
   reader: SourceReader = noFiles,
   options: ImportOptions = {},
 ): ParsePipelineResult {
-  if (!mayBeForeign(text, file)) return parsePipeline(text, file);
+  if (!isForeignPipeline(text, file)) return parsePipeline(text, file);
   const imported = importPipeline(text, file, reader, options);
   if (!imported.ok) {
     if (imported.format === undefined && !/not valid YAML/.test(imported.problem)) return parsePipeline(text, file);
     return {
       issues: [{ code: 'SPEC_YAML', file, line: imported.line, col: 1, path: '', message: imported.problem }],
       warnings: [],
-      locate: () => ({ line: 1, col: 1 }),
+      locate: () => ({ file, line: 1, col: 1 }),
     };
   }
   const parsed = parsePipeline(imported.text, `${file} (imported)`);

@@ -132,7 +132,7 @@ function matching(name: string, names: readonly string[]): string {
 /** Axis names, including keys only `include` entries add; undefined without a matrix. */
 function matrixAxes(job: JobSpec): string[] | undefined {
   if (!job.matrix) return undefined;
-  const { include = [], exclude: _exclude, ...axes } = job.matrix;
+  const { include = [], exclude: _exclude, failFast: _failFast, maxParallel: _maxParallel, ...axes } = job.matrix;
   return [...new Set([...Object.keys(axes), ...include.flatMap((entry) => Object.keys(entry))])];
 }
 

@@ -14,6 +14,8 @@ export type {
 } from './pipeline-schema.js';
 export type { PipelineIssue } from './pipeline-issue.js';
 export { parsePipeline, type ParsePipelineResult } from './parse-pipeline.js';
+export type { IncludedFile, PipelineIncludes } from './compose-pipeline.js';
+export { normalizeIncludePath } from './include-entries.js';
 export type { SourcePosition } from './create-source-locator.js';
 export { formatIssue, formatIssues } from './format-issue.js';
 export { formatPath, parsePath } from './format-path.js';

@@ -4,10 +4,13 @@ import {
   Build,
   Cache,
   Condition,
+  ContainerEnvMap,
   Defaults,
   DeployJob,
   Duration,
   EnvMap,
+  Extends,
+  Include,
   Job,
   Matrix,
   PipelineSchema,
@@ -29,6 +32,11 @@ function documentation(): z.core.$ZodRegistry<{ id: string; description: string 
   add(Duration, 'Duration', 'A duration: a number of seconds, or a string like 500ms, 30s, 10m or 1h30m.');
   add(Condition, 'Condition', "true, false, or an expression such as git.branch == 'main' (with or without ${{ }}).");
   add(EnvMap, 'Env', 'Environment variables: NAME: value. Values may hold ${{ }} expressions.');
+  add(
+    ContainerEnvMap,
+    'ContainerEnv',
+    'Environment of a service container: NAME: value; names may hold . and - (discovery.type). Values may hold ${{ }} expressions.',
+  );
   add(PullPolicy, 'PullPolicy', 'When to pull the image: if-not-present (default), always or never.');
   add(Triggers, 'Triggers', 'Which forge events start the pipeline (push, pull_request, tag, manual).');
   add(
@@ -50,6 +58,16 @@ function documentation(): z.core.$ZodRegistry<{ id: string; description: string 
     Defaults,
     'Defaults',
     "shell and workdir for steps that set none; a job's defaults win over the pipeline's. A relative workdir is relative to the job's workdir.",
+  );
+  add(
+    Extends,
+    'Extends',
+    "Jobs (usually templates, whose id starts with '.') whose keys this job takes: mappings are merged deeply, the job's own keys win, later parents over earlier, lists are replaced.",
+  );
+  add(
+    Include,
+    'Include',
+    'Files of the repository (paths from its root) whose jobs, services and env join this file; this file wins where both set a key.',
   );
   add(
     Matrix,
@@ -77,6 +95,8 @@ export function pipelineJsonSchema(): Record<string, unknown> {
     metadata: documentation(),
   }) as Record<string, unknown>;
   const { $schema, ...rest } = generated;
+  // Top-level `x-` keys hold YAML anchors and are ignored; zod cannot say "unknown keys, but these".
+  rest.patternProperties = { '^x-': {} };
   return {
     $schema,
     title: 'Ferry pipeline',

@@ -10,7 +10,27 @@ export const pipelineLimits = {
   /** Nesting of YAML blocks and flow collections. */
   depth: 64,
   jobs: 1000,
+  /** Files one pipeline may include, nested ones counted (GitLab's default limit). */
+  includes: 150,
+  /** The pipeline file and the files it includes, together. */
+  includeBytes: 10 * 1024 * 1024,
+  /** Keys copied while merging included files into the files that include them (nesting multiplies it). */
+  mergedValues: 1_000_000,
+  /** All the values of the jobs once `extends` copied templates into them: each copy is validated and planned. */
+  resolvedNodes: 250_000,
 } as const;
+
+/** The values (mappings, lists, scalars) in `data`, counting up to a little past `budget` and no further. */
+export function countNodes(data: unknown, budget: number): number {
+  let count = 0;
+  const stack: unknown[] = [data];
+  while (stack.length > 0 && count <= budget) {
+    const node = stack.pop();
+    count += 1;
+    if (typeof node === 'object' && node !== null) for (const value of Object.values(node)) stack.push(value);
+  }
+  return count;
+}
 
 /** The message of a file over the size limit (parsePipeline's, and the webhook server's before it reads one). */
 export function fileSizeMessage(bytes: number): string | undefined {

@@ -7,6 +7,26 @@ import { z } from 'zod';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
+// --- Templates, extends, includes and matrix control (issue #14) ---
+
+/** GitHub's `strategy.fail-fast` and `strategy.max-parallel`, as keys of `matrix:` (which is Ferry's strategy). */
+const matrixControl = {
+  failFast: z.boolean().optional(),
+  maxParallel: z.number().int().min(1).optional(),
+};
+
+/**
+ * `extends` and `include` are resolved before validation (compose-pipeline.ts) and never reach the validated
+ * spec; they are here for the JSON Schema editors read.
+ */
+export const Extends = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+const includePath = z.string().regex(/\.ya?ml$/, { message: 'expected a path to a .yml or .yaml file' });
+export const Include = z.union([includePath, z.array(z.union([includePath, z.strictObject({ local: includePath })]))]);
+/** A job id, or a template's (`.name`): templates are only extended, never run. */
+const jobOrTemplateId = /^\.?[A-Za-z_][A-Za-z0-9_-]*$/;
+
+// --- end of issue #14 additions ---
+
 export const durationPattern = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
 /** A number is seconds; a string is like `500ms`, `30s`, `10m`, `1h30m`. */
 export const Duration = z.union([
@@ -18,6 +38,17 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
   message: 'expected an environment variable name (letters, digits, _; not starting with a digit)',
 });
 export const EnvMap = z.record(envName, scalar);
+
+/**
+ * The env of a service or sidecar container, which the image's own program reads (not a shell): names may hold
+ * `.` and `-` where Docker allows them, as images configured by env do (Elasticsearch's `discovery.type`).
+ */
+export const ContainerEnvMap = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, {
+    message: 'expected an environment variable name (letters, digits, _ . -; not starting with a digit, . or -)',
+  }),
+  scalar,
+);
 
 /** A boolean, or an expression with or without the `${{ }}` wrapper. */
 export const Condition = z.union([z.boolean(), z.string().min(1)]);
@@ -52,10 +83,14 @@ export const Step = z.strictObject({
   workdir: StepWorkdir.optional(),
 });
 
+/** Reserved matrix keys that are not axes. */
+export const matrixKeywords: readonly string[] = ['include', 'exclude', 'failFast', 'maxParallel'];
+
 export const Matrix = z
   .object({
     include: z.array(z.record(z.string(), scalar)).optional(),
     exclude: z.array(z.record(z.string(), scalar)).optional(),
+    ...matrixControl,
   })
   .catchall(z.array(scalar).min(1));
 
@@ -79,7 +114,7 @@ const Health = z.strictObject({
 
 export const Sidecar = z.strictObject({
   image: z.string().min(1),
-  env: EnvMap.optional(),
+  env: ContainerEnvMap.optional(),
   command: z.union([z.string(), z.array(z.string())]).optional(),
   health: Health.optional(),
   pull: PullPolicy.optional(),
@@ -154,6 +189,7 @@ export const Changes = z.array(z.string().min(1)).min(1);
 // --- end of checkout and path conditions ---
 
 export const Job = z.strictObject({
+  extends: Extends.optional(),
   name: z.string().min(1).optional(),
   stage: z.string().min(1).optional(),
   image: z.string().min(1).optional(),
@@ -232,7 +268,7 @@ export const Service = z.strictObject({
   replicas: z.number().int().min(0).optional(),
   port: z.number().int().min(1).max(65535),
   publish: z.number().int().min(1).max(65535).optional(),
-  env: EnvMap.optional(),
+  env: ContainerEnvMap.optional(),
   command: z.union([z.string(), z.array(z.string())]).optional(),
   health: Health.optional(),
   init: z.boolean().optional(),
@@ -272,6 +308,7 @@ export const Triggers = z.strictObject({
 export const jobIdPattern = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 export const PipelineSchema = z.strictObject({
+  include: Include.optional(),
   name: z.string().min(1).optional(),
   on: Triggers.optional(),
   env: EnvMap.optional(),
@@ -279,9 +316,9 @@ export const PipelineSchema = z.strictObject({
   checkout: Checkout.optional(),
   stages: z.array(z.string().min(1)).min(1).optional(),
   jobs: z.record(
-    z
-      .string()
-      .regex(jobIdPattern, { message: 'expected a job id (letters, digits, _ and -; not starting with a digit or -)' }),
+    z.string().regex(jobOrTemplateId, {
+      message: 'expected a job id (letters, digits, _ and -; not starting with a digit or -; . first for a template)',
+    }),
     Job,
   ),
   services: z

@@ -1,4 +1,4 @@
-import type { MatrixSpec, Scalar } from '../pipeline/pipeline-schema.js';
+import { matrixKeywords, type MatrixSpec, type Scalar } from '../pipeline/pipeline-schema.js';
 
 export type MatrixCell = Record<string, Scalar>;
 
@@ -13,7 +13,7 @@ export function matrixProduct(matrix: MatrixSpec | undefined): number {
   if (!matrix) return 1;
   let product = 1;
   for (const [name, values] of Object.entries(matrix)) {
-    if (name === 'include' || name === 'exclude') continue;
+    if (matrixKeywords.includes(name)) continue;
     product *= (values as Scalar[]).length;
     if (product > Number.MAX_SAFE_INTEGER) return Infinity;
   }
@@ -30,7 +30,7 @@ export const maxMatrixProduct = maxMatrixCells * 16;
  */
 export function expandMatrix(matrix: MatrixSpec | undefined): MatrixCell[] {
   if (!matrix) return [{}];
-  const { include = [], exclude = [], ...axes } = matrix;
+  const { include = [], exclude = [], failFast: _failFast, maxParallel: _maxParallel, ...axes } = matrix;
   const axisNames = Object.keys(axes);
   let cells: MatrixCell[] = [{}];
   for (const name of axisNames) {

@@ -233,6 +233,14 @@ function planJobRun(
     image: job.image !== undefined ? render(job.image) : '',
     pull: job.pull ?? 'if-not-present',
     matrix: cell,
+    ...(job.matrix
+      ? {
+          strategy: {
+            failFast: job.matrix.failFast ?? true,
+            ...(job.matrix.maxParallel !== undefined ? { maxParallel: job.matrix.maxParallel } : {}),
+          },
+        }
+      : {}),
     needs,
     needsFrom,
     steps,

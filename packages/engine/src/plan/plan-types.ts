@@ -72,6 +72,11 @@ export interface JobRun {
   image: string;
   pull: PullPolicy;
   matrix: Record<string, Scalar>;
+  /**
+   * For a job with a matrix: whether a failed cell cancels its siblings (default true) and how many of the
+   * job's cells may run at once. The same on every cell of the job.
+   */
+  strategy?: { failFast: boolean; maxParallel?: number };
   /** Ids of the JobRuns this one waits for (from `needs`, or from the previous stage). */
   needs: string[];
   /** Where each edge came from, for "why waiting" messages. */

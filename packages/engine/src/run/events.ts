@@ -45,6 +45,7 @@ export type RunEventBody =
       status: JobStatus;
       allowedFailure: boolean;
       durationMs: number;
+      /** 0 for a job cancelled before it started (a failed matrix sibling, with failFast). */
       attempt: number;
       outputs: Record<string, string>;
       error?: string;

@@ -17,12 +17,17 @@ import { prepareOptionsFor } from './job-checkouts.js';
  * goes on in the background (collected in `teardowns`, awaited before the run ends) so that dependents do not
  * wait for a container removal.
  */
-export async function executeJob(job: JobRun, run: RunScope, warmed?: TakenContainer): Promise<JobResult> {
+export async function executeJob(
+  job: JobRun,
+  run: RunScope,
+  warmed?: TakenContainer,
+  cancel?: AbortSignal,
+): Promise<JobResult> {
   const { deps, teardowns } = run;
   const { events } = deps;
   let attempt = 1;
   for (;;) {
-    const result = await attemptJob(job, attempt, run, attempt === 1 ? warmed : undefined);
+    const result = await attemptJob(job, attempt, run, attempt === 1 ? warmed : undefined, cancel);
     const teardown = deps.executor.teardown(job).catch((error: unknown) => {
       events.emit({
         type: 'job.log',
@@ -31,7 +36,8 @@ export async function executeJob(job: JobRun, run: RunScope, warmed?: TakenConta
         line: `teardown failed: ${(error as Error).message}`,
       });
     });
-    const retriable = (result.status === 'failed' || result.status === 'timed-out') && !deps.signal?.aborted;
+    const retriable =
+      (result.status === 'failed' || result.status === 'timed-out') && !deps.signal?.aborted && !cancel?.aborted;
     if (retriable && attempt <= job.retry) await teardown;
     else teardowns.push(teardown);
     if (!retriable || attempt > job.retry) {
@@ -57,6 +63,7 @@ async function attemptJob(
   attempt: number,
   run: RunScope,
   warmed: TakenContainer | undefined,
+  cancel: AbortSignal | undefined,
 ): Promise<JobResult> {
   const { plan, deps, clock, results } = run;
   const { events, executor } = deps;
@@ -68,8 +75,14 @@ async function attemptJob(
     abort ??= { kind: 'cancel' };
     controller.abort();
   };
+  const onCancel = () => {
+    abort ??= { kind: 'cancel', reason: String(cancel?.reason) };
+    controller.abort();
+  };
   if (deps.signal?.aborted) onRunAbort();
+  else if (cancel?.aborted) onCancel();
   deps.signal?.addEventListener('abort', onRunAbort, { once: true });
+  cancel?.addEventListener('abort', onCancel, { once: true });
   if (job.timeoutMs !== undefined) {
     const ms = job.timeoutMs;
     clock.sleep(ms, stopTimer.signal).then(
@@ -182,6 +195,11 @@ async function attemptJob(
   } finally {
     stopTimer.abort();
     deps.signal?.removeEventListener('abort', onRunAbort);
+    cancel?.removeEventListener('abort', onCancel);
+  }
+  if (abort?.kind === 'cancel' && abort.reason !== undefined) {
+    status = 'cancelled';
+    reason = abort.reason;
   }
   if (abort?.kind === 'timeout' && abort.scope === 'job') {
     status = 'timed-out';

@@ -54,7 +54,7 @@ export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRu
   if (!planned.plan) {
     return {
       ok: false,
-      issues: planned.issues.map((issue) => ({ ...issue, file: options.shownAs, ...loaded.locate(issue.path) })),
+      issues: planned.issues.map((issue) => ({ ...issue, ...loaded.locate(issue.path) })),
     };
   }
   const secrets = resolveSecrets(planned.plan, options.secrets);
@@ -67,7 +67,6 @@ export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRu
           : `jobs.${planned.plan.jobs.find((job) => job.id === jobs[0])?.jobId}.secrets`;
         return {
           code: 'RUN_SECRET_MISSING' as const,
-          file: options.shownAs,
           ...loaded.locate(declaredAt),
           path: declaredAt,
           message: `secret ${name} (needed by ${jobs.join(', ')}) is not set: export it or put it in a secrets file`,

@@ -48,19 +48,39 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
     openError = isFerryError(error) ? error.message : `internal error: ${(error as Error).message}`;
   }
 
-  const finishSkipped = (job: JobRun, reason: string) => {
+  /** A job that never starts: skipped (a need failed, `if` was false) or cancelled (a matrix sibling failed). */
+  const finishUnstarted = (job: JobRun, status: 'skipped' | 'cancelled', reason: string) => {
     pending.delete(job.id);
     if (warm.has(job.id)) teardowns.push(warm.discard(job.id));
     results.set(job.id, {
       id: job.id,
       jobId: job.jobId,
-      status: 'skipped',
+      status,
       allowedFailure: false,
       outputs: {},
       durationMs: 0,
       reason,
     });
-    events.emit({ type: 'job.skipped', job: job.id, reason });
+    if (status === 'skipped') events.emit({ type: 'job.skipped', job: job.id, reason });
+    else {
+      const body = { allowedFailure: false, durationMs: 0, attempt: 0, outputs: {}, error: reason };
+      events.emit({ type: 'job.finished', job: job.id, status, ...body });
+    }
+  };
+  const finishSkipped = (job: JobRun, reason: string) => finishUnstarted(job, 'skipped', reason);
+
+  // One per started JobRun: a failed matrix cell aborts its running siblings through it (failFast).
+  const cancellers = new Map<string, AbortController>();
+  /** GitHub's fail-fast: a cell that failed for good cancels the cells of its job that are running or pending. */
+  const failFast = (failed: JobRun, result: JobResult) => {
+    if (!failed.strategy?.failFast || result.allowedFailure) return;
+    if (result.status !== 'failed' && result.status !== 'timed-out') return;
+    const reason = `cancelled because ${failed.id} ${result.status === 'timed-out' ? 'timed out' : 'failed'} (matrix failFast)`;
+    for (const sibling of [...pending.values()]) {
+      if (sibling.jobId !== failed.jobId || sibling.id === failed.id) continue;
+      if (running.has(sibling.id)) cancellers.get(sibling.id)?.abort(reason);
+      else finishUnstarted(sibling, 'cancelled', reason);
+    }
   };
 
   for (;;) {
@@ -115,10 +135,19 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
         noteWaiting(job, `concurrency limit of ${deps.concurrency} reached`);
         continue;
       }
-      const promise = executeJob(job, scope, warm.take(job.id)).then((result) => {
+      const maxParallel = job.strategy?.maxParallel;
+      if (maxParallel !== undefined && countRunning(job.jobId) >= maxParallel) {
+        noteWaiting(job, `maxParallel of ${maxParallel} reached for the cells of ${job.jobId}`);
+        continue;
+      }
+      const canceller = new AbortController();
+      cancellers.set(job.id, canceller);
+      const promise = executeJob(job, scope, warm.take(job.id), canceller.signal).then((result) => {
         results.set(job.id, result);
         pending.delete(job.id);
         running.delete(job.id);
+        cancellers.delete(job.id);
+        failFast(job, result);
       });
       running.set(job.id, promise);
     }
@@ -153,6 +182,12 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
   summary.skipped += plan.skipped.length;
   events.emit({ type: 'run.finished', status, durationMs, summary });
   return { runId: events.runId, status, durationMs, jobs };
+
+  function countRunning(jobId: string): number {
+    let count = 0;
+    for (const id of running.keys()) if (pending.get(id)?.jobId === jobId) count += 1;
+    return count;
+  }
 
   function noteWaiting(job: JobRun, reason: string) {
     if (waitingReason.get(job.id) === reason) return;
@@ -211,6 +246,13 @@ function warmUp(
     )
       continue;
     if (!job.needs.every((need) => running.has(need) || results.get(need)?.status === 'success')) continue;
+    // Cells of one job beyond maxParallel would hold containers while they wait their turn.
+    const maxParallel = job.strategy?.maxParallel;
+    if (
+      maxParallel !== undefined &&
+      [...running.keys(), ...warm.ids()].filter((id) => pending.get(id)?.jobId === job.jobId).length >= maxParallel
+    )
+      continue;
     if (Object.values(job.env).some((value) => value.includes('${{'))) continue;
     const env = jobEnvironment(job, runtimeContext(job, job.env, results, deps, plan), deps);
     warm.start(job, prepareOptionsFor(job, checkouts, { runId: deps.events.runId, workspace: deps.workspace, env }));

@@ -47,7 +47,8 @@ export interface RunResult {
   jobs: JobResult[];
 }
 
-export type Abort = { kind: 'timeout'; scope: 'job' | 'step'; ms: number } | { kind: 'cancel' };
+/** `reason` says why one job was cancelled on its own (a failed matrix sibling); absent when the whole run was. */
+export type Abort = { kind: 'timeout'; scope: 'job' | 'step'; ms: number } | { kind: 'cancel'; reason?: string };
 
 /** What the jobs of one run share while it runs: passed to each job instead of a list of arguments. */
 export interface RunScope {

@@ -32,6 +32,11 @@ export class WarmPool {
     return this.#warm.size;
   }
 
+  /** The JobRuns holding a warm container. */
+  ids(): string[] {
+    return [...this.#warm.keys()];
+  }
+
   has(jobRunId: string): boolean {
     return this.#warm.has(jobRunId);
   }

@@ -1,7 +1,17 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { mirrorPathFor } from '../git/mirror-path.js';
 import path from 'node:path';
-import { FerryError, fileSizeMessage, parseAnyPipeline, pipelineFileNames } from '@ferry/engine';
+import {
+  FerryError,
+  isForeignPipeline,
+  parseAnyPipeline,
+  collectIncludesAsync,
+  fileSizeMessage,
+  normalizeIncludePath,
+  parsePipeline,
+  pipelineFileNames,
+  type IncludedFile,
+} from '@ferry/engine';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { credentialHelper, gitSafeEnv, splitCloneUrl } from '../git/clone-credentials.js';
 import { GitCatFile } from './git-cat-file.js';
@@ -133,7 +143,20 @@ export class GitPipelineSource implements PipelineSource {
         }
         const blob = await this.#catFile(mirror).get(`${sha}:${candidate}`);
         if (blob?.type !== 'blob') continue;
-        const parsed = parseAnyPipeline(blob.content.toString('utf8'), candidate);
+        const text = blob.content.toString('utf8');
+        if (isForeignPipeline(text, candidate)) {
+          // A GitHub or GitLab file: only its triggers matter here; the runner translates it with the repository's files.
+          const foreign = parseAnyPipeline(text, candidate);
+          return { path: candidate, ...(foreign.spec ? { spec: foreign.spec } : {}), issues: foreign.issues };
+        }
+        const normalized = normalizeIncludePath(candidate);
+        const includes = await collectIncludesAsync(
+          text,
+          candidate,
+          'path' in normalized ? normalized.path : candidate,
+          (included) => this.#readIncluded(mirror, sha, included),
+        );
+        const parsed = parsePipeline(text, candidate, includes);
         return { path: candidate, ...(parsed.spec ? { spec: parsed.spec } : {}), issues: parsed.issues };
       }
       return undefined;
@@ -144,6 +167,18 @@ export class GitPipelineSource implements PipelineSource {
         { cause: error },
       );
     }
+  }
+
+  /** An included file at the same commit, read as the pipeline file is (its size looked at first); undefined when absent. */
+  async #readIncluded(mirror: string, sha: string, path: string): Promise<IncludedFile | undefined> {
+    const info = await this.#catFile(mirror, true).get(`${sha}:${path}`);
+    if (!info) return undefined;
+    if (info.type !== 'blob') return { file: path, code: 'SPEC_INCLUDE', message: `is a ${info.type}, not a file` };
+    const tooLarge = fileSizeMessage(info.size);
+    if (tooLarge !== undefined) return { file: path, code: 'SPEC_LIMIT', message: tooLarge };
+    const blob = await this.#catFile(mirror).get(`${sha}:${path}`);
+    if (blob?.type !== 'blob') return undefined;
+    return { file: path, text: blob.content.toString('utf8') };
   }
 
   /** Ends the helper processes (each mirror's cat-file). Reads after this start them again. */
