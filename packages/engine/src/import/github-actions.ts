@@ -1,5 +1,6 @@
 import { textOf } from './text-of.js';
-import { rewriteText, type ExpressionScope } from './github-expressions.js';
+import { rewriteCondition, rewriteText, type ExpressionScope } from './github-expressions.js';
+import { translateEnv } from './github-env.js';
 import { addCache, inputLines, type StepContext } from './job-draft.js';
 import { readSource, type Source, type SourcePath } from './read-source.js';
 
@@ -82,6 +83,84 @@ export function translateUses(step: Step, path: SourcePath, ctx: StepContext, tr
           : `download-artifact: Ferry copies needed jobs' artifacts into the workdir at the paths they were saved from, not into ${textOf(withInputs.path)}`,
       );
       return;
+    case 'codecov/codecov-action': {
+      const files = inputLines(textOf(withInputs.files ?? withInputs.file ?? '').replaceAll(',', '\n'));
+      const failing = withInputs.fail_ci_if_error === true || withInputs.fail_ci_if_error === 'true';
+      const run = `curl -fsSLo codecov https://cli.codecov.io/latest/linux/codecov && chmod +x codecov\n./codecov upload-process${files.map((file) => ` -f ${file}`).join('')}${withInputs.flags ? ` -F ${textOf(withInputs.flags)}` : ''} -t "$CODECOV_TOKEN"`;
+      return recipeStep(
+        step,
+        run,
+        ctx,
+        at,
+        'codecov/codecov-action: the Codecov CLI uploads the report (it reads CODECOV_TOKEN from the environment)',
+        !failing,
+      );
+    }
+    case 'coverallsapp/github-action':
+      return recipeStep(
+        step,
+        `curl -fsSL https://coveralls.io/coveralls-linux.tar.gz | tar -xz\n./coveralls ${withInputs['parallel-finished'] === true || withInputs['parallel-finished'] === 'true' ? 'done' : `report${withInputs.file ? ` ${textOf(withInputs.file)}` : ''}`}`,
+        ctx,
+        at,
+        'coverallsapp/github-action: the Coveralls CLI uploads the report (it reads COVERALLS_REPO_TOKEN from the environment)',
+        true,
+      );
+    case 'shogo82148/actions-goveralls':
+      return recipeStep(
+        step,
+        withInputs['parallel-finished'] === true || withInputs['parallel-finished'] === 'true'
+          ? 'go run github.com/mattn/goveralls@latest -parallel-finish'
+          : `go run github.com/mattn/goveralls@latest${withInputs['path-to-profile'] ? ` -coverprofile=${textOf(withInputs['path-to-profile'])}` : ''}${withInputs.parallel === true || withInputs.parallel === 'true' ? ' -parallel' : ''}`,
+        ctx,
+        at,
+        'actions-goveralls: goveralls uploads the coverage (it reads COVERALLS_TOKEN from the environment)',
+        true,
+      );
+    case 'goreleaser/goreleaser-action': {
+      const version = str(withInputs.version) ?? 'latest';
+      const major = /^v?[01]\./.test(version) ? '' : '/v2';
+      return recipeStep(
+        step,
+        `go run github.com/goreleaser/goreleaser${major}@${version === '~> v2' ? 'latest' : version} ${textOf(withInputs.args ?? '')}`.trim(),
+        ctx,
+        at,
+        `goreleaser-action: goreleaser ${version} is built and run with go run`,
+      );
+    }
+    case 'dominikh/staticcheck-action':
+      return recipeStep(
+        step,
+        `go run honnef.co/go/tools/cmd/staticcheck@${str(withInputs.version) ?? 'latest'} ${textOf(withInputs['working-directory'] ?? './...') === '.' ? './...' : './...'}`,
+        ctx,
+        at,
+        'staticcheck-action: staticcheck is built and run with go run',
+      );
+    case 'embarkstudios/cargo-deny-action':
+      return recipeStep(
+        step,
+        `cargo install --locked cargo-deny\ncargo deny ${textOf(withInputs.arguments ?? '')} ${textOf(withInputs.command ?? 'check')} ${textOf(withInputs['command-arguments'] ?? '')}`
+          .replace(/ +/g, ' ')
+          .trim(),
+        ctx,
+        at,
+        'cargo-deny-action: cargo-deny is installed with cargo install and run',
+      );
+    case 'crate-ci/typos':
+      return recipeStep(
+        step,
+        `cargo install --locked typos-cli\ntypos ${textOf(withInputs.files ?? '')}`.trim(),
+        ctx,
+        at,
+        'crate-ci/typos: typos is installed with cargo install and run',
+      );
+    case 'andrewslotin/go-proxy-pull-action':
+      return recipeStep(
+        step,
+        'GOPROXY=https://proxy.golang.org go list -m "$(go list -m)@${GITHUB_REF_NAME}"',
+        ctx,
+        at,
+        'go-proxy-pull-action: go list asks proxy.golang.org for the tagged version, as the action does',
+      );
     case 'golangci/golangci-lint-action':
       return golangciLint(withInputs, step, at, ctx);
     case 'taiki-e/install-action':
@@ -216,7 +295,17 @@ function checkout(inputs: Record<string, unknown>, at: SourcePath, ctx: StepCont
   }
 }
 
-function addTool(ctx: StepContext, at: SourcePath, tool: string, version: string | undefined): void {
+function addTool(ctx: StepContext, at: SourcePath, tool: string, given: string | undefined): void {
+  let version = given;
+  if (version?.includes('steps.') === true || version?.includes('jobs.') === true) {
+    ctx.report.add(
+      'approximated',
+      ctx.source,
+      at,
+      `${tool} version ${version} is known only at run time; the image is picked for the default version`,
+    );
+    version = undefined;
+  }
   ctx.job.tools.push({ tool, version, source: ctx.source, path: at });
 }
 
@@ -372,6 +461,30 @@ function setupRust(inputs: Record<string, unknown>, ref: string, at: SourcePath,
   if (targets.length > 0) ctx.job.steps.push({ name: 'rustup targets', run: `rustup target add ${targets.join(' ')}` });
 }
 
+/**
+ * A `run:` step that does what an action does, keeping the action step's name, id, if, env and continue-on-error.
+ */
+function recipeStep(
+  step: Step,
+  run: string,
+  ctx: StepContext,
+  at: SourcePath,
+  note: string,
+  allowFailure = false,
+): void {
+  const out: Step = { name: textOf(step.name ?? textOf(step.uses).split('@')[0] ?? ''), run };
+  if (step.id !== undefined) out.id = textOf(step.id);
+  if (step.if !== undefined) out.if = rewriteCondition(step.if, ctx.scope);
+  const env = translateEnv(step.env, ctx.scope);
+  if (env) out.env = env;
+  if (step['working-directory'] !== undefined) out.workdir = textOf(step['working-directory']);
+  if (allowFailure || step['continue-on-error'] === true || step['continue-on-error'] === 'true')
+    out.allowFailure = true;
+  ctx.job.hasWork = true;
+  ctx.job.steps.push(out);
+  ctx.report.add('approximated', ctx.source, at, note);
+}
+
 function golangciLint(inputs: Record<string, unknown>, step: Step, at: SourcePath, ctx: StepContext): void {
   const version = str(inputs.version) ?? 'latest';
   const major = /^v1\./.test(version) ? '' : '/v2';
@@ -426,8 +539,17 @@ function workspacePaths(given: string[], what: string, at: SourcePath, ctx: Step
       `cache: ${moved.join(', ')} moved into the workspace by its variable, as Ferry caches workspace paths`,
     );
   const kept = paths.filter(
-    (path) => !path.startsWith('~') && !path.startsWith('/') && !path.startsWith('!') && !path.startsWith('$'),
+    (path) => !path.startsWith('~') && !path.startsWith('/') && !path.startsWith('!') && !/^\$(?!\{\{)/.test(path),
   );
+  const computed = kept.filter((path) => path.includes('${{'));
+  if (computed.length > 0) {
+    ctx.report.add(
+      'approximated',
+      ctx.source,
+      at,
+      `${what}: ${computed.join(', ')} ${computed.length === 1 ? 'is' : 'are'} computed; Ferry ${what === 'cache' ? 'caches' : 'saves'} ${computed.length === 1 ? 'it' : 'them'} only where the value is a workspace path`,
+    );
+  }
   const lost = paths.filter((path) => !kept.includes(path));
   if (lost.length > 0) {
     ctx.report.add(

@@ -58,6 +58,16 @@ export function resolveIncludes(
         : isObject(entry) && typeof entry.local === 'string'
           ? entry.local
           : undefined;
+    const template = isObject(entry) && typeof entry.template === 'string' ? entry.template : undefined;
+    if (template !== undefined && /^Workflows\/(Branch|MergeRequest)-Pipelines\.gitlab-ci\.yml$/.test(template)) {
+      report.add(
+        'approximated',
+        source,
+        at,
+        `include: template ${template} only sets workflow: rules (which pipelines run); Ferry runs on the triggers it receives`,
+      );
+      return;
+    }
     if (local === undefined) {
       const kind = isObject(entry)
         ? (['project', 'remote', 'template', 'component'].find((key) => key in entry) ?? 'remote')

@@ -148,6 +148,7 @@ export function translateGithubJob(id: string, raw: Json, context: GithubJobCont
     job.artifacts = draft.artifacts.when || draft.artifacts.expireIn ? draft.artifacts : draft.artifacts.paths;
   if (secrets.size > 0) job.secrets = [...secrets].sort();
 
+  dropMissingStepReads(job, draft, report, source, at('steps'));
   if (draft.docker?.build && !draft.hasWork) return asBuildJob(job, draft, id, context);
   if (draft.docker?.build) {
     report.add(
@@ -195,12 +196,45 @@ function normalizeVersionAxis(matrix: Json, draft: JobDraft, report: ImportRepor
     );
 }
 
+/**
+ * `steps.<id>` of a step that became job settings or was dropped has no value in Ferry: it reads as null
+ * (GitHub gives null for a step that did not run, too).
+ */
+function dropMissingStepReads(job: Json, draft: JobDraft, report: ImportReport, source: Source, at: SourcePath): void {
+  const ids = new Set(draft.steps.map((step) => step.id).filter((stepId) => stepId !== undefined));
+  const missing = new Set<string>();
+  const rewrite = (text: string): string =>
+    text.replace(/\bsteps\.([A-Za-z_][\w-]*)((?:\.[\w-]+)*)/g, (whole, stepId: string) => {
+      if (ids.has(stepId)) return whole;
+      missing.add(stepId);
+      return 'null';
+    });
+  const inExpressions = (text: string): string => text.replace(/\$\{\{[\s\S]*?\}\}/g, rewrite);
+  for (const step of draft.steps) {
+    for (const key of ['run', 'name', 'workdir'] as const)
+      if (typeof step[key] === 'string') step[key] = inExpressions(step[key]);
+    if (typeof step.if === 'string') step.if = rewrite(step.if);
+    if (isObject(step.env))
+      for (const [name, value] of Object.entries(step.env))
+        if (typeof value === 'string') step.env[name] = inExpressions(value);
+  }
+  if (isObject(job.outputs))
+    for (const [name, value] of Object.entries(job.outputs))
+      if (typeof value === 'string') job.outputs[name] = inExpressions(value);
+  if (missing.size > 0) {
+    report.add(
+      'approximated',
+      source,
+      at,
+      `steps.${[...missing].join(', steps.')} ${missing.size === 1 ? 'is a step' : 'are steps'} that became job settings or were dropped: ${missing.size === 1 ? 'its' : 'their'} outputs read as null`,
+    );
+  }
+}
+
 function runsOnOf(raw: unknown): { other?: string; axis?: string; label: string } {
   const labels = isObject(raw) ? [raw.labels, raw.group].flat() : Array.isArray(raw) ? raw : [raw];
   const texts = labels.filter((label) => label !== undefined && label !== null).map(String);
-  const axis = texts
-    .map((text) => /\$\{\{\s*matrix\.([\w-]+)\s*\}\}/.exec(text)?.[1])
-    .find((name) => name !== undefined);
+  const axis = texts.map((text) => /\$\{\{[^}]*\bmatrix\.([\w-]+)/.exec(text)?.[1]).find((name) => name !== undefined);
   const other = texts.find((text) => !text.includes('${{') && notLinux(text));
   return { ...(other ? { other } : {}), ...(axis ? { axis } : {}), label: texts.join(', ') || 'ubuntu-latest' };
 }
@@ -259,6 +293,10 @@ function chooseImage(
       `the job also sets up ${tool.tool}; it runs in the ${first.tool} image, which may not have it (make an image with both, and map it with --image ${first.tool}=<image>)`,
     );
   }
+  // setup-uv without a python-version uses the one setup-python asks for, before or after it.
+  const python = draft.tools.find((tool) => tool.tool === 'python');
+  if (first.tool === 'uv' && first.version === undefined && python?.version !== undefined)
+    first.version = python.version;
   const image = imageFor(first.tool, first.version, options.images);
   const overridden = isOverridden(first.tool, first.version, options.images);
   report.add(

@@ -1,6 +1,9 @@
 import { textOf } from './text-of.js';
-import { rewriteCondition, rewriteText, type ExpressionScope } from './github-expressions.js';
+import { rewriteCondition, rewriteText } from './github-expressions.js';
 import { translateUses } from './github-actions.js';
+import { translateEnv } from './github-env.js';
+
+export { translateEnv };
 import type { StepContext } from './job-draft.js';
 import type { SourcePath } from './read-source.js';
 
@@ -13,21 +16,6 @@ export function translateShell(shell: unknown): string | undefined {
   if (text === 'pwsh') return 'pwsh -command ". \'{0}\'"';
   if (text === 'powershell') return 'pwsh -command ". \'{0}\'"';
   return text;
-}
-
-/** Env values as Ferry takes them: scalars, expressions rewritten. */
-export function translateEnv(
-  env: unknown,
-  scope: ExpressionScope,
-): Record<string, string | number | boolean> | undefined {
-  if (typeof env !== 'object' || env === null || Array.isArray(env)) return undefined;
-  const out: Record<string, string | number | boolean> = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (typeof value === 'number' || typeof value === 'boolean') out[name] = value;
-    else if (value === null || value === undefined) out[name] = '';
-    else out[name] = rewriteText(typeof value === 'string' ? value : JSON.stringify(value), scope);
-  }
-  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 export function minutes(value: unknown): string | undefined {

@@ -28,10 +28,12 @@ export function translateGithub(
     ...topScope,
     note: (kind, message) => report.add(kind, source, ['env'], message),
   });
-  if (env) pipeline.env = env;
+  // Scripts read GitHub's default variables from the environment: the ones the file uses are set.
+  const text = JSON.stringify(workflow);
+  const defaultsUsed = Object.entries(githubVariables).filter(([name]) => new RegExp(`\\$\\{?${name}\\b`).test(text));
+  if (env || defaultsUsed.length > 0) pipeline.env = { ...Object.fromEntries(defaultsUsed), ...env };
   const run = isObject(workflow.defaults) && isObject(workflow.defaults.run) ? workflow.defaults.run : {};
-  // GitHub runs a step without `shell:` as `bash -e {0}` (no pipefail, unlike `shell: bash`).
-  const defaults: Json = { shell: translateShell(run.shell) ?? 'bash -e {0}' };
+  const defaults: Json = { shell: translateShell(run.shell) ?? githubDefaultShell };
   if (run['working-directory'] !== undefined) defaults.workdir = textOf(run['working-directory']);
   pipeline.defaults = defaults;
   for (const key of ['permissions', 'concurrency', 'run-name']) {
@@ -44,6 +46,31 @@ export function translateGithub(
   pipeline.jobs = jobs;
   return pipeline;
 }
+
+/**
+ * A step without `shell:` runs as GitHub runs it on Linux: `bash -e {0}` (no pipefail, unlike `shell: bash`),
+ * falling back to `sh -e` where the image has no bash.
+ */
+export const githubDefaultShell =
+  'sh -c \'if command -v bash >/dev/null 2>&1; then exec bash -e "$0"; else exec sh -e "$0"; fi\' {0}';
+
+/** GitHub's default environment variables Ferry can give (GITHUB_OUTPUT, _ENV and _PATH are the engine's own). */
+const githubVariables: Record<string, string> = {
+  CI: 'true',
+  GITHUB_SHA: '${{ git.sha }}',
+  GITHUB_REF: '${{ git.ref }}',
+  GITHUB_REF_NAME: '${{ git.tag || git.branch }}',
+  GITHUB_REF_TYPE: "${{ git.tag && 'tag' || 'branch' }}",
+  GITHUB_HEAD_REF: '${{ git.branch }}',
+  GITHUB_EVENT_NAME: '${{ run.trigger }}',
+  GITHUB_REPOSITORY: '${{ git.repo }}',
+  GITHUB_WORKSPACE: '/workspace',
+  GITHUB_SERVER_URL: 'https://github.com',
+  RUNNER_OS: 'Linux',
+  RUNNER_ARCH: 'X64',
+  RUNNER_TEMP: '/tmp',
+  RUNNER_TOOL_CACHE: '/opt/hostedtoolcache',
+};
 
 const notes: Record<string, string> = {
   permissions: 'permissions are not needed: Ferry jobs get no GitHub token',
