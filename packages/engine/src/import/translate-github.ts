@@ -51,8 +51,9 @@ export function translateGithub(
  * A step without `shell:` runs as GitHub runs it on Linux: `bash -e {0}` (no pipefail, unlike `shell: bash`),
  * falling back to `sh -e` where the image has no bash.
  */
+// Ferry splits a shell command line on whitespace (as GitHub does), so the fallback is one word: ${IFS} spaces it.
 export const githubDefaultShell =
-  'sh -c \'if command -v bash >/dev/null 2>&1; then exec bash -e "$0"; else exec sh -e "$0"; fi\' {0}';
+  'sh -c command${IFS}-v${IFS}bash>/dev/null&&exec${IFS}bash${IFS}-e${IFS}"$0"||exec${IFS}sh${IFS}-e${IFS}"$0" {0}';
 
 /** GitHub's default environment variables Ferry can give (GITHUB_OUTPUT, _ENV and _PATH are the engine's own). */
 const githubVariables: Record<string, string> = {

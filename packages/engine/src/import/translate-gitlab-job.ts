@@ -218,7 +218,9 @@ export function translateGitlabJob(name: string, raw: Json, ctx: GitlabContext):
     add('changed', at('coverage'), 'coverage: the regex is not applied (no coverage badge)');
   if (job.pages !== undefined || name === 'pages')
     add('approximated', at(), 'the pages job runs, but nothing publishes its public/ directory');
-  if (tags.length > 0)
+  const arch = tags.find((tag) => /arm64|aarch64|armhf|ppc64|s390x|riscv/i.test(tag));
+  if (arch) add('approximated', at('tags'), `runner tag ${arch}: the job runs on the engine's own architecture`);
+  else if (tags.length > 0)
     add(
       'changed',
       at('tags'),

@@ -9,9 +9,10 @@ type Json = Record<string, unknown>;
 
 /**
  * GitLab runs a job's script with bash when the image has it (`set -eo pipefail`), else with sh (`set -e`).
+ * Ferry splits a shell command line on whitespace (as GitHub does), so the test is one word: ${IFS} spaces it.
  */
 export const gitlabShell =
-  'sh -c \'if command -v bash >/dev/null 2>&1; then exec bash -eo pipefail "$0"; else exec sh -e "$0"; fi\' {0}';
+  'sh -c command${IFS}-v${IFS}bash>/dev/null&&exec${IFS}bash${IFS}-eo${IFS}pipefail${IFS}"$0"||exec${IFS}sh${IFS}-e${IFS}"$0" {0}';
 
 /** A GitLab CI file (with its local includes) as a Ferry pipeline; what does not map is reported. */
 export function translateGitlab(
