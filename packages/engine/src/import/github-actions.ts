@@ -441,7 +441,8 @@ function setupPnpm(inputs: Record<string, unknown>, at: SourcePath, ctx: StepCon
   const version = str(inputs.version);
   ctx.job.steps.push({
     name: 'pnpm (pnpm/action-setup)',
-    run: `corepack enable && corepack prepare pnpm@${version ?? 'latest'} --activate`,
+    // Without a version, the action (and corepack) use package.json's packageManager.
+    run: version === undefined ? 'corepack enable' : `corepack enable && corepack prepare pnpm@${version} --activate`,
   });
   ctx.report.add(
     'approximated',
