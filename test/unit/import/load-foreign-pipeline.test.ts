@@ -98,3 +98,18 @@ describe('the webhook server and a repository with only a GitHub workflow', () =
     await repo.cleanup();
   });
 });
+
+describe('a Ferry pipeline that only looks like a foreign one', () => {
+  it('keeps its includes (a script: line inside a run block does not make it GitLab)', () => {
+    const dir = repoWith({
+      'ferry.yml':
+        'include: ci/jobs.yml\njobs:\n  t:\n    extends: .tmpl\n    steps:\n      - run: |\n          cat <<EOF\n            script: not a key\n          EOF\n',
+      'ci/jobs.yml': 'jobs:\n  .tmpl: { image: ferry/busybox:1 }\n',
+    });
+    const loaded = loadPipeline(join(dir, 'ferry.yml'), 'ferry.yml');
+    expect(loaded.issues).toEqual([]);
+    expect(loaded.spec?.jobs.t).toMatchObject({ image: 'ferry/busybox:1' });
+    expect(loaded.warnings).toEqual([]);
+    rmSync(dir, { recursive: true });
+  });
+});

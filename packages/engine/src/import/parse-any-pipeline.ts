@@ -1,6 +1,8 @@
 import { parsePipeline, type ParsePipelineResult } from '../pipeline/parse-pipeline.js';
 import type { PipelineIssue } from '../pipeline/pipeline-issue.js';
+import { detectFormat } from './detect-format.js';
 import { importPipeline } from './import-pipeline.js';
+import { readSource } from './read-source.js';
 import type { ImportEntry, ImportOptions, SourceReader } from './import-types.js';
 
 const noFiles: SourceReader = { read: () => undefined };
@@ -20,9 +22,17 @@ export function importEntryIssue(entry: ImportEntry): PipelineIssue {
   };
 }
 
-/** Whether a file may be a GitHub workflow or a GitLab CI file (else it is only parsed as Ferry's). */
+/**
+ * Whether a file is a GitHub workflow or a GitLab CI file (else it is Ferry's own). The file is parsed only when
+ * its name or text suggests it (`.github/workflows/`, `.gitlab-ci.yml`, `runs-on:`, `script:`).
+ */
 export function isForeignPipeline(text: string, file: string): boolean {
-  return /(^|\/)\.github\/workflows\/|\.gitlab-ci\.ya?ml$/.test(file) || /^\s+runs-on:|^\s+script:/m.test(text);
+  if (!/(^|\/)\.github\/workflows\/|\.gitlab-ci\.ya?ml$/.test(file) && !/^\s+runs-on:|^\s+script:/m.test(text))
+    return false;
+  const source = readSource(text, file);
+  return source.errors.length > 0
+    ? /(^|\/)\.github\/workflows\/|\.gitlab-ci\.ya?ml$/.test(file)
+    : detectFormat(source.data) !== undefined;
 }
 
 /**
