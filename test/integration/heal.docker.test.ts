@@ -102,7 +102,13 @@ describe('healing between deploys, under load', () => {
     const deadPort = await freePort();
     let healedIn = 0;
     const report = await underLoad(port, async () => {
-      await harness.client.admit('killed', { id: 'ghost', address: `127.0.0.1:${deadPort}`, pool: 'stable' });
+      // The healer may take the ghost out while the proxy is still admitting it (a slow machine): that refusal is
+      // the healer doing its work, and the check below that the ghost is gone holds either way.
+      await harness.client
+        .admit('killed', { id: 'ghost', address: `127.0.0.1:${deadPort}`, pool: 'stable' })
+        .catch((error: unknown) => {
+          if (!String(error).includes('backend "ghost" was drained while being admitted')) throw error;
+        });
       const [victim] = await harness.provider.list('killed');
       await harness.docker.getContainer(victim!.id).kill();
       healedIn = await until(fullCount('killed'), 10_000);

@@ -341,6 +341,8 @@ describe('a build job in a run', () => {
       '  deploy:',
       '    needs: image',
       '    image: ferry/busybox:1',
+      // The run's sha is made up (testGit), so there is no commit to check out.
+      '    checkout: false',
       '    steps:',
       '      - run: echo "deploying ${{ jobs.image.outputs.digest }}"',
     ].join('\n');

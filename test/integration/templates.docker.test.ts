@@ -48,7 +48,12 @@ jobs:
       path: `${repo.dir}/ferry.yml`,
       shownAs: 'ferry.yml',
       workspace: repo.dir,
-      git: testGit,
+      // The repository's own commit: jobs get a checkout of it.
+      git: {
+        ...testGit,
+        sha: await repo.git('rev-parse', 'HEAD'),
+        shortSha: await repo.git('rev-parse', '--short=7', 'HEAD'),
+      },
       secrets: { env: {} },
     });
     if (!prepared.ok) throw new Error(JSON.stringify(prepared.issues));

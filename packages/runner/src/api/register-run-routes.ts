@@ -6,9 +6,9 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { withoutCredentials } from '../git/clone-credentials.js';
 import { printable } from '../printable.js';
+import { requestOf } from '../queue/enqueue-run.js';
 import type { RunQueue } from '../queue/run-queue.js';
 import { listRunArtifacts, readRunArtifact } from '../queue/run-artifacts.js';
-import type { RunRequestInput } from '../queue/run-request.js';
 import { finalStatuses, isFinalStatus, type RunRecord, type RunRecordStatus } from '../queue/run-record.js';
 import type { PipelineSource } from '../webhook/pipeline-source.js';
 import type { WebhookSettings } from '../webhook/webhook-settings.js';
@@ -286,15 +286,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRoutesDeps): vo
       const run = await deps.queue.get(request.params.id);
       if (!run) return refuse(reply, route, 404, 'API_RUN_NOT_FOUND', notFound(request.params.id));
       // The same commit, pipeline, trigger, labels and secrets policy (a fork's run stays without secrets).
-      const result = await deps.queue.enqueue({
-        repo: run.repo,
-        sha: run.sha,
-        ref: run.ref,
-        ...(run.pipeline !== undefined ? { pipeline: run.pipeline } : {}),
-        trigger: run.trigger as RunRequestInput['trigger'],
-        labels: run.labels,
-        secrets: run.secrets,
-      });
+      const result = await deps.queue.enqueue(requestOf(run));
       deps.log(`api: run ${result.runId} re-runs ${run.id} (token ${caller})`);
       return answer(reply, route, 202, { runId: result.runId, status: result.status, rerunOf: run.id });
     } catch (error) {

@@ -66,7 +66,8 @@ export async function enqueueRun(
   return { runId, created: created.created, status: 'queued', queue: created.queue };
 }
 
-function requestOf(record: {
+/** The request that queues a run again as `record` was queued: same commit, pipeline, trigger, labels and secrets policy. */
+export function requestOf(record: {
   repo: string;
   sha: string;
   ref: string;
