@@ -20,9 +20,9 @@ module.exports = {
     {
       name: 'pure-layers',
       comment:
-        'pipeline/, plan/, expr/ and the deploy decisions are pure: no file system, Docker, Redis, processes or timers.',
+        'pipeline/, plan/, expr/, import/ and the deploy decisions are pure: no file system, Docker, Redis, processes or timers.',
       severity: 'error',
-      from: { path: '^packages/engine/src/(pipeline|plan|expr|deploy/decide)/' },
+      from: { path: '^packages/engine/src/(pipeline|plan|expr|import|deploy/decide)/' },
       to: { path: io, dependencyTypes: ['core', 'npm', 'npm-dev', 'npm-no-pkg', 'unknown', 'undetermined'] },
     },
     {

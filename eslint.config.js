@@ -10,6 +10,8 @@ export default tseslint.config(
       'bench/**',
       'scripts/**',
       'eslint.config.js',
+      // A real library run by the import e2e test (third-party code, kept as it is).
+      'test/fixtures/import/**',
       // Vite's own config file (plain JavaScript, read by vite build).
       'packages/web/vite.config.mjs',
       // The demo app is a pipeline's workload (plain JavaScript run inside a container), not Ferry's code.

@@ -20,6 +20,8 @@ export interface LoadPlanOptions {
   withoutSecrets?: boolean;
   /** Warnings (SPEC_SHELL_INJECTION) fail the command, as errors do (`ferry validate --strict`). */
   strict?: boolean;
+  /** Tool → image, for a GitHub or GitLab file translated in memory (`--image node=ferry/node:20`). */
+  images?: Record<string, string>;
   /** `--changed-since <ref>`: jobs with `changes:` compare what HEAD and the working tree changed since they forked from ref. */
   changedSince?: string;
 }
@@ -35,7 +37,7 @@ export async function loadPlan(io: CliIO, file: string | undefined, options: Loa
       'SPEC_NOT_FOUND',
       file
         ? `${file}: no such pipeline file`
-        : `no pipeline file found in ${io.cwd} (looked for ferry.yml, .ferry.yml, pipelines/ferry.yml)`,
+        : `no pipeline file found in ${io.cwd} (looked for ferry.yml, .ferry.yml, pipelines/ferry.yml, .gitlab-ci.yml, .github/workflows/{ci,test,tests,main,build}.yml)`,
     );
   }
   const shown = relative(io.cwd, path) || path;
@@ -44,6 +46,7 @@ export async function loadPlan(io: CliIO, file: string | undefined, options: Loa
     path,
     shownAs: shown,
     workspace: options.workspace,
+    ...(options.images ? { images: options.images } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.only ? { only: options.only } : {}),
     changes,
@@ -109,4 +112,16 @@ export function parseEnvPairs(pairs: string[]): Record<string, string> {
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return env;
+}
+
+/** `--image tool=image` values, repeated (`node=ferry/node:20`, `node:18=…`, `runner=buildpack-deps:noble`). */
+export function parseImagePairs(pairs: string[]): Record<string, string> {
+  const images: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0 || eq === pair.length - 1)
+      throw new FerryError('CLI_USAGE', `--image "${pair}": expected tool=image, like node=ferry/node:20`);
+    images[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return images;
 }

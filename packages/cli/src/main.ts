@@ -15,6 +15,7 @@ import {
   statusCommand,
 } from './commands/deploy.js';
 import { gcCommand } from './commands/gc.js';
+import { importCommand, type ImportOptions } from './commands/import.js';
 import { initCommand, type InitOptions } from './commands/init.js';
 import { proxyCommand, type ProxyCommandOptions } from './commands/proxy.js';
 import { planCommand, validateCommand, type PlanOptions } from './commands/plan.js';
@@ -66,6 +67,11 @@ async function main(argv: string[]): Promise<number> {
       .option('--cpus <n>', 'CPU limit for jobs that set none (e.g. 1.5)')
       .option('--pids <n>', 'process limit for jobs that set none', '4096')
       .option('--allow-privileged', 'let jobs ask for privileged: true')
+      .option(
+        '--image <tool=image>',
+        'for a GitHub or GitLab file: the image for a tool (repeatable; docs/import.md)',
+        collect,
+      )
       .option('--allow-docker', 'let jobs ask for docker: true (a Docker daemon of their own, in a sidecar)')
       .option('--docker-socket <mode>', "with --allow-docker: host gives docker: true jobs the host's socket instead")
       .option('--cache-dir <dir>', 'where caches are kept (default .ferry/cache)')
@@ -89,6 +95,23 @@ async function main(argv: string[]): Promise<number> {
   });
 
   program
+    .command('import <files...>')
+    .description(
+      'translate GitHub Actions workflows or GitLab CI files into a Ferry pipeline (exit 0 valid, 3 something dropped, 2 not valid)',
+    )
+    .option('-o, --out <file>', 'where to write it (default ferry.yml)')
+    .option('--stdout', 'print the pipeline instead of writing it')
+    .option('-f, --force', 'overwrite an existing file')
+    .option(
+      '--image <tool=image>',
+      'the image for a tool, e.g. node=ferry/node:20 (repeatable; docs/import.md)',
+      collect,
+    )
+    .action((files: string[], options: ImportOptions) => {
+      exitCode = importCommand(io, files, options);
+    });
+
+  program
     .command('init')
     .description('write a starter ferry.yml for this repository from what is in it (Node, Go, Python, Dockerfile)')
     .option('-f, --force', 'overwrite an existing pipeline file')
@@ -104,6 +127,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--mermaid', 'as a Mermaid graph')
     .option('-j, --job <id>', 'only this job and what it needs (repeatable)', collect)
     .option('-e, --env <K=V>', 'set a pipeline env value (repeatable)', collect, [])
+    .option('--image <tool=image>', 'for a GitHub or GitLab file: the image for a tool (repeatable)', collect)
     .option(
       '--changed-since <ref>',
       'decide changes: conditions against what changed since ref (default: not compared)',
@@ -116,9 +140,11 @@ async function main(argv: string[]): Promise<number> {
     .command('validate [file]')
     .description('check a pipeline file without running it')
     .option('--strict', 'fail (exit 2) on warnings too, such as a pushed branch name pasted into a run: script')
-    .action(async (file: string | undefined, options: { strict?: boolean }) => {
+    .option('--image <tool=image>', 'for a GitHub or GitLab file: the image for a tool (repeatable)', collect)
+    .action(async (file: string | undefined, options: { strict?: boolean; image?: string[] }) => {
       exitCode = await validateCommand(io, file, {
         workspace: workspace(),
+        ...(options.image ? { image: options.image } : {}),
         ...(options.strict ? { strict: true } : {}),
       });
     });

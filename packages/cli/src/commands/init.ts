@@ -33,7 +33,7 @@ export function initCommand(io: CliIO, options: InitOptions): number {
 
   const profile = detectProject(readTopLevel(io.cwd), basename(io.cwd));
   const text = renderStarterPipeline(profile);
-  const issues = checkStarter(text, shown);
+  const issues = checkPipelineText(text, shown);
   if (issues.length > 0)
     throw new Error(`ferry init produced a pipeline it cannot run, nothing was written:\n${formatIssues(issues)}`);
 
@@ -52,8 +52,8 @@ export function initCommand(io: CliIO, options: InitOptions): number {
   return exitCodes.ok;
 }
 
-/** Parses and plans the starter as `ferry run` would (with a placeholder commit: planning is pure). */
-function checkStarter(text: string, file: string): PipelineIssue[] {
+/** Parses and plans a pipeline text (the starter, an import) as `ferry run` would (with a placeholder commit: planning is pure). */
+export function checkPipelineText(text: string, file: string): PipelineIssue[] {
   const parsed = parsePipeline(text, file);
   if (!parsed.spec) return parsed.issues;
   const git = { sha: '0'.repeat(40), shortSha: '0000000', branch: 'main', ref: 'refs/heads/main', tag: '', repo: '' };

@@ -1,6 +1,6 @@
 import { formatPlanMermaid, formatPlanText } from '@ferry/engine';
 import type { CliIO } from '../cli-io.js';
-import { loadPlan, parseEnvPairs } from '../load-plan.js';
+import { loadPlan, parseEnvPairs, parseImagePairs } from '../load-plan.js';
 
 export interface PlanOptions {
   json?: boolean;
@@ -8,6 +8,7 @@ export interface PlanOptions {
   job?: string[];
   env: string[];
   workspace: string;
+  image?: string[];
   changedSince?: string;
 }
 
@@ -18,6 +19,7 @@ export async function planCommand(io: CliIO, file: string | undefined, options: 
     ...(options.job ? { only: options.job } : {}),
     workspace: options.workspace,
     withoutSecrets: true,
+    ...(options.image ? { images: parseImagePairs(options.image) } : {}),
     ...(options.changedSince !== undefined ? { changedSince: options.changedSince } : {}),
   });
   if (options.json) io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
@@ -30,10 +32,11 @@ export async function planCommand(io: CliIO, file: string | undefined, options: 
 export async function validateCommand(
   io: CliIO,
   file: string | undefined,
-  options: { workspace: string; strict?: boolean },
+  options: { workspace: string; strict?: boolean; image?: string[] },
 ): Promise<number> {
   const { plan, file: shown } = await loadPlan(io, file, {
     workspace: options.workspace,
+    ...(options.image ? { images: parseImagePairs(options.image) } : {}),
     withoutSecrets: true,
     ...(options.strict ? { strict: true } : {}),
   });

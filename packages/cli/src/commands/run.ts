@@ -17,7 +17,7 @@ import {
 import type { RunEvent } from '@ferry/engine';
 import type { CliIO } from '../cli-io.js';
 import { exitCodes } from '../exit-codes.js';
-import { loadPlan, parseEnvPairs } from '../load-plan.js';
+import { loadPlan, parseEnvPairs, parseImagePairs } from '../load-plan.js';
 import { createDeployHandler } from '../create-deploy-handler.js';
 import { stateDirOf } from '../state-dir-of.js';
 import { createPlainView } from '../output/plain-view.js';
@@ -40,6 +40,8 @@ export interface RunOptions {
   cacheDir?: string;
   cacheMaxSize: string;
   stateDir?: string;
+  /** `--image tool=image`, for GitHub/GitLab files translated in memory. */
+  image?: string[];
   /** Jobs with `changes:` compare against this ref (see load-plan.ts). */
   changedSince?: string;
   /** `ferry deploy --service`: the deploy jobs roll out only these. */
@@ -71,6 +73,7 @@ export async function runCommand(
     ...(options.job ? { only: options.job } : {}),
     workspace: options.workspace,
     ...(options.secretsFile ? { secretsFile: options.secretsFile } : {}),
+    ...(options.image ? { images: parseImagePairs(options.image) } : {}),
     ...(options.changedSince !== undefined ? { changedSince: options.changedSince } : {}),
   });
   const refused = refuseDockerJobs(plan.jobs, dockerAccess);

@@ -4,14 +4,22 @@ import type { IncludedFile } from '../pipeline/compose-pipeline.js';
 import { parsePipeline, type ParsePipelineResult } from '../pipeline/parse-pipeline.js';
 import { fileSizeMessage } from '../pipeline/pipeline-limits.js';
 import { collectIncludesSync } from './collect-includes.js';
+import { isForeignPipeline, parseAnyPipeline } from '../import/parse-any-pipeline.js';
+import type { ImportOptions, SourceReader } from '../import/import-types.js';
 
 /**
  * Reads and parses a pipeline file with the files it includes. `shownAs` is the name issues carry (a path
  * relative to the user's directory, say); included files are named the same way. A file that cannot be read is a
  * SPEC_NOT_FOUND issue at line 0 (the file as a whole). Includes are relative to the repository root: the git
  * top-level above the file (the directory holding `.git`), or the file's directory outside a repository.
+ * A GitHub Actions workflow or GitLab CI file is translated in memory instead (docs/import.md): its import report
+ * comes back as warnings, and `importOptions` maps tools to images.
  */
-export function loadPipeline(path: string, shownAs: string = path): ParsePipelineResult {
+export function loadPipeline(
+  path: string,
+  shownAs: string = path,
+  importOptions: ImportOptions = {},
+): ParsePipelineResult {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -28,6 +36,7 @@ export function loadPipeline(path: string, shownAs: string = path): ParsePipelin
     };
   }
   const root = repositoryRoot(dirname(path));
+  if (isForeignPipeline(text, shownAs)) return parseAnyPipeline(text, shownAs, fileReader(root), importOptions);
   const show = (repoPath: string) => join(dirname(shownAs), relative(dirname(path), join(root, repoPath)));
   const includes = collectIncludesSync(text, shownAs, toRepoPath(relative(root, path)), (repoPath) =>
     readIncluded(root, repoPath, show(repoPath)),
@@ -64,4 +73,19 @@ function repositoryRoot(dir: string): string {
 
 function toRepoPath(path: string): string {
   return path.split(sep).join('/');
+}
+
+/** The repository a file belongs to: the nearest directory up with a .git, else the file's directory. */
+export function repositoryRootOf(path: string): string {
+  return repositoryRoot(dirname(path));
+}
+
+/** Reads repository files for an import (composite actions, reusable workflows, includes), never outside `root`. */
+export function fileReader(root: string): SourceReader {
+  return {
+    read(repoPath) {
+      const read = readIncluded(root, repoPath, repoPath);
+      return read && 'text' in read ? read.text : undefined;
+    },
+  };
 }

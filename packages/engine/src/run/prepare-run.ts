@@ -23,6 +23,8 @@ export interface PrepareRunOptions {
   /** The files the run's change touched, for jobs with `changes:`; absent: unknown, such jobs run. */
   changes?: ChangeSet;
   secrets: SecretSources;
+  /** For GitHub/GitLab files translated in memory: tool → image overrides (`node` → `ferry/node:20`). */
+  images?: Record<string, string>;
 }
 
 export type PreparedRun =
@@ -35,7 +37,7 @@ export type PreparedRun =
  * Problems come back as positioned issues; nothing has been started when it returns.
  */
 export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRun> {
-  const loaded = loadPipeline(options.path, options.shownAs);
+  const loaded = loadPipeline(options.path, options.shownAs, options.images ? { images: options.images } : {});
   if (!loaded.spec || loaded.issues.length > 0) return { ok: false, issues: loaded.issues };
   const given = options.git;
   const complete =

@@ -3,6 +3,8 @@ import { mirrorPathFor } from '../git/mirror-path.js';
 import path from 'node:path';
 import {
   FerryError,
+  isForeignPipeline,
+  parseAnyPipeline,
   collectIncludesAsync,
   fileSizeMessage,
   normalizeIncludePath,
@@ -142,6 +144,11 @@ export class GitPipelineSource implements PipelineSource {
         const blob = await this.#catFile(mirror).get(`${sha}:${candidate}`);
         if (blob?.type !== 'blob') continue;
         const text = blob.content.toString('utf8');
+        if (isForeignPipeline(text, candidate)) {
+          // A GitHub or GitLab file: only its triggers matter here; the runner translates it with the repository's files.
+          const foreign = parseAnyPipeline(text, candidate);
+          return { path: candidate, ...(foreign.spec ? { spec: foreign.spec } : {}), issues: foreign.issues };
+        }
         const normalized = normalizeIncludePath(candidate);
         const includes = await collectIncludesAsync(
           text,

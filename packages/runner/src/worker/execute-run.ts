@@ -178,7 +178,7 @@ async function prepare(deps: ExecuteRunDeps, input: ExecuteRunInput, src: string
   if (file === undefined)
     return {
       kind: 'invalid',
-      reason: `RUNNER_PIPELINE_INVALID: no pipeline file in ${redactUrl(input.request.repo)} at ${sha.slice(0, 12)} (looked for ferry.yml, .ferry.yml, pipelines/ferry.yml)`,
+      reason: `RUNNER_PIPELINE_INVALID: no pipeline file in ${redactUrl(input.request.repo)} at ${sha.slice(0, 12)} (looked for ferry.yml, .ferry.yml, pipelines/ferry.yml, .gitlab-ci.yml, .github/workflows/{ci,test,tests,main,build}.yml)`,
     };
   const git = gitContextFor(input.request, sha);
   const changes = await changesOf(input.request, src, sha);
