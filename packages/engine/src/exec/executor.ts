@@ -53,6 +53,8 @@ export interface PrepareOptions {
   workspace?: string;
   /** A `.git` directory copied in as `<workdir>/.git` (the run's commit, made by run/job-checkouts.ts). */
   gitDir?: string;
+  /** The submodules' `.git` files, relative to the directory of `gitDir`, copied in at the same paths. */
+  gitFiles?: string[];
   /** Environment for the job's container (pipeline < job), already rendered. */
   env: Record<string, string>;
 }

@@ -27,7 +27,7 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
   const waitingReason = new Map<string, string>();
   const teardowns: Promise<void>[] = [];
   const warm = new WarmPool(deps.executor, deps.signal);
-  const checkouts = new JobCheckouts(deps.workspace, deps.git);
+  const checkouts = new JobCheckouts(deps.workspace, deps.git, deps.submodulesUnsupported);
   const scope: RunScope = { plan, deps, clock, results, teardowns, checkouts };
 
   events.emit({

@@ -298,6 +298,7 @@ export class DockerExecutor implements Executor {
       owner,
       directory,
       ...(options.gitDir !== undefined ? { gitDir: options.gitDir } : {}),
+      ...(options.gitFiles !== undefined ? { gitFiles: options.gitFiles } : {}),
     });
     try {
       await container.putArchive(archive.stream, { path: path.posix.dirname(target), abortSignal: io.signal });
@@ -321,7 +322,7 @@ export class DockerExecutor implements Executor {
       'stdout',
       options.workspace === undefined
         ? `checkout: false: ${workdir} is empty`
-        : `copied ${copied.files} files (${formatBytes(copied.bytes)}) from ${options.workspace}${options.gitDir !== undefined ? ' with .git' : ''} to ${workdir}`,
+        : `copied ${copied.files} files (${formatBytes(copied.bytes)}) from ${options.workspace}${options.gitDir !== undefined ? ` with .git${options.gitFiles?.length ? ` and ${options.gitFiles.length} submodule${options.gitFiles.length === 1 ? '' : 's'}` : ''}` : ''} to ${workdir}`,
     );
     for (const sidecar of sidecars) {
       const started = this.#clock.now();
