@@ -116,4 +116,43 @@ describe('a runner gives jobs the same .git as ferry run', () => {
       ]),
     );
   });
+
+  it('fails a job that asks for submodules, saying runners do not support them yet, and runs the others', async () => {
+    await repo.write({
+      'ferry.yml': `name: submodules
+jobs:
+  vendored:
+    image: ferry/busybox:1
+    checkout: { submodules: true }
+    steps:
+      - run: echo must not run
+  plain:
+    image: ferry/busybox:1
+    steps:
+      - run: echo plain ran
+`,
+    });
+    await repo.commit('a job with submodules');
+    const { runId } = await fx.queue.enqueue({
+      repo: `file://${repo.dir}`,
+      sha: await repo.git('rev-parse', 'HEAD'),
+      ref: 'refs/heads/main',
+      trigger: 'push',
+      labels: ['docker'],
+    });
+    runIds.push(runId);
+    const record = await fx.waitForRun(runId, { timeoutMs: 60_000 });
+    expect(record.status).toBe('failed');
+    const entries = await fx.entries(runId);
+    expect(lines(entries, 'vendored')).not.toContain('must not run');
+    expect(lines(entries, 'plain')).toContain('plain ran');
+    expect(entries.map((entry) => entry.event)).toContainEqual(
+      expect.objectContaining({
+        type: 'job.finished',
+        job: 'vendored',
+        status: 'failed',
+        error: expect.stringContaining('checkout.submodules: submodules are not supported on runners yet'),
+      }),
+    );
+  });
 });
