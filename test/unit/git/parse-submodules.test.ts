@@ -27,6 +27,17 @@ describe('parseSubmodules', () => {
     expect(parseSubmodules(config, tree)).toEqual([]);
     expect(parseSubmodules('', '')).toEqual([]);
   });
+
+  it('refuses a name that would lead out of .git/modules, as git does', () => {
+    for (const name of ['../../hooks', 'a/../../b', '/etc', 'a\\..\\b'])
+      expect(() => parseSubmodules(`submodule.${name}.path\nlib\0`, `160000 commit ${a}\tlib\0`)).toThrow(
+        expect.objectContaining({
+          code: 'EXEC_CHECKOUT',
+          message: expect.stringContaining(`"${name}" is not allowed`),
+        }),
+      );
+    expect(parseSubmodules(`submodule.a..b.path\nlib\0`, `160000 commit ${a}\tlib\0`)).toHaveLength(1);
+  });
 });
 
 describe('resolveSubmoduleUrl', () => {

@@ -1,3 +1,5 @@
+import { FerryError } from '../errors.js';
+
 export interface Submodule {
   /** The name in .gitmodules (`submodule.<name>.*`), which names its git dir under `.git/modules/`. */
   name: string;
@@ -28,7 +30,10 @@ export function parseSubmodules(gitmodulesConfig: string, lsTree: string): Submo
   return submodules;
 }
 
-/** The entries of .gitmodules that have a `path`, in order (from `git config -z … --list`). */
+/**
+ * The entries of .gitmodules that have a `path`, in order (from `git config -z … --list`). Throws EXEC_CHECKOUT
+ * for a name git would refuse (absolute, or with a `..` component): it names a directory under `.git/modules/`.
+ */
 export function parseGitmodules(gitmodulesConfig: string): Omit<Submodule, 'sha'>[] {
   const entries = new Map<string, { path?: string; url?: string }>();
   for (const record of gitmodulesConfig.split('\0')) {
@@ -42,6 +47,12 @@ export function parseGitmodules(gitmodulesConfig: string): Omit<Submodule, 'sha'
     entry[match[2] as 'path' | 'url'] = value;
     entries.set(name, entry);
   }
+  for (const name of entries.keys())
+    if (name.startsWith('/') || name.split(/[/\\]/).includes('..'))
+      throw new FerryError(
+        'EXEC_CHECKOUT',
+        `cannot make the checkout of the job: submodule name "${name}" is not allowed`,
+      );
   return [...entries].flatMap(([name, entry]) =>
     entry.path !== undefined ? [{ name, path: entry.path, url: entry.url ?? '' }] : [],
   );
