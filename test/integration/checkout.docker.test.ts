@@ -22,10 +22,10 @@ const logs = (events: RunEvent[], job: string) =>
   events.flatMap((e) => ((e.type === 'step.log' || e.type === 'job.log') && e.job === job ? [e.line] : []));
 
 /** Plans and runs `yaml` on the real engine in the temp repo, with its real git context, as `ferry run` does. */
-async function runInRepo(yaml: string, changes?: ChangeSet) {
+async function runInRepo(yaml: string, changes?: ChangeSet, workspace = repo.dir) {
   const { spec, issues } = parsePipeline(yaml, 'ferry.yml');
   if (!spec || issues.length > 0) throw new Error(`invalid pipeline: ${JSON.stringify(issues)}`);
-  const git = await readGitContext(repo.dir);
+  const git = await readGitContext(workspace);
   const planned = planPipeline(spec, 'ferry.yml', { git, ...(changes ? { changes } : {}) });
   if (!planned.plan) throw new Error(`unplannable: ${JSON.stringify(planned.issues)}`);
   const runId = uniqueRunId('checkout');
@@ -33,7 +33,7 @@ async function runInRepo(yaml: string, changes?: ChangeSet) {
   const events: RunEvent[] = [];
   const stream = new EventStream(runId, Date.now);
   stream.subscribe((event) => events.push(event));
-  const result = await runPlan(planned.plan, { executor, events: stream, workspace: repo.dir, git, concurrency: 3 });
+  const result = await runPlan(planned.plan, { executor, events: stream, workspace, git, concurrency: 3 });
   return { plan: planned.plan, result, events };
 }
 
@@ -148,5 +148,61 @@ jobs:
       await repo.git('checkout', '--', 'src/app.txt');
       await repo.remove('notes.txt');
     }
+  });
+});
+
+describe('the submodules of a job on the Docker engine', () => {
+  let lib: TempGitRepo;
+  let app: TempGitRepo;
+  let libSha: string;
+
+  beforeAll(async () => {
+    lib = await createTempGitRepo({ 'lib.txt': 'lib 1\n' });
+    await lib.write({ 'lib.txt': 'lib 2\n' });
+    await lib.commit('lib two');
+    libSha = await lib.git('rev-parse', 'HEAD');
+    app = await createTempGitRepo({ 'app.txt': 'app\n' });
+    await app.git('-c', 'protocol.file.allow=always', 'submodule', 'add', '--quiet', lib.dir, 'lib');
+    await app.commit('with lib');
+  });
+
+  afterAll(async () => {
+    await Promise.all([lib?.cleanup(), app?.cleanup()]);
+  });
+
+  it('gives a submodule a .git of its recorded commit with submodules, and only its files without', async () => {
+    const { result, events } = await runInRepo(
+      `
+jobs:
+  with:
+    image: ferry/git:2
+    checkout: { submodules: true }
+    steps:
+      - run: cat lib/lib.txt
+      - run: echo "lib head $(git -C lib rev-parse HEAD)"
+      - run: echo "lib shallow $(git -C lib rev-parse --is-shallow-repository)"
+      - run: git submodule status
+      - run: git -C lib status --porcelain | wc -l | sed 's/^ */lib dirty=/'
+  without:
+    image: ferry/git:2
+    steps:
+      - run: cat lib/lib.txt
+      - run: git submodule status
+      - run: echo "lib toplevel $(git -C lib rev-parse --show-toplevel)"
+`,
+      undefined,
+      app.dir,
+    );
+    expect(result.status, JSON.stringify(result.jobs)).toBe('success');
+    const withLines = logs(events, 'with');
+    expect(withLines).toEqual(
+      expect.arrayContaining(['lib 2', `lib head ${libSha}`, 'lib shallow true', 'lib dirty=0']),
+    );
+    expect(withLines.find((line) => line.includes(`${libSha} lib`))).toMatch(new RegExp(`^ ${libSha} lib`));
+    expect(withLines.some((line) => line.startsWith('copied ') && line.includes('with .git and 1 submodule'))).toBe(
+      true,
+    );
+    const withoutLines = logs(events, 'without');
+    expect(withoutLines).toEqual(expect.arrayContaining(['lib 2', `-${libSha} lib`, 'lib toplevel /workspace']));
   });
 });

@@ -41,6 +41,21 @@ const lines = (entries: StreamEntry[], job: string) =>
     (event.type === 'step.log' || event.type === 'job.log') && event.job === job ? [event.line] : [],
   );
 
+/** Queues a push of `sha` to main (compared with `base` when given), and waits for the run to end. */
+async function runPush(sha: string, base?: string) {
+  const { runId } = await fx.queue.enqueue({
+    repo: `file://${repo.dir}`,
+    sha,
+    ref: 'refs/heads/main',
+    trigger: 'push',
+    ...(base !== undefined ? { compare: { base } } : {}),
+    labels: ['docker'],
+  });
+  runIds.push(runId);
+  const record = await fx.waitForRun(runId, { timeoutMs: 60_000 });
+  return { record, entries: await fx.entries(runId) };
+}
+
 beforeAll(async () => {
   fx = await openQueueFixture(redisUrlFor(14));
   repo = await createTempGitRepo({ 'ferry.yml': pipeline, 'src/app.txt': 'v1\n', 'docs/guide.md': 'v1\n' });
@@ -63,17 +78,7 @@ afterAll(async () => {
 describe('a runner gives jobs the same .git as ferry run', () => {
   it('describes the tag at depth 0, is shallow at depth 1, and decides changes: from the push before sha', async () => {
     const head = shas[2] as string;
-    const { runId } = await fx.queue.enqueue({
-      repo: `file://${repo.dir}`,
-      sha: head,
-      ref: 'refs/heads/main',
-      trigger: 'push',
-      compare: { base: shas[1] as string },
-      labels: ['docker'],
-    });
-    runIds.push(runId);
-    const record = await fx.waitForRun(runId, { timeoutMs: 60_000 });
-    const entries = await fx.entries(runId);
+    const { record, entries } = await runPush(head, shas[1]);
     expect(
       record.status,
       JSON.stringify(
@@ -98,22 +103,43 @@ describe('a runner gives jobs the same .git as ferry run', () => {
   });
 
   it('runs jobs with changes: when the push created the branch (nothing to compare)', async () => {
-    const { runId } = await fx.queue.enqueue({
-      repo: `file://${repo.dir}`,
-      sha: shas[2] as string,
-      ref: 'refs/heads/main',
-      trigger: 'push',
-      labels: ['docker'],
-    });
-    runIds.push(runId);
-    const record = await fx.waitForRun(runId, { timeoutMs: 60_000 });
+    const { record, entries } = await runPush(shas[2] as string);
     expect(record.status).toBe('success');
-    const entries = await fx.entries(runId);
     expect(lines(entries, 'app')).toEqual(
       expect.arrayContaining([
         'changes: changes not compared (the push created the branch: there is no earlier commit to compare with): the job runs',
         'app built',
       ]),
+    );
+  });
+
+  it('fails a job that asks for submodules, saying runners do not support them yet, and runs the others', async () => {
+    await repo.write({
+      'ferry.yml': `name: submodules
+jobs:
+  vendored:
+    image: ferry/busybox:1
+    checkout: { submodules: true }
+    steps:
+      - run: echo must not run
+  plain:
+    image: ferry/busybox:1
+    steps:
+      - run: echo plain ran
+`,
+    });
+    await repo.commit('a job with submodules');
+    const { record, entries } = await runPush(await repo.git('rev-parse', 'HEAD'));
+    expect(record.status).toBe('failed');
+    expect(lines(entries, 'vendored')).not.toContain('must not run');
+    expect(lines(entries, 'plain')).toContain('plain ran');
+    expect(entries.map((entry) => entry.event)).toContainEqual(
+      expect.objectContaining({
+        type: 'job.finished',
+        job: 'vendored',
+        status: 'failed',
+        error: expect.stringContaining('checkout.submodules: submodules are not supported on runners yet'),
+      }),
     );
   });
 });

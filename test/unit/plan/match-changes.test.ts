@@ -63,6 +63,16 @@ describe('planCheckout', () => {
     expect(planCheckout({ depth: 20, tags: true })).toEqual({ depth: 20, tags: true });
     expect(planCheckout(false)).toBe(false);
   });
+
+  it('keeps submodules only when asked for', () => {
+    expect(planCheckout({ submodules: true })).toEqual({ depth: 1, tags: false, submodules: true });
+    expect(planCheckout({ depth: 0, submodules: 'recursive' })).toEqual({
+      depth: 0,
+      tags: true,
+      submodules: 'recursive',
+    });
+    expect(planCheckout({ submodules: false })).toEqual({ depth: 1, tags: false });
+  });
 });
 
 describe('planPipeline with checkout and changes', () => {

@@ -22,12 +22,15 @@ describe('JobCheckouts', () => {
   it('makes one .git per distinct depth and tags, shared by the jobs that ask for it, and removes them all', async () => {
     const checkouts = new JobCheckouts(repo.dir, await readGitContext(repo.dir));
     const shallow = buildJobRun({ id: 'a' });
-    const [first, second, full] = await Promise.all([
+    const [firstCheckout, secondCheckout, fullCheckout] = await Promise.all([
       checkouts.get(shallow),
       checkouts.get(buildJobRun({ id: 'b' })),
       checkouts.get(buildJobRun({ id: 'c', checkout: { depth: 0, tags: true } })),
     ]);
-    expect(first).toBe(second);
+    expect(firstCheckout).toBe(secondCheckout);
+    expect(firstCheckout?.gitFiles).toEqual([]);
+    const first = firstCheckout?.gitDir;
+    const full = fullCheckout?.gitDir;
     expect(full).not.toBe(first);
     expect(path.basename(first ?? '')).toBe('.git');
     expect(existsSync(path.join(first ?? '', 'HEAD'))).toBe(true);
@@ -45,6 +48,18 @@ describe('JobCheckouts', () => {
     await checkouts.get(buildJobRun());
     await checkouts.removeAll();
     expect(existsSync(orphan)).toBe(false);
+  });
+
+  it('fails a job that asks for submodules where they are not supported, naming the job and why', async () => {
+    const checkouts = new JobCheckouts(repo.dir, await readGitContext(repo.dir), 'not on runners yet');
+    await expect(
+      checkouts.get(buildJobRun({ id: 'sub', checkout: { depth: 1, tags: false, submodules: true } })),
+    ).rejects.toMatchObject({
+      code: 'EXEC_CHECKOUT',
+      message: 'cannot make the checkout of job "sub": checkout.submodules: not on runners yet',
+    });
+    expect(await checkouts.get(buildJobRun())).toBeDefined();
+    await checkouts.removeAll();
   });
 
   it('gives no .git for checkout: false, nor for a workspace that is not a git repository', async () => {

@@ -57,6 +57,8 @@ export interface PrepareOptions {
    * starts meanwhile; a rejection (or resolving to none) is the prepare's failure (or no `.git`).
    */
   gitDir?: string | Promise<string | undefined>;
+  /** The submodules' `.git` files, relative to the directory of `gitDir`, copied in at the same paths; never rejects. */
+  gitFiles?: string[] | Promise<string[]>;
   /** Environment for the job's container (pipeline < job), already rendered. */
   env: Record<string, string>;
 }

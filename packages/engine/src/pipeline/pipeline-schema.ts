@@ -174,12 +174,14 @@ const Retry = z.union([
 /**
  * What of the repository a job gets: `true` (the default) or an object is the workspace plus a `.git` of the
  * run's commit; `false` is an empty workdir. `depth` is how many commits of history (0 = all, with tags).
+ * `submodules` (`true`, or `recursive` for theirs too) also gives each submodule a `.git` of its recorded commit.
  */
 export const Checkout = z.union([
   z.boolean(),
   z.strictObject({
     depth: z.number().int().min(0).optional(),
     tags: z.boolean().optional(),
+    submodules: z.union([z.boolean(), z.literal('recursive')]).optional(),
   }),
 ]);
 

@@ -292,7 +292,8 @@ export function planCheckout(spec: CheckoutSpec | undefined): PlannedCheckout {
   if (spec === false) return false;
   const options = spec === undefined || spec === true ? {} : spec;
   const depth = options.depth ?? 1;
-  return { depth, tags: options.tags ?? depth === 0 };
+  const tags = options.tags ?? depth === 0;
+  return options.submodules ? { depth, tags, submodules: options.submodules } : { depth, tags };
 }
 
 function selectJobs(jobIds: string[], edges: Map<string, string[]>, only: string[] | undefined): Set<string> {

@@ -40,8 +40,11 @@ export interface PlannedCache {
 
 export type JobKind = 'steps' | 'build' | 'deploy';
 
-/** A job's `checkout`, defaults applied: a `.git` of the run's commit with `depth` commits (0 = all), or nothing at all. */
-export type PlannedCheckout = { depth: number; tags: boolean } | false;
+/**
+ * A job's `checkout`, defaults applied: a `.git` of the run's commit with `depth` commits (0 = all), or nothing at
+ * all. `submodules` (absent when not asked): the superproject's own (`true`), or theirs too (`recursive`).
+ */
+export type PlannedCheckout = { depth: number; tags: boolean; submodules?: true | 'recursive' } | false;
 
 /** One step of a JobRun. Strings may still hold `${{ }}` expressions that need run-time context (job outputs). */
 export interface PlannedStep {

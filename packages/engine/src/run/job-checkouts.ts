@@ -1,9 +1,10 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isGitRepository, makeJobCheckout } from '../git/make-job-checkout.js';
+import { isGitRepository, makeJobCheckout, type JobCheckout } from '../git/make-job-checkout.js';
 import type { GitContext } from '../plan/plan-pipeline.js';
 import type { JobRun } from '../plan/plan-types.js';
+import { FerryError } from '../errors.js';
 import type { PrepareOptions } from '../exec/executor.js';
 import { isProcessAlive } from '../process/is-process-alive.js';
 
@@ -11,32 +12,39 @@ import { isProcessAlive } from '../process/is-process-alive.js';
 const rootPattern = /^ferry-checkout-(\d+)-/;
 
 /**
- * The `.git` directories of one run's jobs, made on the host once per distinct (depth, tags) and shared by
+ * The `.git` directories of one run's jobs, made on the host once per distinct (depth, tags, submodules) and shared by
  * every job that asks for the same (each job gets its own copy in its container). Concurrent requests share one
  * making; a failed one is not cached, so a retried job tries again. `removeAll` deletes them at the run's end;
  * those of a killed process are removed by the next run that makes one.
  */
 export class JobCheckouts {
-  readonly #made = new Map<string, Promise<string>>();
+  readonly #made = new Map<string, Promise<JobCheckout>>();
   #root: Promise<string> | undefined;
   #isRepository: Promise<boolean> | undefined;
   #sweeping: Promise<void> | undefined;
 
+  /** `submodulesUnsupported`: why jobs that ask for submodules cannot have them here; such a job fails (EXEC_CHECKOUT). */
   constructor(
     private readonly source: string,
     private readonly git: GitContext,
+    private readonly submodulesUnsupported?: string,
   ) {}
 
   /** The `.git` to copy into the job's container; none for `checkout: false` or a workspace that is not a repository. */
-  async get(job: JobRun): Promise<string | undefined> {
+  async get(job: JobRun): Promise<JobCheckout | undefined> {
     if (job.checkout === false) return undefined;
+    const { depth, tags, submodules } = job.checkout;
+    if (submodules && this.submodulesUnsupported)
+      throw new FerryError(
+        'EXEC_CHECKOUT',
+        `cannot make the checkout of job "${job.id}": checkout.submodules: ${this.submodulesUnsupported}`,
+      );
     this.#isRepository ??= isGitRepository(this.source);
     if (!this.git.sha || !(await this.#isRepository)) return undefined;
-    const { depth, tags } = job.checkout;
-    const key = `${depth}-${tags ? 'tags' : 'notags'}`;
+    const key = `${depth}-${tags ? 'tags' : 'notags'}${submodules ? `-submodules-${submodules === true ? 'top' : submodules}` : ''}`;
     let making = this.#made.get(key);
     if (!making) {
-      making = this.#make(key, depth, tags);
+      making = this.#make(key, depth, tags, submodules);
       this.#made.set(key, making);
       making.catch(() => this.#made.delete(key));
     }
@@ -52,7 +60,7 @@ export class JobCheckouts {
     if (root) await rm(await root.catch(() => ''), { recursive: true, force: true }).catch(() => undefined);
   }
 
-  async #make(key: string, depth: number, tags: boolean): Promise<string> {
+  async #make(key: string, depth: number, tags: boolean, submodules?: true | 'recursive'): Promise<JobCheckout> {
     if (this.#root === undefined) {
       this.#root = mkdtemp(path.join(tmpdir(), `ferry-checkout-${process.pid}-`));
       this.#sweeping = removeOrphanedCheckouts();
@@ -68,6 +76,7 @@ export class JobCheckouts {
         remoteUrl: remoteUrlOf(this.git.repo),
         depth,
         tags,
+        ...(submodules ? { submodules } : {}),
       },
       dir,
     );
@@ -84,10 +93,15 @@ export function prepareOptionsFor(
   base: { runId: string; workspace: string; env: Record<string, string> },
 ): PrepareOptions {
   if (job.checkout === false) return { runId: base.runId, env: base.env };
-  const gitDir = checkouts.get(job);
+  const checkout = checkouts.get(job);
+  const gitDir = checkout.then((made) => made?.gitDir);
   // A prepare that fails before it awaits the checkout must not leave its rejection unhandled.
   gitDir.catch(() => undefined);
-  return { runId: base.runId, env: base.env, workspace: base.workspace, gitDir };
+  const gitFiles = checkout.then(
+    (made) => made?.gitFiles ?? [],
+    () => [],
+  );
+  return { runId: base.runId, env: base.env, workspace: base.workspace, gitDir, gitFiles };
 }
 
 /** Removes the checkout directories of runs whose process is gone (a `kill -9`); never rejects. */

@@ -28,7 +28,7 @@ export async function runPlan(plan: Plan, deps: RunDeps): Promise<RunResult> {
   const waitingReason = new Map<string, string>();
   const teardowns: Promise<void>[] = [];
   const warm = new WarmPool(deps.executor, deps.signal);
-  const checkouts = new JobCheckouts(deps.workspace, deps.git);
+  const checkouts = new JobCheckouts(deps.workspace, deps.git, deps.submodulesUnsupported);
   // Running jobs whose container is ready: dependents are warmed only then, so that their container starts do
   // not compete with the container start of the job they wait for (on a busy engine that doubled it).
   const prepared = new Set<string>();

@@ -15,6 +15,8 @@ export interface RunDeps {
   /** Directory copied into each job's container. */
   workspace: string;
   git: GitContext;
+  /** Why `checkout.submodules` cannot be honoured here (a runner's clone has no submodules); such jobs fail. */
+  submodulesUnsupported?: string;
   concurrency: number;
   trigger?: string;
   /** Secret values by name; reach containers only as env vars of jobs that declare them. */

@@ -131,6 +131,7 @@ export async function executeRun(deps: ExecuteRunDeps, input: ExecuteRunInput): 
         events,
         workspace: src,
         git,
+        submodulesUnsupported: 'submodules are not supported on runners yet (ferry run supports them)',
         concurrency: input.jobConcurrency,
         trigger: input.request.trigger,
         secrets,

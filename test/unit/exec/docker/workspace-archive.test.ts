@@ -1,4 +1,4 @@
-import { chmod, utimes } from 'node:fs/promises';
+import { chmod, mkdir, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { type Readable } from 'node:stream';
 import tar from 'tar-stream';
@@ -72,6 +72,31 @@ describe('packWorkspace', () => {
     const archive = packWorkspace(dir.dir, ['sub']);
     const [entries] = await Promise.all([unpack(archive.stream), archive.done]);
     expect(entries.map((e) => e.name)).toEqual(['sub', 'sub/x.txt']);
+  });
+
+  it("packs the checkout's .git with its submodules' git dirs complete, and their .git files after it", async () => {
+    const dir = await createTempDir({ 'sub/x.txt': 'x', 'sub/.git': 'stale\n' });
+    const checkout = await createTempDir({
+      '.git/HEAD': 'ref: refs/heads/main\n',
+      '.git/modules/sub/HEAD': 'f'.repeat(40),
+      '.git/modules/sub/objects/pack/p.pack': 'p',
+      'sub/.git': 'gitdir: ../.git/modules/sub\n',
+    });
+    cleanups.push(dir.cleanup, checkout.cleanup);
+    // As `git init` leaves them: empty.
+    for (const empty of ['.git/refs/heads', '.git/objects', '.git/modules/sub/refs/tags'])
+      await mkdir(path.join(checkout.dir, empty), { recursive: true });
+    const archive = packWorkspace(dir.dir, ['sub'], {
+      gitDir: path.join(checkout.dir, '.git'),
+      gitFiles: ['sub/.git'],
+    });
+    const [entries] = await Promise.all([unpack(archive.stream), archive.done]);
+    const names = entries.map((e) => e.name);
+    // git takes a directory for a repository only when it has refs/ and objects/, empty or not.
+    for (const dir of ['.git/refs/heads', '.git/objects', '.git/modules/sub/refs/tags', '.git/modules/sub/objects'])
+      expect(names).toContain(dir);
+    expect(names.filter((name) => name.endsWith('sub/.git'))).toEqual(['sub/.git']);
+    expect(entries.find((e) => e.name === 'sub/.git')?.body).toBe('gitdir: ../.git/modules/sub\n');
   });
 
   it('streams big files', async () => {

@@ -303,11 +303,13 @@ export class DockerExecutor implements Executor {
     const target = path.posix.normalize(workdir).replace(/(.)\/+$/, '$1');
     const directory = target === '/' ? undefined : path.posix.basename(target);
     const gitDir = await options.gitDir;
+    const gitFiles = (await options.gitFiles) ?? [];
     proceed();
     const archive = packWorkspace(options.workspace, workspace?.paths ?? [], {
       owner,
       directory,
       ...(gitDir !== undefined ? { gitDir } : {}),
+      ...(gitDir !== undefined && gitFiles.length > 0 ? { gitFiles } : {}),
     });
     try {
       await container.putArchive(archive.stream, { path: path.posix.dirname(target), abortSignal: io.signal });
@@ -332,7 +334,7 @@ export class DockerExecutor implements Executor {
       'stdout',
       options.workspace === undefined
         ? `checkout: false: ${workdir} is empty`
-        : `copied ${copied.files} files (${formatBytes(copied.bytes)}) from ${options.workspace}${gitDir !== undefined ? ' with .git' : ''} to ${workdir}`,
+        : `copied ${copied.files} files (${formatBytes(copied.bytes)}) from ${options.workspace}${gitDir !== undefined ? ` with .git${gitFiles.length ? ` and ${gitFiles.length} submodule${gitFiles.length === 1 ? '' : 's'}` : ''}` : ''} to ${workdir}`,
     );
     for (const sidecar of sidecars) {
       const started = this.#clock.now();

@@ -24,6 +24,8 @@ export interface PackOptions {
   directory?: string;
   /** A `.git` directory packed as `.git/…` after the workspace's files (every file below it). */
   gitDir?: string;
+  /** Files relative to the directory of `gitDir` (submodules' `lib/.git`), packed at the same paths after it. */
+  gitFiles?: readonly string[];
 }
 
 export interface WorkspaceArchive {
@@ -131,13 +133,22 @@ export function packWorkspace(
         const info = await lstat(options.gitDir);
         directories.add('.git');
         await entry({ name: '.git', type: 'directory', mode: info.mode & 0o7777, mtime: info.mtime });
-        // git takes a directory for a repository only when refs/ and objects/ exist, empty or not.
-        for (const dir of ['objects', 'refs', 'refs/heads', 'refs/tags'])
-          await addDirectory(options.gitDir, dir, `.git/${dir}`).catch(() => undefined);
-        for (const relative of (await walkDirectory(options.gitDir)).sort()) {
+        const files = (await walkDirectory(options.gitDir)).sort();
+        // git takes a directory for a repository only when refs/ and objects/ exist, empty or not: the `.git`'s
+        // own, and the submodules' in `.git/modules/…`.
+        const repositories = [
+          '',
+          ...files.filter((file) => /^modules\/.+\/HEAD$/.test(file)).map((file) => file.slice(0, -4)),
+        ];
+        for (const repository of repositories)
+          for (const dir of ['objects', 'refs', 'refs/heads', 'refs/tags'])
+            await addDirectory(options.gitDir, repository + dir, `.git/${repository}${dir}`).catch(() => undefined);
+        for (const relative of files) {
           if (cancelled) throw new Error('packing was cancelled');
           await addPath(options.gitDir, relative, '.git/');
         }
+        const checkoutRoot = path.dirname(options.gitDir);
+        for (const relative of options.gitFiles ?? []) await addPath(checkoutRoot, relative);
       }
       pack.finalize();
       return stats;
