@@ -97,8 +97,12 @@ export async function reconcileRolling(run: RollingRun): Promise<RollingOutcome>
   /** A target replica this run watched has failed: its reason, counted against the failure budget. */
   const failure = async (replica: Replica, entry: Watched): Promise<string | undefined> => {
     const health = entry.watch.health;
-    const [check, output] =
-      health.phase === 'failed' ? [health.check, health.output] : ['exited', 'the container stopped'];
+    // Observed stopped before its watch noticed: the exit code is the engine's, read once here.
+    const stopped = async () => {
+      const state = await provider.state(replica).catch(() => undefined);
+      return state?.exitCode !== undefined ? `exited with code ${state.exitCode}` : 'the container stopped';
+    };
+    const [check, output] = health.phase === 'failed' ? [health.check, health.output] : ['exited', await stopped()];
     const logs = await provider.logs(replica, 10).catch(() => '');
     const reason = `replica ${replica.name} failed: ${check}: ${output}${logs ? `\n  last log lines:\n${indentText(logs)}` : ''}`;
     emitReplica(deps, service.name, replica, target, 'failed', `${check}: ${output}`);
