@@ -386,8 +386,8 @@ describe('event streams', () => {
       const streams = Array.from({ length: 50 }, () => openEventStream(`${streamBase}/api/runs/${runId}/events`));
       await Promise.all(streams.map((stream) => stream.waitFor(() => true)));
       // 50 streams of one run: at most one more Redis connection (the shared XREAD), not 50.
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(await clients()).toBe(1);
+      // Polled rather than read once after a fixed pause: a loaded machine may take longer to connect.
+      await expect.poll(clients, { timeout: 5000 }).toBe(1);
       const over = await fetch(`${streamBase}/api/runs/${runId}/events`);
       expect(over.status).toBe(503);
       expect(over.headers.get('retry-after')).toBe('5');
@@ -410,8 +410,7 @@ describe('event streams', () => {
       // Idle streams (no event for 2 s) are closed; the client may come back with Last-Event-ID.
       const ended = await Promise.all(streams.map((stream) => stream.done));
       expect(ended.every((result) => result.ended && result.events.length === 1)).toBe(true);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(await clients()).toBe(0);
+      await expect.poll(clients, { timeout: 5000 }).toBe(0);
       expect(
         (
           await fetch(`${streamBase}/api/runs/${runId}/events`, { signal: AbortSignal.timeout(500) }).catch(
