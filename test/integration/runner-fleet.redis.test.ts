@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempGitRepo, type TempGitRepo } from '../helpers/temp-git-repo.js';
 import { ferry } from '../helpers/ferry-cli.js';
@@ -221,6 +223,8 @@ describe('a fleet of runners on one queue', () => {
     await alpha.waitForLine(/draining/);
     const later = await fx.queue.enqueue({ repo: repoUrl(), sha, labels: ['alpha'] });
     expect(await alpha.exited).toEqual({ code: 0, signal: null });
+    // Finished runs' directories go in batches, after the runs (RunDirTrash): the stop removed the last ones.
+    expect(await readdir(path.join(alpha.workdir, 'runs'))).toEqual([]);
     expect(await fx.queue.get(current.runId)).toMatchObject({ status: 'success', runner: 'alpha' });
     expect(await fx.queue.get(later.runId)).toMatchObject({ status: 'queued' });
     expect(
