@@ -19,10 +19,27 @@ export interface JobDraft {
   docker?: { build?: Record<string, unknown>; buildPath?: SourcePath; images?: string[] };
   /** A run step or an action that needs a shell: the job cannot become a `build:` job. */
   hasWork: boolean;
+  /** JavaScript actions run: their `pre` steps start the job, their `post` steps end it (in reverse order). */
+  jsActions: number;
+  pres: Record<string, unknown>[];
+  posts: Record<string, unknown>[];
+  /** The node version the first JavaScript action asks for (`runs.using: node20` → `20`): the image when nothing else picks one. */
+  nodeVersion?: string;
 }
 
 export function newJobDraft(id: string): JobDraft {
-  return { id, steps: [], tools: [], sawCheckout: false, env: {}, secrets: new Set(), hasWork: false };
+  return {
+    id,
+    steps: [],
+    tools: [],
+    sawCheckout: false,
+    env: {},
+    secrets: new Set(),
+    hasWork: false,
+    jsActions: 0,
+    pres: [],
+    posts: [],
+  };
 }
 
 /** Everything translating a step needs. */

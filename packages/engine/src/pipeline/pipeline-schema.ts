@@ -81,6 +81,8 @@ export const Step = z.strictObject({
   id: StepId.optional(),
   shell: Shell.optional(),
   workdir: StepWorkdir.optional(),
+  // GitHub compatibility (docs/pipeline.md#github-workflow-commands): `::add-mask::`, `::set-output::` … on stdout.
+  workflowCommands: z.boolean().optional(),
 });
 
 /** Reserved matrix keys that are not axes. */

@@ -62,6 +62,8 @@ export interface PlannedStep {
   /** Condition source without the `${{ }}` wrapper; evaluated when the step is reached. */
   if?: string;
   allowFailure: boolean;
+  /** The step's stdout lines `::command …::` are GitHub workflow commands (run/parse-workflow-command.ts). */
+  workflowCommands?: true;
 }
 
 /** A job × one matrix cell: the unit the scheduler runs and the executor gets a container for. */
