@@ -79,4 +79,29 @@ jobs:
     );
     expect(logs(events)).toEqual(['::add-mask::plain', 'plain']);
   });
+
+  it("names the action and the image when a JavaScript action's image has no node (EXEC_NODE_MISSING)", async () => {
+    const { result, events } = await runYaml(
+      `
+jobs:
+  a:
+    image: ferry/busybox:1
+    steps:
+      - name: acme/greet@v1
+        workflowCommands: true
+        shell: node {0}
+        run: console.log(1)
+      - shell: node {0}
+        run: console.log(2)
+        allowFailure: true
+        if: always()
+`,
+      new FakeExecutor(),
+    );
+    expect(result.status).toBe('failed');
+    expect(logs(events)).toEqual([
+      'the JavaScript action "acme/greet@v1" needs node, which image ferry/busybox:1 does not have (run the job in an image with node: container:, a setup-node step, or --image)',
+      'the shell "node" is not in image ferry/busybox:1 (use an image that has it, or shell: sh)',
+    ]);
+  });
 });

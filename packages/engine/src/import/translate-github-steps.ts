@@ -9,6 +9,9 @@ import type { SourcePath } from './read-source.js';
 
 type Step = Record<string, unknown>;
 
+/** A run step that prints GitHub workflow commands itself (`echo "::add-mask::$TOKEN"`): the engine reads them. */
+const printsWorkflowCommands = /::(add-mask|set-output|error|warning|notice|group|endgroup|debug)\b/;
+
 /** GitHub's `shell:` as Ferry's (`bash`, `sh`, `python` and `{0}` commands mean the same in both). */
 export function translateShell(shell: unknown): string | undefined {
   if (shell === undefined || shell === null) return undefined;
@@ -64,6 +67,7 @@ export function translateGithubSteps(steps: unknown[], path: SourcePath, ctx: St
       );
     }
     if (textOf(out.run).trim() === '') return;
+    if (printsWorkflowCommands.test(textOf(out.run))) out.workflowCommands = true;
     ctx.job.steps.push(out);
   });
 }

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { ferry, tempRepo } from '../helpers/ferry-cli.js';
+
+/**
+ * A GitHub workflow using a JavaScript action written against the plain runtime contract (no @actions/core, no
+ * npm install): it reads process.env.INPUT_*, appends to $GITHUB_OUTPUT, $GITHUB_ENV and $GITHUB_STATE, and prints
+ * workflow commands, as actions built with @actions/core do. `ferry run` runs it on the real engine in ferry/node:20.
+ */
+const actionYml = `name: greet
+description: says hello and cleans up afterwards
+inputs:
+  who: { description: whom to greet, required: true }
+  greeting: { description: the word, default: Hello }
+  sha: { description: the commit, default: '\${{ github.sha }}' }
+outputs:
+  greeting: { description: the whole greeting }
+runs:
+  using: node20
+  main: dist/main.js
+  post: dist/post.js
+`;
+
+const mainJs = `const fs = require('fs');
+const { INPUT_WHO: who, INPUT_GREETING: greeting, INPUT_SHA: sha } = process.env;
+fs.appendFileSync(process.env.GITHUB_OUTPUT, 'greeting=' + greeting + ', ' + who + '\\n');
+fs.appendFileSync(process.env.GITHUB_ENV, 'GREETED=' + who + '\\n');
+fs.appendFileSync(process.env.GITHUB_STATE, 'started<<EOF_1\\nstate from main\\nEOF_1\\n');
+console.log('::add-mask::the-secret-value-42');
+console.log('::set-output name=legacy::via-stdout');
+console.log('::save-state name=old::via-save-state');
+console.log('::warning file=src/a.js,line=3::mind the gap');
+console.log('main: sha is ' + (sha.length === 40 ? 'a full sha' : 'missing: ' + sha) + ', action at ' + process.env.GITHUB_ACTION_PATH);
+console.log('main: the-secret-value-42 in cwd ' + process.cwd());
+`;
+
+const postJs = `console.log('post: started=' + process.env.STATE_started + ' old=' + process.env.STATE_old + ' greeted=' + process.env.GREETED);
+`;
+
+const workflow = (extra: string) => `name: ci
+on: push
+jobs:
+  greet:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: hello
+        uses: ./.github/actions/greet
+        with:
+          who: ferry
+      - if: steps.hello.outputs.greeting == 'Hello, ferry'
+        run: echo "seen \${{ steps.hello.outputs.greeting }} legacy \${{ steps.hello.outputs.legacy }} env $GREETED"
+      - run: echo "leaked? the-secret-value-42"
+${extra}`;
+
+const files = (extra = '') => ({
+  '.github/workflows/ci.yml': workflow(extra),
+  '.github/actions/greet/action.yml': actionYml,
+  '.github/actions/greet/dist/main.js': mainJs,
+  '.github/actions/greet/dist/post.js': postJs,
+});
+
+describe('ferry run of a workflow with a JavaScript action', () => {
+  it('gives the action its inputs and defaults, reads its outputs, env, state and masks, and runs post after a failure', async () => {
+    const repo = await tempRepo(files('      - run: exit 3\n      - run: echo never reached\n'));
+    const run = await ferry(['run', '.github/workflows/ci.yml', '--image', 'node=ferry/node:20'], repo);
+    expect(run.exitCode, run.all).toBe(1);
+    const out = run.all;
+    expect(out).toContain('main: sha is a full sha, action at /workspace/.github/actions/greet');
+    expect(out).toContain('main: *** in cwd /workspace');
+    expect(out).toContain('seen Hello, ferry legacy via-stdout env ferry');
+    expect(out).toContain('leaked? ***');
+    expect(out).toContain('warning: src/a.js:3: mind the gap');
+    expect(out).toContain('post: started=state from main old=via-save-state greeted=ferry');
+    expect(out).not.toContain('never reached');
+    expect(out).not.toContain('the-secret-value-42');
+    expect(out).not.toContain('::set-output');
+
+    const logs = await ferry(['logs', 'last'], repo);
+    expect(logs.exitCode, logs.all).toBe(0);
+    expect(logs.all).toContain('leaked? ***');
+    expect(logs.all).toContain('post: started=state from main');
+    expect(logs.all).not.toContain('the-secret-value-42');
+    // The post step runs after the failed step, which ended the job's other steps.
+    expect(logs.all.indexOf('step 6: Post ./.github/actions/greet')).toBeGreaterThan(
+      logs.all.indexOf('step 4: exit 3'),
+    );
+    expect(logs.all).toContain('greet failed: step "exit 3" exited with code 3');
+  }, 180_000);
+
+  it('fails the action step with EXEC_NODE_MISSING, naming the action and the image, when the image has no node', async () => {
+    const noNode = await tempRepo(files());
+    const run = await ferry(['run', '.github/workflows/ci.yml', '--image', 'node=ferry/busybox:1'], noNode);
+    expect(run.exitCode, run.all).toBe(1);
+    expect(run.all).toContain(
+      'the JavaScript action "./.github/actions/greet" needs node, which image ferry/busybox:1 does not have',
+    );
+  }, 120_000);
+});
