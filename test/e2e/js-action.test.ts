@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ferry, tempRepo } from '../helpers/ferry-cli.js';
 
@@ -94,5 +95,34 @@ describe('ferry run of a workflow with a JavaScript action', () => {
     expect(run.all).toContain(
       'the JavaScript action "./.github/actions/greet" needs node, which image ferry/busybox:1 does not have',
     );
+  }, 120_000);
+
+  it('runs a real published action (juliangruber/read-file-action, @actions/core) vendored in the repository', async () => {
+    const fixture = new URL('../fixtures/import/e2e/read-file-action/', import.meta.url).pathname;
+    const vendored = '.github/vendor-actions/juliangruber/read-file-action@v1';
+    const repo = await tempRepo({
+      [`${vendored}/action.yml`]: readFileSync(`${fixture}action.yml`, 'utf8'),
+      [`${vendored}/dist/index.js`]: readFileSync(`${fixture}dist/index.js`, 'utf8'),
+      VERSION: '  1.2.3  \n',
+      '.github/workflows/ci.yml': `on: push
+jobs:
+  release:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: raw
+        uses: juliangruber/read-file-action@v1
+        with: { path: ./VERSION }
+      - id: version
+        uses: juliangruber/read-file-action@v1
+        with: { path: ./VERSION, trim: true }
+      - if: steps.version.outputs.content == '1.2.3'
+        run: echo "version [\${{ steps.version.outputs.content }}] raw [\${{ steps.raw.outputs.content }}]"
+`,
+    });
+    const run = await ferry(['run', '.github/workflows/ci.yml', '--image', 'node=ferry/node:20'], repo);
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.all).toContain('version [1.2.3] raw [  1.2.3  ');
+    expect(run.all).toContain('juliangruber/read-file-action@v1: the node24 action in .github/vendor-actions/');
   }, 120_000);
 });
