@@ -3,6 +3,7 @@ import { rewriteCondition, rewriteText, type ExpressionScope } from './github-ex
 import { translateEnv } from './github-env.js';
 import { addCache, inputLines, type StepContext } from './job-draft.js';
 import { readSource, type Source, type SourcePath } from './read-source.js';
+import type { SourceReader } from './import-types.js';
 import { nodeRuntimes, translateJsAction, type JsActionManifest } from './github-js-action.js';
 
 type Step = Record<string, unknown>;
@@ -43,17 +44,7 @@ export function translateUses(step: Step, path: SourcePath, ctx: StepContext, tr
   const vendored = uses.includes('@') ? findVendored(name, ref, ctx) : [];
   if (!Array.isArray(vendored) && !recipes.has(action)) {
     const repository = name.split('/').slice(0, 2).join('/');
-    return runActionAt(
-      uses,
-      vendored.dir,
-      vendored.file,
-      { repository, ref },
-      step,
-      path,
-      withInputs,
-      ctx,
-      translateSteps,
-    );
+    return runActionAt(uses, vendored, { repository, ref }, step, path, withInputs, ctx, translateSteps);
   }
   if (step.if !== undefined && !['actions/upload-artifact', 'actions/download-artifact'].includes(action)) {
     ctx.report.add(
@@ -263,7 +254,7 @@ export function translateUses(step: Step, path: SourcePath, ctx: StepContext, tr
         at,
         githubOnly.test(action)
           ? `${name} works with GitHub's API or services; it has no meaning in Ferry and is dropped`
-          : `${name} has no Ferry recipe and its code is not vendored in ${vendoredDirs(name, ref)[1] ?? vendorDir}[@${ref}]; it is dropped (vendor it there, or run what it does in a run: step)`,
+          : `${name} has no Ferry recipe and its code is not vendored in ${vendoredDirs(name, ref)[1] ?? vendorDir}[@${ref}]${Array.isArray(vendored) && vendored.length > 2 ? ' or the actions directory' : ''}; it is dropped (vendor it there, or run what it does in a run: step)`,
       );
   }
 }
@@ -628,19 +619,41 @@ export function vendoredDirs(name: string, ref: string): string[] {
   return [`${vendorDir}/${owner}/${repo}@${ref}${tail}`, `${vendorDir}/${owner}/${repo}${tail}`];
 }
 
-function actionFile(dir: string, ctx: StepContext): string | undefined {
+function actionFile(dir: string, reader: SourceReader): string | undefined {
   const prefix = dir === '' ? '' : `${dir}/`;
-  return [`${prefix}action.yml`, `${prefix}action.yaml`].find((candidate) => ctx.reader.read(candidate) !== undefined);
+  return [`${prefix}action.yml`, `${prefix}action.yaml`].find((candidate) => reader.read(candidate) !== undefined);
 }
 
-/** A remote action vendored in the repository: its directory and action.yml, or where it was looked for. */
-function findVendored(name: string, ref: string, ctx: StepContext): { dir: string; file: string } | string[] {
+/** Where the job sees the actions of the actions directory (the engine copies them there: run/job-files.ts). */
+const actionsTarget = '/opt/ferry-actions';
+
+interface FoundAction {
+  /** Relative to the repository, or absolute in the container for the actions directory. */
+  dir: string;
+  file: string;
+  reader: SourceReader;
+  /** The directory of the actions directory the job must get (its `actions:`). */
+  copy?: string;
+}
+
+/**
+ * A remote action vendored in the repository, or else in the actions directory (`<owner>/<repo>@<ref>`, or act's
+ * cache layout `<owner>-<repo>@<ref>`); otherwise where it was looked for.
+ */
+function findVendored(name: string, ref: string, ctx: StepContext): FoundAction | string[] {
   const dirs = vendoredDirs(name, ref);
   for (const dir of dirs) {
-    const file = actionFile(dir, ctx);
-    if (file !== undefined) return { dir, file };
+    const file = actionFile(dir, ctx.reader);
+    if (file !== undefined) return { dir, file, reader: ctx.reader };
   }
-  return dirs;
+  if (ctx.actions === undefined) return dirs;
+  const [owner = '', repo = '', ...sub] = name.split('/');
+  const tail = sub.length > 0 ? `/${sub.join('/')}` : '';
+  for (const top of [`${owner}/${repo}@${ref}`, `${owner}-${repo}@${ref}`]) {
+    const file = actionFile(`${top}${tail}`, ctx.actions);
+    if (file !== undefined) return { dir: `${actionsTarget}/${top}${tail}`, file, reader: ctx.actions, copy: top };
+  }
+  return [...dirs, `the actions directory (${owner}/${repo}@${ref})`];
 }
 
 function inlineLocalAction(
@@ -652,20 +665,19 @@ function inlineLocalAction(
   translateSteps: TranslateSteps,
 ): void {
   const dir = uses.slice(2).replace(/\/$/, '');
-  const file = actionFile(dir, ctx);
+  const file = actionFile(dir, ctx.reader);
   if (file === undefined) {
     ctx.job.hasWork = true;
     ctx.report.add('dropped', ctx.source, [...path, 'uses'], `${uses}: no action.yml in the repository`);
     return;
   }
-  runActionAt(uses, dir, file, undefined, step, path, inputs, ctx, translateSteps);
+  runActionAt(uses, { dir, file, reader: ctx.reader }, undefined, step, path, inputs, ctx, translateSteps);
 }
 
 /** Runs the action whose action.yml is `file` in `dir`: a composite one inlined, a JavaScript one with node. */
 function runActionAt(
   uses: string,
-  dir: string,
-  file: string,
+  found: FoundAction,
   remote: { repository: string; ref: string } | undefined,
   step: Step,
   path: SourcePath,
@@ -679,12 +691,15 @@ function runActionAt(
     ctx.report.add('dropped', ctx.source, at, `${uses}: composite actions nest too deep`);
     return;
   }
-  const source: Source = readSource(ctx.reader.read(file) ?? '', file);
+  const { dir, file } = found;
+  const source: Source = readSource(found.reader.read(file) ?? '', file);
   const action = source.data as {
     inputs?: Record<string, { default?: unknown }>;
     runs?: { using?: string; steps?: unknown[] };
   } | null;
   const using = textOf(action?.runs?.using ?? '');
+  if (found.copy !== undefined && (using === 'composite' || nodeRuntimes.includes(using)))
+    ctx.job.actions.add(found.copy);
   if (action?.runs && nodeRuntimes.includes(using)) {
     translateJsAction(
       { uses, dir, file: source, ...(remote ? { remote } : {}) },

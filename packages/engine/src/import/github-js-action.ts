@@ -18,7 +18,7 @@ export const nodeRuntimes = ['node12', 'node16', 'node20', 'node24'];
 export interface ActionLocation {
   /** What the workflow wrote (`./.github/actions/x`, `owner/repo@v1`). */
   uses: string;
-  /** Relative to the workspace (the repository root). */
+  /** Relative to the workspace (the repository root), or absolute (the actions directory's copy in the container). */
   dir: string;
   /** action.yml, read for the report. */
   file: Source;
@@ -121,7 +121,7 @@ export function translateJsAction(
     ...translateEnv(step.env, ctx.scope),
     ...Object.fromEntries(Object.entries(values).map(([name, value]) => [inputVariable(name), value])),
     GITHUB_ACTION: actionId,
-    GITHUB_ACTION_PATH: dir === '' ? workspace : `${workspace}/${dir}`,
+    GITHUB_ACTION_PATH: dir === '' ? workspace : dir.startsWith('/') ? dir : `${workspace}/${dir}`,
     GITHUB_STATE: `/tmp/ferry-actions/${job.jsActions}/state`,
     ...(remote ? { GITHUB_ACTION_REPOSITORY: remote.repository, GITHUB_ACTION_REF: remote.ref } : {}),
   };

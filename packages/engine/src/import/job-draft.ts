@@ -25,6 +25,8 @@ export interface JobDraft {
   posts: Record<string, unknown>[];
   /** The node version the first JavaScript action asks for (`runs.using: node20` → `20`): the image when nothing else picks one. */
   nodeVersion?: string;
+  /** Directories of the actions directory the job's actions come from (the job's `actions:`). */
+  actions: Set<string>;
 }
 
 export function newJobDraft(id: string): JobDraft {
@@ -39,6 +41,7 @@ export function newJobDraft(id: string): JobDraft {
     jsActions: 0,
     pres: [],
     posts: [],
+    actions: new Set(),
   };
 }
 
@@ -47,6 +50,8 @@ export interface StepContext {
   source: Source;
   report: ImportReport;
   reader: SourceReader;
+  /** The actions directory, when the import was given one. */
+  actions?: SourceReader;
   scope: ExpressionScope;
   job: JobDraft;
   /** Nesting of composite actions, to refuse a cycle. */

@@ -67,6 +67,7 @@ export function translateGithubJob(id: string, raw: Json, context: GithubJobCont
     source,
     report,
     reader: context.reader,
+    ...(context.options.actions ? { actions: context.options.actions } : {}),
     scope,
     job: draft,
     depth: context.depth,
@@ -172,6 +173,7 @@ export function translateGithubJob(id: string, raw: Json, context: GithubJobCont
     draft.steps.push({ name: 'nothing left to run', run: 'echo "every step of this job was dropped by ferry import"' });
   }
   job.steps = draft.steps;
+  if (draft.actions.size > 0) job.actions = [...draft.actions];
   return job;
 }
 

@@ -98,6 +98,8 @@ export interface JobRun {
   privileged: boolean;
   /** `docker: true`: the job gets a Docker daemon (DOCKER_HOST), if the executor allows it. */
   docker: boolean;
+  /** Directories of the run's actions directory copied into the container at /opt/ferry-actions/<dir> (GitHub actions). */
+  actions?: string[];
   secrets: string[];
   services: Record<string, PlannedSidecar>;
   artifacts?: { paths: string[]; when: 'on-success' | 'always' | 'on-failure' };
