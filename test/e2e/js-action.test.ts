@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ferry, tempRepo } from '../helpers/ferry-cli.js';
 
@@ -124,5 +126,40 @@ jobs:
     expect(run.exitCode, run.all).toBe(0);
     expect(run.all).toContain('version [1.2.3] raw [  1.2.3  ');
     expect(run.all).toContain('juliangruber/read-file-action@v1: the node24 action in .github/vendor-actions/');
+  }, 120_000);
+
+  it("copies an action from FERRY_ACTIONS_DIR (act's owner-repo@ref layout) into the job's container", async () => {
+    const fixture = new URL('../fixtures/import/e2e/read-file-action/', import.meta.url).pathname;
+    const actionsDir = mkdtempSync(join(tmpdir(), 'ferry-actions-'));
+    cpSync(fixture, join(actionsDir, 'juliangruber-read-file-action@v1'), { recursive: true });
+    const repo = await tempRepo({
+      VERSION: '2.0.0\n',
+      '.github/workflows/ci.yml': `on: push
+jobs:
+  read:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: version
+        uses: juliangruber/read-file-action@v1
+        with: { path: VERSION, trim: true }
+      - run: echo "read [\${{ steps.version.outputs.content }}] from $(ls /opt/ferry-actions)"
+`,
+    });
+    const args = ['run', '.github/workflows/ci.yml', '--image', 'node=ferry/node:20'];
+    const run = await ferry(args, repo, { FERRY_ACTIONS_DIR: actionsDir });
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.all).toContain('actions: copied juliangruber-read-file-action@v1 from');
+    expect(run.all).toContain('read [2.0.0] from juliangruber-read-file-action@v1');
+
+    const importArgs = ['import', '.github/workflows/ci.yml', '--stdout'];
+    const imported = await ferry(importArgs, repo, { FERRY_ACTIONS_DIR: actionsDir });
+    expect(imported.exitCode, imported.all).toBe(0);
+    expect(imported.stdout).toContain('actions:\n      - juliangruber-read-file-action@v1');
+    const without = await ferry(importArgs, repo);
+    expect(without.exitCode, without.all).toBe(3);
+    expect(without.stderr).toContain(
+      'juliangruber/read-file-action has no Ferry recipe and its code is not vendored in .github/vendor-actions/juliangruber/read-file-action[@v1]; it is dropped',
+    );
   }, 120_000);
 });

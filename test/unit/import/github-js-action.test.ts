@@ -5,10 +5,21 @@ import type { SourceReader } from '../../../packages/engine/src/import/import-ty
 
 const files = (map: Record<string, string>): SourceReader => ({ read: (path) => map[path] });
 
-function imported(workflow: string, repo: Record<string, string>, images: Record<string, string> = {}) {
-  const outcome = importPipeline(workflow, '.github/workflows/ci.yml', files(repo), { images });
+function imported(
+  workflow: string,
+  repo: Record<string, string>,
+  images: Record<string, string> = {},
+  actionsDir?: Record<string, string>,
+) {
+  const outcome = importPipeline(workflow, '.github/workflows/ci.yml', files(repo), {
+    images,
+    ...(actionsDir ? { actions: files(actionsDir) } : {}),
+  });
   if (!outcome.ok) throw new Error(outcome.problem);
-  const jobs = outcome.pipeline.jobs as Record<string, { image: string; steps: Record<string, unknown>[] }>;
+  const jobs = outcome.pipeline.jobs as Record<
+    string,
+    { image: string; steps: Record<string, unknown>[]; actions?: string[] }
+  >;
   return {
     jobs,
     entries: outcome.entries.map((entry) => `${entry.kind} ${entry.file}:${entry.line}: ${entry.message}`),
@@ -187,5 +198,42 @@ jobs:
   it('names INPUT_ variables as @actions/core reads them', () => {
     expect(inputVariable('node-version')).toBe('INPUT_NODE-VERSION');
     expect(inputVariable('my input')).toBe('INPUT_MY_INPUT');
+  });
+
+  it('finds actions the repository does not vendor in the actions directory (act layout too), and names them in actions:', () => {
+    const workflow = `on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: acme/one@v1
+      - uses: acme/two/sub@v2
+      - uses: acme/three@v3
+`;
+    const { jobs, entries } = imported(
+      workflow,
+      { '.github/vendor-actions/acme/three/action.yml': 'runs: { using: node20, main: x.js }\n' },
+      {},
+      {
+        'acme/one@v1/action.yml': 'runs: { using: node20, main: one.js }\n',
+        'acme-two@v2/sub/action.yml': 'runs: { using: composite, steps: [{ run: echo two, shell: bash }] }\n',
+      },
+    );
+    expect(jobs.a?.actions).toEqual(['acme/one@v1', 'acme-two@v2']);
+    expect(jobs.a?.steps[0]).toMatchObject({ env: { GITHUB_ACTION_PATH: '/opt/ferry-actions/acme/one@v1' } });
+    expect(jobs.a?.steps[1]).toMatchObject({ run: 'echo two' });
+    expect(jobs.a?.steps[2]).toMatchObject({
+      env: { GITHUB_ACTION_PATH: '/workspace/.github/vendor-actions/acme/three' },
+    });
+    expect(entries.filter((entry) => entry.startsWith('dropped'))).toEqual([]);
+    const missing = imported(
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: acme/four@v4\n',
+      {},
+      {},
+      {},
+    );
+    expect(missing.entries).toContain(
+      'dropped .github/workflows/ci.yml:6: acme/four has no Ferry recipe and its code is not vendored in .github/vendor-actions/acme/four[@v4] or the actions directory; it is dropped (vendor it there, or run what it does in a run: step)',
+    );
   });
 });
