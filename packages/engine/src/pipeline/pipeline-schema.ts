@@ -86,7 +86,7 @@ export const Step = z.strictObject({
   id: StepId.optional(),
   shell: Shell.optional(),
   workdir: StepWorkdir.optional(),
-  // GitHub compatibility (docs/pipeline.md#github-workflow-commands): `::add-mask::`, `::set-output::` … on stdout.
+  // GitHub compatibility (docs/pipeline.md#github-workflow-commands-and-actions): `::add-mask::`, `::set-output::` … on stdout.
   workflowCommands: z.boolean().optional(),
 });
 
@@ -234,7 +234,7 @@ export const Job = z.strictObject({
   docker: z.boolean().optional(),
   checkout: Checkout.optional(),
   changes: Changes.optional(),
-  // GitHub compatibility (docs/pipeline.md#github-workflow-commands): actions copied in from the run's actions dir.
+  // GitHub compatibility (docs/pipeline.md#github-workflow-commands-and-actions): actions copied in from the run's actions dir.
   actions: z.array(ActionDir).optional(),
 });
 
