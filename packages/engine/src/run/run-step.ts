@@ -49,7 +49,7 @@ export async function runStep(scope: JobScope, step: PlannedStep, state: StepsSt
     step.workflowCommands !== true
       ? emitLine
       : (stream: 'stdout' | 'stderr', line: string) => {
-          const command = stream === 'stdout' ? parseWorkflowCommand(line) : undefined;
+          const command = parseWorkflowCommand(line);
           const effect = command ? commandEffect(command) : { kind: 'keep' as const };
           if (effect.kind === 'mask') events.addMask(effect.value);
           else if (effect.kind === 'output') commandOutputs[effect.name] = effect.value;
