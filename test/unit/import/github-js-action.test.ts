@@ -236,4 +236,33 @@ jobs:
       'dropped .github/workflows/ci.yml:6: acme/four has no Ferry recipe and its code is not vendored in .github/vendor-actions/acme/four[@v4] or the actions directory; it is dropped (vendor it there, or run what it does in a run: step)',
     );
   });
+
+  it('inlines a vendored composite action with github.action_path and $GITHUB_ACTION_PATH pointing at its copy', () => {
+    const { jobs, entries } = imported(
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: acme/lint@v1\n        with: { level: 2 }\n',
+      {
+        '.github/vendor-actions/acme/lint@v1/action.yml': `inputs: { level: { default: 1 } }
+runs:
+  using: composite
+  steps:
+    - run: \${{ github.action_path }}/lint.sh \${{ inputs.level }}
+      shell: bash
+    - run: "$GITHUB_ACTION_PATH/report.sh"
+      shell: bash
+    - run: echo done
+      shell: bash
+`,
+      },
+    );
+    expect(jobs.a?.steps).toEqual([
+      { run: "${{ '/workspace/.github/vendor-actions/acme/lint@v1' }}/lint.sh ${{ 2 }}", shell: 'bash' },
+      {
+        run: '$GITHUB_ACTION_PATH/report.sh',
+        shell: 'bash',
+        env: { GITHUB_ACTION_PATH: '/workspace/.github/vendor-actions/acme/lint@v1' },
+      },
+      { run: 'echo done', shell: 'bash' },
+    ]);
+    expect(entries.filter((entry) => !entry.startsWith('changed'))).toEqual([]);
+  });
 });

@@ -726,9 +726,11 @@ function runActionAt(
   const values: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(action.inputs ?? {})) values[name] = spec?.default ?? '';
   Object.assign(values, inputs);
+  const actionPath = dir.startsWith('/') ? dir : dir === '' ? '/workspace' : `/workspace/${dir}`;
   const scope: ExpressionScope = {
     ...ctx.scope,
     inputs: values,
+    actionPath,
     note: (kind, message) => ctx.report.add(kind, source, [], message),
   };
   ctx.report.add(
@@ -737,5 +739,5 @@ function runActionAt(
     at,
     `${uses}: its steps are inlined from ${file}${step.name ? ` (${textOf(step.name)})` : ''}`,
   );
-  translateSteps(action.runs.steps, ['runs', 'steps'], { ...ctx, source, scope, depth: ctx.depth + 1 });
+  translateSteps(action.runs.steps, ['runs', 'steps'], { ...ctx, source, scope, actionPath, depth: ctx.depth + 1 });
 }

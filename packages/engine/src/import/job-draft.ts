@@ -54,6 +54,8 @@ export interface StepContext {
   actions?: SourceReader;
   scope: ExpressionScope;
   job: JobDraft;
+  /** GITHUB_ACTION_PATH of the composite action whose steps are being inlined, for their run steps. */
+  actionPath?: string;
   /** Nesting of composite actions, to refuse a cycle. */
   depth: number;
 }

@@ -51,7 +51,10 @@ export function translateGithubSteps(steps: unknown[], path: SourcePath, ctx: St
     if (shell !== undefined) out.shell = shell;
     if (step['working-directory'] !== undefined) out.workdir = rewriteText(textOf(step['working-directory']), scope);
     const env = translateEnv(step.env, scope);
-    if (env) out.env = env;
+    // Only for a script that reads it: the variable is one of the runner's, which the composite's steps see.
+    if (ctx.actionPath !== undefined && textOf(step.run).includes('GITHUB_ACTION_PATH'))
+      out.env = { GITHUB_ACTION_PATH: ctx.actionPath, ...env };
+    else if (env) out.env = env;
     if (step.if !== undefined) out.if = rewriteCondition(step.if, scope);
     const timeout = minutes(step['timeout-minutes']);
     if (timeout) out.timeout = timeout;
