@@ -50,6 +50,9 @@ jobs:
         uses: ./.github/actions/greet
         with:
           who: ferry
+      - if: github.ref == 'refs/heads/nope'
+        uses: ./.github/actions/greet
+        with: { who: nobody }
       - if: steps.hello.outputs.greeting == 'Hello, ferry'
         run: echo "seen \${{ steps.hello.outputs.greeting }} legacy \${{ steps.hello.outputs.legacy }} env $GREETED"
       - run: echo "leaked? the-secret-value-42"
@@ -75,6 +78,9 @@ describe('ferry run of a workflow with a JavaScript action', () => {
     expect(out).toContain('warning: src/a.js:3: mind the gap');
     expect(out).toContain('post: started=state from main old=via-save-state greeted=ferry');
     expect(out).not.toContain('never reached');
+    // The second use of the action was skipped: its post step has nothing to clean up.
+    expect(out).toContain('the action did not run: no post step');
+    expect(out).not.toContain('nobody');
     expect(out).not.toContain('the-secret-value-42');
     expect(out).not.toContain('::set-output');
 
@@ -83,10 +89,12 @@ describe('ferry run of a workflow with a JavaScript action', () => {
     expect(logs.all).toContain('leaked? ***');
     expect(logs.all).toContain('post: started=state from main');
     expect(logs.all).not.toContain('the-secret-value-42');
-    // The post step runs after the failed step, which ended the job's other steps.
-    expect(logs.all.indexOf('step 6: Post ./.github/actions/greet')).toBeGreaterThan(
-      logs.all.indexOf('step 4: exit 3'),
-    );
+    // Post steps run after the failed step, the last action's first (step 7 is the skipped second use).
+    const at = (text: string) => logs.all.indexOf(text);
+    expect(at('step 7: Post ./.github/actions/greet')).toBeGreaterThan(at('step 5: exit 3'));
+    expect(at('step 8: Post ./.github/actions/greet')).toBeGreaterThan(at('the action did not run: no post step'));
+    expect(at('the action did not run: no post step')).toBeGreaterThan(at('step 7: Post'));
+    expect(at('post: started=state from main')).toBeGreaterThan(at('step 8: Post'));
     expect(logs.all).toContain('greet failed: step "exit 3" exited with code 3');
   }, 180_000);
 
