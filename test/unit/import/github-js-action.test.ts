@@ -265,4 +265,12 @@ runs:
     ]);
     expect(entries.filter((entry) => !entry.startsWith('changed'))).toEqual([]);
   });
+
+  it('reads workflow commands on run steps that print them, and only there', () => {
+    const { jobs } = imported(
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "::add-mask::$TOKEN"\n      - run: echo "::set-output name=x::1"\n      - run: echo "a::b"\n',
+      {},
+    );
+    expect(jobs.a?.steps.map((step) => step.workflowCommands ?? false)).toEqual([true, true, false]);
+  });
 });
