@@ -62,7 +62,7 @@ export interface PlannedStep {
   /** Condition source without the `${{ }}` wrapper; evaluated when the step is reached. */
   if?: string;
   allowFailure: boolean;
-  /** The step's stdout lines `::command …::` are GitHub workflow commands (run/parse-workflow-command.ts). */
+  /** The step's stdout lines `::command …::` are GitHub workflow commands (run/read-workflow-commands.ts). */
   workflowCommands?: true;
 }
 

@@ -1,5 +1,5 @@
 import { FerryError, isFerryError } from '../errors.js';
-import type { ExecStep, StepResult } from '../exec/executor.js';
+import type { ExecStep, OutputStream, StepResult } from '../exec/executor.js';
 import { formatBytes } from '../exec/format-bytes.js';
 import { callsStatusFunction, evaluateCondition } from '../expr/index.js';
 import type { ExprContext } from '../expr/index.js';
@@ -9,7 +9,7 @@ import type { JobStatus } from './events.js';
 import type { JobHandler } from './job-handler.js';
 import { formatMs, renderRecord } from './job-context.js';
 import { renderRuntime } from './render-runtime.js';
-import { commandEffect, parseWorkflowCommand } from './parse-workflow-command.js';
+import { readWorkflowCommands } from './read-workflow-commands.js';
 import type { JobScope } from './run-types.js';
 import { recordStep, stepContext, type StepsState } from './steps-state.js';
 
@@ -42,20 +42,13 @@ export async function runStep(scope: JobScope, step: PlannedStep, state: StepsSt
     );
   }
   let result: StepResult;
-  const commandOutputs: Record<string, string> = {};
-  const emitLine = (stream: 'stdout' | 'stderr', line: string) =>
+  const emitLine = (stream: OutputStream, line: string) =>
     events.emit({ type: 'step.log', job: job.id, step: step.index, stream, line });
-  const onLine =
-    step.workflowCommands !== true
-      ? emitLine
-      : (stream: 'stdout' | 'stderr', line: string) => {
-          const command = parseWorkflowCommand(line);
-          const effect = command ? commandEffect(command) : { kind: 'keep' as const };
-          if (effect.kind === 'mask') events.addMask(effect.value);
-          else if (effect.kind === 'output') commandOutputs[effect.name] = effect.value;
-          else if (effect.kind === 'line') emitLine(stream, effect.line);
-          else if (effect.kind === 'keep') emitLine(stream, line);
-        };
+  const commands =
+    step.workflowCommands === true
+      ? readWorkflowCommands({ line: emitLine, mask: (value) => events.addMask(value) })
+      : undefined;
+  const onLine = commands?.onLine ?? emitLine;
   try {
     const stepCtx = stepContext(ctx, state);
     const execStep: ExecStep = {
@@ -70,8 +63,8 @@ export async function runStep(scope: JobScope, step: PlannedStep, state: StepsSt
       ...(state.path.length > 0 ? { path: state.path } : {}),
     };
     result = await deps.executor.runStep(job, execStep, { signal: stepController.signal, onLine });
-    if (Object.keys(commandOutputs).length > 0)
-      result = { ...result, outputs: { ...commandOutputs, ...result.outputs } };
+    if (commands && Object.keys(commands.outputs).length > 0)
+      result = { ...result, outputs: { ...commands.outputs, ...result.outputs } };
   } catch (caught) {
     const error = nodeMissing(caught, step, job.image);
     const message = isFerryError(error) ? error.message : `internal error: ${(error as Error).message}`;

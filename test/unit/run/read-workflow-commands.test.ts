@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { commandEffect, parseWorkflowCommand } from '../../../packages/engine/src/run/parse-workflow-command.js';
+import {
+  commandEffect,
+  parseWorkflowCommand,
+  readWorkflowCommands,
+} from '../../../packages/engine/src/run/read-workflow-commands.js';
 import { FakeExecutor } from '../../../packages/engine/src/exec/fake-executor.js';
 import type { RunEvent } from '../../../packages/engine/src/run/events.js';
 import { runYaml } from '../../helpers/run-yaml.js';
@@ -42,6 +46,26 @@ describe('parseWorkflowCommand', () => {
     expect(effectOf('::debug::internals')).toEqual({ kind: 'none' });
     expect(effectOf('::save-state name=pid::42')).toEqual({ kind: 'none' });
     expect(effectOf('::something-new::x')).toEqual({ kind: 'keep' });
+    expect(effectOf('::stop-commands::pause-1')).toEqual({ kind: 'stop', token: 'pause-1' });
+  });
+
+  it('shows lines as they are between ::stop-commands::<token> and ::<token>::', () => {
+    const shown: string[] = [];
+    const masked: string[] = [];
+    const reader = readWorkflowCommands({ line: (_, line) => shown.push(line), mask: (value) => masked.push(value) });
+    for (const line of [
+      '::stop-commands::tok',
+      '::add-mask::not-a-mask',
+      '::set-output name=x::no',
+      '::tok::',
+      '::add-mask::real',
+      '::set-output name=y::yes',
+      'plain',
+    ])
+      reader.onLine('stdout', line);
+    expect(shown).toEqual(['::add-mask::not-a-mask', '::set-output name=x::no', 'plain']);
+    expect(masked).toEqual(['real']);
+    expect(reader.outputs).toEqual({ y: 'yes' });
   });
 });
 

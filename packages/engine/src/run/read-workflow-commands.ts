@@ -1,5 +1,5 @@
 /**
- * A GitHub Actions workflow command printed on a step's stdout (`::name key=value,…::message`), as
+ * A GitHub Actions workflow command printed by a step (`::name key=value,…::message`), as
  * actions/toolkit's `issueCommand` writes it: the message escapes `%`, CR and LF; property values also `:` and `,`.
  */
 export interface WorkflowCommand {
@@ -36,13 +36,15 @@ export type CommandEffect =
   | { kind: 'output'; name: string; value: string }
   | { kind: 'line'; line: string }
   | { kind: 'keep' }
+  | { kind: 'stop'; token: string }
   | { kind: 'none' };
 
 /**
  * The effect of one workflow command: `add-mask` masks a value in every later event, `set-output` sets a step
  * output (as $GITHUB_OUTPUT does), `error`/`warning`/`notice` become a readable line naming file:line,
  * `group`/`endgroup` a header line and nothing; `debug` and the rest are hidden as the runner hides them (outside
- * debug mode); an unknown command is kept as the line it is. `save-state` is written to the state file by the action's launcher before it reaches here.
+ * debug mode); `stop-commands` (the token as message) makes every line a plain one until a line `::<token>::`;
+ * an unknown command is kept as the line it is. `save-state` is written to the state file by the action's launcher before it reaches here.
  */
 export function commandEffect(command: WorkflowCommand): CommandEffect {
   const { name, properties, message } = command;
@@ -62,10 +64,11 @@ export function commandEffect(command: WorkflowCommand): CommandEffect {
     }
     case 'group':
       return { kind: 'line', line: `▸ ${message}` };
+    case 'stop-commands':
+      return message === '' ? { kind: 'none' } : { kind: 'stop', token: message };
     case 'echo':
     case 'add-matcher':
     case 'remove-matcher':
-    case 'stop-commands':
     case 'save-state':
     case 'debug':
     case 'endgroup':
@@ -73,4 +76,32 @@ export function commandEffect(command: WorkflowCommand): CommandEffect {
     default:
       return { kind: 'keep' };
   }
+}
+
+/**
+ * Reads the output lines of one step that has workflow commands: `sink.line` gets what is shown, `sink.mask` the
+ * values to mask; `outputs` collects `set-output`s. After `::stop-commands::<token>` lines are shown as they are
+ * until `::<token>::`, as the runner does for output that must not be taken for commands.
+ */
+export function readWorkflowCommands(sink: {
+  line(stream: 'stdout' | 'stderr', line: string): void;
+  mask(value: string): void;
+}): { onLine: (stream: 'stdout' | 'stderr', line: string) => void; outputs: Record<string, string> } {
+  const outputs: Record<string, string> = {};
+  let stopToken: string | undefined;
+  const onLine = (stream: 'stdout' | 'stderr', line: string): void => {
+    if (stopToken !== undefined) {
+      if (line.trim() === `::${stopToken}::`) stopToken = undefined;
+      else sink.line(stream, line);
+      return;
+    }
+    const command = parseWorkflowCommand(line);
+    const effect = command ? commandEffect(command) : { kind: 'keep' as const };
+    if (effect.kind === 'stop') stopToken = effect.token;
+    else if (effect.kind === 'mask') sink.mask(effect.value);
+    else if (effect.kind === 'output') outputs[effect.name] = effect.value;
+    else if (effect.kind === 'line') sink.line(stream, effect.line);
+    else if (effect.kind === 'keep') sink.line(stream, line);
+  };
+  return { onLine, outputs };
 }
