@@ -195,6 +195,7 @@ async function prepare(deps: ExecuteRunDeps, input: ExecuteRunInput, src: string
     git,
     trigger: input.request.trigger,
     changes,
+    ...(deps.extraRunDeps?.actionsDir !== undefined ? { actionsDir: deps.extraRunDeps.actionsDir } : {}),
     secrets: { ...deps.secrets, withhold: !input.request.secrets },
   }).catch((error: unknown) => ({ ok: false as const, error: error as Error }));
   if ('error' in prepared)
