@@ -71,9 +71,9 @@ export class LeanConnection {
     socket.on('end', this.onEnd);
   }
 
-  /** True while no request is being answered (the listener may close it). */
+  /** True while no request is being answered or read (the listener may close it). */
   get idle(): boolean {
-    return !this.busy;
+    return !this.busy && this.pending.length === 0;
   }
 
   /** Closes the client connection (the listener is closing). */

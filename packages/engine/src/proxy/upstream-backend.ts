@@ -121,6 +121,8 @@ export class UpstreamBackend implements Candidate {
     connection.reused = true;
     if (this.state === 'draining' || !connection.usable) return void connection.socket.destroy();
     connection.socket.setTimeout(idleSocketMs);
+    // Paused when the last response outran its client; the next exchange must read from the start.
+    if (connection.socket.isPaused()) connection.socket.resume();
     this.idleConnections.push(connection);
   }
 
