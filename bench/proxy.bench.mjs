@@ -3,7 +3,8 @@
 // plain TCP pipe in Node (the ceiling of any Node proxy: no HTTP at all) and HAProxy when `haproxy` is installed.
 // Prints throughput and p50/p99 latency of each, and what the proxy adds. Backend and proxies run in processes
 // of their own; the load generator runs here.
-// Needs the built engine (npm run build). CLIENTS (default 8), SECONDS per run (default 5), BODY bytes (default 64),
+// Needs the built engine (npm run build). CLIENTS (default 8), SECONDS per path (default 5, split over ROUNDS turns,
+// default 3), BODY bytes (default 64),
 // PROFILE=<dir> for a CPU profile of the proxy.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { printRatio } from './ratio.mjs';
 
 const clients = Number(process.env.CLIENTS ?? 8);
 const seconds = Number(process.env.SECONDS ?? 5);
+const rounds = Number(process.env.ROUNDS ?? 3);
 const bodyBytes = Number(process.env.BODY ?? 64);
 const engine = new URL('../packages/engine/dist/', import.meta.url).pathname;
 
@@ -128,6 +130,14 @@ async function startHaproxy(dir, backendAddress) {
   return undefined;
 }
 
+/** One result from the runs of one path: requests over the total time, quantiles over every latency. */
+function merge(results, durationMs) {
+  const latencies = results.flatMap((result) => result.latencies).sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  const failures = results.reduce((sum, result) => sum + result.failures, 0);
+  return { rps: latencies.length / (durationMs / 1000), p50: at(0.5), p99: at(0.99), failures };
+}
+
 async function load(url, durationMs) {
   const latencies = [];
   let failures = 0;
@@ -156,9 +166,7 @@ async function load(url, durationMs) {
       agent.destroy();
     }),
   );
-  latencies.sort((a, b) => a - b);
-  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return { rps: latencies.length / (durationMs / 1000), p50: at(0.5), p99: at(0.99), failures };
+  return { latencies, failures };
 }
 
 const stateDir = mkdtempSync(join(tmpdir(), 'ferry-proxy-bench-'));
@@ -175,28 +183,28 @@ const pipe = await child(pipeScript, [backendAddress]);
 const haproxy = await startHaproxy(stateDir, backendAddress);
 const children = [proxy.proc, backend.proc, minimal.proc, pipe.proc, ...(haproxy ? [haproxy.proc] : [])];
 try {
-  const direct = `http://${backendAddress}/`;
-  const proxied = `http://127.0.0.1:${proxy.line}/`;
-  await load(direct, 1000);
-  const floor = await load(direct, seconds * 1000);
-  await load(proxied, 1000);
-  const through = await load(proxied, seconds * 1000);
-  const bare = `http://127.0.0.1:${minimal.line}/`;
-  await load(bare, 1000);
-  const node = await load(bare, seconds * 1000);
-  const piped = `http://127.0.0.1:${pipe.line}/`;
-  await load(piped, 1000);
-  const tcp = await load(piped, seconds * 1000);
-  let haproxyResult;
-  if (haproxy) {
-    const url = `http://127.0.0.1:${haproxy.port}/`;
-    await load(url, 1000);
-    haproxyResult = await load(url, seconds * 1000);
+  // Paths take turns, ROUNDS times, so that a change of the machine's load hits each of them alike.
+  const paths = [
+    ['direct', `http://${backendAddress}/`],
+    ['ferry', `http://127.0.0.1:${proxy.line}/`],
+    ['minimal', `http://127.0.0.1:${minimal.line}/`],
+    ['tcp', `http://127.0.0.1:${pipe.line}/`],
+    ...(haproxy ? [['haproxy', `http://127.0.0.1:${haproxy.port}/`]] : []),
+  ];
+  const runs = Object.fromEntries(paths.map(([name]) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, url] of paths) {
+      await load(url, 700);
+      runs[name].push(await load(url, (seconds * 1000) / rounds));
+    }
   }
+  const merged = (name) => merge(runs[name], seconds * 1000);
+  const [floor, through, node, tcp] = ['direct', 'ferry', 'minimal', 'tcp'].map(merged);
+  const haproxyResult = haproxy ? merged('haproxy') : undefined;
   const row = (name, r) =>
     `  ${name.padEnd(14)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(3)} ms   p99 ${r.p99.toFixed(3)} ms   failed ${r.failures}`;
   console.log(
-    `proxy bench: ${clients} keep-alive clients, ${seconds} s per run, ${bodyBytes}-byte responses, node ${process.version}`,
+    `proxy bench: ${clients} keep-alive clients, ${seconds} s per path in ${rounds} turns, ${bodyBytes}-byte responses, node ${process.version}`,
   );
   console.log(row('direct', floor));
   console.log(row('through proxy', through));
