@@ -30,6 +30,7 @@ const answers: Record<string, string> = {
   'GET /early': 'HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nafter',
   'POST /echo-length': 'HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok',
   'GET /close': 'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end',
+  'GET /short-keep-alive': 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nKeep-Alive: timeout=1\r\n\r\nok',
   'GET /bad-chunk': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n',
 };
 
@@ -131,6 +132,15 @@ describe('lean forwarder', () => {
     const before = upstreamConnections;
     expect(await raw('GET /chunked HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 200/);
     expect(upstreamConnections - before).toBe(1);
+  });
+
+  it('does not keep an upstream connection past the Keep-Alive timeout the backend announced (less 1 s)', async () => {
+    const before = upstreamConnections;
+    const request = 'GET /short-keep-alive HTTP/1.1\r\nHost: a\r\n\r\n';
+    const text = await raw(`${request}${request}${request.replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n')}`);
+    expect(text.match(/HTTP\/1\.1 200/g)).toHaveLength(3);
+    // With pooling the three would share one connection (or an idle one left by an earlier test).
+    expect(upstreamConnections - before).toBeGreaterThanOrEqual(2);
   });
 
   it('cuts the client connection when the upstream breaks the chunked framing mid-response', async () => {

@@ -121,6 +121,10 @@ describe('parseResponseHead', () => {
       close: false,
     });
     expect(response('HTTP/1.1 500 \r\nContent-Length: 0\r\n\r\n')).toMatchObject({ status: 500, reason: '' });
+    expect(response('HTTP/1.1 200 OK\r\nContent-Length: 0\r\nKeep-Alive: timeout=5, max=100\r\n\r\n')).toMatchObject({
+      keepAliveMs: 5000,
+    });
+    expect(response('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')).toMatchObject({ keepAliveMs: undefined });
   });
 
   it.each([

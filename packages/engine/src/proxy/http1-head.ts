@@ -41,6 +41,8 @@ export interface ResponseHead {
   body: { kind: 'none' } | { kind: 'length'; bytes: number } | { kind: 'chunked' } | { kind: 'until-close' };
   /** The upstream said it closes the connection after this response. */
   close: boolean;
+  /** `Keep-Alive: timeout=<s>` of the upstream, in ms: it closes idle connections after that long. */
+  keepAliveMs: number | undefined;
 }
 
 export type HeadResult<T> =
@@ -196,8 +198,14 @@ export function parseResponseHead(buf: Buffer, method: string, start = 0, end = 
   if (codings !== undefined && length !== null)
     return { kind: 'error', status: 502, reason: 'both Content-Length and Transfer-Encoding' };
   let close = minor === 0;
+  let keepAliveMs: number | undefined;
   for (const [name, value] of fields) {
-    if (name.toLowerCase() !== 'connection') continue;
+    const lower = name.toLowerCase();
+    if (lower === 'keep-alive') {
+      const timeout = /(?:^|[,;\s])timeout=(\d{1,6})(?:$|[,;\s])/i.exec(value);
+      if (timeout) keepAliveMs = Number(timeout[1]) * 1000;
+    }
+    if (lower !== 'connection') continue;
     for (const token of value.split(',')) {
       const option = token.trim().toLowerCase();
       if (option === 'close') close = true;
@@ -210,7 +218,7 @@ export function parseResponseHead(buf: Buffer, method: string, start = 0, end = 
   else if (length !== null) body = { kind: 'length', bytes: length };
   else body = { kind: 'until-close' };
   if (body.kind === 'until-close') close = true;
-  return { kind: 'head', status, reason: line[3] ?? '', minor, fields, length: split.length, body, close };
+  return { kind: 'head', status, reason: line[3] ?? '', minor, fields, length: split.length, body, close, keepAliveMs };
 }
 
 /**

@@ -192,7 +192,7 @@ export class LeanConnection {
       const complete = (reusable: boolean) => {
         const status = response?.status ?? 502;
         settle({ kind: 'response', status, ms: performance.now() - startedAt });
-        if (reusable && !response?.close) backend.release(connection);
+        if (reusable && !response?.close) backend.release(connection, response?.keepAliveMs);
         else {
           connection.exchange = undefined;
           connection.socket.destroy();
