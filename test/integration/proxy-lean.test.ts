@@ -31,6 +31,7 @@ const answers: Record<string, string> = {
   'POST /echo-length': 'HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok',
   'GET /close': 'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end',
   'GET /short-keep-alive': 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nKeep-Alive: timeout=1\r\n\r\nok',
+  'GET /head-then-close': 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n',
   'GET /bad-chunk': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n',
 };
 
@@ -57,7 +58,7 @@ function serveRaw(socket: Socket): void {
       socket.write(answer.slice(0, split), 'latin1');
       setTimeout(() => {
         socket.write(answer.slice(split), 'latin1');
-        if (line.startsWith('GET /close')) socket.end();
+        if (line.startsWith('GET /close') || line.startsWith('GET /head-then-close')) socket.end();
       }, 5);
     }
   });
@@ -141,6 +142,37 @@ describe('lean forwarder', () => {
     expect(text.match(/HTTP\/1\.1 200/g)).toHaveLength(3);
     // With pooling the three would share one connection (or an idle one left by an earlier test).
     expect(upstreamConnections - before).toBeGreaterThanOrEqual(2);
+  });
+
+  it('retries a GET elsewhere when its upstream sent a head but closed before any body byte (nothing was relayed)', async () => {
+    const other = createServer((socket) => {
+      socket.on('data', () => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nwhole'));
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const view = await client.putService('retried', { listen: 0 });
+      await client.addBackend('retried', {
+        id: 'raw-1',
+        address: `127.0.0.1:${(backend.address() as AddressInfo).port}`,
+      });
+      await client.addBackend('retried', {
+        id: 'other',
+        address: `127.0.0.1:${(other.address() as AddressInfo).port}`,
+      });
+      const port = proxyPort;
+      proxyPort = view.listen;
+      // Round-robin starts on raw-1, which sends only the head: the GET goes to the other backend.
+      const text = await raw('GET /head-then-close HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n').finally(
+        () => (proxyPort = port),
+      );
+      expect(text).toMatch(/^HTTP\/1\.1 200/);
+      expect(text.endsWith('\r\n\r\nwhole')).toBe(true);
+      expect(text.match(/HTTP\/1\.1/g)).toHaveLength(1);
+      expect((await client.stats('retried')).retries).toBe(1);
+    } finally {
+      await client.deleteService('retried');
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
   });
 
   it('cuts the client connection when the upstream breaks the chunked framing mid-response', async () => {

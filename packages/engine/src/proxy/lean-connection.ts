@@ -36,6 +36,7 @@ export class LeanConnection {
   private done = false;
   private abandon: (() => void) | undefined;
   private readonly onData = (chunk: Buffer) => {
+    if (this.done) return; // refused or closing: what else the client sends is dropped
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     if (!this.busy) this.next();
     else if (this.pending.length > leanBodyLimit * 2) this.socket.pause();
@@ -173,6 +174,7 @@ export class LeanConnection {
       let response: ResponseHead | undefined;
       let head1xx: Buffer = Buffer.alloc(0);
       let remaining = 0;
+      let heldHead: string | undefined;
       let scanner: ChunkedScanner | undefined;
       tried.add(backend.id);
 
@@ -205,9 +207,16 @@ export class LeanConnection {
         connection.exchange = undefined;
         connection.socket.destroy();
         if (reason === 'client') return settle(undefined);
+        if (response?.body.kind === 'until-close' && reason === undefined && error === undefined && !message) {
+          if (heldHead !== undefined) this.socket.write(heldHead, 'latin1');
+          return complete(false);
+        }
+        // A head not relayed yet (no body byte had come) is dropped: for the client no response has started.
+        if (heldHead !== undefined) {
+          response = undefined;
+          heldHead = undefined;
+        }
         if (response) {
-          if (response.body.kind === 'until-close' && reason === undefined && error === undefined && !message)
-            return complete(false);
           settle(brokenOff(reason, ms));
           this.done = true;
           this.socket.destroy();
@@ -275,7 +284,7 @@ export class LeanConnection {
         } else if (body.kind === 'chunked') {
           const scanned = (scanner ??= new ChunkedScanner()).scan(chunk, start);
           if ('error' in scanned) {
-            fail(undefined);
+            fail(undefined, `sent a response that cannot be relayed: ${scanned.error}`);
             return false;
           }
           end = start + scanned.used;
@@ -284,12 +293,19 @@ export class LeanConnection {
           end = start;
           ended = true;
         }
-        if (
-          end > start &&
-          !this.socket.write(start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end))
-        ) {
-          connection.socket.pause();
-          this.socket.once('drain', () => connection.socket.resume());
+        if (end > start) {
+          const held = heldHead;
+          heldHead = undefined;
+          if (held !== undefined) {
+            this.socket.cork();
+            this.socket.write(held, 'latin1');
+          }
+          const flowing = this.socket.write(start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end));
+          if (held !== undefined) this.socket.uncork();
+          if (!flowing) {
+            connection.socket.pause();
+            this.socket.once('drain', () => connection.socket.resume());
+          }
         }
         if (ended) complete(end === chunk.length);
         return !ended;
@@ -325,6 +341,12 @@ export class LeanConnection {
               pool,
               closeAfter || response.body.kind === 'until-close',
             );
+            const bodyFollows = response.body.kind === 'length' ? remaining > 0 : response.body.kind !== 'none';
+            if (bodyFollows && buf.length === parsed.length) {
+              // Held until the first body byte: should the upstream fail before it, the request can still be retried.
+              heldHead = headText;
+              return;
+            }
             this.socket.cork();
             this.socket.write(headText, 'latin1');
             relay(buf, parsed.length);
