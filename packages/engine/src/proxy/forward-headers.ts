@@ -1,4 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { RequestHead } from './http1-head.js';
 
 // RFC 9110 §7.6.1 hop-by-hop fields, plus `expect` (the proxy answers 100-continue itself) and `host` (set per request).
 const hopByHop = new Set([
@@ -56,8 +57,7 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: { upgrade?
   headers['x-forwarded-for'] = forwardedFor
     ? `${Array.isArray(forwardedFor) ? forwardedFor.join(', ') : forwardedFor}, ${clientIp}`
     : clientIp;
-  const trusted =
-    trustedPeers.size > 0 && (trustedPeers.has(clientIp) || trustedPeers.has(clientIp.replace(/^::ffff:/, '')));
+  const trusted = isTrusted(clientIp);
   if (!trusted) {
     headers['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http';
     delete headers['x-forwarded-host'];
@@ -70,6 +70,39 @@ export function upstreamRequestHeaders(req: IncomingMessage, options: { upgrade?
     headers.upgrade = req.headers.upgrade;
   }
   return headers;
+}
+
+function isTrusted(clientIp: string): boolean {
+  return trustedPeers.size > 0 && (trustedPeers.has(clientIp) || trustedPeers.has(clientIp.replace(/^::ffff:/, '')));
+}
+
+/**
+ * The upstream request head of the lean forwarder, as upstreamRequestHeaders builds it for Node's client: the
+ * request line, end-to-end fields as sent (casing and repeats kept), X-Forwarded-*; HTTP/1.1 keep-alive.
+ */
+export function upstreamRequestHead(head: RequestHead, clientIp: string, encrypted: boolean): string {
+  const trusted = isTrusted(clientIp);
+  let text = `${head.method} ${head.target} HTTP/1.1\r\n`;
+  let forwardedFor: string | undefined;
+  let forwardedProto: string | undefined;
+  let forwardedHost: string | undefined;
+  for (const [name, value] of head.fields) {
+    const lower = name.toLowerCase();
+    if (hopByHop.has(lower) || head.connection.has(lower)) continue;
+    if (lower === 'x-forwarded-for') forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+    else if (lower === 'x-forwarded-proto') forwardedProto ??= value;
+    else if (lower === 'x-forwarded-host') forwardedHost ??= value;
+    else if (lower !== 'forwarded' || trusted) text += `${name}: ${value}\r\n`;
+  }
+  if (!trusted) {
+    forwardedProto = encrypted ? 'https' : 'http';
+    forwardedHost = undefined;
+  }
+  forwardedHost ??= head.host;
+  text += `x-forwarded-for: ${forwardedFor ? `${forwardedFor}, ${clientIp}` : clientIp}\r\n`;
+  text += `x-forwarded-proto: ${forwardedProto ?? 'http'}\r\n`;
+  if (forwardedHost !== undefined) text += `x-forwarded-host: ${forwardedHost}\r\n`;
+  return `${text}\r\n`;
 }
 
 /**

@@ -8,17 +8,26 @@ import type { RoutedService } from './routed-service.js';
 import type { InFlightRequest, UpstreamBackend } from './upstream-backend.js';
 
 /** Methods a request may be sent twice with (RFC 9110 §9.2.2). */
-const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+export const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 /** Errors before the first response byte that mean "the request did not get through": retried once. */
-const connectionErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+export const retriedErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 /** Bodies of idempotent requests are kept up to this size so they can be sent to another backend. */
 const replayLimitBytes = 1 << 20;
 /** A backend that refused or reset a connection is skipped at least this long, and until a probe connects. */
 export const ejectMs = 1000;
 /** A request that did not get through is sent to at most this many other backends. */
-const maxRetries = 2;
+export const maxRetries = 2;
 
-type AbortReason = 'timeout' | 'cut' | 'client';
+export type AbortReason = 'timeout' | 'cut' | 'client';
+
+/** How an attempt whose response had started and then broke off is counted. */
+export function brokenOff(reason: AbortReason | undefined, ms: number): AttemptOutcome {
+  return reason === 'timeout'
+    ? { kind: 'timeout', ms }
+    : reason === 'cut'
+      ? { kind: 'cut', ms }
+      : { kind: 'connection-error' };
+}
 
 /**
  * Forwards one client request: picks a backend, streams the request and the response, adds X-Ferry-Backend
@@ -38,7 +47,7 @@ export function forwardRequest(service: RoutedService, req: IncomingMessage, res
     if (!res.writableFinished) abandon?.();
   });
 
-  const first = service.pick(req);
+  const first = service.pick(req.headers.cookie);
   if (first === undefined) {
     service.counters.unrouted.record({ kind: 'response', status: 503, ms: performance.now() - receivedAt });
     reply(service, res, 503, `no backend available for service "${service.name}"`, { 'Retry-After': '1' });
@@ -83,13 +92,7 @@ export function forwardRequest(service: RoutedService, req: IncomingMessage, res
       body.detach();
       if (reason === 'client') return settle(undefined);
       if (responded) {
-        settle(
-          reason === 'timeout'
-            ? { kind: 'timeout', ms }
-            : reason === 'cut'
-              ? { kind: 'cut', ms }
-              : { kind: 'connection-error' },
-        );
+        settle(brokenOff(reason, ms));
         res.destroy();
         return;
       }
@@ -119,8 +122,10 @@ export function forwardRequest(service: RoutedService, req: IncomingMessage, res
       // alive: not ejected, and tried again when no other backend is left) or a replica going down.
       const stale = upstream.reusedSocket && code === 'ECONNRESET';
       if (!stale) backend.eject(ejectMs);
-      if (retryable && retries < maxRetries && connectionErrorCodes.has(code) && body.replayable) {
-        const next = service.pick(req, { pool, exclude: tried }) ?? (stale ? service.pick(req, { pool }) : undefined);
+      if (retryable && retries < maxRetries && retriedErrorCodes.has(code) && body.replayable) {
+        const next =
+          service.pick(req.headers.cookie, { pool, exclude: tried }) ??
+          (stale ? service.pick(req.headers.cookie, { pool }) : undefined);
         if (next !== undefined) {
           retries += 1;
           service.counters.retries += 1;

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { PoolCounters } from './pool-counters.js';
 import type { PoolName, ServiceConfig } from './proxy-types.js';
 import type { UpstreamBackend } from './upstream-backend.js';
@@ -18,7 +17,11 @@ export interface RoutedService {
   readonly name: string;
   readonly config: ServiceConfig;
   readonly counters: ServiceCounters;
-  pick(req: IncomingMessage, options?: { pool?: PoolName; exclude?: ReadonlySet<string> }): UpstreamBackend | undefined;
+  /** The next backend for a request carrying this Cookie header (the sticky cookie picks the pool). */
+  pick(
+    cookieHeader: string | undefined,
+    options?: { pool?: PoolName; exclude?: ReadonlySet<string> },
+  ): UpstreamBackend | undefined;
   /** The proxy's own 5xx answers (no backend, connection error, timeout), for its log file. */
   logFailure(status: number, backend: string | undefined, reason: string): void;
 }

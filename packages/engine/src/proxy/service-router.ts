@@ -1,9 +1,11 @@
 import { createServer } from 'node:http';
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Clock } from '../clock.js';
 import { AdminError } from './admin-error.js';
 import { readCookie } from './forward-headers.js';
 import { forwardRequest } from './forward-request.js';
+import { LeanConnection } from './lean-connection.js';
 import { PoolCounters } from './pool-counters.js';
 import type { RoutedService, ServiceCounters } from './routed-service.js';
 import type { BackendConfig, DrainResult, PoolName, ServiceConfig, ServiceStats, ServiceView } from './proxy-types.js';
@@ -91,11 +93,11 @@ export class ServiceRouter implements RoutedService {
   }
 
   pick(
-    req: IncomingMessage,
+    cookieHeader: string | undefined,
     options: { pool?: PoolName; exclude?: ReadonlySet<string> } = {},
   ): UpstreamBackend | undefined {
     const sticky = this.config.sticky;
-    const stickyKey = sticky && options.pool === undefined ? readCookie(req.headers.cookie, sticky.cookie) : undefined;
+    const stickyKey = sticky && options.pool === undefined ? readCookie(cookieHeader, sticky.cookie) : undefined;
     return this.selector.select(this.backends, { ...options, stickyKey });
   }
 
@@ -217,6 +219,28 @@ export class ServiceRouter implements RoutedService {
       forwardRequest(this, req, res);
     });
     server.keepAliveTimeout = clientKeepAliveMs;
+    // Connections start on the lean forwarder, which hands the unusual requests to Node's own connection listener.
+    const nodeListener = server.listeners('connection')[0] as (socket: Socket) => void;
+    server.removeAllListeners('connection');
+    const lean = new Set<LeanConnection>();
+    leanConnections.set(server, lean);
+    const handover = (socket: Socket, pending: Buffer) => {
+      nodeListener.call(server, socket);
+      if (pending.length > 0) socket.emit('data', pending);
+      socket.resume();
+    };
+    server.on('connection', (socket: Socket) => {
+      const connection = new LeanConnection(this, socket, {
+        handover: (handed, pending) => {
+          lean.delete(connection);
+          handover(handed, pending);
+        },
+        retiring: () => this.server !== server,
+        keepAliveMs: clientKeepAliveMs,
+      });
+      lean.add(connection);
+      socket.once('close', () => lean.delete(connection));
+    });
     server.on('upgrade', (req, socket, head) => {
       if (hostCount(req.rawHeaders) > 1) {
         socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
@@ -245,14 +269,25 @@ function describeListenError(port: number, error: NodeJS.ErrnoException): string
  * closes whatever is left. Resolves when every connection is gone.
  */
 export function closeListener(server: Server, graceMs: number): Promise<void> {
+  const lean = leanConnections.get(server) ?? new Set<LeanConnection>();
+  const closeIdle = () => {
+    server.closeIdleConnections();
+    for (const connection of lean) if (connection.idle) connection.close();
+  };
   return new Promise((resolve) => {
-    const sweep = setInterval(() => server.closeIdleConnections(), 50);
-    const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+    const sweep = setInterval(closeIdle, 50);
+    const deadline = setTimeout(() => {
+      server.closeAllConnections();
+      for (const connection of lean) connection.close();
+    }, graceMs);
     server.close(() => {
       clearInterval(sweep);
       clearTimeout(deadline);
       resolve();
     });
-    server.closeIdleConnections();
+    closeIdle();
   });
 }
+
+/** The lean connections of each listener, for closeListener. */
+const leanConnections = new WeakMap<Server, Set<LeanConnection>>();

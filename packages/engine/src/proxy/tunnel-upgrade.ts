@@ -11,7 +11,7 @@ import type { RoutedService } from './routed-service.js';
  */
 export function tunnelUpgrade(service: RoutedService, req: IncomingMessage, socket: Duplex, head: Buffer): void {
   socket.on('error', () => socket.destroy());
-  const backend = service.pick(req);
+  const backend = service.pick(req.headers.cookie);
   if (backend === undefined) {
     service.counters.unrouted.record({ kind: 'response', status: 503, ms: 0 });
     return rawReply(

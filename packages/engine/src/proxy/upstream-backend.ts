@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Clock } from '../clock.js';
 import type { BackendConfig, BackendState, BackendView, PoolName } from './proxy-types.js';
 import type { Candidate } from './select-backend.js';
+import { UpstreamConnection } from './upstream-connection.js';
 
 /** A request running on a backend; `cut` aborts it (the drain deadline passed). */
 export interface InFlightRequest {
@@ -53,6 +54,12 @@ export class UpstreamBackend implements Candidate {
   connectionErrors = 0;
   ejectedUntil = 0;
   private readonly inFlight = new Set<InFlightRequest>();
+  /** Idle keep-alive connections of the lean forwarder, most recently used last. */
+  private readonly idleConnections: UpstreamConnection[] = [];
+  private readonly forgetIdle = (connection: UpstreamConnection) => {
+    const index = this.idleConnections.indexOf(connection);
+    if (index >= 0) this.idleConnections.splice(index, 1);
+  };
   private readonly upgrades = new Set<Duplex>();
   private idle: (() => void) | undefined;
   private drained: Promise<{ cutRequests: number; closedUpgrades: number }> | undefined;
@@ -94,6 +101,34 @@ export class UpstreamBackend implements Candidate {
   end(request: InFlightRequest): void {
     this.inFlight.delete(request);
     if (this.inFlight.size === 0) this.idle?.();
+  }
+
+  /** An idle pooled connection (the most recently used) or a new one; `timeoutMs` applies while it is held. */
+  acquire(timeoutMs: number): UpstreamConnection {
+    let connection = this.idleConnections.pop();
+    while (connection && !connection.usable) {
+      connection.socket.destroy();
+      connection = this.idleConnections.pop();
+    }
+    connection ??= new UpstreamConnection(this.host, this.port, this.forgetIdle);
+    connection.socket.setTimeout(timeoutMs);
+    return connection;
+  }
+
+  /**
+   * Puts a connection whose exchange completed back in the pool (a draining backend closes it instead). It is
+   * closed when idle for 15 s, or 1 s before the backend's announced Keep-Alive timeout, as Node's agent does.
+   */
+  release(connection: UpstreamConnection, backendKeepAliveMs?: number): void {
+    connection.exchange = undefined;
+    connection.reused = true;
+    if (this.state === 'draining' || !connection.usable) return void connection.socket.destroy();
+    const idleMs = backendKeepAliveMs === undefined ? idleSocketMs : Math.min(idleSocketMs, backendKeepAliveMs - 1000);
+    if (idleMs <= 0) return void connection.socket.destroy();
+    connection.socket.setTimeout(idleMs);
+    // Paused when the last response outran its client; the next exchange must read from the start.
+    if (connection.socket.isPaused()) connection.socket.resume();
+    this.idleConnections.push(connection);
   }
 
   /** Tracks an upgraded (WebSocket) connection: it is closed when the backend starts draining. */
@@ -156,7 +191,12 @@ export class UpstreamBackend implements Candidate {
     this.probing?.abort();
     for (const request of [...this.inFlight]) request.cut();
     for (const socket of this.upgrades) socket.destroy();
+    this.closeIdle();
     this.agent.destroy();
+  }
+
+  private closeIdle(): void {
+    for (const connection of this.idleConnections.splice(0)) connection.socket.destroy();
   }
 
   view(): BackendView {
@@ -177,6 +217,7 @@ export class UpstreamBackend implements Candidate {
   private async runDrain(timeoutMs: number): Promise<{ cutRequests: number; closedUpgrades: number }> {
     this.state = 'draining';
     this.probing?.abort();
+    this.closeIdle();
     const closedUpgrades = this.upgrades.size;
     for (const socket of this.upgrades) socket.destroy();
     let cutRequests = 0;
@@ -194,6 +235,7 @@ export class UpstreamBackend implements Candidate {
         for (const request of [...this.inFlight]) request.cut();
       }
     }
+    this.closeIdle();
     this.agent.destroy();
     return { cutRequests, closedUpgrades };
   }
