@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { importPipeline } from '../../../packages/engine/src/import/import-pipeline.js';
 import { parsePipeline } from '../../../packages/engine/src/pipeline/parse-pipeline.js';
+import { planPipeline } from '../../../packages/engine/src/plan/plan-pipeline.js';
+import type { PipelineSpec } from '../../../packages/engine/src/pipeline/pipeline-schema.js';
 import type { ImportEntry, SourceReader } from '../../../packages/engine/src/import/import-types.js';
 
 const files = (map: Record<string, string>): SourceReader => ({ read: (path) => map[path] });
@@ -48,6 +50,51 @@ jobs:
       artifacts: { paths: ['coverage/'], when: 'always', expireIn: '48h' },
       steps: [{ run: 'npm test' }],
     });
+  });
+
+  it('keeps matrix cells apart by artifact name and maps download-artifact onto download:', () => {
+    const outcome = imported(`on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    strategy: { matrix: { node: [18, 20] } }
+    steps:
+      - run: make
+      - uses: actions/upload-artifact@v4
+        with: { name: "dist-\${{ matrix.node }}-\${{ steps.v.outputs.sha }}", path: out/ }
+      - uses: actions/upload-artifact@v4
+        with: { name: "logs-\${{ matrix.node }}", path: logs/ }
+  ship:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/download-artifact@v4
+        with: { pattern: dist-*, path: "\${{ github.workspace }}/all", merge-multiple: true }
+      - uses: actions/download-artifact@v4
+        with: { name: logs-20, path: ./logs }
+      - uses: actions/download-artifact@v4
+      - run: ls all
+`);
+    const jobs = outcome.pipeline.jobs as Record<string, Record<string, unknown>>;
+    expect(jobs.build?.artifacts).toEqual({ name: 'dist-${{ matrix.node }}', paths: ['out/', 'logs/'] });
+    expect(jobs.ship?.download).toEqual([
+      { pattern: 'dist-*', path: 'all', merge: true },
+      { name: 'dist-20', path: 'logs' },
+      {},
+    ]);
+    const parsed = parsePipeline(outcome.text, 'ci.yml');
+    expect(parsed.issues).toEqual([]);
+    const git = { sha: 'a', shortSha: 'a', branch: 'main', ref: 'refs/heads/main', tag: '', repo: 'r' };
+    const planned = planPipeline(parsed.spec as PipelineSpec, 'ci.yml', { git });
+    expect(planned.issues).toEqual([]);
+    expect(planned.plan?.jobs.map((job) => job.artifacts?.name)).toEqual(['dist-18', 'dist-20', undefined]);
+    expect(kinds(outcome.entries).filter((entry) => entry.includes('artifact'))).toEqual([
+      'approximated 8: artifact name: ${{ steps.v.outputs.sha }} is known only while running and left out (Ferry names artifacts when planning)',
+      'approximated 10: Ferry keeps one artifact per job: the files of "logs-${{ matrix.node }}" are saved in "dist-${{ matrix.node }}", and downloads of "logs-${{ matrix.node }}" read that one',
+      'changed 16: download-artifact: Ferry restores the selected artifacts before the first step (download: of the job)',
+      'changed 18: download-artifact: Ferry restores the selected artifacts before the first step (download: of the job)',
+      'changed 20: download-artifact: Ferry restores the selected artifacts before the first step (download: of the job)',
+    ]);
   });
 
   it('gives a job without actions/checkout an empty workdir, as GitHub does', () => {

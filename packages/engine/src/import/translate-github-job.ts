@@ -21,6 +21,8 @@ export interface GithubJobContext {
   depth: number;
   /** Prefix of job ids inlined from a reusable workflow. */
   prefix: string;
+  /** Artifact names merged into another upload of the same job (see JobDraft.artifacts), for downloads by them. */
+  artifactAliases?: Map<string, string>;
 }
 
 const notLinux = (label: string): boolean => /windows|macos|mac-|osx/i.test(label);
@@ -144,8 +146,12 @@ export function translateGithubJob(id: string, raw: Json, context: GithubJobCont
     if (draft.checkout !== true) job.checkout = draft.checkout;
   } else job.checkout = false;
   if (draft.cache) job.cache = draft.cache;
-  if (draft.artifacts)
-    job.artifacts = draft.artifacts.when || draft.artifacts.expireIn ? draft.artifacts : draft.artifacts.paths;
+  if (draft.artifacts) {
+    const { aliases, ...artifacts } = draft.artifacts;
+    job.artifacts = artifacts;
+    for (const alias of aliases) context.artifactAliases?.set(alias, artifacts.name);
+  }
+  if (draft.download) job.download = draft.download;
   if (secrets.size > 0) job.secrets = [...secrets].sort();
 
   dropMissingStepReads(job, draft, report, source, at('steps'));

@@ -32,6 +32,14 @@ export interface PlannedBuild {
   cacheFrom: string[];
 }
 
+/** One `download:` entry, rendered: `path` is relative to the workdir (or absolute), `.` by default. */
+export interface PlannedDownload {
+  name?: string;
+  pattern?: string;
+  path: string;
+  merge: boolean;
+}
+
 export interface PlannedCache {
   key: string;
   paths: string[];
@@ -98,7 +106,13 @@ export interface JobRun {
   docker: boolean;
   secrets: string[];
   services: Record<string, PlannedSidecar>;
-  artifacts?: { paths: string[]; when: 'on-success' | 'always' | 'on-failure' };
+  /**
+   * A named artifact is stored relative to the deepest directory its paths share (as GitHub's upload-artifact v4);
+   * an unnamed one relative to the workdir. Names are unique in a plan.
+   */
+  artifacts?: { name?: string; paths: string[]; when: 'on-success' | 'always' | 'on-failure' };
+  /** `download:`: which named artifacts of the jobs upstream are restored, and where; absent: the default. */
+  download?: PlannedDownload[];
   cache?: PlannedCache;
   outputs: Record<string, string>;
   build?: PlannedBuild;
