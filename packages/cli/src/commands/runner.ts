@@ -21,6 +21,7 @@ import type { CliIO } from '../cli-io.js';
 import { exitCodes } from '../exit-codes.js';
 import { redisUrlOf, type QueueCli } from './queue-runs.js';
 import { dockerAccessOf, hostSocketWarning } from '../docker-access-of.js';
+import { parseImagePairs } from '../load-plan.js';
 
 export interface RunnerCommandOptions {
   redis?: string;
@@ -38,6 +39,7 @@ export interface RunnerCommandOptions {
   gitCredentials?: string;
   allowDocker?: boolean;
   dockerSocket?: string;
+  image?: string[];
 }
 
 /**
@@ -65,6 +67,7 @@ export async function runnerCommand(
   const workdir = path.resolve(io.cwd, options.workdir ?? path.join('.ferry', 'runner', id));
   const secretsFile = options.secretsFile !== undefined ? readSecrets(options.secretsFile) : undefined;
   const dockerAccess = dockerAccessOf(options);
+  const images = options.image ? parseImagePairs(options.image) : undefined;
   const url = redisUrlOf(io, options.redis);
   const log = (line: string) => io.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
@@ -86,6 +89,10 @@ export async function runnerCommand(
 
   if (dockerAccess === 'host-socket') io.stderr.write(`${hostSocketWarning([])}\n`);
   else if (dockerAccess === 'sidecar') log('docker: true jobs get a Docker daemon of their own (--allow-docker)');
+  if (images) {
+    const pairs = Object.entries(images).map(([tool, image]) => `${tool}=${image}`);
+    log(`GitHub and GitLab files: tools map to ${pairs.join(', ')} (--image)`);
+  }
   // git must fail, not prompt, when a repository wants credentials it was not given.
   io.env.GIT_TERMINAL_PROMPT ??= '0';
   const docker = getDocker();
@@ -147,6 +154,7 @@ export async function runnerCommand(
         retentionMs: 7 * 24 * 3600 * 1000,
         eventsMaxLen: 10_000,
         ...(httpUrl ? { httpUrl } : {}),
+        ...(images ? { images } : {}),
       },
     );
   } catch (error) {
@@ -231,6 +239,11 @@ export function registerRunnerCommand(program: Command, cli: QueueCli): void {
     .option(
       '--git-credentials <file>',
       'git credentials for cloning (git-credential-store format: https://user:token@host per line)',
+    )
+    .option(
+      '--image <tool=image>',
+      'for GitHub or GitLab files: the image for a tool (repeatable; wins over the run request; docs/import.md)',
+      (value: string, previous: string[] = []) => [...previous, value],
     )
     .action(async (options: RunnerCommandOptions) => {
       cli.setExitCode(await runnerCommand(cli.io, () => cli.getDocker(), options));

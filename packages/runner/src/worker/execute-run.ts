@@ -45,6 +45,8 @@ export interface ExecuteRunDeps {
   metrics: RunnerMetrics;
   clock: Clock;
   extraRunDeps?: ExtraRunDeps;
+  /** Tool → image for GitHub and GitLab files: the runner's `--image` mappings. */
+  images?: Record<string, string>;
   /** Keeps the run's artifact archives (in Redis, for the API) before the run's directory goes; never throws. */
   keepArtifacts?(runId: string, archives: { job: string; file: string }[]): Promise<void>;
 }
@@ -183,6 +185,7 @@ async function prepare(deps: ExecuteRunDeps, input: ExecuteRunInput, src: string
     };
   const git = gitContextFor(input.request, sha);
   const changes = await changesOf(input.request, src, sha);
+  const images = { ...input.request.images, ...deps.images };
   const prepared = await prepareRun({
     path: file,
     shownAs: path.relative(src, file),
@@ -190,6 +193,7 @@ async function prepare(deps: ExecuteRunDeps, input: ExecuteRunInput, src: string
     git,
     trigger: input.request.trigger,
     changes,
+    ...(Object.keys(images).length > 0 ? { images } : {}),
     secrets: { ...deps.secrets, withhold: !input.request.secrets },
   }).catch((error: unknown) => ({ ok: false as const, error: error as Error }));
   if ('error' in prepared)
