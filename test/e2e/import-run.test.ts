@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ferry, tempRepo } from '../helpers/ferry-cli.js';
 
 /**
@@ -23,6 +24,11 @@ function filesOf(dir: string): Record<string, string> {
   walk(dir);
   return files;
 }
+
+const toolsImage = 'ferry-tools:python3.12-node20';
+afterAll(() => {
+  execFileSync('docker', ['image', 'rm', '-f', toolsImage], { stdio: 'ignore' });
+});
 
 describe('ferry run .github/workflows/ci.yml', () => {
   it("runs a Node library's workflow: checkout, setup-node with an npm cache, its tests and an artifact", async () => {
@@ -64,4 +70,34 @@ describe('ferry run .github/workflows/ci.yml', () => {
     const validated = await ferry(['validate'], repo);
     expect(validated.exitCode, validated.all).toBe(0);
   }, 60_000);
+
+  it('builds an image with both tools for a job that sets up python and node, and runs the job in it', async () => {
+    // The local stand-ins: python's image is ferry/bash:1 (bash, no /usr/local), node's is ferry/node:20. node
+    // copied into ferry/bash:1 lacks libstdc++ there (Debian's python image has it), so the step checks the
+    // copied files and bash, which only the generated image has together.
+    const repo = await tempRepo({
+      '.github/workflows/ci.yml': `on: push
+jobs:
+  both:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/setup-python@v5
+        with: { python-version: "3.12" }
+      - uses: actions/setup-node@v4
+        with: { node-version: 20 }
+      - run: |
+          bash -c 'echo "bash $BASH_VERSION"'
+          test -x /usr/local/bin/node
+          grep -m1 '"name": "npm"' /usr/local/lib/node_modules/npm/package.json
+`,
+    });
+    const run = await ferry(
+      ['run', '.github/workflows/ci.yml', '--image', 'python=ferry/bash:1', '--image', 'node=ferry/node:20'],
+      repo,
+    );
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.all).toContain(`the build job tools-python-3_12-node-20 makes ${toolsImage} from ferry/bash:1`);
+    expect(run.all).toMatch(/bash \d/);
+    expect(run.all).toContain('"name": "npm"');
+  }, 120_000);
 });

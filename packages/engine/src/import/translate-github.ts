@@ -127,8 +127,9 @@ export function translateJobs(rawJobs: unknown, context: GithubJobContext, out: 
       callers.set(name, inlineReusable(id, raw, context, out));
       continue;
     }
-    const job = translateGithubJob(id, raw, context);
-    if (job) out[name] = job;
+    const generated: Record<string, Json> = {};
+    const job = translateGithubJob(id, raw, { ...context, generated });
+    if (job) Object.assign(out, generated, { [name]: job });
   }
   // A job that needs a caller of a reusable workflow needs every job inlined from it.
   for (const job of Object.values(out)) {

@@ -166,6 +166,8 @@ export const Cache = z.strictObject({
 export const Build = z.strictObject({
   context: z.string().min(1).optional(),
   dockerfile: z.string().min(1).optional(),
+  // Issue #15 (generated tool images): the Dockerfile's text, built with an empty context; not with context/dockerfile.
+  dockerfileInline: z.string().min(1).optional(),
   target: z.string().min(1).optional(),
   args: z.record(z.string(), scalar).optional(),
   labels: z.record(z.string(), z.string()).optional(),

@@ -24,6 +24,8 @@ export interface PlannedSidecar {
 export interface PlannedBuild {
   context?: string;
   dockerfile?: string;
+  /** The Dockerfile's text, built with an empty context (`build.dockerfileInline`). */
+  dockerfileInline?: string;
   target?: string;
   args: Record<string, Scalar>;
   labels: Record<string, string>;
