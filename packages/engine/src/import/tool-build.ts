@@ -4,7 +4,10 @@ import { imageFor, normalizeVersion } from './tool-images.js';
  * What each tool's official image (all Debian based) installs, to copy into another tool's image with a
  * multi-stage `COPY --from=`: the paths and the environment its Dockerfile sets. node and python install
  * into /usr/local without clashing names (node: bin/node, lib/node_modules; python: bin/python3,
- * lib/python3.x, lib/libpython3.x.so, which the loader finds through LD_LIBRARY_PATH since no ldconfig runs).
+ * lib/python3.x, lib/libpython3.x.so, which python finds by its rpath in current images and older ones through
+ * LD_LIBRARY_PATH, since the copy runs no ldconfig). node's yarn 1 lives in /opt of its image and is not copied
+ * (its /usr/local/bin/yarn link dangles; `corepack enable` gives yarn). Checked against the Dockerfiles of
+ * docker-library/python and golang, nodejs/docker-node and rust-lang/docker-rust.
  */
 const copyRecipes: Readonly<Record<string, { paths: string[]; env: string[] }>> = {
   node: { paths: ['/usr/local/'], env: [] },
