@@ -251,6 +251,34 @@ jobs:
     ]);
   });
 
+  it('drops the cells a non-Linux include entry moves to its runner, not only the entry', () => {
+    const job = jobOf(
+      `on: push
+jobs:
+  test:
+    runs-on: \${{ matrix.label }}
+    strategy:
+      matrix:
+        os: [linux, mac]
+        go: ["1.22"]
+        include:
+          - { os: linux, label: ubuntu-latest }
+          - { os: mac, label: macos-14 }
+          - { os: mac, go: "1.21", label: macos-13 }
+    steps: [{ run: go test }]
+`,
+      'test',
+    );
+    // { os: mac } extends the cell os=mac, go=1.22: that cell would run on macos-14, so it goes; the entry with
+    // go 1.21 matches no cell (it would add one) and is only dropped.
+    expect(job.matrix).toEqual({
+      os: ['linux', 'mac'],
+      go: ['1.22'],
+      include: [{ os: 'linux', label: 'ubuntu-latest' }],
+      exclude: [{ os: 'mac' }],
+    });
+  });
+
   it('expands a matrix with mapping values into include cells and rewrites matrix.a.b', () => {
     const job = jobOf(
       `on: push
