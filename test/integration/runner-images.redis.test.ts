@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StreamEntry } from '../../packages/runner/src/index.js';
+import { listRunArtifacts } from '../../packages/runner/src/queue/run-artifacts.js';
 import { createTempGitRepo, type TempGitRepo } from '../helpers/temp-git-repo.js';
 import { openQueueFixture, redisUrlFor, type QueueFixture } from '../setup/queue-fixtures.js';
 import { killAllRunners, spawnRunner } from '../setup/runner-process.js';
@@ -52,7 +53,7 @@ async function runOn(labels: string[], images?: Record<string, string>) {
   });
   runIds.push(runId);
   const record = await fx.waitForRun(runId, { timeoutMs: 90_000 });
-  return { record, entries: await fx.entries(runId) };
+  return { runId, record, entries: await fx.entries(runId) };
 }
 
 beforeAll(async () => {
@@ -78,7 +79,7 @@ afterAll(async () => {
 
 describe('runner --image for workflow-only repositories', () => {
   it("runs a pushed repository's GitHub workflow with node mapped to a local image", async () => {
-    const { record, entries } = await runOn(['mapped']);
+    const { runId, record, entries } = await runOn(['mapped']);
     expect(record.status, JSON.stringify(record)).toBe('success');
     const started = entries.flatMap(({ event }) => (event.type === 'job.started' ? [event.image] : []));
     expect(new Set(started)).toEqual(new Set(['ferry/node:20']));
@@ -90,6 +91,12 @@ describe('runner --image for workflow-only repositories', () => {
         'part b',
       ]),
     );
+    // The API lists each cell's archive with its artifact name.
+    const kept = await listRunArtifacts(fx.redis, runId);
+    expect(kept.map(({ job, name }) => [job, name]).sort()).toEqual([
+      ['build (part=a)', 'part-a'],
+      ['build (part=b)', 'part-b'],
+    ]);
   }, 120_000);
 
   it("uses the run request's images (ferry serve --image) on a runner without its own", async () => {

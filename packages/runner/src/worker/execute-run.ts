@@ -48,7 +48,7 @@ export interface ExecuteRunDeps {
   /** Tool → image for GitHub and GitLab files: the runner's `--image` mappings. */
   images?: Record<string, string>;
   /** Keeps the run's artifact archives (in Redis, for the API) before the run's directory goes; never throws. */
-  keepArtifacts?(runId: string, archives: { job: string; file: string }[]): Promise<void>;
+  keepArtifacts?(runId: string, archives: { job: string; file: string; name?: string }[]): Promise<void>;
 }
 
 export interface ExecuteRunInput {
@@ -157,7 +157,12 @@ export async function executeRun(deps: ExecuteRunDeps, input: ExecuteRunInput): 
           ),
         };
     }
-    const archives = result.jobs.flatMap((job) => (job.artifacts ? [{ job: job.id, file: job.artifacts }] : []));
+    const names = new Map(plan.jobs.map((job) => [job.id, job.artifacts?.name]));
+    const archives = result.jobs.flatMap((job) => {
+      if (!job.artifacts) return [];
+      const name = names.get(job.id);
+      return [{ job: job.id, file: job.artifacts, ...(name !== undefined ? { name } : {}) }];
+    });
     if (archives.length > 0) await deps.keepArtifacts?.(input.runId, archives);
     return {
       kind: 'finished',
