@@ -102,8 +102,16 @@ export async function restoreContainerFiles(
 /**
  * Re-packs every entry of a Docker archive under `prefix`, less the directory `strip` (whose own entry is left
  * out); resolves with the bytes of file content copied.
+ * A name too long for a plain tar header comes in a pax `path` record, which a reader prefers to the header's
+ * name: the old record is dropped so the prefixed name is the one written (tar-stream adds a new record when
+ * the prefixed name needs one).
  */
-function copyEntries(source: NodeJS.ReadableStream, pack: tar.Pack, prefix: string, strip = ''): Promise<number> {
+export function copyEntries(
+  source: NodeJS.ReadableStream,
+  pack: tar.Pack,
+  prefix: string,
+  strip = '',
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const extract = tar.extract();
     let bytes = 0;
@@ -117,7 +125,10 @@ function copyEntries(source: NodeJS.ReadableStream, pack: tar.Pack, prefix: stri
         }
         name = name.slice(strip.length + 1);
       }
-      const entry = pack.entry({ ...header, name }, (error) => (error ? reject(error) : next()));
+      const pax: Record<string, string> = { ...(header as { pax?: Record<string, string> }).pax };
+      delete pax.path;
+      const rebased = { ...header, name, pax: Object.keys(pax).length > 0 ? pax : undefined };
+      const entry = pack.entry(rebased, (error) => (error ? reject(error) : next()));
       bytes += header.size ?? 0;
       stream.pipe(entry);
     });
