@@ -137,7 +137,7 @@ describe('ferry run .github/workflows/ci.yml', () => {
     const key = /cache: miss (npm-[0-9a-f]{64})/.exec(first.all)?.[1];
     expect(key, first.all).toBeDefined();
     expect(first.all).toContain(`cache: saved ${key} (`);
-    expect(first.all).toContain('artifacts: saved color-name-2.1.0.tgz');
+    expect(first.all).toContain('artifacts: saved "package": color-name-2.1.0.tgz');
     await expectNothingLeft(await lastRunId(repo));
 
     // The artifact is the package npm pack made: extract it and read the tarball's package.json.
