@@ -1,9 +1,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import Docker from 'dockerode';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CacheStore } from '../../packages/engine/src/store/cache-store.js';
 import { ferry, tempRepo } from '../helpers/ferry-cli.js';
 import { ferryContainers } from '../helpers/run-yaml.js';
@@ -38,6 +39,11 @@ function filesOf(dir: string): Record<string, string> {
   walk(dir);
   return files;
 }
+
+const toolsImage = 'ferry-tools:python3.12-node20';
+afterAll(() => {
+  execFileSync('docker', ['image', 'rm', '-f', toolsImage], { stdio: 'ignore' });
+});
 
 /** A cache dir holding npm's cache of the vendored tarballs under `npm-seeded-…`, as `.ferry-cache/npm` in the workdir. */
 async function seededCacheDir(): Promise<string> {
@@ -131,7 +137,7 @@ describe('ferry run .github/workflows/ci.yml', () => {
     const key = /cache: miss (npm-[0-9a-f]{64})/.exec(first.all)?.[1];
     expect(key, first.all).toBeDefined();
     expect(first.all).toContain(`cache: saved ${key} (`);
-    expect(first.all).toContain('artifacts: saved color-name-2.1.0.tgz');
+    expect(first.all).toContain('artifacts: saved "package": color-name-2.1.0.tgz');
     await expectNothingLeft(await lastRunId(repo));
 
     // The artifact is the package npm pack made: extract it and read the tarball's package.json.
@@ -167,4 +173,34 @@ describe('ferry run .github/workflows/ci.yml', () => {
     const validated = await ferry(['validate'], repo);
     expect(validated.exitCode, validated.all).toBe(0);
   }, 60_000);
+
+  it('builds an image with both tools for a job that sets up python and node, and runs the job in it', async () => {
+    // The local stand-ins: python's image is ferry/bash:1 (bash, no /usr/local), node's is ferry/node:20. node
+    // copied into ferry/bash:1 lacks libstdc++ there (Debian's python image has it), so the step checks the
+    // copied files and bash, which only the generated image has together.
+    const repo = await tempRepo({
+      '.github/workflows/ci.yml': `on: push
+jobs:
+  both:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/setup-python@v5
+        with: { python-version: "3.12" }
+      - uses: actions/setup-node@v4
+        with: { node-version: 20 }
+      - run: |
+          bash -c 'echo "bash $BASH_VERSION"'
+          test -x /usr/local/bin/node
+          grep -m1 '"name": "npm"' /usr/local/lib/node_modules/npm/package.json
+`,
+    });
+    const run = await ferry(
+      ['run', '.github/workflows/ci.yml', '--image', 'python=ferry/bash:1', '--image', 'node=ferry/node:20'],
+      repo,
+    );
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.all).toContain(`the build job tools-python-3_12-node-20 makes ${toolsImage} from ferry/bash:1`);
+    expect(run.all).toMatch(/bash \d/);
+    expect(run.all).toContain('"name": "npm"');
+  }, 120_000);
 });

@@ -98,6 +98,52 @@ jobs:
     expect(logs(events, 'use')).toEqual(expect.arrayContaining(['artifacts: restored those of build', 'built', 'r1']));
   });
 
+  it('keeps the artifacts of matrix cells apart by name and restores them as download-artifact does', async () => {
+    const runId = newRunId();
+    const artifactsDir = mkdtempSync(join(tmpdir(), 'ferry-artifacts-'));
+    const { result, events } = await runYaml(
+      `
+jobs:
+  build:
+    image: ferry/busybox:1
+    matrix: { n: [1, 2] }
+    artifacts: { name: "dist-\${{ matrix.n }}", paths: [out/] }
+    steps:
+      - run: mkdir -p out/sub && echo "cell \${{ matrix.n }}" > out/app.txt && echo "n\${{ matrix.n }}" > out/sub/only-\${{ matrix.n }}.txt
+  test:
+    needs: build
+    image: ferry/busybox:1
+    steps:
+      - run: cat dist-1/app.txt dist-2/app.txt && test ! -e out
+  ship:
+    needs: test
+    image: ferry/busybox:1
+    download:
+      - { name: dist-2, path: one }
+      - { pattern: "dist-*", path: all, merge: true }
+    steps:
+      - run: cat one/app.txt && ls all/sub && test ! -e dist-1
+`,
+      executor,
+      { runId, deps: { artifactsDir } },
+    );
+    expect(result.status, JSON.stringify(result.jobs)).toBe('success');
+    expect(logs(events, 'build (n=1)')).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^artifacts: saved "dist-1": out /)]),
+    );
+    expect(logs(events, 'test')).toEqual(
+      expect.arrayContaining(['artifacts: restored "dist-1" of build (n=1) into dist-1/', 'cell 1', 'cell 2']),
+    );
+    expect(logs(events, 'ship')).toEqual(
+      expect.arrayContaining([
+        'artifacts: restored "dist-2" of build (n=2) into one/',
+        'cell 2',
+        'only-1.txt',
+        'only-2.txt',
+      ]),
+    );
+  });
+
   it('restores a cache on the second run and skips the slow install', async () => {
     const cache = new CacheStore(mkdtempSync(join(tmpdir(), 'ferry-cache-')), 1024 ** 3);
     const workspace = tempWorkspace({ 'deps.lock': 'left-pad@1.0.0\n' });

@@ -55,13 +55,13 @@ describe('run artifacts in Redis', () => {
       fx.redis,
       'r-art',
       [
-        { job: 'build (node=20)', file: small },
+        { job: 'build (node=20)', file: small, name: 'dist-20' },
         { job: 'bundle', file: big },
       ],
       { retentionMs: 60_000, maxBytes: 1024 },
     );
     expect(await listRunArtifacts(fx.redis, 'r-art')).toEqual([
-      { job: 'build (node=20)', bytes: 4, kept: true },
+      { job: 'build (node=20)', name: 'dist-20', bytes: 4, kept: true },
       { job: 'bundle', bytes: 2048, kept: false, reason: 'over the 1024 bytes an archive may have' },
     ]);
     expect(await readRunArtifact(fx.redis, 'r-art', 'build (node=20)')).toEqual(Buffer.from([0, 1, 2, 255]));

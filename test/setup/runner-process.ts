@@ -14,6 +14,8 @@ export interface RunnerProcessOptions {
   grace?: string;
   retryBackoff?: string;
   env?: Record<string, string>;
+  /** More command-line arguments (`--image node=ferry/node:20`). */
+  args?: string[];
 }
 
 export interface RunnerProcess {
@@ -60,6 +62,7 @@ export async function spawnRunner(options: RunnerProcessOptions): Promise<Runner
     options.grace ?? '30s',
     '--retry-backoff',
     options.retryBackoff ?? '200ms',
+    ...(options.args ?? []),
   ];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...options.env, FORCE_COLOR: '0' },

@@ -23,6 +23,8 @@ export const ferryErrorCodes = [
   'PLAN_UNKNOWN_NEED',
   'PLAN_UNKNOWN_JOB',
   'PLAN_INVALID',
+  'PLAN_ARTIFACT_CONFLICT',
+  'PLAN_ARTIFACT_UNKNOWN',
   // executing jobs and building images
   'EXEC_IMAGE_MISSING',
   'EXEC_DOCKER_UNAVAILABLE',
@@ -39,6 +41,7 @@ export const ferryErrorCodes = [
   'IMAGE_BUILD_FAILED',
   'IMAGE_PUSH_FAILED',
   'RUN_SECRET_MISSING',
+  'RUN_ARTIFACT_MISSING',
   // deploys and the service proxy
   'PROXY_UNAVAILABLE',
   'PROXY_REQUEST',

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { importPipeline } from '../../../packages/engine/src/import/import-pipeline.js';
 import { parsePipeline } from '../../../packages/engine/src/pipeline/parse-pipeline.js';
+import { planPipeline } from '../../../packages/engine/src/plan/plan-pipeline.js';
+import type { PipelineSpec } from '../../../packages/engine/src/pipeline/pipeline-schema.js';
 import type { ImportEntry, SourceReader } from '../../../packages/engine/src/import/import-types.js';
 
 const files = (map: Record<string, string>): SourceReader => ({ read: (path) => map[path] });
@@ -47,6 +49,123 @@ jobs:
       },
       artifacts: { paths: ['coverage/'], when: 'always', expireIn: '48h' },
       steps: [{ run: 'npm test' }],
+    });
+  });
+
+  it('keeps matrix cells apart by artifact name and maps download-artifact onto download:', () => {
+    const outcome = imported(`on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    strategy: { matrix: { node: [18, 20] } }
+    steps:
+      - run: make
+      - uses: actions/upload-artifact@v4
+        with: { name: "dist-\${{ matrix.node }}-\${{ steps.v.outputs.sha }}", path: out/ }
+      - uses: actions/upload-artifact@v4
+        with: { name: "logs-\${{ matrix.node }}", path: logs/ }
+  ship:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/download-artifact@v4
+        with: { pattern: dist-*, path: "\${{ github.workspace }}/all", merge-multiple: true }
+      - uses: actions/download-artifact@v4
+        with: { name: logs-20, path: ./logs }
+      - uses: actions/download-artifact@v4
+      - run: ls all
+`);
+    const jobs = outcome.pipeline.jobs as Record<string, Record<string, unknown>>;
+    expect(jobs.build?.artifacts).toEqual({ name: 'dist-${{ matrix.node }}', paths: ['out/', 'logs/'] });
+    expect(jobs.ship?.download).toEqual([
+      { pattern: 'dist-*', path: 'all', merge: true },
+      { name: 'dist-20', path: 'logs' },
+      {},
+    ]);
+    const parsed = parsePipeline(outcome.text, 'ci.yml');
+    expect(parsed.issues).toEqual([]);
+    const git = { sha: 'a', shortSha: 'a', branch: 'main', ref: 'refs/heads/main', tag: '', repo: 'r' };
+    const planned = planPipeline(parsed.spec as PipelineSpec, 'ci.yml', { git });
+    expect(planned.issues).toEqual([]);
+    expect(planned.plan?.jobs.map((job) => job.artifacts?.name)).toEqual(['dist-18', 'dist-20', undefined]);
+    expect(kinds(outcome.entries).filter((entry) => entry.includes('artifact'))).toEqual([
+      'approximated 8: artifact name: ${{ steps.v.outputs.sha }} is known only while running and left out (Ferry names artifacts when planning)',
+      'approximated 10: Ferry keeps one artifact per job: the files of "logs-${{ matrix.node }}" are saved in "dist-${{ matrix.node }}", and downloads of "logs-${{ matrix.node }}" read that one',
+      'changed 16: download-artifact: Ferry restores the selected artifacts before the first step (download: of the job)',
+      'changed 18: download-artifact: Ferry restores the selected artifacts before the first step (download: of the job)',
+      'changed 20: download-artifact: Ferry restores the selected artifacts before the first step (download: of the job)',
+    ]);
+  });
+
+  it('generates a build job for tools no single image has, one per matrix value, and runs the job in its image', () => {
+    const outcome = imported(
+      `on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    strategy: { matrix: { node: [18, 20] } }
+    steps:
+      - uses: actions/setup-node@v4
+        with: { node-version: "\${{ matrix.node }}" }
+      - uses: actions/setup-python@v5
+        with: { python-version: "3.12" }
+      - run: npm test && python3 -m pytest
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/setup-go@v5
+        with: { go-version: "1.22" }
+      - uses: actions/setup-python@v5
+        with: { python-version: "3.12" }
+      - run: make lint
+  docs:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/setup-go@v5
+        with: { go-version: "1.22" }
+      - uses: ruby/setup-ruby@v1
+        with: { ruby-version: "3.3" }
+      - run: make docs
+`,
+      files({}),
+      { go: 'local/go:{version}' },
+    );
+    const jobs = outcome.pipeline.jobs as Record<string, Record<string, unknown>>;
+    expect(Object.keys(jobs)).toEqual(['test-tools', 'test', 'tools-go-1_22-python-3_12', 'lint', 'docs']);
+    expect(jobs['test-tools']).toEqual({
+      name: 'image with node and python',
+      matrix: { node: [18, 20] },
+      build: {
+        dockerfileInline:
+          '# ferry import: node ${{ matrix.node }}, python 3.12 in one image\nFROM node:${{ matrix.node }}\nCOPY --from=python:3.12 /usr/local/ /usr/local/\nENV LANG=C.UTF-8 LD_LIBRARY_PATH=/usr/local/lib\n',
+        tags: ['ferry-tools:node${{ matrix.node }}-python3.12'],
+      },
+    });
+    expect(jobs.test).toMatchObject({ image: 'ferry-tools:node${{ matrix.node }}-python3.12', needs: ['test-tools'] });
+    expect(jobs.lint).toMatchObject({ image: 'ferry-tools:go1.22-python3.12', needs: ['tools-go-1_22-python-3_12'] });
+    expect((jobs['tools-go-1_22-python-3_12']?.build as { dockerfileInline: string }).dockerfileInline).toContain(
+      'FROM local/go:1.22\n',
+    );
+    // ruby has no copy recipe: the job keeps the first tool's image and the report says so.
+    expect(jobs.docs).toMatchObject({ image: 'local/go:1.22' });
+    expect(jobs.docs).not.toHaveProperty('needs');
+    expect(kinds(outcome.entries).filter((entry) => entry.includes('also sets up'))).toEqual([
+      'changed 9: the job also sets up python: the build job test-tools makes ferry-tools:node${{ matrix.node }}-python3.12 from node:${{ matrix.node }} with python copied in from python:3.12, and the job runs in it',
+      'changed 17: the job also sets up python: the build job tools-go-1_22-python-3_12 makes ferry-tools:go1.22-python3.12 from local/go:1.22 with python copied in from python:3.12, and the job runs in it',
+      'approximated 25: the job also sets up ruby; it runs in the go image, which may not have it (make an image with both, and map it with --image go=<image>)',
+    ]);
+    const parsed = parsePipeline(outcome.text, 'ci.yml');
+    expect(parsed.issues).toEqual([]);
+    const git = { sha: 'a', shortSha: 'a', branch: 'main', ref: 'refs/heads/main', tag: '', repo: 'r' };
+    const planned = planPipeline(parsed.spec as PipelineSpec, 'ci.yml', { git });
+    expect(Object.fromEntries(planned.plan?.jobs.map((job) => [job.id, [job.image, job.needs]]) ?? [])).toEqual({
+      'test-tools (node=18)': ['', []],
+      'test-tools (node=20)': ['', []],
+      'test (node=18)': ['ferry-tools:node18-python3.12', ['test-tools (node=18)', 'test-tools (node=20)']],
+      'test (node=20)': ['ferry-tools:node20-python3.12', ['test-tools (node=18)', 'test-tools (node=20)']],
+      'tools-go-1_22-python-3_12': ['', []],
+      lint: ['ferry-tools:go1.22-python3.12', ['tools-go-1_22-python-3_12']],
+      docs: ['local/go:1.22', []],
     });
   });
 
@@ -130,6 +249,34 @@ jobs:
       [8, true],
       [14, true],
     ]);
+  });
+
+  it('drops the cells a non-Linux include entry moves to its runner, not only the entry', () => {
+    const job = jobOf(
+      `on: push
+jobs:
+  test:
+    runs-on: \${{ matrix.label }}
+    strategy:
+      matrix:
+        os: [linux, mac]
+        go: ["1.22"]
+        include:
+          - { os: linux, label: ubuntu-latest }
+          - { os: mac, label: macos-14 }
+          - { os: mac, go: "1.21", label: macos-13 }
+    steps: [{ run: go test }]
+`,
+      'test',
+    );
+    // { os: mac } extends the cell os=mac, go=1.22: that cell would run on macos-14, so it goes; the entry with
+    // go 1.21 matches no cell (it would add one) and is only dropped.
+    expect(job.matrix).toEqual({
+      os: ['linux', 'mac'],
+      go: ['1.22'],
+      include: [{ os: 'linux', label: 'ubuntu-latest' }],
+      exclude: [{ os: 'mac' }],
+    });
   });
 
   it('expands a matrix with mapping values into include cells and rewrites matrix.a.b', () => {

@@ -36,7 +36,7 @@ describe('allowedKeysAt', () => {
       'weight',
       'pause',
     ]);
-    expect(allowedKeysAt(PipelineSchema, ['jobs', 'a', 'artifacts'])).toEqual(['paths', 'when', 'expireIn']);
+    expect(allowedKeysAt(PipelineSchema, ['jobs', 'a', 'artifacts'])).toEqual(['name', 'paths', 'when', 'expireIn']);
   });
 
   it('finds nothing past a leaf', () => {

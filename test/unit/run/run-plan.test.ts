@@ -219,4 +219,34 @@ describe('runPlan warm containers', () => {
     expect(result.status).toBe('success');
     expect(log).toEqual(['start a', 'ready a', 'start b', 'ready b']);
   });
+
+  it('warms no container for a job needing a build job until the build is over (its image may be the build)', async () => {
+    const log: string[] = [];
+    class Logged extends FakeExecutor {
+      override async prepare(job: JobRun, options: PrepareOptions, io: ExecIO): Promise<void> {
+        log.push(`prepare ${job.id}`);
+        await super.prepare(job, options, io);
+      }
+    }
+    const { result } = await runYaml(
+      'jobs:\n  image:\n    build: { dockerfileInline: "FROM x", tags: [tools:1] }\n  use:\n    needs: image\n    image: tools:1\n    steps: [{ run: echo b }]\n',
+      new Logged(),
+      {
+        deps: {
+          handlers: {
+            build: {
+              stepName: () => 'build',
+              run: async () => {
+                await new Promise((resolve) => setTimeout(resolve, 50));
+                log.push('built');
+                return { status: 'success', outputs: { image: 'tools:1' } };
+              },
+            },
+          },
+        },
+      },
+    );
+    expect(result.status).toBe('success');
+    expect(log).toEqual(['built', 'prepare use']);
+  });
 });

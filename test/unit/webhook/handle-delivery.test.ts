@@ -171,6 +171,19 @@ describe('handleDelivery', () => {
     });
   });
 
+  it("sends the server's --image mappings with each run, the repository's over them", async () => {
+    const { post, queued } = setup(jobs, {
+      images: { node: 'ferry/node:20', go: 'golang:1.22' },
+      repositories: [{ forge: 'github', name: 'acme/shop', images: { go: 'local/go:1.22' } }],
+    });
+    const own = deliveryOf('github', 'push', githubPush({ ref: 'refs/heads/main', sha }), 'gh-secret');
+    expect((await post('github', own.headers, own.body)).statusCode).toBe(202);
+    expect(queued[0]?.request.images).toEqual({ node: 'ferry/node:20', go: 'local/go:1.22' });
+    const bare = setup(jobs);
+    await bare.post('github', own.headers, own.body);
+    expect(bare.queued[0]?.request).not.toHaveProperty('images');
+  });
+
   it('answers 400 for an empty body, a body that is not JSON, and a payload without its fields', async () => {
     const { post } = setup(jobs);
     const empty = deliveryOf('github', 'push', '', 'gh-secret');

@@ -49,6 +49,21 @@ describe('the ferry serve config file', () => {
     ]);
   });
 
+  it('reads images from the file and lets --image win over them', () => {
+    const loaded = parseServeConfig(
+      'images:\n  node: ferry/node:20\n  go: golang:1.22\nrepositories:\n  - name: acme/shop\n    images: { python: local/python:3.12 }\n',
+      'serve.yml',
+      {},
+    );
+    expect(loaded.repositories).toEqual([{ name: 'acme/shop', images: { python: 'local/python:3.12' } }]);
+    const resolved = resolveServeConfig({ image: ['go=local/go:1.22'] }, loaded, {});
+    expect(resolved.settings.images).toEqual({ node: 'ferry/node:20', go: 'local/go:1.22' });
+    expect(resolveServeConfig({}, undefined, {}).settings).not.toHaveProperty('images');
+    expect(() => resolveServeConfig({ image: ['node'] }, undefined, {})).toThrow(
+      '--image "node": expected tool=image, like node=ferry/node:20',
+    );
+  });
+
   it('names the file, line, column and field of a wrong value', () => {
     const text = 'repositories:\n  - forge: bitbucket\n    name: acme/shop\n';
     expect(problemOf(text)).toMatch(/^serve\.yml:2:12 SERVE_CONFIG_INVALID repositories\[0\]\.forge: /);

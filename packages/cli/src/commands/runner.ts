@@ -21,7 +21,7 @@ import type { CliIO } from '../cli-io.js';
 import { exitCodes } from '../exit-codes.js';
 import { redisUrlOf, type QueueCli } from './queue-runs.js';
 import { dockerAccessOf, hostSocketWarning } from '../docker-access-of.js';
-import { actionsDirOf } from '../load-plan.js';
+import { actionsDirOf, parseImagePairs } from '../load-plan.js';
 
 export interface RunnerCommandOptions {
   redis?: string;
@@ -41,6 +41,7 @@ export interface RunnerCommandOptions {
   dockerSocket?: string;
   /** `--actions-dir` (else $FERRY_ACTIONS_DIR): GitHub actions the repositories do not vendor. */
   actionsDir?: string;
+  image?: string[];
 }
 
 /**
@@ -69,6 +70,7 @@ export async function runnerCommand(
   const secretsFile = options.secretsFile !== undefined ? readSecrets(options.secretsFile) : undefined;
   const dockerAccess = dockerAccessOf(options);
   const actionsDir = actionsDirOf(io, options.actionsDir);
+  const images = options.image ? parseImagePairs(options.image) : undefined;
   const url = redisUrlOf(io, options.redis);
   const log = (line: string) => io.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
@@ -90,6 +92,10 @@ export async function runnerCommand(
 
   if (dockerAccess === 'host-socket') io.stderr.write(`${hostSocketWarning([])}\n`);
   else if (dockerAccess === 'sidecar') log('docker: true jobs get a Docker daemon of their own (--allow-docker)');
+  if (images) {
+    const pairs = Object.entries(images).map(([tool, image]) => `${tool}=${image}`);
+    log(`GitHub and GitLab files: tools map to ${pairs.join(', ')} (--image)`);
+  }
   // git must fail, not prompt, when a repository wants credentials it was not given.
   io.env.GIT_TERMINAL_PROMPT ??= '0';
   const docker = getDocker();
@@ -152,6 +158,7 @@ export async function runnerCommand(
         retentionMs: 7 * 24 * 3600 * 1000,
         eventsMaxLen: 10_000,
         ...(httpUrl ? { httpUrl } : {}),
+        ...(images ? { images } : {}),
       },
     );
   } catch (error) {
@@ -240,6 +247,11 @@ export function registerRunnerCommand(program: Command, cli: QueueCli): void {
     .option(
       '--git-credentials <file>',
       'git credentials for cloning (git-credential-store format: https://user:token@host per line)',
+    )
+    .option(
+      '--image <tool=image>',
+      'for GitHub or GitLab files: the image for a tool (repeatable; wins over the run request; docs/import.md)',
+      (value: string, previous: string[] = []) => [...previous, value],
     )
     .action(async (options: RunnerCommandOptions) => {
       cli.setExitCode(await runnerCommand(cli.io, () => cli.getDocker(), options));

@@ -308,6 +308,11 @@ export function registerServeCommand(program: Command, cli: QueueCli): void {
       'an API token with every scope ($FERRY_API_TOKEN); scoped ones go in the config file',
     )
     .option('--public-reads', 'let anyone list runs and read their events without a token')
+    .option(
+      '--image <tool=image>',
+      "for GitHub or GitLab files: the image for a tool, sent with each run (repeatable; a runner's --image wins)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .action(async (options: ServeCommandOptions) => {
       cli.setExitCode(await serveCommand(cli.io, options));
     });

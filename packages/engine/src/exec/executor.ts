@@ -63,6 +63,11 @@ export interface PrepareOptions {
   env: Record<string, string>;
 }
 
+export interface SaveOptions {
+  /** Entries relative to the deepest directory the matches share, not to the workdir (upload-artifact v4). */
+  stripCommonDir?: boolean;
+}
+
 /**
  * Lifecycle: prepare → runStep* → teardown. teardown is idempotent and runs even if prepare failed.
  * A failing step is a result; an engine failure (Docker unreachable, image missing) throws FerryError.
@@ -86,9 +91,12 @@ export interface Executor {
    * Packs what matches `patterns` (shell globs relative to the workdir; directories whole) into one tar archive
    * written at `archive` on the host. Matching nothing is not an error: it returns no paths.
    */
-  saveFiles(job: JobRun, patterns: string[], archive: string): Promise<SavedFiles>;
-  /** Unpacks an archive made by saveFiles into the job's workdir, over what is there. */
-  restoreFiles(job: JobRun, archive: string): Promise<void>;
+  saveFiles(job: JobRun, patterns: string[], archive: string, options?: SaveOptions): Promise<SavedFiles>;
+  /**
+   * Unpacks an archive made by saveFiles into the job's workdir, or into `into` (relative to the workdir, or
+   * absolute; made if missing), over what is there.
+   */
+  restoreFiles(job: JobRun, archive: string, into?: string): Promise<void>;
   /**
    * Copies the host directory `source` (its files, recursively, readable by the job's user) into the job's container
    * at the absolute `target`, creating it. Used for what the run's operator hands in (GitHub actions of

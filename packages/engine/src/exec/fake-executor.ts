@@ -2,7 +2,16 @@ import { type Clock, systemClock } from '../clock.js';
 import { FerryError } from '../errors.js';
 import type { JobRun } from '../plan/plan-types.js';
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { ExecIO, ExecStep, Executor, OutputStream, PrepareOptions, SavedFiles, StepResult } from './executor.js';
+import type {
+  ExecIO,
+  ExecStep,
+  Executor,
+  OutputStream,
+  PrepareOptions,
+  SaveOptions,
+  SavedFiles,
+  StepResult,
+} from './executor.js';
 import { Exit, runFakeBuiltin } from './fake-builtins.js';
 import { type FakeShellCommand, parseFakeScript } from './fake-shell.js';
 import { LineSplitter } from './line-splitter.js';
@@ -45,8 +54,8 @@ export type FakeCall =
   | { kind: 'runStep'; job: string; step: number; run: string }
   | { kind: 'teardown'; job: string }
   | { kind: 'openRun' | 'closeRun'; runId: string }
-  | { kind: 'saveFiles'; job: string; patterns: string[] }
-  | { kind: 'restoreFiles'; job: string; paths: string[] }
+  | { kind: 'saveFiles'; job: string; patterns: string[]; stripCommonDir?: true }
+  | { kind: 'restoreFiles'; job: string; paths: string[]; into?: string }
   | { kind: 'copyDirectory'; job: string; source: string; target: string };
 
 interface FakeJob {
@@ -211,8 +220,13 @@ export class FakeExecutor implements Executor {
   }
 
   /** The fake has no file system: the "archive" is a JSON list of the patterns, each taken as one matched path. */
-  saveFiles(job: JobRun, patterns: string[], archive: string): Promise<SavedFiles> {
-    this.calls.push({ kind: 'saveFiles', job: job.id, patterns });
+  saveFiles(job: JobRun, patterns: string[], archive: string, options?: SaveOptions): Promise<SavedFiles> {
+    this.calls.push({
+      kind: 'saveFiles',
+      job: job.id,
+      patterns,
+      ...(options?.stripCommonDir ? { stripCommonDir: true as const } : {}),
+    });
     const text = JSON.stringify(patterns);
     writeFileSync(archive, text);
     return Promise.resolve({ paths: [...patterns], bytes: text.length });
@@ -224,11 +238,12 @@ export class FakeExecutor implements Executor {
     return Promise.resolve();
   }
 
-  restoreFiles(job: JobRun, archive: string): Promise<void> {
+  restoreFiles(job: JobRun, archive: string, into?: string): Promise<void> {
     this.calls.push({
       kind: 'restoreFiles',
       job: job.id,
       paths: JSON.parse(readFileSync(archive, 'utf8')) as string[],
+      ...(into !== undefined ? { into } : {}),
     });
     return Promise.resolve();
   }

@@ -9,7 +9,7 @@ import type { JobRun } from '../plan/plan-types.js';
 import type { JobHandler, JobHandlerContext, JobHandlerResult } from '../run/job-handler.js';
 import { buildImage } from './build-image.js';
 import { repositoryOf } from './image-reference.js';
-import { listBuildContext } from './list-build-context.js';
+import { inlineBuildContext, listBuildContext, type BuildContext } from './list-build-context.js';
 import { ociLabels } from './oci-labels.js';
 import { pushImage } from './push-image.js';
 import { readCommitTime } from './read-commit-time.js';
@@ -83,24 +83,29 @@ export class ImageBuilder implements JobHandler {
       );
     }
 
-    const paths = await resolveBuildPaths(ctx.workspace, build.context, build.dockerfile);
-    const context = await listBuildContext({
-      directory: paths.contextDir,
-      dockerfile: paths.dockerfile,
-      omit: paths.omit,
-    });
+    let context: BuildContext;
+    let dockerfileLabel: string;
+    if (build.dockerfileInline !== undefined) {
+      context = inlineBuildContext(ctx.workspace, build.dockerfileInline);
+      dockerfileLabel = 'the inline Dockerfile';
+      log(`build with the inline Dockerfile (${build.dockerfileInline.split('\n')[0] ?? ''} …) and an empty context`);
+    } else {
+      const paths = await resolveBuildPaths(ctx.workspace, build.context, build.dockerfile);
+      context = await listBuildContext({ directory: paths.contextDir, dockerfile: paths.dockerfile, omit: paths.omit });
+      dockerfileLabel = paths.dockerfileLabel;
+      const ignored = context.ignoreFile ? `, ${path.relative(paths.root, context.ignoreFile)} applied` : '';
+      log(
+        `build context ${build.context} with ${paths.dockerfileLabel}: ${context.files} files, ${formatBytes(context.bytes)}${ignored}`,
+      );
+    }
     const created = (await readCommitTime(ctx.workspace, ctx.git.sha)) ?? new Date(this.#clock.now());
     const labels = { ...ociLabels(ctx.git, created), ...build.labels };
-    const ignored = context.ignoreFile ? `, ${path.relative(paths.root, context.ignoreFile)} applied` : '';
-    log(
-      `build context ${build.context} with ${paths.dockerfileLabel}: ${context.files} files, ${formatBytes(context.bytes)}${ignored}`,
-    );
 
     const built = await buildImage(
       this.#docker,
       {
         context,
-        dockerfileLabel: paths.dockerfileLabel,
+        dockerfileLabel,
         tags: resolved.tags.map((tag) => tag.name),
         ...(build.target ? { target: build.target } : {}),
         args: build.args,

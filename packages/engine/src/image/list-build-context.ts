@@ -196,3 +196,15 @@ function parentOf(relative: string): string {
 function toSlash(file: string): string {
   return file.split(path.sep).join('/');
 }
+
+/** The context of an inline Dockerfile: that file alone, so nothing of the workspace is sent. */
+export function inlineBuildContext(directory: string, text: string): BuildContext {
+  const content = Buffer.from(text.endsWith('\n') ? text : `${text}\n`);
+  return {
+    directory,
+    entries: [{ name: 'Dockerfile', type: 'file', mode: 0o644, mtime: new Date(0), size: content.length, content }],
+    dockerfile: 'Dockerfile',
+    files: 1,
+    bytes: content.length,
+  };
+}

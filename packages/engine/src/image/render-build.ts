@@ -9,6 +9,8 @@ export interface RenderedBuild {
   context: string;
   /** Relative to the workspace (like docker/build-push-action's `file`); `<context>/Dockerfile` when not given. */
   dockerfile?: string;
+  /** The Dockerfile's text: the context is empty. */
+  dockerfileInline?: string;
   target?: string;
   args: Record<string, string>;
   labels: Record<string, string>;
@@ -29,9 +31,11 @@ export function renderBuild(build: PlannedBuild, expr: ExprContext): RenderedBui
   };
   const target = build.target === undefined ? undefined : render(build.target, 'target');
   const dockerfile = build.dockerfile === undefined ? undefined : render(build.dockerfile, 'dockerfile');
+  const inline = build.dockerfileInline === undefined ? undefined : render(build.dockerfileInline, 'dockerfileInline');
   return {
     context: build.context === undefined ? '.' : render(build.context, 'context') || '.',
     ...(dockerfile ? { dockerfile } : {}),
+    ...(inline ? { dockerfileInline: inline } : {}),
     ...(target ? { target } : {}),
     args: Object.fromEntries(
       Object.entries(build.args).map(([name, value]) => [

@@ -88,15 +88,7 @@ export function translateUses(step: Step, path: SourcePath, ctx: StepContext, tr
     case 'actions/upload-artifact':
       return uploadArtifact(withInputs, step, at, ctx);
     case 'actions/download-artifact':
-      ctx.report.add(
-        withInputs.path === undefined ? 'changed' : 'approximated',
-        ctx.source,
-        at,
-        withInputs.path === undefined
-          ? 'download-artifact: Ferry copies the artifacts of the jobs this job needs into its workdir before the first step'
-          : `download-artifact: Ferry copies needed jobs' artifacts into the workdir at the paths they were saved from, not into ${textOf(withInputs.path)}`,
-      );
-      return;
+      return downloadArtifact(withInputs, at, ctx);
     case 'codecov/codecov-action': {
       const files = inputLines(textOf(withInputs.files ?? withInputs.file ?? '').replaceAll(',', '\n'));
       const failing = withInputs.fail_ci_if_error === true || withInputs.fail_ci_if_error === 'true';
@@ -601,8 +593,19 @@ function uploadArtifact(inputs: Record<string, unknown>, step: Step, at: SourceP
       ? 'on-failure'
       : undefined;
   const days = Number(inputs['retention-days']);
+  const name = artifactName(str(inputs.name) ?? 'artifact', at, ctx);
   const previous = ctx.job.artifacts;
+  if (previous && previous.name !== name && !previous.aliases.includes(name)) {
+    ctx.report.add(
+      'approximated',
+      ctx.source,
+      at,
+      `Ferry keeps one artifact per job: the files of "${name}" are saved in "${previous.name}", and downloads of "${name}" read that one`,
+    );
+  }
   ctx.job.artifacts = {
+    name: previous?.name ?? name,
+    aliases: previous && previous.name !== name ? [...new Set([...previous.aliases, name])] : (previous?.aliases ?? []),
     paths: [...new Set([...(previous?.paths ?? []), ...paths])],
     ...((when ?? previous?.when) ? { when: (when ?? previous?.when) as 'always' | 'on-failure' } : {}),
     ...(Number.isFinite(days) && days > 0 ? { expireIn: `${days * 24}h` } : {}),
@@ -654,6 +657,62 @@ function findVendored(name: string, ref: string, ctx: StepContext): FoundAction 
     if (file !== undefined) return { dir: `${actionsTarget}/${top}${tail}`, file, reader: ctx.actions, copy: top };
   }
   return [...dirs, `the actions directory (${owner}/${repo}@${ref})`];
+}
+
+/**
+ * An artifact name Ferry can give when planning: parts read from step or job outputs (known only while running)
+ * are left out, with a note.
+ */
+function artifactName(text: string, at: SourcePath, ctx: StepContext): string {
+  const late: string[] = [];
+  const name = text.replace(/\$\{\{([\s\S]*?)\}\}/g, (whole, inner: string) => {
+    if (!/\b(steps|jobs|secrets)\./.test(inner)) return whole;
+    late.push(whole);
+    return '';
+  });
+  if (late.length > 0) {
+    ctx.report.add(
+      'approximated',
+      ctx.source,
+      at,
+      `artifact name: ${late.join(', ')} ${late.length === 1 ? 'is' : 'are'} known only while running and left out (Ferry names artifacts when planning)`,
+    );
+  }
+  return name.replace(/[-_. ]+$/, '') || 'artifact';
+}
+
+/** GitHub's download-artifact v4 inputs as a `download:` entry (the same name, pattern, path and merge semantics). */
+function downloadArtifact(inputs: Record<string, unknown>, at: SourcePath, ctx: StepContext): void {
+  for (const key of ['run-id', 'github-token', 'repository', 'artifact-ids']) {
+    if (inputs[key] === undefined) continue;
+    ctx.report.add(
+      'dropped',
+      ctx.source,
+      at,
+      `download-artifact: ${key} is dropped; Ferry downloads only artifacts of this run, by name or pattern`,
+    );
+  }
+  const name = str(inputs.name);
+  const pattern = str(inputs.pattern);
+  const rawPath = str(inputs.path)
+    ?.replaceAll("${{ '/workspace' }}", workspace)
+    .replace(/^\/workspace(\/|$)/, '')
+    .replace(/^\.\//, '');
+  const merge = inputs['merge-multiple'] === true || inputs['merge-multiple'] === 'true';
+  ctx.job.download = [
+    ...(ctx.job.download ?? []),
+    {
+      ...(name !== undefined ? { name: artifactName(name, at, ctx) } : pattern !== undefined ? { pattern } : {}),
+      ...(rawPath !== undefined && rawPath !== '' && rawPath !== '.' ? { path: rawPath } : {}),
+      ...(merge && name === undefined ? { merge: true as const } : {}),
+    },
+  ];
+  ctx.report.add(
+    'changed',
+    ctx.source,
+    at,
+    'download-artifact: Ferry restores the selected artifacts before the first step (download: of the job)',
+  );
 }
 
 function inlineLocalAction(

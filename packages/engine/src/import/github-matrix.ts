@@ -43,7 +43,7 @@ export function translateMatrix(
     : typeof spec.include === 'string'
       ? undefined
       : [];
-  const exclude = Array.isArray(spec.exclude) ? (spec.exclude as Cell[]) : [];
+  let exclude = Array.isArray(spec.exclude) ? (spec.exclude as Cell[]) : [];
   if (include === undefined) return { flatAxes: [], dropJob: 'matrix include is computed at run time' };
 
   if (osAxis !== undefined) {
@@ -54,8 +54,13 @@ export function translateMatrix(
       axes[osAxis] = axes[osAxis].filter((value) => !notLinux(value));
     }
     include = include.filter((cell) => {
-      if (notLinux(cell[osAxis])) removed.add(textOf(cell[osAxis]));
-      return !notLinux(cell[osAxis]);
+      if (!notLinux(cell[osAxis])) return true;
+      removed.add(textOf(cell[osAxis]));
+      // An entry that extends cells of the axes (its runner is not an axis) moves them to its runner: they go too.
+      const extended = Object.entries(cell).filter(([key]) => key in axes);
+      const fits = extended.every(([key, value]) => axes[key]?.some((axisValue) => same(axisValue, value)));
+      if (!(osAxis in axes) && extended.length > 0 && fits) exclude = [...exclude, Object.fromEntries(extended)];
+      return false;
     });
     if (removed.size > 0) {
       report.add(

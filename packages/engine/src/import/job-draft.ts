@@ -13,7 +13,10 @@ export interface JobDraft {
   sawCheckout: boolean;
   cache?: { key: string; paths: string[]; restoreKeys?: string[] };
   env: Record<string, string>;
-  artifacts?: { paths: string[]; when?: 'always' | 'on-failure'; expireIn?: string };
+  /** Ferry keeps one artifact per job: `aliases` are the names of later uploads merged into it. */
+  artifacts?: { name: string; aliases: string[]; paths: string[]; when?: 'always' | 'on-failure'; expireIn?: string };
+  /** download-artifact steps as `download:` entries. */
+  download?: { name?: string; pattern?: string; path?: string; merge?: true }[];
   secrets: Set<string>;
   /** docker/build-push-action and docker/metadata-action inputs, when the job builds an image. */
   docker?: { build?: Record<string, unknown>; buildPath?: SourcePath; images?: string[] };

@@ -5,6 +5,7 @@ import { newJobDraft, type JobDraft } from './job-draft.js';
 import type { ImportOptions, SourceReader } from './import-types.js';
 import type { ImportReport, Source, SourcePath } from './read-source.js';
 import { imageFor, isOverridden, normalizeVersion } from './tool-images.js';
+import { isCopyableTool, toolBuild } from './tool-build.js';
 import { minutes, translateEnv, translateGithubSteps, translateShell } from './translate-github-steps.js';
 
 type Json = Record<string, unknown>;
@@ -21,6 +22,10 @@ export interface GithubJobContext {
   depth: number;
   /** Prefix of job ids inlined from a reusable workflow. */
   prefix: string;
+  /** Artifact names merged into another upload of the same job (see JobDraft.artifacts), for downloads by them. */
+  artifactAliases?: Map<string, string>;
+  /** Jobs the translation adds (the `build:` jobs of tool images), by id; the caller puts them in the pipeline. */
+  generated?: Record<string, Json>;
 }
 
 const notLinux = (label: string): boolean => /windows|macos|mac-|osx/i.test(label);
@@ -89,7 +94,9 @@ export function translateGithubJob(id: string, raw: Json, context: GithubJobCont
   }
 
   const container = containerOf(raw.container, scopeAt('container'));
-  job.image = chooseImage(draft, container?.image, runsOn.label, context, at);
+  const chosen = chooseImage(draft, container?.image, runsOn.label, context, at, job.matrix);
+  job.image = chosen.image;
+  if (chosen.needs !== undefined) job.needs = [...((job.needs as string[] | undefined) ?? []), chosen.needs];
   if (container?.options)
     report.add(
       'approximated',
@@ -151,8 +158,12 @@ export function translateGithubJob(id: string, raw: Json, context: GithubJobCont
     if (draft.checkout !== true) job.checkout = draft.checkout;
   } else job.checkout = false;
   if (draft.cache) job.cache = draft.cache;
-  if (draft.artifacts)
-    job.artifacts = draft.artifacts.when || draft.artifacts.expireIn ? draft.artifacts : draft.artifacts.paths;
+  if (draft.artifacts) {
+    const { aliases, ...artifacts } = draft.artifacts;
+    job.artifacts = artifacts;
+    for (const alias of aliases) context.artifactAliases?.set(alias, artifacts.name);
+  }
+  if (draft.download) job.download = draft.download;
   if (secrets.size > 0) job.secrets = [...secrets].sort();
 
   dropMissingStepReads(job, draft, report, source, at('steps'));
@@ -267,7 +278,8 @@ function chooseImage(
   runsOn: string,
   context: GithubJobContext,
   at: (...rest: (string | number)[]) => SourcePath,
-): string {
+  matrix: unknown,
+): { image: string; needs?: string } {
   const { report, source, options } = context;
   const [first, ...others] = draft.tools;
   const distinct = others.filter(
@@ -281,7 +293,7 @@ function chooseImage(
         first.path,
         `${first.tool} is set up inside the job's container ${container}; the container's image is used as it is`,
       );
-    return container;
+    return { image: container };
   }
   if (!first && draft.nodeVersion !== undefined) {
     const image = imageFor('node', draft.nodeVersion, options.images);
@@ -291,7 +303,7 @@ function chooseImage(
       at('runs-on'),
       `runs-on ${runsOn}: the job runs in ${image}, as it runs a JavaScript action (node ${draft.nodeVersion})`,
     );
-    return image;
+    return { image };
   }
   if (!first) {
     const image = imageFor('runner', undefined, options.images);
@@ -301,9 +313,15 @@ function chooseImage(
       at('runs-on'),
       `runs-on ${runsOn}: the job runs in ${image}${isOverridden('runner', undefined, options.images) ? '' : ' (a stand-in for the GitHub runner; --image runner=<image> picks another)'}`,
     );
-    return image;
+    return { image };
   }
-  if (draft.nodeVersion !== undefined && first.tool !== 'node')
+  // setup-uv without a python-version uses the one setup-python asks for, before or after it.
+  const python = draft.tools.find((tool) => tool.tool === 'python');
+  if (first.tool === 'uv' && first.version === undefined && python?.version !== undefined)
+    first.version = python.version;
+  const built = toolBuildJob(draft, first, distinct, context, matrix);
+  if (built) return built;
+  if (draft.nodeVersion !== undefined && first.tool !== 'node' && !distinct.some((tool) => tool.tool === 'node'))
     report.add(
       'approximated',
       first.source,
@@ -318,10 +336,6 @@ function chooseImage(
       `the job also sets up ${tool.tool}; it runs in the ${first.tool} image, which may not have it (make an image with both, and map it with --image ${first.tool}=<image>)`,
     );
   }
-  // setup-uv without a python-version uses the one setup-python asks for, before or after it.
-  const python = draft.tools.find((tool) => tool.tool === 'python');
-  if (first.tool === 'uv' && first.version === undefined && python?.version !== undefined)
-    first.version = python.version;
   const image = imageFor(first.tool, first.version, options.images);
   const overridden = isOverridden(first.tool, first.version, options.images);
   report.add(
@@ -330,7 +344,64 @@ function chooseImage(
     first.path,
     `${first.tool} ${first.version ?? '(default version)'} → image ${image}${overridden ? ' (--image)' : ` (--image ${first.tool}=<image> maps it to another)`}`,
   );
-  return image;
+  return { image };
+}
+
+type ToolUse = JobDraft['tools'][number];
+
+/**
+ * A job that sets up tools no single image has runs in an image a generated `build:` job makes: the first tool's
+ * image with the others copied in (tool-build.ts). Versions read from matrix axes give the build job those axes.
+ * Undefined (the caller reports the gap) when a further tool has no copy recipe, when a version's axis is not a
+ * list of the job's matrix, or when its values are not written as image tags.
+ */
+function toolBuildJob(
+  draft: JobDraft,
+  first: ToolUse,
+  others: ToolUse[],
+  context: GithubJobContext,
+  matrix: unknown,
+): { image: string; needs: string } | undefined {
+  const { report, options } = context;
+  const tools = [first, ...others.filter((tool, index) => others.findIndex((o) => o.tool === tool.tool) === index)];
+  if (others.length === 0 || tools.slice(1).some((tool) => !isCopyableTool(tool.tool)) || !context.generated)
+    return undefined;
+  const axes = new Map<string, unknown[]>();
+  for (const { tool, version } of tools) {
+    for (const [, axis] of (version ?? '').matchAll(/\bmatrix\.([\w-]+)/g)) {
+      const values = axisValues(matrix, axis as string);
+      if (values.length === 0) return undefined;
+      if (tool !== first.tool && values.some((value) => normalizeVersion(tool, textOf(value)) !== textOf(value)))
+        return undefined;
+      axes.set(axis as string, values);
+    }
+  }
+  const built = toolBuild(tools, options.images);
+  const id = axes.size > 0 ? `${draft.id}-tools` : built.id;
+  context.generated[id] = {
+    name: `image with ${tools.map((tool) => tool.tool).join(' and ')}`,
+    ...(axes.size > 0 ? { matrix: Object.fromEntries(axes) } : {}),
+    build: { dockerfileInline: built.dockerfile, tags: [built.image] },
+  };
+  for (const tool of tools.slice(1)) {
+    report.add(
+      'changed',
+      tool.source,
+      tool.path,
+      `the job also sets up ${tool.tool}: the build job ${id} makes ${built.image} from ${imageFor(first.tool, first.version, options.images)} with ${tool.tool} copied in from ${imageFor(tool.tool, tool.version, options.images)}, and the job runs in it`,
+    );
+  }
+  return { image: built.image, needs: id };
+}
+
+/** The values an axis takes in a job's matrix (its list and its include entries); none for an unknown axis. */
+function axisValues(matrix: unknown, axis: string): unknown[] {
+  if (!isObject(matrix)) return [];
+  const listed = Array.isArray(matrix[axis]) ? (matrix[axis] as unknown[]) : [];
+  const included = Array.isArray(matrix.include)
+    ? (matrix.include as unknown[]).flatMap((cell) => (isObject(cell) && axis in cell ? [cell[axis]] : []))
+    : [];
+  return [...new Set([...listed, ...included])];
 }
 
 function translateServices(

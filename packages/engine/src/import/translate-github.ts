@@ -41,10 +41,46 @@ export function translateGithub(
       report.add(key === 'concurrency' ? 'approximated' : 'changed', source, [key], notes[key] ?? `${key} is not used`);
   }
   const jobs: Json = {};
-  const context: GithubJobContext = { source, reader, options, report, inputs: triggers.inputs, depth: 0, prefix: '' };
+  const artifactAliases = new Map<string, string>();
+  const context: GithubJobContext = {
+    source,
+    reader,
+    options,
+    report,
+    inputs: triggers.inputs,
+    depth: 0,
+    prefix: '',
+    artifactAliases,
+  };
   translateJobs(workflow.jobs, context, jobs);
+  for (const job of Object.values(jobs)) {
+    if (!isObject(job) || !Array.isArray(job.download)) continue;
+    for (const entry of job.download as Json[]) {
+      if (typeof entry.name !== 'string') continue;
+      entry.name = mergedArtifactName(entry.name, artifactAliases) ?? entry.name;
+    }
+  }
   pipeline.jobs = jobs;
   return pipeline;
+}
+
+/**
+ * The artifact a download by `name` reads when that name's upload was merged into another one of its job: the
+ * alias is a template (`logs-${{ matrix.node }}`), so `logs-20` is matched against it and the values its
+ * expressions took are put into the kept name's template (`dist-${{ matrix.node }}` → `dist-20`).
+ */
+export function mergedArtifactName(name: string, aliases: ReadonlyMap<string, string>): string | undefined {
+  const expression = /\$\{\{[\s\S]*?\}\}/g;
+  for (const [alias, kept] of aliases) {
+    const parts = alias.split(expression);
+    const expressions = alias.match(expression) ?? [];
+    const pattern = new RegExp(`^${parts.map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('(.*?)')}$`);
+    const match = pattern.exec(name) ?? (name === alias ? [name, ...expressions] : null);
+    if (!match) continue;
+    const values = new Map(expressions.map((text, index) => [text, match[index + 1] ?? '']));
+    return kept.replace(expression, (text) => values.get(text) ?? text);
+  }
+  return undefined;
 }
 
 /**
@@ -91,8 +127,9 @@ export function translateJobs(rawJobs: unknown, context: GithubJobContext, out: 
       callers.set(name, inlineReusable(id, raw, context, out));
       continue;
     }
-    const job = translateGithubJob(id, raw, context);
-    if (job) out[name] = job;
+    const generated: Record<string, Json> = {};
+    const job = translateGithubJob(id, raw, { ...context, generated });
+    if (job) Object.assign(out, generated, { [name]: job });
   }
   // A job that needs a caller of a reusable workflow needs every job inlined from it.
   for (const job of Object.values(out)) {

@@ -127,9 +127,37 @@ export const Sidecar = z.strictObject({
   pull: PullPolicy.optional(),
 });
 
+// --- Named artifacts and their selection (issue #15) ---
+
+/**
+ * An artifact's name (GitHub's upload-artifact `name`): unique in a run, so a matrix job puts `${{ matrix.* }}` in
+ * it. The characters GitHub refuses are refused here too, outside `${{ }}` (a name is also a directory name when
+ * downloaded; the planner checks the rendered name).
+ */
+const ArtifactName = z.string().regex(/^(?:[^"<>|*?:\\/\r\n$]|\$(?!\{\{)|\$\{\{[^}]*\}\})+$/, {
+  message: 'expected an artifact name without " : < > | * ? \\ / or line breaks',
+});
+
+/**
+ * Which named artifacts of the jobs this one needs (directly or not) are restored, and where (GitHub's
+ * download-artifact): `name` one artifact into `path`; otherwise each artifact whose name matches `pattern` (all
+ * by default) into `path/<name>/`, or all into `path` with `merge`. `[]` restores nothing.
+ */
+export const Download = z.array(
+  z.strictObject({
+    name: ArtifactName.optional(),
+    pattern: z.string().min(1).optional(),
+    path: z.string().min(1).optional(),
+    merge: z.boolean().optional(),
+  }),
+);
+
+// --- end of named artifacts ---
+
 export const Artifacts = z.union([
   globList,
   z.strictObject({
+    name: ArtifactName.optional(),
     paths: globList,
     when: z.enum(['on-success', 'always', 'on-failure']).optional(),
     expireIn: Duration.optional(),
@@ -145,6 +173,8 @@ export const Cache = z.strictObject({
 export const Build = z.strictObject({
   context: z.string().min(1).optional(),
   dockerfile: z.string().min(1).optional(),
+  // Issue #15 (generated tool images): the Dockerfile's text, built with an empty context; not with context/dockerfile.
+  dockerfileInline: z.string().min(1).optional(),
   target: z.string().min(1).optional(),
   args: z.record(z.string(), scalar).optional(),
   labels: z.record(z.string(), z.string()).optional(),
@@ -222,6 +252,7 @@ export const Job = z.strictObject({
     )
     .optional(),
   artifacts: Artifacts.optional(),
+  download: Download.optional(),
   cache: Cache.optional(),
   outputs: z.record(z.string(), z.string()).optional(),
   secrets: z.array(envName).optional(),
@@ -351,6 +382,7 @@ export type MatrixSpec = z.infer<typeof Matrix>;
 export type BuildSpec = z.infer<typeof Build>;
 export type CacheSpec = z.infer<typeof Cache>;
 export type ArtifactsSpec = z.infer<typeof Artifacts>;
+export type DownloadSpec = z.infer<typeof Download>;
 export type PullPolicy = z.infer<typeof PullPolicy>;
 export type CheckoutSpec = z.infer<typeof Checkout>;
 export type Scalar = z.infer<typeof scalar>;

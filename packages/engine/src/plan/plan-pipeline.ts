@@ -14,6 +14,7 @@ import { parseSize, planBuild, planSidecar, stringMap } from './translate-job.js
 import type { JobRun, Plan, PlannedCheckout, SkippedJob } from './plan-types.js';
 import { matchChanges, type ChangeSet } from './match-changes.js';
 import { planSteps } from './plan-steps.js';
+import { checkArtifacts, planArtifactName, planDownload } from './plan-artifacts.js';
 import { conditionSource, isStatic, renderStatic } from './render-static.js';
 
 export interface GitContext {
@@ -148,6 +149,8 @@ export function planPipeline(spec: PipelineSpec, file: string, ctx: PlanContext)
   }
 
   const jobs = [...runsByJob.values()].flat();
+  const artifactIssues = checkArtifacts(jobs);
+  if (artifactIssues.length > 0) return { issues: artifactIssues };
   const plan: Omit<Plan, 'hash'> = { pipeline: spec.name ?? file, file, stages, jobs, skipped };
   return { plan: { ...plan, hash: hashPlan(plan) }, issues: [] };
 }
@@ -223,7 +226,14 @@ function planJobRun(
       ? undefined
       : Array.isArray(job.artifacts)
         ? { paths: job.artifacts, when: 'on-success' as const }
-        : { paths: job.artifacts.paths, when: job.artifacts.when ?? 'on-success' };
+        : {
+            ...(job.artifacts.name !== undefined
+              ? { name: planArtifactName(job.artifacts.name, render, 'artifacts.name') }
+              : {}),
+            paths: job.artifacts.paths,
+            when: job.artifacts.when ?? 'on-success',
+          };
+  const download = job.download && planDownload(job.download, render);
   const jobRun: JobRun = {
     id: runId,
     jobId: id,
@@ -259,6 +269,7 @@ function planJobRun(
       Object.entries(job.services ?? {}).map(([alias, sidecar]) => [alias, planSidecar(sidecar)]),
     ),
     ...(artifacts ? { artifacts } : {}),
+    ...(download ? { download } : {}),
     ...(job.cache
       ? { cache: { key: job.cache.key, paths: job.cache.paths, restoreKeys: job.cache.restoreKeys ?? [] } }
       : {}),

@@ -24,12 +24,22 @@ export interface PlannedSidecar {
 export interface PlannedBuild {
   context?: string;
   dockerfile?: string;
+  /** The Dockerfile's text, built with an empty context (`build.dockerfileInline`). */
+  dockerfileInline?: string;
   target?: string;
   args: Record<string, Scalar>;
   labels: Record<string, string>;
   tags: string[];
   push: boolean;
   cacheFrom: string[];
+}
+
+/** One `download:` entry, rendered: `path` is relative to the workdir (or absolute), `.` by default. */
+export interface PlannedDownload {
+  name?: string;
+  pattern?: string;
+  path: string;
+  merge: boolean;
 }
 
 export interface PlannedCache {
@@ -102,7 +112,13 @@ export interface JobRun {
   actions?: string[];
   secrets: string[];
   services: Record<string, PlannedSidecar>;
-  artifacts?: { paths: string[]; when: 'on-success' | 'always' | 'on-failure' };
+  /**
+   * A named artifact is stored relative to the deepest directory its paths share (as GitHub's upload-artifact v4);
+   * an unnamed one relative to the workdir. Names are unique in a plan.
+   */
+  artifacts?: { name?: string; paths: string[]; when: 'on-success' | 'always' | 'on-failure' };
+  /** `download:`: which named artifacts of the jobs upstream are restored, and where; absent: the default. */
+  download?: PlannedDownload[];
   cache?: PlannedCache;
   outputs: Record<string, string>;
   build?: PlannedBuild;

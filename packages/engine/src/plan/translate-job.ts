@@ -1,3 +1,4 @@
+import { FerryError } from '../errors.js';
 import type { BuildSpec, Scalar, SidecarSpec } from '../pipeline/pipeline-schema.js';
 import { resolveHealthPolicy, sidecarHealthDefaults } from './health-policy.js';
 import type { PlannedBuild, PlannedSidecar } from './plan-types.js';
@@ -16,9 +17,16 @@ export function planSidecar(spec: SidecarSpec): PlannedSidecar {
 }
 
 export function planBuild(build: BuildSpec): PlannedBuild {
+  if (build.dockerfileInline !== undefined && (build.context !== undefined || build.dockerfile !== undefined)) {
+    throw new FerryError(
+      'PLAN_INVALID',
+      `build.dockerfileInline is built with an empty context: remove build.${build.context !== undefined ? 'context' : 'dockerfile'}, or write the Dockerfile into the repository and name it with build.dockerfile`,
+    );
+  }
   return {
     ...(build.context !== undefined ? { context: build.context } : {}),
     ...(build.dockerfile !== undefined ? { dockerfile: build.dockerfile } : {}),
+    ...(build.dockerfileInline !== undefined ? { dockerfileInline: build.dockerfileInline } : {}),
     ...(build.target !== undefined ? { target: build.target } : {}),
     args: build.args ?? {},
     labels: build.labels ?? {},

@@ -4,6 +4,7 @@ import type { JobStatus } from './events.js';
 import { formatMs, jobEnvironment, runtimeContext } from './job-context.js';
 import { copyActions, restoreJobInputs, saveJobOutputs } from './job-files.js';
 import type { CacheState } from './job-files.js';
+import { selectArtifacts } from './select-artifacts.js';
 import { renderRuntime } from './render-runtime.js';
 import { renderJobOutputs } from './render-job-outputs.js';
 import { runHandler, runStep, shouldRunStep } from './run-step.js';
@@ -160,12 +161,8 @@ async function attemptJob(
       });
     }
     run.onPrepared(job.id);
-    const needArtifacts = job.needs.flatMap((need) => {
-      const archive = results.get(need)?.artifacts;
-      return archive ? [{ job: need, archive }] : [];
-    });
     await copyActions(job, deps, log);
-    cacheState = await restoreJobInputs(job, needArtifacts, ctx, deps, log);
+    cacheState = await restoreJobInputs(job, selectArtifacts(job, plan, results), ctx, deps, log);
     for (const step of job.steps) {
       const stepStatus = status === 'success' ? 'success' : abort?.kind === 'cancel' ? 'cancelled' : 'failure';
       const verdict = shouldRunStep(step, { ...stepContext(ctx, state), status: stepStatus });

@@ -10,6 +10,7 @@ import type { JobRun } from '../plan/plan-types.js';
 import type { CacheStore } from '../store/cache-store.js';
 import { hashFiles } from '../store/hash-files.js';
 import { safeName } from '../store/run-store.js';
+import type { ArtifactRestore } from './select-artifacts.js';
 
 export interface JobFilesDeps {
   executor: Executor;
@@ -50,14 +51,18 @@ export async function copyActions(job: JobRun, deps: JobFilesDeps, log: Log): Pr
 /** Before the first step: the artifacts of the jobs this one needs, then the cache. */
 export async function restoreJobInputs(
   job: JobRun,
-  needArtifacts: { job: string; archive: string }[],
+  artifacts: ArtifactRestore[],
   ctx: ExprContext,
   deps: JobFilesDeps,
   log: Log,
 ): Promise<CacheState | undefined> {
-  for (const { job: from, archive } of needArtifacts) {
-    await deps.executor.restoreFiles(job, archive);
-    log(`artifacts: restored those of ${from}`);
+  for (const { from, name, archive, into } of artifacts) {
+    await deps.executor.restoreFiles(job, archive, into);
+    log(
+      name === undefined
+        ? `artifacts: restored those of ${from}`
+        : `artifacts: restored "${name}" of ${from} into ${into === undefined ? 'the workdir' : `${into}/`}`,
+    );
   }
   if (!job.cache || !deps.cache) return undefined;
   const render = (text: string) =>
@@ -94,13 +99,16 @@ export async function saveJobOutputs(
   if (job.artifacts && deps.artifactsDir && (when === 'always' || (when === 'on-success') === succeeded)) {
     mkdirSync(deps.artifactsDir, { recursive: true });
     const file = join(deps.artifactsDir, `${safeName(job.id)}.tar`);
-    const saved = await deps.executor.saveFiles(job, job.artifacts.paths, file);
+    const { name, paths } = job.artifacts;
+    const saved = await deps.executor.saveFiles(job, paths, file, name === undefined ? {} : { stripCommonDir: true });
     if (saved.paths.length === 0) {
       rmSync(file, { force: true });
-      log(`artifacts: nothing matched ${job.artifacts.paths.join(', ')}`);
+      log(`artifacts: nothing matched ${paths.join(', ')}`);
     } else {
       archive = file;
-      log(`artifacts: saved ${saved.paths.join(', ')} (${formatBytes(saved.bytes)})`);
+      log(
+        `artifacts: saved ${name === undefined ? '' : `"${name}": `}${saved.paths.join(', ')} (${formatBytes(saved.bytes)})`,
+      );
     }
   }
   if (succeeded && job.cache && deps.cache && cache && !cache.exact) {

@@ -238,8 +238,8 @@ function decideStart(
 }
 
 /**
- * Prepares containers for pending step jobs whose needs are all running with their container ready, or passed, up to `concurrency` at a
- * time. Jobs whose env reads run-time values (job outputs) are left alone: their env is not known yet.
+ * Prepares containers for pending step jobs whose needs are all running with their container ready (step jobs), or passed, up
+ * to `concurrency` at a time. Jobs whose env reads run-time values (job outputs) are left alone: their env is not known yet.
  */
 function warmUp(
   { plan, deps, results, checkouts }: RunScope,
@@ -248,6 +248,7 @@ function warmUp(
   prepared: ReadonlySet<string>,
   warm: WarmPool,
 ): void {
+  const kindOf = new Map(plan.jobs.map((job) => [job.id, job.kind]));
   for (const job of pending.values()) {
     if (warm.size >= deps.concurrency) return;
     if (
@@ -258,8 +259,10 @@ function warmUp(
       job.image.includes('${{')
     )
       continue;
+    // A build job's image may be this job's image: its container waits until the build is over.
     const ready = (need: string) =>
-      (running.has(need) && prepared.has(need)) || results.get(need)?.status === 'success';
+      (running.has(need) && prepared.has(need) && kindOf.get(need) === 'steps') ||
+      results.get(need)?.status === 'success';
     if (!job.needs.every(ready)) continue;
     // Cells of one job beyond maxParallel would hold containers while they wait their turn.
     const maxParallel = job.strategy?.maxParallel;

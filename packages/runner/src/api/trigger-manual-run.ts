@@ -5,7 +5,7 @@ import { labelPattern } from '../queue/names.js';
 import type { RunRequestInput } from '../queue/run-request.js';
 import type { PipelineSource } from '../webhook/pipeline-source.js';
 import { withoutCredentials } from '../git/clone-credentials.js';
-import { cloneUrlProblem, type WebhookSettings } from '../webhook/webhook-settings.js';
+import { cloneUrlProblem, requestImages, type WebhookSettings } from '../webhook/webhook-settings.js';
 
 /** `POST /api/runs`: a repository (a configured name like `acme/shop`, or a clone URL) at a sha or a ref. */
 export const manualRunSchema = z
@@ -91,6 +91,7 @@ export async function triggerManualRun(
       trigger: 'manual',
       labels: body.labels ?? repository?.labels ?? deps.settings.labels,
       secrets: body.secrets ?? true,
+      ...requestImages(deps.settings, repository),
     },
     body.key === undefined ? undefined : `manual-${body.key}`,
   );

@@ -5,6 +5,8 @@ import { keys } from './names.js';
 /** One job's artifact archive as the API lists it. */
 export interface RunArtifact {
   job: string;
+  /** The artifact's `name:` (GitHub's upload-artifact name), when it has one. */
+  name?: string;
   /** Size of the tar archive in bytes. */
   bytes: number;
   /** Whether it can be downloaded; an archive over the size limit is listed with why it was not kept. */
@@ -30,18 +32,19 @@ export const defaultArtifactMaxBytes = 16 * 1024 * 1024;
 export async function keepRunArtifacts(
   redis: Redis,
   runId: string,
-  archives: readonly { job: string; file: string }[],
+  archives: readonly { job: string; file: string; name?: string }[],
   options: KeepArtifactsOptions,
 ): Promise<RunArtifact[]> {
   const listed: RunArtifact[] = [];
   const seconds = Math.ceil(options.retentionMs / 1000);
   const multi = redis.multi().del(keys.artifacts(runId));
-  for (const [index, { job, file }] of archives.entries()) {
+  for (const [index, { job, file, name }] of archives.entries()) {
     const bytes = (await stat(file)).size;
     const kept = bytes <= options.maxBytes;
+    const named = name !== undefined ? { name } : {};
     const entry: RunArtifact = kept
-      ? { job, bytes, kept }
-      : { job, bytes, kept, reason: `over the ${options.maxBytes} bytes an archive may have` };
+      ? { job, ...named, bytes, kept }
+      : { job, ...named, bytes, kept, reason: `over the ${options.maxBytes} bytes an archive may have` };
     listed.push(entry);
     if (kept) multi.set(keys.artifact(runId, index), await readFile(file), 'EX', seconds);
     multi.hset(keys.artifacts(runId), job, JSON.stringify({ ...entry, index }));

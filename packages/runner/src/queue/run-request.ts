@@ -57,6 +57,11 @@ export const runRequestSchema = z.object({
     .optional(),
   /** false for untrusted code (a pull request from a fork): every declared secret resolves to an empty string. */
   secrets: z.boolean().default(true),
+  /**
+   * For a GitHub or GitLab file: tool → image (`--image` of `ferry serve` or its config's `images:`); the runner's
+   * own `--image` mappings win over these.
+   */
+  images: z.record(z.string().min(1).max(100), z.string().min(1).max(500)).optional(),
 });
 
 export type RunRequest = z.output<typeof runRequestSchema>;

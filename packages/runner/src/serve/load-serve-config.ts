@@ -137,6 +137,7 @@ export function parseServeConfig(text: string, file: string, env: NodeJS.Process
       ...(entry.clone !== undefined ? { clone: entry.clone } : {}),
       ...(entry.pipeline !== undefined ? { pipeline: entry.pipeline } : {}),
       ...(entry.labels !== undefined ? { labels: entry.labels } : {}),
+      ...(entry.images !== undefined ? { images: entry.images } : {}),
     };
   });
   const apiTokens: ApiToken[] = [];

@@ -22,6 +22,8 @@ export interface ServeOptions {
   webhookSecret?: string;
   apiToken?: string;
   publicReads?: boolean;
+  /** `--image tool=image`, repeated: over the config file's `images:`. */
+  image?: string[];
 }
 
 export interface ResolvedServeConfig {
@@ -109,6 +111,7 @@ export function resolveServeConfig(
       defaultSecrets,
       repositories: loaded?.repositories ?? [],
       labels: normalizeLabels(labels),
+      ...imagesOf(file.images, options.image),
       cloneTransports: [...new Set([...defaultCloneTransports, ...(file.git?.transports ?? [])])],
     },
     streams: {
@@ -121,6 +124,20 @@ export function resolveServeConfig(
     statuses: loaded?.statuses ?? { forges: {}, repositories: [] },
     ...(file.deploys ? { deploysStateDir: file.deploys.stateDir } : {}),
   };
+}
+
+function imagesOf(
+  fromFile: Record<string, string> | undefined,
+  flags: string[] | undefined,
+): { images?: Record<string, string> } {
+  const images = { ...fromFile };
+  for (const pair of flags ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0 || eq === pair.length - 1)
+      throw invalid(`--image "${pair}": expected tool=image, like node=ferry/node:20`);
+    images[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return Object.keys(images).length > 0 ? { images } : {};
 }
 
 function wholePort(text: string): number {

@@ -32,6 +32,9 @@ const statusEndpoint = z.strictObject({
   checks: z.boolean().optional(),
 });
 
+/** `--image tool=image` as a map: `node: ferry/node:20`, `node:18: …`, `runner: buildpack-deps:noble`. */
+const toolImages = z.record(z.string().min(1).max(100), z.string().min(1).max(500));
+
 const repository = z.strictObject({
   forge: z.enum(forges as [string, ...string[]]).optional(),
   name: z.string().min(1),
@@ -40,6 +43,8 @@ const repository = z.strictObject({
   clone: z.string().min(1).optional(),
   pipeline: pipelinePath.optional(),
   labels: z.array(label).optional(),
+  /** Tool → image for this repository's GitHub or GitLab files, over the server's `images`. */
+  images: toolImages.optional(),
   /** This repository's status endpoint, or false for no commit statuses. */
   status: z.union([z.literal(false), statusEndpoint]).optional(),
 });
@@ -63,6 +68,8 @@ export const serveConfigSchema = z.strictObject({
   workdir: z.string().min(1).optional(),
   bodyLimit: size.optional(),
   labels: z.array(label).optional(),
+  /** Tool → image for GitHub and GitLab files (`node: ferry/node:20`), carried in each run request to the runner. */
+  images: toolImages.optional(),
   api: z
     .strictObject({
       /** One token with every scope (kept for configs written before scopes). */

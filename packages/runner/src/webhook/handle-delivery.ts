@@ -11,7 +11,13 @@ import type { ForgeAdapter } from './forge-adapters.js';
 import { matchTriggers, needsPaths } from './match-triggers.js';
 import type { PipelineSource } from './pipeline-source.js';
 import type { Trigger } from './trigger.js';
-import { cloneUrlProblem, findRepository, findRepositoryByCloneUrl, type WebhookSettings } from './webhook-settings.js';
+import {
+  cloneUrlProblem,
+  findRepository,
+  findRepositoryByCloneUrl,
+  requestImages,
+  type WebhookSettings,
+} from './webhook-settings.js';
 
 /** How a delivery ended, for metrics and the log: one value per delivery. */
 export type DeliveryOutcome =
@@ -180,6 +186,7 @@ export async function handleDelivery(
         labels: repository?.labels ?? deps.settings.labels,
         // Code from a fork must not see the secrets (nor could it be trusted with them).
         secrets: !trigger.fork,
+        ...requestImages(deps.settings, repository),
       },
       key,
     );

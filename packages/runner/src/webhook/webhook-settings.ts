@@ -15,6 +15,8 @@ export interface RepositorySettings {
   pipeline?: string;
   /** Labels a runner needs to take this repository's runs; unset: the server's. */
   labels?: string[];
+  /** Tool → image for its GitHub or GitLab files, over the server's. */
+  images?: Record<string, string>;
 }
 
 /** What the delivery handler needs from the configuration (secrets already resolved from env and flags). */
@@ -24,6 +26,8 @@ export interface WebhookSettings {
   repositories: RepositorySettings[];
   /** Labels for runs whose repository names none. */
   labels: string[];
+  /** Tool → image for GitHub and GitLab files, put in every run request (`--image`, the config's `images:`). */
+  images?: Record<string, string>;
   /** Transports a clone URL from a payload or an API call may use; unset: https, http, ssh, git. */
   cloneTransports?: readonly string[];
 }
@@ -87,4 +91,13 @@ export function findRepositoryByCloneUrl(
       normalizeRepoName(repository.clone) === wanted,
   );
   return cloned.find((repository) => repository.forge === forge) ?? cloned[0] ?? findRepository(settings, forge, url);
+}
+
+/** The run request's `images`: the server's mappings, the repository's over them; absent when there are none. */
+export function requestImages(
+  settings: WebhookSettings,
+  repository: RepositorySettings | undefined,
+): { images?: Record<string, string> } {
+  const images = { ...settings.images, ...repository?.images };
+  return Object.keys(images).length > 0 ? { images } : {};
 }

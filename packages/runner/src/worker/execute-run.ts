@@ -45,8 +45,10 @@ export interface ExecuteRunDeps {
   metrics: RunnerMetrics;
   clock: Clock;
   extraRunDeps?: ExtraRunDeps;
+  /** Tool → image for GitHub and GitLab files: the runner's `--image` mappings. */
+  images?: Record<string, string>;
   /** Keeps the run's artifact archives (in Redis, for the API) before the run's directory goes; never throws. */
-  keepArtifacts?(runId: string, archives: { job: string; file: string }[]): Promise<void>;
+  keepArtifacts?(runId: string, archives: { job: string; file: string; name?: string }[]): Promise<void>;
   /** Takes the run's directory away (RunDirTrash.discard); absent: it is removed in place. Never throws. */
   discardDir?(dir: string): Promise<void>;
 }
@@ -158,7 +160,12 @@ export async function executeRun(deps: ExecuteRunDeps, input: ExecuteRunInput): 
           ),
         };
     }
-    const archives = result.jobs.flatMap((job) => (job.artifacts ? [{ job: job.id, file: job.artifacts }] : []));
+    const names = new Map(plan.jobs.map((job) => [job.id, job.artifacts?.name]));
+    const archives = result.jobs.flatMap((job) => {
+      if (!job.artifacts) return [];
+      const name = names.get(job.id);
+      return [{ job: job.id, file: job.artifacts, ...(name !== undefined ? { name } : {}) }];
+    });
     if (archives.length > 0) await deps.keepArtifacts?.(input.runId, archives);
     return {
       kind: 'finished',
@@ -188,6 +195,7 @@ async function prepare(deps: ExecuteRunDeps, input: ExecuteRunInput, src: string
     };
   const git = gitContextFor(input.request, sha);
   const changes = await changesOf(input.request, src, sha);
+  const images = { ...input.request.images, ...deps.images };
   const prepared = await prepareRun({
     path: file,
     shownAs: path.relative(src, file),
@@ -196,6 +204,7 @@ async function prepare(deps: ExecuteRunDeps, input: ExecuteRunInput, src: string
     trigger: input.request.trigger,
     changes,
     ...(deps.extraRunDeps?.actionsDir !== undefined ? { actionsDir: deps.extraRunDeps.actionsDir } : {}),
+    ...(Object.keys(images).length > 0 ? { images } : {}),
     secrets: { ...deps.secrets, withhold: !input.request.secrets },
   }).catch((error: unknown) => ({ ok: false as const, error: error as Error }));
   if ('error' in prepared)

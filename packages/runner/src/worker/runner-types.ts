@@ -49,6 +49,8 @@ export interface RunnerConfig {
   artifactMaxBytes?: number;
   /** Where /healthz and /metrics are served, shown by `ferry runners`. */
   httpUrl?: string;
+  /** Tool → image for GitHub and GitLab files (`--image node=ferry/node:20`); wins over a run request's. */
+  images?: Record<string, string>;
 }
 
 export interface RunnerHealth {

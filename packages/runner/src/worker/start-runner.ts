@@ -180,6 +180,7 @@ export async function startRunner(deps: RunnerDeps, config: RunnerConfig): Promi
       createExecutor: deps.createExecutor,
       ...(deps.infra ? { infra: deps.infra } : {}),
       secrets: deps.secrets,
+      ...(config.images ? { images: config.images } : {}),
       metrics,
       clock,
       ...(deps.extraRunDeps ? { extraRunDeps: deps.extraRunDeps } : {}),

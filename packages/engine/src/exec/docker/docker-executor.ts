@@ -5,7 +5,7 @@ import type Dockerode from 'dockerode';
 import { type Clock, systemClock } from '../../clock.js';
 import { FerryError } from '../../errors.js';
 import type { JobRun } from '../../plan/plan-types.js';
-import type { ExecIO, ExecStep, Executor, PrepareOptions, SavedFiles, StepResult } from '../executor.js';
+import type { ExecIO, ExecStep, Executor, PrepareOptions, SaveOptions, SavedFiles, StepResult } from '../executor.js';
 import { formatBytes } from '../format-bytes.js';
 import { listWorkspaceFiles } from '../workspace-files.js';
 import { buildContainerOptions, DEFAULT_WORKDIR, jobResources, type ExecResources } from './build-container-options.js';
@@ -170,14 +170,14 @@ export class DockerExecutor implements Executor {
     this.#runNetworks.delete(runId);
   }
 
-  async saveFiles(job: JobRun, patterns: string[], archive: string): Promise<SavedFiles> {
+  async saveFiles(job: JobRun, patterns: string[], archive: string, options?: SaveOptions): Promise<SavedFiles> {
     const state = this.#readyState(job, 'save files');
-    return saveContainerFiles(this.#docker.getContainer(state.id as string), state.workdir, patterns, archive);
+    return saveContainerFiles(this.#docker.getContainer(state.id as string), state.workdir, patterns, archive, options);
   }
 
-  async restoreFiles(job: JobRun, archive: string): Promise<void> {
+  async restoreFiles(job: JobRun, archive: string, into?: string): Promise<void> {
     const state = this.#readyState(job, 'restore files');
-    await restoreContainerFiles(this.#docker.getContainer(state.id as string), state.workdir, archive);
+    await restoreContainerFiles(this.#docker.getContainer(state.id as string), state.workdir, archive, into);
   }
 
   async copyDirectory(job: JobRun, source: string, target: string): Promise<void> {
