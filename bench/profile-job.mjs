@@ -1,6 +1,8 @@
 // Profiles one run of a bench pipeline: the time of each phase from the run's events and every Docker API call
 // (method, path, ms) that the run makes, counted per kind. Usage: node bench/profile-job.mjs [steps|dag] [rounds]
-import { docker, runPipelineText } from './run-pipeline.mjs';
+// POOL=<n>: the jobs take containers of a ContainerPool of that size, filled before each round (its calls not counted).
+import { ContainerPool } from '@ferry/engine';
+import { docker, runPipelineText, warmPool } from './run-pipeline.mjs';
 
 const which = process.argv[2] ?? 'steps';
 const rounds = Number(process.argv[3] ?? 3);
@@ -24,10 +26,12 @@ docker.modem.dial = (options, callback) => {
   });
 };
 
+const pool = process.env.POOL ? new ContainerPool({ docker, size: Number(process.env.POOL) }) : undefined;
 for (let round = 0; round < rounds; round++) {
+  if (pool) await warmPool(pool, pipelines[which]);
   calls.length = 0;
   const t0 = performance.now();
-  const { wallMs, events } = await runPipelineText(pipelines[which]);
+  const { wallMs, events } = await runPipelineText(pipelines[which], { ...(pool ? { pool } : {}) });
   const first = (type) => events.find((e) => e.type === type)?.time;
   const last = (type) => events.filter((e) => e.type === type).at(-1)?.time;
   const runStarted = first('run.started');
@@ -57,3 +61,4 @@ for (let round = 0; round < rounds; round++) {
   if (process.env.TIMELINE)
     for (const c of calls) console.log(`    +${Math.round(c.at - t0)} ${c.key} ${Math.round(c.ms)} ms`);
 }
+await pool?.close();

@@ -15,4 +15,8 @@ export interface JobContainer {
   sidecars: string[];
   network?: string;
   workdir: string;
+  /** The container came from the pool: the pool removes it. */
+  pooled?: boolean;
+  /** The container's env (pipeline < job) that every step's exec carries: a pooled container was created without it. */
+  env?: Record<string, string>;
 }
