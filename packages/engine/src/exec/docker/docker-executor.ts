@@ -316,8 +316,13 @@ export class DockerExecutor implements Executor {
         `WARNING: this job has the host's Docker socket (${HOST_DOCKER_SOCKET}): it controls the host's Docker engine, and what it starts there is not removed by Ferry`,
       );
     let container: Dockerode.Container;
-    if (pooled) container = await this.#attachPooled(pooled, state.network ?? runNetwork, state.name);
-    else {
+    // A pooled container joins its network while the workspace is copied in; both are done before any step.
+    let attaching: Promise<void> | undefined;
+    if (pooled) {
+      attaching = this.#attachPooled(pooled, state.network ?? runNetwork, state.name);
+      state.attaching = attaching.catch(() => undefined);
+      container = this.#docker.getContainer(pooled.id);
+    } else {
       state.createAttempted = true;
       container = await this.#docker.createContainer(createOptions);
       state.id = container.id;
@@ -349,6 +354,7 @@ export class DockerExecutor implements Executor {
       throw toFerryError(this.#docker, error, `cannot copy the workspace into the container of job "${job.id}"`);
     }
     const copied = await archive.done;
+    await attaching;
     proceed();
     if (state.network && runNetwork)
       await this.#docker
@@ -380,14 +386,9 @@ export class DockerExecutor implements Executor {
    * Joins a pooled container to the job's network under the name an unpooled one would have had (the alias). It
    * stays on the pool's network too, where no container can reach another.
    */
-  async #attachPooled(
-    pooled: PooledContainer,
-    network: string | undefined,
-    alias: string,
-  ): Promise<Dockerode.Container> {
+  async #attachPooled(pooled: PooledContainer, network: string | undefined, alias: string): Promise<void> {
     if (network !== undefined)
       await this.#docker.getNetwork(network).connect({ Container: pooled.id, EndpointConfig: { Aliases: [alias] } });
-    return this.#docker.getContainer(pooled.id);
   }
 
   /** Force-removes the container (by id, or by name when create's answer never arrived); concurrent calls share one removal. */
@@ -398,6 +399,8 @@ export class DockerExecutor implements Executor {
     const removing = (async () => {
       try {
         const own = state.createAttempted ? [state.id ?? state.name] : [];
+        // Not while it is being connected: the engine can lose count of the network's endpoints.
+        await state.attaching;
         const discarded = state.pooled && state.id !== undefined ? this.#options.pool?.discard(state.id) : undefined;
         if (discarded)
           this.#pooledRemovals.set(state.runId, [...(this.#pooledRemovals.get(state.runId) ?? []), discarded]);
