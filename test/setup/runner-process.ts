@@ -13,6 +13,8 @@ export interface RunnerProcessOptions {
   lease?: string;
   grace?: string;
   retryBackoff?: string;
+  /** --pool: started containers kept per image. */
+  pool?: number;
   env?: Record<string, string>;
 }
 
@@ -60,6 +62,7 @@ export async function spawnRunner(options: RunnerProcessOptions): Promise<Runner
     options.grace ?? '30s',
     '--retry-backoff',
     options.retryBackoff ?? '200ms',
+    ...(options.pool !== undefined ? ['--pool', String(options.pool)] : []),
   ];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...options.env, FORCE_COLOR: '0' },
