@@ -167,8 +167,9 @@ export class ContainerPool {
   /** Stops refilling, removes the idle containers, waits for what is in flight; idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const slot of this.#slots.values()) this.#evict(slot);
+    const slots = [...this.#slots.values()];
     this.#slots.clear();
+    for (const slot of slots) this.#evict(slot);
     for (const network of this.#networks.splice(0)) this.discardNetwork(network);
     await this.settled();
     const idleNetwork = await this.#idleNetwork?.catch(() => undefined);
@@ -182,8 +183,9 @@ export class ContainerPool {
     const maxSlots = this.#options.maxSlots ?? 4;
     while (this.#slots.size >= maxSlots) {
       const oldest = [...this.#slots.values()].reduce((a, b) => (b.usedAt < a.usedAt ? b : a));
-      this.#evict(oldest);
+      // Out of the map first: the refill an eviction may set off must not start containers for it.
       this.#slots.delete(oldest.spec.key);
+      this.#evict(oldest);
     }
     let notify = () => undefined as void;
     slot = {
