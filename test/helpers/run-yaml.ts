@@ -9,7 +9,7 @@ import type { RunDeps, RunResult } from '../../packages/engine/src/run/run-plan.
 import type { RunEvent } from '../../packages/engine/src/run/events.js';
 import { planPipeline } from '../../packages/engine/src/plan/plan-pipeline.js';
 import type { Plan } from '../../packages/engine/src/plan/plan-types.js';
-import { parsePipeline } from '../../packages/engine/src/pipeline/index.js';
+import { pipelineParseCache } from '../../packages/engine/src/load/pipeline-parse-cache.js';
 import type { Executor } from '../../packages/engine/src/exec/executor.js';
 
 export const testGit = {
@@ -21,8 +21,9 @@ export const testGit = {
   repo: 'test',
 };
 
+/** Plans `text` from a shared, frozen parse, as runners and `ferry run` do (load/pipeline-parse-cache.ts). */
 export function planYaml(text: string): Plan {
-  const { spec, issues } = parsePipeline(text, 'test.yml');
+  const { spec, issues } = pipelineParseCache.parse(text, 'test.yml');
   if (!spec || issues.length > 0) throw new Error(`invalid test pipeline: ${JSON.stringify(issues)}`);
   const planned = planPipeline(spec, 'test.yml', { git: testGit });
   if (!planned.plan) throw new Error(`unplannable test pipeline: ${JSON.stringify(planned.issues)}`);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { FerryError, findPipelineFile, formatIssues, prepareRun, readChangeSet } from '@ferry/engine';
 import type { ChangeSet, GitContext, Plan } from '@ferry/engine';
@@ -22,6 +22,8 @@ export interface LoadPlanOptions {
   strict?: boolean;
   /** Tool → image, for a GitHub or GitLab file translated in memory (`--image node=ferry/node:20`). */
   images?: Record<string, string>;
+  /** `--actions-dir`: where GitHub actions that the repository does not vendor are looked for (docs/import.md). */
+  actionsDir?: string;
   /** `--changed-since <ref>`: jobs with `changes:` compare what HEAD and the working tree changed since they forked from ref. */
   changedSince?: string;
 }
@@ -47,6 +49,7 @@ export async function loadPlan(io: CliIO, file: string | undefined, options: Loa
     shownAs: shown,
     workspace: options.workspace,
     ...(options.images ? { images: options.images } : {}),
+    ...(options.actionsDir !== undefined ? { actionsDir: options.actionsDir } : {}),
     ...(options.env ? { env: options.env } : {}),
     ...(options.only ? { only: options.only } : {}),
     changes,
@@ -112,6 +115,19 @@ export function parseEnvPairs(pairs: string[]): Record<string, string> {
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return env;
+}
+
+/** `--actions-dir`, else $FERRY_ACTIONS_DIR, as an absolute path; it must be a directory. */
+export function actionsDirOf(io: CliIO, given: string | undefined): string | undefined {
+  const dir = given ?? io.env.FERRY_ACTIONS_DIR;
+  if (dir === undefined || dir === '') return undefined;
+  const path = resolve(io.cwd, dir);
+  if (!existsSync(path) || !statSync(path).isDirectory())
+    throw new FerryError(
+      'CLI_USAGE',
+      `${given !== undefined ? '--actions-dir' : 'FERRY_ACTIONS_DIR'} "${dir}": not a directory (docs/import.md#javascript-actions)`,
+    );
+  return path;
 }
 
 /** `--image tool=image` values, repeated (`node=ferry/node:20`, `node:18=…`, `runner=buildpack-deps:noble`). */

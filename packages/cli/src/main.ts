@@ -72,6 +72,10 @@ async function main(argv: string[]): Promise<number> {
         'for a GitHub or GitLab file: the image for a tool (repeatable; docs/import.md)',
         collect,
       )
+      .option(
+        '--actions-dir <dir>',
+        'for a GitHub file: where actions the repository does not vendor are found (default $FERRY_ACTIONS_DIR)',
+      )
       .option('--allow-docker', 'let jobs ask for docker: true (a Docker daemon of their own, in a sidecar)')
       .option('--docker-socket <mode>', "with --allow-docker: host gives docker: true jobs the host's socket instead")
       .option('--cache-dir <dir>', 'where caches are kept (default .ferry/cache)')
@@ -107,6 +111,10 @@ async function main(argv: string[]): Promise<number> {
       'the image for a tool, e.g. node=ferry/node:20 (repeatable; docs/import.md)',
       collect,
     )
+    .option(
+      '--actions-dir <dir>',
+      'where actions the repository does not vendor are found (default $FERRY_ACTIONS_DIR)',
+    )
     .action((files: string[], options: ImportOptions) => {
       exitCode = importCommand(io, files, options);
     });
@@ -128,6 +136,7 @@ async function main(argv: string[]): Promise<number> {
     .option('-j, --job <id>', 'only this job and what it needs (repeatable)', collect)
     .option('-e, --env <K=V>', 'set a pipeline env value (repeatable)', collect, [])
     .option('--image <tool=image>', 'for a GitHub or GitLab file: the image for a tool (repeatable)', collect)
+    .option('--actions-dir <dir>', 'for a GitHub file: where actions the repository does not vendor are found')
     .option(
       '--changed-since <ref>',
       'decide changes: conditions against what changed since ref (default: not compared)',
@@ -141,10 +150,12 @@ async function main(argv: string[]): Promise<number> {
     .description('check a pipeline file without running it')
     .option('--strict', 'fail (exit 2) on warnings too, such as a pushed branch name pasted into a run: script')
     .option('--image <tool=image>', 'for a GitHub or GitLab file: the image for a tool (repeatable)', collect)
-    .action(async (file: string | undefined, options: { strict?: boolean; image?: string[] }) => {
+    .option('--actions-dir <dir>', 'for a GitHub file: where actions the repository does not vendor are found')
+    .action(async (file: string | undefined, options: { strict?: boolean; image?: string[]; actionsDir?: string }) => {
       exitCode = await validateCommand(io, file, {
         workspace: workspace(),
         ...(options.image ? { image: options.image } : {}),
+        ...(options.actionsDir !== undefined ? { actionsDir: options.actionsDir } : {}),
         ...(options.strict ? { strict: true } : {}),
       });
     });

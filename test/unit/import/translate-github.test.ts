@@ -281,7 +281,7 @@ jobs:
       - uses: someone/thing@v1
 `);
     expect(kinds(outcome.entries)).toContain(
-      'dropped 7: someone/thing has no Ferry recipe and is dropped (run what it does in a run: step)',
+      'dropped 7: someone/thing has no Ferry recipe and its code is not vendored in .github/vendor-actions/someone/thing[@v1]; it is dropped (vendor it there, or run what it does in a run: step)',
     );
     expect(parsePipeline(outcome.text, 'x.yml').issues.filter((issue) => issue.message.includes('YAML'))).toEqual([]);
   });

@@ -27,6 +27,7 @@ describe('allowedKeysAt', () => {
       'id',
       'shell',
       'workdir',
+      'workflowCommands',
     ]);
   });
 

@@ -15,7 +15,7 @@ describe('run ids', () => {
 
   it('makes a new, time-ordered id without a key', () => {
     const id = runIdFor(undefined, Date.UTC(2025, 0, 2, 3, 4, 5));
-    expect(id).toMatch(/^20250102-030405-[0-9a-z]{6}$/);
+    expect(id).toMatch(/^20250102-030405-[0-9a-z]{10}$/);
     expect(runIdPattern.test(id)).toBe(true);
     expect(runIdFor(undefined, 0)).not.toBe(runIdFor(undefined, 0));
   });

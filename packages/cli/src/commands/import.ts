@@ -11,7 +11,7 @@ import {
 } from '@ferry/engine';
 import type { ImportEntry, ImportResult } from '@ferry/engine';
 import type { CliIO } from '../cli-io.js';
-import { parseImagePairs } from '../load-plan.js';
+import { actionsDirOf, parseImagePairs } from '../load-plan.js';
 import { checkPipelineText } from './init.js';
 
 export interface ImportOptions {
@@ -19,6 +19,7 @@ export interface ImportOptions {
   stdout?: boolean;
   force?: boolean;
   image?: string[];
+  actionsDir?: string;
 }
 
 /** Exit codes of `ferry import`: valid as is, valid with something dropped, not valid. */
@@ -31,12 +32,17 @@ export const importExitCodes = { ok: 0, invalid: 2, dropped: 3 } as const;
  */
 export function importCommand(io: CliIO, files: string[], options: ImportOptions): number {
   const images = options.image ? parseImagePairs(options.image) : {};
+  const actionsDir = actionsDirOf(io, options.actionsDir);
+  const actions = actionsDir !== undefined ? { actions: fileReader(actionsDir) } : {};
   const results: (ImportResult & { file: string })[] = [];
   for (const file of files) {
     const path = resolve(io.cwd, file);
     if (!existsSync(path)) throw new FerryError('SPEC_NOT_FOUND', `${file}: no such file`);
     const shown = relative(io.cwd, path) || path;
-    const outcome = importPipeline(readFileSync(path, 'utf8'), shown, fileReader(repositoryRootOf(path)), { images });
+    const outcome = importPipeline(readFileSync(path, 'utf8'), shown, fileReader(repositoryRootOf(path)), {
+      images,
+      ...actions,
+    });
     if (!outcome.ok) {
       throw new FerryError('SPEC_INVALID', `${shown} cannot be imported`, {
         diagnostics: [`${shown}:${outcome.line}:1 ${outcome.problem}`],

@@ -1,6 +1,11 @@
 import { formatPlanMermaid, formatPlanText } from '@ferry/engine';
 import type { CliIO } from '../cli-io.js';
-import { loadPlan, parseEnvPairs, parseImagePairs } from '../load-plan.js';
+import { actionsDirOf, loadPlan, parseEnvPairs, parseImagePairs } from '../load-plan.js';
+
+function withActionsDir(io: CliIO, given: string | undefined): { actionsDir?: string } {
+  const actionsDir = actionsDirOf(io, given);
+  return actionsDir !== undefined ? { actionsDir } : {};
+}
 
 export interface PlanOptions {
   json?: boolean;
@@ -9,6 +14,7 @@ export interface PlanOptions {
   env: string[];
   workspace: string;
   image?: string[];
+  actionsDir?: string;
   changedSince?: string;
 }
 
@@ -20,6 +26,7 @@ export async function planCommand(io: CliIO, file: string | undefined, options: 
     workspace: options.workspace,
     withoutSecrets: true,
     ...(options.image ? { images: parseImagePairs(options.image) } : {}),
+    ...withActionsDir(io, options.actionsDir),
     ...(options.changedSince !== undefined ? { changedSince: options.changedSince } : {}),
   });
   if (options.json) io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
@@ -32,11 +39,12 @@ export async function planCommand(io: CliIO, file: string | undefined, options: 
 export async function validateCommand(
   io: CliIO,
   file: string | undefined,
-  options: { workspace: string; strict?: boolean; image?: string[] },
+  options: { workspace: string; strict?: boolean; image?: string[]; actionsDir?: string },
 ): Promise<number> {
   const { plan, file: shown } = await loadPlan(io, file, {
     workspace: options.workspace,
     ...(options.image ? { images: parseImagePairs(options.image) } : {}),
+    ...withActionsDir(io, options.actionsDir),
     withoutSecrets: true,
     ...(options.strict ? { strict: true } : {}),
   });

@@ -17,7 +17,7 @@ import {
 import type { RunEvent } from '@ferry/engine';
 import type { CliIO } from '../cli-io.js';
 import { exitCodes } from '../exit-codes.js';
-import { loadPlan, parseEnvPairs, parseImagePairs } from '../load-plan.js';
+import { actionsDirOf, loadPlan, parseEnvPairs, parseImagePairs } from '../load-plan.js';
 import { createDeployHandler } from '../create-deploy-handler.js';
 import { stateDirOf } from '../state-dir-of.js';
 import { createPlainView } from '../output/plain-view.js';
@@ -42,6 +42,8 @@ export interface RunOptions {
   stateDir?: string;
   /** `--image tool=image`, for GitHub/GitLab files translated in memory. */
   image?: string[];
+  /** `--actions-dir` (else $FERRY_ACTIONS_DIR): GitHub actions the repository does not vendor. */
+  actionsDir?: string;
   /** Jobs with `changes:` compare against this ref (see load-plan.ts). */
   changedSince?: string;
   /** `ferry deploy --service`: the deploy jobs roll out only these. */
@@ -63,6 +65,7 @@ export async function runCommand(
   if (!Number.isFinite(cacheMaxBytes))
     throw new FerryError('CLI_USAGE', `--cache-max-size "${options.cacheMaxSize}": expected a size like 512m or 5g`);
   const dockerAccess = dockerAccessOf(options);
+  const actionsDir = actionsDirOf(io, options.actionsDir);
   const {
     plan,
     file: shown,
@@ -74,6 +77,7 @@ export async function runCommand(
     workspace: options.workspace,
     ...(options.secretsFile ? { secretsFile: options.secretsFile } : {}),
     ...(options.image ? { images: parseImagePairs(options.image) } : {}),
+    ...(actionsDir !== undefined ? { actionsDir } : {}),
     ...(options.changedSince !== undefined ? { changedSince: options.changedSince } : {}),
   });
   const refused = refuseDockerJobs(plan.jobs, dockerAccess);
@@ -139,6 +143,7 @@ export async function runCommand(
       trigger: 'cli',
       secrets,
       artifactsDir: join(recorder.dir, 'artifacts'),
+      ...(actionsDir !== undefined ? { actionsDir } : {}),
       cache: new CacheStore(options.cacheDir ?? join(options.workspace, '.ferry', 'cache'), cacheMaxBytes),
       handlers: {
         build: new ImageBuilder({

@@ -21,6 +21,7 @@ import type { CliIO } from '../cli-io.js';
 import { exitCodes } from '../exit-codes.js';
 import { redisUrlOf, type QueueCli } from './queue-runs.js';
 import { dockerAccessOf, hostSocketWarning } from '../docker-access-of.js';
+import { actionsDirOf } from '../load-plan.js';
 
 export interface RunnerCommandOptions {
   redis?: string;
@@ -39,6 +40,8 @@ export interface RunnerCommandOptions {
   allowDocker?: boolean;
   dockerSocket?: string;
   pool: string;
+  /** `--actions-dir` (else $FERRY_ACTIONS_DIR): GitHub actions the repositories do not vendor. */
+  actionsDir?: string;
 }
 
 /**
@@ -69,6 +72,7 @@ export async function runnerCommand(
   const workdir = path.resolve(io.cwd, options.workdir ?? path.join('.ferry', 'runner', id));
   const secretsFile = options.secretsFile !== undefined ? readSecrets(options.secretsFile) : undefined;
   const dockerAccess = dockerAccessOf(options);
+  const actionsDir = actionsDirOf(io, options.actionsDir);
   const url = redisUrlOf(io, options.redis);
   const log = (line: string) => io.stdout.write(`${new Date().toISOString()} ${line}\n`);
 
@@ -137,6 +141,7 @@ export async function runnerCommand(
         isProcessAlive,
         metrics: new RunnerMetrics({ defaultMetrics: true }),
         log,
+        ...(actionsDir !== undefined ? { extraRunDeps: { actionsDir } } : {}),
       },
       {
         id,
@@ -239,6 +244,10 @@ export function registerRunnerCommand(program: Command, cli: QueueCli): void {
     .option('--allow-docker', 'let jobs ask for docker: true (a Docker daemon of their own, in a sidecar)')
     .option('--pool <n>', 'containers kept started per image its jobs use, for jobs to start without waiting', '0')
     .option('--docker-socket <mode>', "with --allow-docker: host gives docker: true jobs the host's socket instead")
+    .option(
+      '--actions-dir <dir>',
+      'for GitHub workflows: where actions the repository does not vendor are found (default $FERRY_ACTIONS_DIR)',
+    )
     .option(
       '--git-credentials <file>',
       'git credentials for cloning (git-credential-store format: https://user:token@host per line)',

@@ -89,5 +89,11 @@ export interface Executor {
   saveFiles(job: JobRun, patterns: string[], archive: string): Promise<SavedFiles>;
   /** Unpacks an archive made by saveFiles into the job's workdir, over what is there. */
   restoreFiles(job: JobRun, archive: string): Promise<void>;
+  /**
+   * Copies the host directory `source` (its files, recursively, readable by the job's user) into the job's container
+   * at the absolute `target`, creating it. Used for what the run's operator hands in (GitHub actions of
+   * `--actions-dir`); never a bind mount.
+   */
+  copyDirectory(job: JobRun, source: string, target: string): Promise<void>;
   teardown(job: JobRun): Promise<void>;
 }

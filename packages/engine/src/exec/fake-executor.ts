@@ -46,7 +46,8 @@ export type FakeCall =
   | { kind: 'teardown'; job: string }
   | { kind: 'openRun' | 'closeRun'; runId: string }
   | { kind: 'saveFiles'; job: string; patterns: string[] }
-  | { kind: 'restoreFiles'; job: string; paths: string[] };
+  | { kind: 'restoreFiles'; job: string; paths: string[] }
+  | { kind: 'copyDirectory'; job: string; source: string; target: string };
 
 interface FakeJob {
   runId: string;
@@ -215,6 +216,12 @@ export class FakeExecutor implements Executor {
     const text = JSON.stringify(patterns);
     writeFileSync(archive, text);
     return Promise.resolve({ paths: [...patterns], bytes: text.length });
+  }
+
+  copyDirectory(job: JobRun, source: string, target: string): Promise<void> {
+    this.calls.push({ kind: 'copyDirectory', job: job.id, source, target });
+    this.#jobs.get(job.id)?.dirs.add(target);
+    return Promise.resolve();
   }
 
   restoreFiles(job: JobRun, archive: string): Promise<void> {

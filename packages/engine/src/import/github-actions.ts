@@ -3,6 +3,8 @@ import { rewriteCondition, rewriteText, type ExpressionScope } from './github-ex
 import { translateEnv } from './github-env.js';
 import { addCache, inputLines, type StepContext } from './job-draft.js';
 import { readSource, type Source, type SourcePath } from './read-source.js';
+import type { SourceReader } from './import-types.js';
+import { nodeRuntimes, translateJsAction, type JsActionManifest } from './github-js-action.js';
 
 type Step = Record<string, unknown>;
 export type TranslateSteps = (steps: unknown[], path: SourcePath, ctx: StepContext) => void;
@@ -14,6 +16,13 @@ const workspace = '/workspace';
 /** Actions that only report, annotate or talk to GitHub: nothing to run without GitHub. */
 const githubOnly =
   /^(actions\/(github-script|labeler|stale|first-interaction|dependency-review-action|create-release|upload-pages-artifact|deploy-pages|configure-pages|attest-build-provenance|upload-release-asset)|github\/codeql-action\/.*|codecov\/codecov-action|coverallsapp\/github-action|softprops\/action-gh-release|peter-evans\/.*|dorny\/paths-filter|tj-actions\/changed-files)$/;
+
+/** The actions `translateUses` has a recipe for (its cases): a vendored copy of one of them is not run. */
+const recipes = new Set(
+  'actions/checkout actions/setup-node actions/setup-go actions/setup-python actions/setup-java astral-sh/setup-uv pnpm/action-setup dtolnay/rust-toolchain actions-rs/toolchain swatinem/rust-cache actions/cache actions/cache/restore actions/cache/save actions/upload-artifact actions/download-artifact codecov/codecov-action coverallsapp/github-action shogo82148/actions-goveralls goreleaser/goreleaser-action dominikh/staticcheck-action embarkstudios/cargo-deny-action crate-ci/typos andrewslotin/go-proxy-pull-action golangci/golangci-lint-action taiki-e/install-action taiki-e/cache-cargo-install-action pre-commit/action ruby/setup-ruby denoland/setup-deno oven-sh/setup-bun graalvm/setup-graalvm step-security/harden-runner docker/setup-buildx-action docker/setup-qemu-action docker/login-action docker/metadata-action docker/build-push-action'.split(
+    ' ',
+  ),
+);
 
 /** Translates one `uses:` step into job settings and steps of `ctx.job`. */
 export function translateUses(step: Step, path: SourcePath, ctx: StepContext, translateSteps: TranslateSteps): void {
@@ -31,6 +40,11 @@ export function translateUses(step: Step, path: SourcePath, ctx: StepContext, tr
       `${uses}: running a container image as a step has no recipe; do it in a job with that image`,
     );
     return;
+  }
+  const vendored = uses.includes('@') ? findVendored(name, ref, ctx) : [];
+  if (!Array.isArray(vendored) && !recipes.has(action)) {
+    const repository = name.split('/').slice(0, 2).join('/');
+    return runActionAt(uses, vendored, { repository, ref }, step, path, withInputs, ctx, translateSteps);
   }
   if (step.if !== undefined && !['actions/upload-artifact', 'actions/download-artifact'].includes(action)) {
     ctx.report.add(
@@ -240,7 +254,7 @@ export function translateUses(step: Step, path: SourcePath, ctx: StepContext, tr
         at,
         githubOnly.test(action)
           ? `${name} works with GitHub's API or services; it has no meaning in Ferry and is dropped`
-          : `${name} has no Ferry recipe and is dropped (run what it does in a run: step)`,
+          : `${name} has no Ferry recipe and its code is not vendored in ${vendoredDirs(name, ref)[1] ?? vendorDir}[@${ref}]${Array.isArray(vendored) && vendored.length > 2 ? ' or the actions directory' : ''}; it is dropped (vendor it there, or run what it does in a run: step)`,
       );
   }
 }
@@ -595,6 +609,53 @@ function uploadArtifact(inputs: Record<string, unknown>, step: Step, at: SourceP
   };
 }
 
+/** Where vendored copies of remote actions are looked for, relative to the repository root (docs/import.md). */
+export const vendorDir = '.github/vendor-actions';
+
+/** The directories (relative to the repository) a remote action's code may be vendored in, most specific first. */
+export function vendoredDirs(name: string, ref: string): string[] {
+  const [owner = '', repo = '', ...sub] = name.split('/');
+  const tail = sub.length > 0 ? `/${sub.join('/')}` : '';
+  return [`${vendorDir}/${owner}/${repo}@${ref}${tail}`, `${vendorDir}/${owner}/${repo}${tail}`];
+}
+
+function actionFile(dir: string, reader: SourceReader): string | undefined {
+  const prefix = dir === '' ? '' : `${dir}/`;
+  return [`${prefix}action.yml`, `${prefix}action.yaml`].find((candidate) => reader.read(candidate) !== undefined);
+}
+
+/** Where the job sees the actions of the actions directory (the engine copies them there: run/job-files.ts). */
+const actionsTarget = '/opt/ferry-actions';
+
+interface FoundAction {
+  /** Relative to the repository, or absolute in the container for the actions directory. */
+  dir: string;
+  file: string;
+  reader: SourceReader;
+  /** The directory of the actions directory the job must get (its `actions:`). */
+  copy?: string;
+}
+
+/**
+ * A remote action vendored in the repository, or else in the actions directory (`<owner>/<repo>@<ref>`, or act's
+ * cache layout `<owner>-<repo>@<ref>`); otherwise where it was looked for.
+ */
+function findVendored(name: string, ref: string, ctx: StepContext): FoundAction | string[] {
+  const dirs = vendoredDirs(name, ref);
+  for (const dir of dirs) {
+    const file = actionFile(dir, ctx.reader);
+    if (file !== undefined) return { dir, file, reader: ctx.reader };
+  }
+  if (ctx.actions === undefined) return dirs;
+  const [owner = '', repo = '', ...sub] = name.split('/');
+  const tail = sub.length > 0 ? `/${sub.join('/')}` : '';
+  for (const top of [`${owner}/${repo}@${ref}`, `${owner}-${repo}@${ref}`]) {
+    const file = actionFile(`${top}${tail}`, ctx.actions);
+    if (file !== undefined) return { dir: `${actionsTarget}/${top}${tail}`, file, reader: ctx.actions, copy: top };
+  }
+  return [...dirs, `the actions directory (${owner}/${repo}@${ref})`];
+}
+
 function inlineLocalAction(
   uses: string,
   step: Step,
@@ -604,42 +665,72 @@ function inlineLocalAction(
   translateSteps: TranslateSteps,
 ): void {
   const dir = uses.slice(2).replace(/\/$/, '');
-  const at = [...path, 'uses'];
-  const file = [`${dir}/action.yml`, `${dir}/action.yaml`].find(
-    (candidate) => ctx.reader.read(candidate) !== undefined,
-  );
-  if (file === undefined || ctx.depth > 8) {
+  const file = actionFile(dir, ctx.reader);
+  if (file === undefined) {
     ctx.job.hasWork = true;
-    ctx.report.add(
-      'dropped',
-      ctx.source,
-      at,
-      file === undefined ? `${uses}: no action.yml in the repository` : `${uses}: composite actions nest too deep`,
-    );
+    ctx.report.add('dropped', ctx.source, [...path, 'uses'], `${uses}: no action.yml in the repository`);
     return;
   }
-  const source: Source = readSource(ctx.reader.read(file) ?? '', file);
+  runActionAt(uses, { dir, file, reader: ctx.reader }, undefined, step, path, inputs, ctx, translateSteps);
+}
+
+/** Runs the action whose action.yml is `file` in `dir`: a composite one inlined, a JavaScript one with node. */
+function runActionAt(
+  uses: string,
+  found: FoundAction,
+  remote: { repository: string; ref: string } | undefined,
+  step: Step,
+  path: SourcePath,
+  inputs: Record<string, unknown>,
+  ctx: StepContext,
+  translateSteps: TranslateSteps,
+): void {
+  const at = [...path, 'uses'];
+  if (ctx.depth > 8) {
+    ctx.job.hasWork = true;
+    ctx.report.add('dropped', ctx.source, at, `${uses}: composite actions nest too deep`);
+    return;
+  }
+  const { dir, file } = found;
+  const source: Source = readSource(found.reader.read(file) ?? '', file);
   const action = source.data as {
     inputs?: Record<string, { default?: unknown }>;
     runs?: { using?: string; steps?: unknown[] };
   } | null;
   const using = textOf(action?.runs?.using ?? '');
+  if (found.copy !== undefined && (using === 'composite' || nodeRuntimes.includes(using)))
+    ctx.job.actions.add(found.copy);
+  if (action?.runs && nodeRuntimes.includes(using)) {
+    translateJsAction(
+      { uses, dir, file: source, ...(remote ? { remote } : {}) },
+      action as JsActionManifest,
+      step,
+      path,
+      inputs,
+      ctx,
+    );
+    return;
+  }
   if (using !== 'composite' || !Array.isArray(action?.runs?.steps)) {
     ctx.job.hasWork = true;
     ctx.report.add(
       'dropped',
       ctx.source,
       at,
-      `${uses} is a ${using || 'unknown'} action; only composite actions are inlined`,
+      using === 'docker'
+        ? `${uses} is a Docker container action (${file}); Ferry does not build or run those as steps: run its image in a job of its own`
+        : `${uses} is a ${using || 'unknown'} action (${file}); only composite and JavaScript (node) actions are run`,
     );
     return;
   }
   const values: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(action.inputs ?? {})) values[name] = spec?.default ?? '';
   Object.assign(values, inputs);
+  const actionPath = dir.startsWith('/') ? dir : dir === '' ? '/workspace' : `/workspace/${dir}`;
   const scope: ExpressionScope = {
     ...ctx.scope,
     inputs: values,
+    actionPath,
     note: (kind, message) => ctx.report.add(kind, source, [], message),
   };
   ctx.report.add(
@@ -648,5 +739,5 @@ function inlineLocalAction(
     at,
     `${uses}: its steps are inlined from ${file}${step.name ? ` (${textOf(step.name)})` : ''}`,
   );
-  translateSteps(action.runs.steps, ['runs', 'steps'], { ...ctx, source, scope, depth: ctx.depth + 1 });
+  translateSteps(action.runs.steps, ['runs', 'steps'], { ...ctx, source, scope, actionPath, depth: ctx.depth + 1 });
 }

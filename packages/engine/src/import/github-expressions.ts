@@ -8,6 +8,8 @@ export interface ExpressionScope {
   inputs?: Record<string, unknown>;
   /** A job id of the source as it is named in the pipeline (inlined reusable workflows prefix theirs). */
   jobName?: (id: string) => string;
+  /** The directory of the composite action being inlined, as the job sees it (`github.action_path`). */
+  actionPath?: string;
   /** Matrix axes whose mapping values were flattened: `matrix.a.b` reads `matrix.a_b`. */
   flatAxes?: string[];
   /** Reports at the place being translated. */
@@ -173,6 +175,9 @@ function mapGithub(key: string | undefined, more: string[], scope: ExpressionSco
       return approx('github.repository reads git.repo (the remote URL or directory name, not owner/name)', 'git.repo');
     case 'workspace':
       return "'/workspace'";
+    case 'action_path':
+      if (scope.actionPath !== undefined) return literal(scope.actionPath);
+      return approx("github.action_path is '' outside an action", "''");
     case 'job':
       return literal(scope.jobId);
     case 'server_url':

@@ -21,6 +21,11 @@ export type ImportFormat = 'github' | 'gitlab';
 export interface ImportOptions {
   /** Image overrides: `node` → `ferry/node:20` for every version, `node:18` for one; `{version}` is replaced. */
   images?: Record<string, string>;
+  /**
+   * The actions directory (`--actions-dir`, `FERRY_ACTIONS_DIR`): remote actions not vendored in the repository are
+   * looked for in it as `<owner>/<repo>@<ref>` or act's `<owner>-<repo>@<ref>`; a job using one names it in `actions:`.
+   */
+  actions?: SourceReader;
 }
 
 export interface ImportResult {

@@ -19,10 +19,30 @@ export interface JobDraft {
   docker?: { build?: Record<string, unknown>; buildPath?: SourcePath; images?: string[] };
   /** A run step or an action that needs a shell: the job cannot become a `build:` job. */
   hasWork: boolean;
+  /** JavaScript actions run: their `pre` steps start the job, their `post` steps end it (in reverse order). */
+  jsActions: number;
+  pres: Record<string, unknown>[];
+  posts: Record<string, unknown>[];
+  /** The node version the first JavaScript action asks for (`runs.using: node20` → `20`): the image when nothing else picks one. */
+  nodeVersion?: string;
+  /** Directories of the actions directory the job's actions come from (the job's `actions:`). */
+  actions: Set<string>;
 }
 
 export function newJobDraft(id: string): JobDraft {
-  return { id, steps: [], tools: [], sawCheckout: false, env: {}, secrets: new Set(), hasWork: false };
+  return {
+    id,
+    steps: [],
+    tools: [],
+    sawCheckout: false,
+    env: {},
+    secrets: new Set(),
+    hasWork: false,
+    jsActions: 0,
+    pres: [],
+    posts: [],
+    actions: new Set(),
+  };
 }
 
 /** Everything translating a step needs. */
@@ -30,8 +50,12 @@ export interface StepContext {
   source: Source;
   report: ImportReport;
   reader: SourceReader;
+  /** The actions directory, when the import was given one. */
+  actions?: SourceReader;
   scope: ExpressionScope;
   job: JobDraft;
+  /** GITHUB_ACTION_PATH of the composite action whose steps are being inlined, for their run steps. */
+  actionPath?: string;
   /** Nesting of composite actions, to refuse a cycle. */
   depth: number;
 }

@@ -67,10 +67,13 @@ export function translateGithubJob(id: string, raw: Json, context: GithubJobCont
     source,
     report,
     reader: context.reader,
+    ...(context.options.actions ? { actions: context.options.actions } : {}),
     scope,
     job: draft,
     depth: context.depth,
   });
+  // GitHub runs the pre steps of actions first and their post steps last, the last action's first.
+  draft.steps = [...draft.pres, ...draft.steps, ...[...draft.posts].reverse()];
 
   const job: Json = {};
   if (raw.name !== undefined) job.name = rewriteText(textOf(raw.name), scopeAt('name'));
@@ -107,7 +110,11 @@ export function translateGithubJob(id: string, raw: Json, context: GithubJobCont
     const out: Json = {};
     const shell = translateShell(defaults.shell);
     if (shell) out.shell = shell;
-    if (defaults['working-directory'] !== undefined) out.workdir = textOf(defaults['working-directory']);
+    if (defaults['working-directory'] !== undefined) {
+      out.workdir = textOf(defaults['working-directory']);
+      // defaults.run is for run steps only: an action runs in the workspace.
+      for (const step of draft.steps) if (step.workflowCommands === true) step.workdir ??= '/workspace';
+    }
     if (Object.keys(out).length > 0) job.defaults = out;
   }
   const timeout = minutes(raw['timeout-minutes']);
@@ -166,6 +173,7 @@ export function translateGithubJob(id: string, raw: Json, context: GithubJobCont
     draft.steps.push({ name: 'nothing left to run', run: 'echo "every step of this job was dropped by ferry import"' });
   }
   job.steps = draft.steps;
+  if (draft.actions.size > 0) job.actions = [...draft.actions];
   return job;
 }
 
@@ -275,6 +283,16 @@ function chooseImage(
       );
     return container;
   }
+  if (!first && draft.nodeVersion !== undefined) {
+    const image = imageFor('node', draft.nodeVersion, options.images);
+    report.add(
+      'changed',
+      source,
+      at('runs-on'),
+      `runs-on ${runsOn}: the job runs in ${image}, as it runs a JavaScript action (node ${draft.nodeVersion})`,
+    );
+    return image;
+  }
   if (!first) {
     const image = imageFor('runner', undefined, options.images);
     report.add(
@@ -285,6 +303,13 @@ function chooseImage(
     );
     return image;
   }
+  if (draft.nodeVersion !== undefined && first.tool !== 'node')
+    report.add(
+      'approximated',
+      first.source,
+      first.path,
+      `the job runs a JavaScript action in the ${first.tool} image, which may have no node (the step then fails with EXEC_NODE_MISSING)`,
+    );
   for (const tool of distinct) {
     report.add(
       'approximated',

@@ -9,6 +9,9 @@ import type { SourcePath } from './read-source.js';
 
 type Step = Record<string, unknown>;
 
+/** A run step that prints GitHub workflow commands itself (`echo "::add-mask::$TOKEN"`): the engine reads them. */
+const printsWorkflowCommands = /::(add-mask|set-output|error|warning|notice|group|endgroup|debug)\b/;
+
 /** GitHub's `shell:` as Ferry's (`bash`, `sh`, `python` and `{0}` commands mean the same in both). */
 export function translateShell(shell: unknown): string | undefined {
   if (shell === undefined || shell === null) return undefined;
@@ -48,7 +51,10 @@ export function translateGithubSteps(steps: unknown[], path: SourcePath, ctx: St
     if (shell !== undefined) out.shell = shell;
     if (step['working-directory'] !== undefined) out.workdir = rewriteText(textOf(step['working-directory']), scope);
     const env = translateEnv(step.env, scope);
-    if (env) out.env = env;
+    // Only for a script that reads it: the variable is one of the runner's, which the composite's steps see.
+    if (ctx.actionPath !== undefined && textOf(step.run).includes('GITHUB_ACTION_PATH'))
+      out.env = { GITHUB_ACTION_PATH: ctx.actionPath, ...env };
+    else if (env) out.env = env;
     if (step.if !== undefined) out.if = rewriteCondition(step.if, scope);
     const timeout = minutes(step['timeout-minutes']);
     if (timeout) out.timeout = timeout;
@@ -64,6 +70,7 @@ export function translateGithubSteps(steps: unknown[], path: SourcePath, ctx: St
       );
     }
     if (textOf(out.run).trim() === '') return;
+    if (printsWorkflowCommands.test(textOf(out.run))) out.workflowCommands = true;
     ctx.job.steps.push(out);
   });
 }

@@ -13,9 +13,10 @@ export function* collectIncludes(
   text: string,
   file: string,
   path: string,
+  list: (text: string, file: string) => string[] = listIncludes,
 ): Generator<string, PipelineIncludes, IncludedFile | undefined> {
   const files = new Map<string, IncludedFile>();
-  const queue = listIncludes(text, file);
+  const queue = list(text, file);
   let bytes = Buffer.byteLength(text, 'utf8');
   while (queue.length > 0 && files.size < pipelineLimits.includes) {
     const next = queue.shift() as string;
@@ -31,20 +32,21 @@ export function* collectIncludes(
     if ('text' in read) {
       bytes += Buffer.byteLength(read.text, 'utf8');
       // Depth first, in the order parsePipeline composes them, so both count the same files against the limit.
-      queue.unshift(...listIncludes(read.text, read.file));
+      queue.unshift(...list(read.text, read.file));
     }
   }
   return { path, files };
 }
 
-/** Runs `collectIncludes` with a synchronous reader. */
+/** Runs `collectIncludes` with a synchronous reader (and `list`, listIncludes or a cache's). */
 export function collectIncludesSync(
   text: string,
   file: string,
   path: string,
   read: (path: string) => IncludedFile | undefined,
+  list?: (text: string, file: string) => string[],
 ): PipelineIncludes {
-  const steps = collectIncludes(text, file, path);
+  const steps = collectIncludes(text, file, path, list);
   let step = steps.next();
   while (!step.done) step = steps.next(read(step.value));
   return step.value;

@@ -1,9 +1,10 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { IncludedFile } from '../pipeline/compose-pipeline.js';
-import { parsePipeline, type ParsePipelineResult } from '../pipeline/parse-pipeline.js';
+import type { ParsePipelineResult } from '../pipeline/parse-pipeline.js';
 import { fileSizeMessage } from '../pipeline/pipeline-limits.js';
 import { collectIncludesSync } from './collect-includes.js';
+import { pipelineParseCache } from './pipeline-parse-cache.js';
 import { isForeignPipeline, parseAnyPipeline } from '../import/parse-any-pipeline.js';
 import type { ImportOptions, SourceReader } from '../import/import-types.js';
 
@@ -13,7 +14,8 @@ import type { ImportOptions, SourceReader } from '../import/import-types.js';
  * SPEC_NOT_FOUND issue at line 0 (the file as a whole). Includes are relative to the repository root: the git
  * top-level above the file (the directory holding `.git`), or the file's directory outside a repository.
  * A GitHub Actions workflow or GitLab CI file is translated in memory instead (docs/import.md): its import report
- * comes back as warnings, and `importOptions` maps tools to images.
+ * comes back as warnings, and `importOptions` maps tools to images. A file's parse is remembered by its content
+ * (pipelineParseCache): the result is frozen, shared with later loads of the same text.
  */
 export function loadPipeline(
   path: string,
@@ -38,10 +40,14 @@ export function loadPipeline(
   const root = repositoryRoot(dirname(path));
   if (isForeignPipeline(text, shownAs)) return parseAnyPipeline(text, shownAs, fileReader(root), importOptions);
   const show = (repoPath: string) => join(dirname(shownAs), relative(dirname(path), join(root, repoPath)));
-  const includes = collectIncludesSync(text, shownAs, toRepoPath(relative(root, path)), (repoPath) =>
-    readIncluded(root, repoPath, show(repoPath)),
+  const includes = collectIncludesSync(
+    text,
+    shownAs,
+    toRepoPath(relative(root, path)),
+    (repoPath) => readIncluded(root, repoPath, show(repoPath)),
+    (included, file) => pipelineParseCache.listIncludes(included, file),
   );
-  return parsePipeline(text, shownAs, includes);
+  return pipelineParseCache.parse(text, shownAs, includes);
 }
 
 function readIncluded(root: string, repoPath: string, file: string): IncludedFile | undefined {

@@ -71,6 +71,11 @@ export const Shell = z.string().regex(new RegExp(`^(${shellNames.join('|')})$|\\
 const StepWorkdir = z.string().min(1);
 export const Defaults = z.strictObject({ shell: Shell.optional(), workdir: StepWorkdir.optional() });
 
+/** A directory inside the actions directory a run is given (`owner/repo@ref`): no `..`, not absolute. */
+export const ActionDir = z.string().regex(/^(?!.*(^|\/)\.\.?(\/|$))[\w.@-]+(\/[\w.@-]+)*$/, {
+  message: 'expected a directory inside the actions directory, like owner/repo@v1 (no .. and not absolute)',
+});
+
 export const Step = z.strictObject({
   name: z.string().min(1).optional(),
   run: z.string().min(1),
@@ -81,6 +86,8 @@ export const Step = z.strictObject({
   id: StepId.optional(),
   shell: Shell.optional(),
   workdir: StepWorkdir.optional(),
+  // GitHub compatibility (docs/pipeline.md#github-workflow-commands-and-actions): `::add-mask::`, `::set-output::` … on stdout.
+  workflowCommands: z.boolean().optional(),
 });
 
 /** Reserved matrix keys that are not axes. */
@@ -227,6 +234,8 @@ export const Job = z.strictObject({
   docker: z.boolean().optional(),
   checkout: Checkout.optional(),
   changes: Changes.optional(),
+  // GitHub compatibility (docs/pipeline.md#github-workflow-commands-and-actions): actions copied in from the run's actions dir.
+  actions: z.array(ActionDir).optional(),
 });
 
 const IntOrPercent = z.union([

@@ -22,11 +22,13 @@ export function hashPlan(plan: Omit<Plan, 'hash'>): string {
       id: step.id ?? null,
       shell: step.shell,
       workdir: step.workdir ?? null,
+      ...(step.workflowCommands ? { workflowCommands: true } : {}),
     })),
     services: Object.fromEntries(Object.entries(job.services).map(([name, sidecar]) => [name, sidecar.image])),
     build: job.build ?? null,
     deploy: job.deploy ?? null,
     ...(job.docker ? { docker: true } : {}),
+    ...(job.actions ? { actions: job.actions } : {}),
   }));
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }

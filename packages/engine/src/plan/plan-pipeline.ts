@@ -253,6 +253,7 @@ function planJobRun(
     ...(job.user !== undefined ? { user: job.user } : {}),
     privileged: job.privileged ?? false,
     docker: job.docker ?? false,
+    ...(job.actions && job.actions.length > 0 ? { actions: job.actions } : {}),
     secrets: [...new Set([...pipelineSecrets, ...(job.secrets ?? [])])],
     services: Object.fromEntries(
       Object.entries(job.services ?? {}).map(([alias, sidecar]) => [alias, planSidecar(sidecar)]),

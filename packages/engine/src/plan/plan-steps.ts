@@ -46,6 +46,7 @@ export function planSteps(
         ? { if: typeof step.if === 'boolean' ? String(step.if) : conditionSource(step.if) }
         : {}),
       allowFailure: step.allowFailure ?? false,
+      ...(step.workflowCommands === true ? { workflowCommands: true as const } : {}),
     };
   });
 }

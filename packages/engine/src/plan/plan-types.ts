@@ -62,6 +62,8 @@ export interface PlannedStep {
   /** Condition source without the `${{ }}` wrapper; evaluated when the step is reached. */
   if?: string;
   allowFailure: boolean;
+  /** The step's stdout lines `::command …::` are GitHub workflow commands (run/read-workflow-commands.ts). */
+  workflowCommands?: true;
 }
 
 /** A job × one matrix cell: the unit the scheduler runs and the executor gets a container for. */
@@ -96,6 +98,8 @@ export interface JobRun {
   privileged: boolean;
   /** `docker: true`: the job gets a Docker daemon (DOCKER_HOST), if the executor allows it. */
   docker: boolean;
+  /** Directories of the run's actions directory copied into the container at /opt/ferry-actions/<dir> (GitHub actions). */
+  actions?: string[];
   secrets: string[];
   services: Record<string, PlannedSidecar>;
   artifacts?: { paths: string[]; when: 'on-success' | 'always' | 'on-failure' };

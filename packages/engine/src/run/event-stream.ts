@@ -1,5 +1,5 @@
 import type { RunEvent, RunEventBody } from './events.js';
-import { maskDeep } from './mask-secrets.js';
+import { createMasker, maskDeep } from './mask-secrets.js';
 import type { SplitMasker } from './mask-secrets.js';
 
 export type RunEventListener = (event: RunEvent) => void;
@@ -19,6 +19,9 @@ export class EventStream {
   private readonly listeners: RunEventListener[] = [];
   private mask: ((text: string) => string) | undefined;
   private split: SplitMasker | undefined;
+  /** Values a step asked to mask (GitHub's `::add-mask::`), masked after the secrets. */
+  private readonly added = new Set<string>();
+  private maskAdded: ((text: string) => string) | undefined;
   /** Per job, step and stream: a line held back until the next one shows whether a secret spans the break. */
   private readonly held = new Map<string, { line: StepLog; timer: ReturnType<typeof setTimeout> }>();
 
@@ -41,8 +44,16 @@ export class EventStream {
     this.split = split?.active ? split : undefined;
   }
 
+  /** Masks `value` in every event from now on, for the rest of the run, like a secret (not across line breaks). */
+  addMask(value: string): void {
+    if (value.length === 0 || this.added.has(value)) return;
+    this.added.add(value);
+    this.maskAdded = createMasker(this.added);
+  }
+
   emit(body: RunEventBody): void {
-    const masked = this.mask ? maskDeep(body, this.mask) : body;
+    const secretsMasked = this.mask ? maskDeep(body, this.mask) : body;
+    const masked = this.maskAdded ? maskDeep(secretsMasked, this.maskAdded) : secretsMasked;
     if (masked.type !== 'step.log' || !this.split) {
       this.flush();
       return this.send(masked);

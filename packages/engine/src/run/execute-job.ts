@@ -2,7 +2,7 @@ import { isFerryError } from '../errors.js';
 import type { JobRun } from '../plan/plan-types.js';
 import type { JobStatus } from './events.js';
 import { formatMs, jobEnvironment, runtimeContext } from './job-context.js';
-import { restoreJobInputs, saveJobOutputs } from './job-files.js';
+import { copyActions, restoreJobInputs, saveJobOutputs } from './job-files.js';
 import type { CacheState } from './job-files.js';
 import { renderRuntime } from './render-runtime.js';
 import { renderJobOutputs } from './render-job-outputs.js';
@@ -164,6 +164,7 @@ async function attemptJob(
       const archive = results.get(need)?.artifacts;
       return archive ? [{ job: need, archive }] : [];
     });
+    await copyActions(job, deps, log);
     cacheState = await restoreJobInputs(job, needArtifacts, ctx, deps, log);
     for (const step of job.steps) {
       const stepStatus = status === 'success' ? 'success' : abort?.kind === 'cancel' ? 'cancelled' : 'failure';

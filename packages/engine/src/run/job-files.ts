@@ -1,4 +1,5 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { FerryError } from '../errors.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Executor } from '../exec/executor.js';
@@ -16,6 +17,7 @@ export interface JobFilesDeps {
   /** Where this run keeps artifact archives (one per JobRun); without it artifacts are not kept. */
   artifactsDir?: string;
   cache?: CacheStore;
+  actionsDir?: string;
 }
 
 export interface CacheState {
@@ -25,6 +27,25 @@ export interface CacheState {
 }
 
 type Log = (line: string) => void;
+
+/** Where a job's `actions:` land in its container. */
+export const actionsTarget = '/opt/ferry-actions';
+
+/** Before the first step: the job's `actions:`, copied from the run's actions directory (EXEC_ACTIONS_DIR when missing). */
+export async function copyActions(job: JobRun, deps: JobFilesDeps, log: Log): Promise<void> {
+  for (const action of job.actions ?? []) {
+    const source = deps.actionsDir !== undefined ? join(deps.actionsDir, action) : undefined;
+    if (source === undefined || !existsSync(source))
+      throw new FerryError(
+        'EXEC_ACTIONS_DIR',
+        source === undefined
+          ? `job "${job.id}" runs the action ${action} from an actions directory, but this run has none (give it with --actions-dir or FERRY_ACTIONS_DIR)`
+          : `job "${job.id}" runs the action ${action}, which is not in the actions directory ${deps.actionsDir ?? ''} (no ${source})`,
+      );
+    await deps.executor.copyDirectory(job, source, `${actionsTarget}/${action}`);
+    log(`actions: copied ${action} from ${deps.actionsDir ?? ''}`);
+  }
+}
 
 /** Before the first step: the artifacts of the jobs this one needs, then the cache. */
 export async function restoreJobInputs(

@@ -3,7 +3,7 @@ import { planPipeline } from '../plan/plan-pipeline.js';
 import type { GitContext } from '../plan/plan-pipeline.js';
 import type { ChangeSet } from '../plan/match-changes.js';
 import type { Plan } from '../plan/plan-types.js';
-import { loadPipeline } from '../load/load-pipeline.js';
+import { fileReader, loadPipeline } from '../load/load-pipeline.js';
 import type { PipelineIssue } from '../pipeline/pipeline-issue.js';
 import { resolveSecrets } from './resolve-secrets.js';
 import type { SecretSources } from './resolve-secrets.js';
@@ -25,6 +25,8 @@ export interface PrepareRunOptions {
   secrets: SecretSources;
   /** For GitHub/GitLab files translated in memory: tool → image overrides (`node` → `ferry/node:20`). */
   images?: Record<string, string>;
+  /** The actions directory for a GitHub file translated in memory (docs/import.md#javascript-actions). */
+  actionsDir?: string;
 }
 
 export type PreparedRun =
@@ -37,7 +39,10 @@ export type PreparedRun =
  * Problems come back as positioned issues; nothing has been started when it returns.
  */
 export async function prepareRun(options: PrepareRunOptions): Promise<PreparedRun> {
-  const loaded = loadPipeline(options.path, options.shownAs, options.images ? { images: options.images } : {});
+  const loaded = loadPipeline(options.path, options.shownAs, {
+    ...(options.images ? { images: options.images } : {}),
+    ...(options.actionsDir !== undefined ? { actions: fileReader(options.actionsDir) } : {}),
+  });
   if (!loaded.spec || loaded.issues.length > 0) return { ok: false, issues: loaded.issues };
   const given = options.git;
   const complete =

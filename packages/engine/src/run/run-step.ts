@@ -1,5 +1,5 @@
-import { isFerryError } from '../errors.js';
-import type { ExecStep, StepResult } from '../exec/executor.js';
+import { FerryError, isFerryError } from '../errors.js';
+import type { ExecStep, OutputStream, StepResult } from '../exec/executor.js';
 import { formatBytes } from '../exec/format-bytes.js';
 import { callsStatusFunction, evaluateCondition } from '../expr/index.js';
 import type { ExprContext } from '../expr/index.js';
@@ -9,6 +9,7 @@ import type { JobStatus } from './events.js';
 import type { JobHandler } from './job-handler.js';
 import { formatMs, renderRecord } from './job-context.js';
 import { renderRuntime } from './render-runtime.js';
+import { readWorkflowCommands } from './read-workflow-commands.js';
 import type { JobScope } from './run-types.js';
 import { recordStep, stepContext, type StepsState } from './steps-state.js';
 
@@ -41,6 +42,13 @@ export async function runStep(scope: JobScope, step: PlannedStep, state: StepsSt
     );
   }
   let result: StepResult;
+  const emitLine = (stream: OutputStream, line: string) =>
+    events.emit({ type: 'step.log', job: job.id, step: step.index, stream, line });
+  const commands =
+    step.workflowCommands === true
+      ? readWorkflowCommands({ line: emitLine, mask: (value) => events.addMask(value) })
+      : undefined;
+  const onLine = commands?.onLine ?? emitLine;
   try {
     const stepCtx = stepContext(ctx, state);
     const execStep: ExecStep = {
@@ -54,11 +62,11 @@ export async function runStep(scope: JobScope, step: PlannedStep, state: StepsSt
         : {}),
       ...(state.path.length > 0 ? { path: state.path } : {}),
     };
-    result = await deps.executor.runStep(job, execStep, {
-      signal: stepController.signal,
-      onLine: (stream, line) => events.emit({ type: 'step.log', job: job.id, step: step.index, stream, line }),
-    });
-  } catch (error) {
+    result = await deps.executor.runStep(job, execStep, { signal: stepController.signal, onLine });
+    if (commands && Object.keys(commands.outputs).length > 0)
+      result = { ...result, outputs: { ...commands.outputs, ...result.outputs } };
+  } catch (caught) {
+    const error = nodeMissing(caught, step, job.image);
     const message = isFerryError(error) ? error.message : `internal error: ${(error as Error).message}`;
     events.emit({ type: 'step.log', job: job.id, step: step.index, stream: 'stderr', line: message });
     events.emit({
@@ -185,6 +193,19 @@ export async function runHandler(
     durationMs: clock.now() - started,
   });
   return { status, outputs, ...(reason !== undefined ? { reason } : {}) };
+}
+
+/**
+ * A JavaScript action's step (run by `node`, with workflow commands) whose image has no node: EXEC_NODE_MISSING,
+ * naming the action (the step's name) and the image, instead of the shell error.
+ */
+function nodeMissing(error: unknown, step: PlannedStep, image: string): unknown {
+  if (!isFerryError(error) || error.code !== 'EXEC_SHELL_MISSING' || step.workflowCommands !== true) return error;
+  if (!/^node\s/.test(step.shell)) return error;
+  return new FerryError(
+    'EXEC_NODE_MISSING',
+    `the JavaScript action "${step.name}" needs node, which image ${image} does not have (run the job in an image with node: container:, a setup-node step, or --image)`,
+  );
 }
 
 export function shouldRunStep(

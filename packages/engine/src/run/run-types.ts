@@ -26,6 +26,8 @@ export interface RunDeps {
   /** Where artifact archives are kept (the run store's directory); without it `artifacts` are not kept. */
   artifactsDir?: string;
   cache?: CacheStore;
+  /** The host directory of GitHub actions jobs name in `actions:` (`--actions-dir`); copied into their containers. */
+  actionsDir?: string;
   /** How `build` and `deploy` jobs run; a job of a kind without a handler fails with a clear reason. */
   handlers?: Partial<Record<'build' | 'deploy', JobHandler>>;
 }

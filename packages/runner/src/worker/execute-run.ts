@@ -47,6 +47,8 @@ export interface ExecuteRunDeps {
   extraRunDeps?: ExtraRunDeps;
   /** Keeps the run's artifact archives (in Redis, for the API) before the run's directory goes; never throws. */
   keepArtifacts?(runId: string, archives: { job: string; file: string }[]): Promise<void>;
+  /** Takes the run's directory away (RunDirTrash.discard); absent: it is removed in place. Never throws. */
+  discardDir?(dir: string): Promise<void>;
 }
 
 export interface ExecuteRunInput {
@@ -77,7 +79,8 @@ export type ExecuteOutcome =
 
 /**
  * One attempt of a run: check out the commit, load and plan the pipeline, run it with the engine.
- * Whatever happens, the run's containers are reaped and its directory removed before it returns.
+ * Whatever happens, the run's containers are reaped and its directory removed (or moved to the trash by
+ * `discardDir`, which removes it later) before it returns.
  */
 export async function executeRun(deps: ExecuteRunDeps, input: ExecuteRunInput): Promise<ExecuteOutcome> {
   const { metrics } = deps;
@@ -167,7 +170,9 @@ export async function executeRun(deps: ExecuteRunDeps, input: ExecuteRunInput): 
     };
   } finally {
     await deps.infra?.reap(input.runId).catch(() => undefined);
-    await rm(input.runDir, { recursive: true, force: true }).catch(() => undefined);
+    await (deps.discardDir?.(input.runDir) ?? rm(input.runDir, { recursive: true, force: true })).catch(
+      () => undefined,
+    );
   }
 }
 
@@ -190,6 +195,7 @@ async function prepare(deps: ExecuteRunDeps, input: ExecuteRunInput, src: string
     git,
     trigger: input.request.trigger,
     changes,
+    ...(deps.extraRunDeps?.actionsDir !== undefined ? { actionsDir: deps.extraRunDeps.actionsDir } : {}),
     secrets: { ...deps.secrets, withhold: !input.request.secrets },
   }).catch((error: unknown) => ({ ok: false as const, error: error as Error }));
   if ('error' in prepared)

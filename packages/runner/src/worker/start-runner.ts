@@ -1,5 +1,6 @@
 import { defaultArtifactMaxBytes, keepRunArtifacts } from '../queue/run-artifacts.js';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { systemClock } from '@ferry/engine';
 import { Job, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -9,6 +10,7 @@ import type { RunJobData } from '../queue/run-request.js';
 import { runDispatchLoop, Waker } from './dispatch-loop.js';
 import { QueueFetcher } from './queue-fetcher.js';
 import { RunAbort } from './run-abort.js';
+import { RunDirTrash } from './run-dir-trash.js';
 import { RunnerHeartbeat } from './runner-heartbeat.js';
 import { RunnerMetrics } from './runner-metrics.js';
 import { takeRun, type RunJobResult, type TakeRunContext } from './take-run.js';
@@ -68,6 +70,10 @@ export async function startRunner(deps: RunnerDeps, config: RunnerConfig): Promi
     lastError = error.message;
     log(`error: ${error.message}`);
   };
+  // After lockWorkdir, which empties runs/ (a dead runner's batches with it).
+  const trash = new RunDirTrash(path.join(config.workdir, 'runs'), {
+    onError: (error) => log(`cannot remove finished runs' directories: ${error.message}`),
+  });
   const reapOrphans = async (when: string) => {
     const reaped = await deps.infra?.reapOrphans();
     if (reaped) log(`reaped ${reaped} containers left by dead runners (${when})`);
@@ -177,6 +183,7 @@ export async function startRunner(deps: RunnerDeps, config: RunnerConfig): Promi
       metrics,
       clock,
       ...(deps.extraRunDeps ? { extraRunDeps: deps.extraRunDeps } : {}),
+      discardDir: (dir) => trash.discard(dir),
       keepArtifacts: async (runId, archives) => {
         await keepRunArtifacts(redis, runId, archives, {
           retentionMs: config.retentionMs,
@@ -245,6 +252,7 @@ export async function startRunner(deps: RunnerDeps, config: RunnerConfig): Promi
         }
       }
       for (const timer of timers) clearInterval(timer);
+      await trash.flush();
       await heartbeat.stop(config.id);
       await withTimeout(fetcher.close(), 5000);
       await Promise.all([quit(subscriber), quit(redis)]);

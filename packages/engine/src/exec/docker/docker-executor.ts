@@ -18,6 +18,7 @@ import { containerUserIds, removeContainer } from './container-files.js';
 import type { JobContainer } from './job-container.js';
 import { setupCommand } from './step-scripts.js';
 import { packWorkspace } from './workspace-archive.js';
+import { walkDirectory } from '../workspace-files.js';
 import { restoreContainerFiles, saveContainerFiles } from './file-archives.js';
 import { startSidecar, waitForSidecar, type StartedSidecar } from './sidecars.js';
 import { removeNetwork, runNetworkName } from './networks.js';
@@ -196,6 +197,21 @@ export class DockerExecutor implements Executor {
   async restoreFiles(job: JobRun, archive: string): Promise<void> {
     const state = this.#readyState(job, 'restore files');
     await restoreContainerFiles(this.#docker.getContainer(state.id as string), state.workdir, archive);
+  }
+
+  async copyDirectory(job: JobRun, source: string, target: string): Promise<void> {
+    const state = this.#readyState(job, 'copy files');
+    const paths = await walkDirectory(source).catch((error: unknown) => {
+      throw new FerryError('EXEC_WORKSPACE', `cannot read ${source}: ${(error as Error).message}`, { cause: error });
+    });
+    const archive = packWorkspace(source, paths, { directory: path.posix.normalize(target).replace(/^\/+|\/+$/g, '') });
+    try {
+      await this.#docker.getContainer(state.id as string).putArchive(archive.stream, { path: '/' });
+    } catch (error) {
+      archive.cancel();
+      throw toFerryError(this.#docker, error, `cannot copy ${source} into the container of job "${job.id}"`);
+    }
+    await archive.done;
   }
 
   #readyState(job: JobRun, what: string): JobContainer {

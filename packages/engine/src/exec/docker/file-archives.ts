@@ -66,15 +66,25 @@ export async function restoreContainerFiles(
   await container.putArchive(createReadStream(archive), { path: workdir });
 }
 
-/** Re-packs every entry of a Docker archive under `prefix`; resolves with the bytes of file content copied. */
-function copyEntries(source: NodeJS.ReadableStream, pack: tar.Pack, prefix: string): Promise<number> {
+/**
+ * Re-packs every entry of a Docker archive under `prefix`; resolves with the bytes of file content copied.
+ * A name too long for a plain tar header comes in a pax `path` record, which a reader prefers to the header's
+ * name: the old record is dropped so the prefixed name is the one written (tar-stream adds a new record when
+ * the prefixed name needs one).
+ */
+export function copyEntries(source: NodeJS.ReadableStream, pack: tar.Pack, prefix: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const extract = tar.extract();
     let bytes = 0;
     extract.on('entry', (header, stream, next) => {
-      const entry = pack.entry({ ...header, name: `${prefix}${header.name}` }, (error) =>
-        error ? reject(error) : next(),
-      );
+      const pax: Record<string, string> = { ...(header as { pax?: Record<string, string> }).pax };
+      delete pax.path;
+      const rebased = {
+        ...header,
+        name: `${prefix}${header.name}`,
+        pax: Object.keys(pax).length > 0 ? pax : undefined,
+      };
+      const entry = pack.entry(rebased, (error) => (error ? reject(error) : next()));
       bytes += header.size ?? 0;
       stream.pipe(entry);
     });
