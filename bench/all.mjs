@@ -27,8 +27,8 @@ for (const name of benches) {
     rows.push([name, '(failed)', '-', `exit ${code}`]);
   }
 }
-const widths = [10, 34, 8];
-console.log('\nbench      ratio                              value    goal');
+const widths = [10, 46, 8];
+console.log(`\n${'bench'.padEnd(widths[0])} ${'ratio'.padEnd(widths[1])} ${'value'.padEnd(widths[2])} goal`);
 for (const [bench, name, value, verdict] of rows)
   console.log(`${bench.padEnd(widths[0])} ${name.padEnd(widths[1])} ${value.padEnd(widths[2])} ${verdict}`);
 if (failed) process.exitCode = 1;

@@ -1,6 +1,9 @@
 // 12 jobs of `sleep 1` in a diamond (1 → 5 → 5 → 1): the critical path is 4 jobs, 4 s of work.
-// Prints wall time / critical-path time (1.0 would mean zero scheduling and container overhead).
-import { median, runPipelineText } from './run-pipeline.mjs';
+// Prints wall time / critical-path time (1.0 would mean zero scheduling and container overhead). Each round runs it
+// twice: each job starting its own container, and taking one from a ContainerPool of size POOL (default 12, one per
+// job) filled before the clock, as `ferry runner --pool 12` keeps it.
+import { ContainerPool } from '@ferry/engine';
+import { docker, median, runPipelineText, warmPool } from './run-pipeline.mjs';
 import { printRatio } from './ratio.mjs';
 
 const rounds = Number(process.env.ROUNDS ?? 3);
@@ -13,17 +16,31 @@ const pipeline = `jobs:\n${job('a', [])}${middle1.map((id) => job(id, ['a'])).jo
 const criticalMs = 4 * 1000;
 const walls = [];
 const results = [];
-for (let round = 0; round < rounds; round++) {
-  const { wallMs, resultMs } = await runPipelineText(pipeline, { concurrency: 5 });
-  walls.push(wallMs);
-  results.push(resultMs);
+const pooledWalls = [];
+const poolSize = Number(process.env.POOL ?? 12);
+const pool = new ContainerPool({ docker, size: poolSize });
+try {
+  for (let round = 0; round < rounds; round++) {
+    const { wallMs, resultMs } = await runPipelineText(pipeline, { concurrency: 5 });
+    walls.push(wallMs);
+    results.push(resultMs);
+    await warmPool(pool, pipeline);
+    pooledWalls.push((await runPipelineText(pipeline, { concurrency: 5, pool })).wallMs);
+  }
+} finally {
+  await pool.close();
 }
 const wall = median(walls);
 const result = median(results);
+const pooledWall = median(pooledWalls);
 console.log(`diamond DAG of 12 jobs (sleep 1 each), concurrency 5, median of ${rounds} rounds`);
 console.log(`  critical path ${criticalMs} ms, wall ${wall.toFixed(0)} ms, ratio ${(wall / criticalMs).toFixed(2)}`);
 console.log(
   `  to the result (run.finished; teardown after) ${result.toFixed(0)} ms, ratio ${(result / criticalMs).toFixed(2)}`,
 );
 printRatio('dag.to-result/critical-path', result / criticalMs);
+console.log(
+  `  pooled (size ${poolSize}, removals in the pool's background) wall ${pooledWall.toFixed(0)} ms, ratio ${(pooledWall / criticalMs).toFixed(2)}`,
+);
 printRatio('dag.wall/critical-path', wall / criticalMs, { atMost: 1.15 });
+printRatio('dag.pooled.wall/critical-path', pooledWall / criticalMs, { atMost: 1.15 });

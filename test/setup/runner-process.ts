@@ -13,6 +13,8 @@ export interface RunnerProcessOptions {
   lease?: string;
   grace?: string;
   retryBackoff?: string;
+  /** --pool: started containers kept per image. */
+  pool?: number;
   env?: Record<string, string>;
   /** More command-line arguments (`--image node=ferry/node:20`). */
   args?: string[];
@@ -63,6 +65,7 @@ export async function spawnRunner(options: RunnerProcessOptions): Promise<Runner
     '--retry-backoff',
     options.retryBackoff ?? '200ms',
     ...(options.args ?? []),
+    ...(options.pool !== undefined ? ['--pool', String(options.pool)] : []),
   ];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...options.env, FORCE_COLOR: '0' },

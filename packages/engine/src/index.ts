@@ -27,6 +27,10 @@ export type { Executor, ExecIO, ExecStep, StepResult, PrepareOptions, OutputStre
 export { DockerExecutor } from './exec/docker/docker-executor.js';
 export type { DockerExecutorOptions } from './exec/docker/docker-executor.js';
 export { reapResources } from './exec/docker/reap-resources.js';
+export { ContainerPool } from './exec/docker/container-pool.js';
+export type { ContainerPoolOptions } from './exec/docker/container-pool.js';
+export { poolSlot } from './exec/docker/pool-slot.js';
+export type { PoolSlot } from './exec/docker/pool-slot.js';
 export { refuseDockerJobs } from './exec/docker-access.js';
 export type { DockerAccess } from './exec/docker-access.js';
 export { isProcessAlive } from './process/is-process-alive.js';

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { DockerExecutor, FerryError, isProcessAlive, parseDuration, reapResources } from '@ferry/engine';
+import { ContainerPool, DockerExecutor, FerryError, isProcessAlive, parseDuration, reapResources } from '@ferry/engine';
 import {
   createHealthHandler,
   GitMirrorCheckout,
@@ -39,6 +39,7 @@ export interface RunnerCommandOptions {
   gitCredentials?: string;
   allowDocker?: boolean;
   dockerSocket?: string;
+  pool: string;
   /** `--actions-dir` (else $FERRY_ACTIONS_DIR): GitHub actions the repositories do not vendor. */
   actionsDir?: string;
   image?: string[];
@@ -56,6 +57,9 @@ export async function runnerCommand(
 ): Promise<number> {
   const concurrency = wholeNumber('--concurrency', options.concurrency);
   const jobConcurrency = wholeNumber('--job-concurrency', options.jobConcurrency);
+  const poolSize = Number(options.pool);
+  if (!Number.isInteger(poolSize) || poolSize < 0)
+    throw new FerryError('CLI_USAGE', `--pool "${options.pool}": expected a whole number (0: no pool)`);
   const labels = normalizeLabels(options.labels.split(','));
   const badLabel = labels.find((label) => !labelPattern.test(label));
   if (badLabel !== undefined)
@@ -99,6 +103,8 @@ export async function runnerCommand(
   // git must fail, not prompt, when a repository wants credentials it was not given.
   io.env.GIT_TERMINAL_PROMPT ??= '0';
   const docker = getDocker();
+  const pool = poolSize > 0 ? new ContainerPool({ docker, size: poolSize, labels: { 'ferry.runner': id } }) : undefined;
+  if (pool) log(`keeping ${poolSize} started container${poolSize === 1 ? '' : 's'} per image its jobs use (--pool)`);
   let runner: Runner | undefined;
   let server: Server | undefined;
   let httpUrl: string | undefined;
@@ -126,7 +132,8 @@ export async function runnerCommand(
             ? { credentialsFile: path.resolve(io.cwd, options.gitCredentials) }
             : {}),
         }),
-        createExecutor: () => new DockerExecutor({ docker, labels: { 'ferry.runner': id }, dockerAccess }),
+        createExecutor: () =>
+          new DockerExecutor({ docker, labels: { 'ferry.runner': id }, dockerAccess, ...(pool ? { pool } : {}) }),
         infra: {
           ping: async () => {
             await docker.ping();
@@ -163,6 +170,7 @@ export async function runnerCommand(
     );
   } catch (error) {
     server?.close();
+    await pool?.close();
     throw error;
   }
 
@@ -184,6 +192,8 @@ export async function runnerCommand(
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+  // After the runs: their pooled containers are being removed; close waits for that and removes the idle ones.
+  await pool?.close();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   return exitCodes.ok;
 }
@@ -239,6 +249,7 @@ export function registerRunnerCommand(program: Command, cli: QueueCli): void {
     .option('--poll <duration>', 'how often an idle runner looks for runs without being woken', '1s')
     .option('--secrets-file <path>', 'dotenv file with secret values (wins over the environment)')
     .option('--allow-docker', 'let jobs ask for docker: true (a Docker daemon of their own, in a sidecar)')
+    .option('--pool <n>', 'containers kept started per image its jobs use, for jobs to start without waiting', '0')
     .option('--docker-socket <mode>', "with --allow-docker: host gives docker: true jobs the host's socket instead")
     .option(
       '--actions-dir <dir>',

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildContainerOptions } from '../../../../packages/engine/src/exec/docker/build-container-options.js';
+import {
+  buildContainerOptions,
+  buildPooledContainerOptions,
+} from '../../../../packages/engine/src/exec/docker/build-container-options.js';
 import { FerryError } from '../../../../packages/engine/src/errors.js';
 import { buildJobRun } from '../../../helpers/build-job-run.js';
 
@@ -66,5 +69,30 @@ describe('buildContainerOptions', () => {
       expect((error as FerryError).code).toBe('EXEC_CONTAINER');
     }
     expect(buildContainerOptions(job, { ...input, allowPrivileged: true }).HostConfig?.Privileged).toBe(true);
+  });
+});
+
+describe('buildPooledContainerOptions', () => {
+  it("is a job's container of the slot without its env, on the pool's network, with the slot's limits", () => {
+    const job = buildJobRun({ image: 'ferry/node:20', workdir: '/src', resources: { cpus: 1.5 } });
+    const pooled = buildPooledContainerOptions(
+      { image: 'ferry/node:20', workdir: '/src', resources: { cpus: 1.5 } },
+      { name: 'ferry-pool-1', labels: { 'ferry.pool': 'ferry/node:20' }, network: 'ferry-pool-idle-1' },
+    );
+    const unpooled = buildContainerOptions(job, {
+      ...input,
+      name: 'ferry-pool-1',
+      labels: { 'ferry.pool': 'ferry/node:20' },
+      env: {},
+    });
+    expect(pooled).toEqual({ ...unpooled, HostConfig: { ...unpooled.HostConfig, NetworkMode: 'ferry-pool-idle-1' } });
+    expect(pooled.Env).toEqual([]);
+    expect(pooled.User).toBeUndefined();
+    expect(pooled.HostConfig).toMatchObject({
+      SecurityOpt: ['no-new-privileges'],
+      Privileged: false,
+      NanoCpus: 1.5e9,
+      Binds: [],
+    });
   });
 });

@@ -35,23 +35,60 @@ export function buildContainerOptions(job: JobRun, input: ContainerOptionsInput)
       `job "${job.id}" asks for privileged: true, which this runner does not allow; remove it from the job or enable allowPrivileged in the runner's configuration`,
     );
   }
-  const resources = jobResources(job, input.defaultResources);
+  return containerOptions({
+    image: job.image,
+    workdir: job.workdir || DEFAULT_WORKDIR,
+    user: job.user,
+    privileged: job.privileged,
+    resources: jobResources(job, input.defaultResources),
+    ...input,
+  });
+}
+
+/**
+ * The create options of a pooled container: a job container as buildContainerOptions makes it for a job of the
+ * slot, with no env (each step's exec carries it), on the pool's network (a container that has no network cannot
+ * join one later); the job's networks are connected when a job takes it.
+ */
+export function buildPooledContainerOptions(
+  slot: { image: string; workdir: string; resources: ExecResources },
+  input: { name: string; labels: Record<string, string>; network: string },
+): Dockerode.ContainerCreateOptions {
+  return containerOptions({
+    image: slot.image,
+    workdir: slot.workdir,
+    privileged: false,
+    resources: slot.resources,
+    env: {},
+    ...input,
+  });
+}
+
+interface ContainerShape extends Omit<ContainerOptionsInput, 'defaultResources' | 'allowPrivileged'> {
+  image: string;
+  workdir: string;
+  user?: string;
+  privileged: boolean;
+  resources: ExecResources;
+}
+
+function containerOptions(input: ContainerShape): Dockerode.ContainerCreateOptions {
   const hostConfig: Dockerode.HostConfig = {
     SecurityOpt: ['no-new-privileges'],
-    Privileged: job.privileged,
+    Privileged: input.privileged,
     Binds: input.dockerSocket ? [`${input.dockerSocket}:${input.dockerSocket}`] : [],
     Mounts: [],
     AutoRemove: false,
     RestartPolicy: { Name: 'no' },
   };
   if (input.network) hostConfig.NetworkMode = input.network;
-  Object.assign(hostConfig, resourceLimits(resources));
+  Object.assign(hostConfig, resourceLimits(input.resources));
 
   const options: Dockerode.ContainerCreateOptions = {
     name: input.name,
-    Image: job.image,
+    Image: input.image,
     ...keepAliveCommand(),
-    WorkingDir: job.workdir || DEFAULT_WORKDIR,
+    WorkingDir: input.workdir,
     Env: Object.entries(input.env).map(([key, value]) => `${key}=${value}`),
     Labels: input.labels,
     Tty: false,
@@ -61,7 +98,7 @@ export function buildContainerOptions(job: JobRun, input: ContainerOptionsInput)
     AttachStderr: false,
     HostConfig: hostConfig,
   };
-  if (job.user) options.User = job.user;
+  if (input.user) options.User = input.user;
   return options;
 }
 

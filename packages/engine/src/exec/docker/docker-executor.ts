@@ -23,6 +23,8 @@ import { restoreContainerFiles, saveContainerFiles } from './file-archives.js';
 import { startSidecar, waitForSidecar, type StartedSidecar } from './sidecars.js';
 import { removeNetwork, runNetworkName } from './networks.js';
 import { wasOomKilled } from './oom.js';
+import type { ContainerPool, PooledContainer } from './container-pool.js';
+import { poolSlot } from './pool-slot.js';
 import { refuseDockerJobs, type DockerAccess } from '../docker-access.js';
 import {
   buildDockerDaemonOptions,
@@ -48,6 +50,11 @@ export interface DockerExecutorOptions {
   dockerAccess?: DockerAccess;
   /** The image of the daemon sidecar (default ferry/docker:20); it must have `dockerd-entrypoint`. */
   dockerImage?: string;
+  /**
+   * Pre-started containers (owned by the process, shared by its executors): a job whose container a generic one
+   * can be (see poolSlot) takes one when one is ready, and it is removed in the background after the job.
+   */
+  pool?: ContainerPool;
   clock?: Clock;
 }
 
@@ -63,7 +70,8 @@ export interface DockerExecutorOptions {
  *   and resolves with aborted: true. Steps of one job run one at a time. Background processes a step leaves
  *   keep running until teardown (as in GitHub Actions); one that still holds the step's stdout makes Docker
  *   wait ~2 s before it reports the step finished.
- * - teardown: force-removes the container with its anonymous volumes; idempotent, safe at any point.
+ * - teardown: force-removes the container with its anonymous volumes; idempotent, safe at any point. A pooled
+ *   container is handed to the pool for removal, which its own close awaits, and teardown does not wait for it.
  *
  * State is kept per JobRun id: JobRun ids must be unique among the jobs one instance has prepared at a time
  * (one run per instance, or runs whose JobRun ids do not clash).
@@ -75,6 +83,8 @@ export class DockerExecutor implements Executor {
   readonly #jobs = new Map<string, JobContainer>();
   /** runId → the run's network (its name once created); a prepare waits for it only just before creating its container. */
   readonly #runNetworks = new Map<string, Promise<string>>();
+  /** runId → removals of its pooled containers, which its network's removal waits for. */
+  readonly #pooledRemovals = new Map<string, Promise<void>[]>();
 
   constructor(options: DockerExecutorOptions) {
     this.#docker = options.docker;
@@ -133,7 +143,7 @@ export class DockerExecutor implements Executor {
     const container = this.#docker.getContainer(state.id);
     const result = await execStep(
       { docker: this.#docker, container, jobId: job.id, image: job.image, clock: this.#clock },
-      step,
+      state.env ? { ...step, env: { ...state.env, ...step.env } } : step,
       io,
     );
     if (result.exitCode === KILLED_EXIT_CODE && !result.aborted && (await wasOomKilled(container)))
@@ -143,6 +153,11 @@ export class DockerExecutor implements Executor {
 
   async openRun(runId: string): Promise<void> {
     let opening = this.#runNetworks.get(runId);
+    const pooled = opening ? undefined : this.#options.pool?.takeNetwork();
+    if (pooled !== undefined) {
+      opening = Promise.resolve(pooled);
+      this.#runNetworks.set(runId, opening);
+    }
     if (!opening) {
       // Unique per attempt: a retried run must not share a network with the attempt of a runner that died,
       // which a reaper may remove at any moment.
@@ -166,8 +181,12 @@ export class DockerExecutor implements Executor {
     const opening = this.#runNetworks.get(runId);
     if (opening === undefined) return;
     const name = await opening.catch(() => undefined);
-    if (name !== undefined) await removeNetwork(this.#docker, name);
+    // With a pool, in its background too, after the run's pooled containers are gone.
+    if (name !== undefined && this.#options.pool)
+      this.#options.pool.discardNetwork(name, this.#pooledRemovals.get(runId) ?? []);
+    else if (name !== undefined) await removeNetwork(this.#docker, name);
     this.#runNetworks.delete(runId);
+    this.#pooledRemovals.delete(runId);
   }
 
   async saveFiles(job: JobRun, patterns: string[], archive: string, options?: SaveOptions): Promise<SavedFiles> {
@@ -272,7 +291,14 @@ export class DockerExecutor implements Executor {
       defaultResources: this.#options.defaultResources,
       allowPrivileged: this.#options.allowPrivileged,
     });
-    await ensureImage(this.#docker, job.image, job.pull ?? 'if-not-present', io);
+    const slot = this.#options.pool ? poolSlot(job, this.#options.defaultResources) : undefined;
+    const pooled = slot ? await this.#options.pool?.take(slot) : undefined;
+    if (pooled) {
+      state.pooled = true;
+      state.env = options.env;
+      state.createAttempted = true;
+      state.id = pooled.id;
+    } else await ensureImage(this.#docker, job.image, job.pull ?? 'if-not-present', io);
     proceed();
     const sidecars: StartedSidecar[] = [];
     for (const [alias, spec] of sidecarSpecs) {
@@ -305,15 +331,24 @@ export class DockerExecutor implements Executor {
         'stderr',
         `WARNING: this job has the host's Docker socket (${HOST_DOCKER_SOCKET}): it controls the host's Docker engine, and what it starts there is not removed by Ferry`,
       );
-    state.createAttempted = true;
-    const container = await this.#docker.createContainer(createOptions);
-    state.id = container.id;
-    proceed();
-    await container.start();
+    let container: Dockerode.Container;
+    // A pooled container joins its network while the workspace is copied in; both are done before any step.
+    let attaching: Promise<void> | undefined;
+    if (pooled) {
+      attaching = this.#attachPooled(pooled, state.network ?? runNetwork, state.name);
+      state.attaching = attaching.catch(() => undefined);
+      container = this.#docker.getContainer(pooled.id);
+    } else {
+      state.createAttempted = true;
+      container = await this.#docker.createContainer(createOptions);
+      state.id = container.id;
+      proceed();
+      await container.start();
+    }
     proceed();
 
     // The job's user, else the image's (USER in its Dockerfile), owns the workspace.
-    const user = job.user || (await container.inspect()).Config.User;
+    const user = job.user || (pooled ? pooled.user : (await container.inspect()).Config.User);
     const owner = user ? await containerUserIds(container, user) : undefined;
     // Extracted in the workdir's parent, so that the workdir's own entry gives it to the job's user.
     const target = path.posix.normalize(workdir).replace(/(.)\/+$/, '$1');
@@ -335,8 +370,12 @@ export class DockerExecutor implements Executor {
       throw toFerryError(this.#docker, error, `cannot copy the workspace into the container of job "${job.id}"`);
     }
     const copied = await archive.done;
+    await attaching;
     proceed();
-    if (state.network && runNetwork) await this.#docker.getNetwork(runNetwork).connect({ Container: container.id });
+    if (state.network && runNetwork)
+      await this.#docker
+        .getNetwork(runNetwork)
+        .connect({ Container: container.id, ...(pooled ? { EndpointConfig: { Aliases: [state.name] } } : {}) });
 
     // A root job's first step makes the step-files directory itself; another user may not be able to.
     const setup = isRoot(user) ? undefined : await runExec(container, { Cmd: setupCommand(), User: '0' });
@@ -359,6 +398,15 @@ export class DockerExecutor implements Executor {
     }
   }
 
+  /**
+   * Joins a pooled container to the job's network under the name an unpooled one would have had (the alias). It
+   * stays on the pool's network too, where no container can reach another.
+   */
+  async #attachPooled(pooled: PooledContainer, network: string | undefined, alias: string): Promise<void> {
+    if (network !== undefined)
+      await this.#docker.getNetwork(network).connect({ Container: pooled.id, EndpointConfig: { Aliases: [alias] } });
+  }
+
   /** Force-removes the container (by id, or by name when create's answer never arrived); concurrent calls share one removal. */
   #remove(state: JobContainer): Promise<void> {
     state.closed = true;
@@ -366,10 +414,17 @@ export class DockerExecutor implements Executor {
     if (state.removing) return state.removing;
     const removing = (async () => {
       try {
-        const containers = [...(state.createAttempted ? [state.id ?? state.name] : []), ...state.sidecars];
+        const own = state.createAttempted ? [state.id ?? state.name] : [];
+        // Not while it is being connected: the engine can lose count of the network's endpoints.
+        await state.attaching;
+        const discarded = state.pooled && state.id !== undefined ? this.#options.pool?.discard(state.id) : undefined;
+        if (discarded)
+          this.#pooledRemovals.set(state.runId, [...(this.#pooledRemovals.get(state.runId) ?? []), discarded]);
+        const containers = [...(state.pooled ? [] : own), ...state.sidecars];
         await Promise.all(containers.map((id) => removeContainer(this.#docker, id)));
         state.sidecars = [];
-        if (state.network) await removeNetwork(this.#docker, state.network);
+        if (state.network && discarded) this.#options.pool?.discardNetwork(state.network, [discarded]);
+        else if (state.network) await removeNetwork(this.#docker, state.network);
         state.network = undefined;
       } finally {
         state.removing = undefined;

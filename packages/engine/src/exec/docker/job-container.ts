@@ -15,4 +15,10 @@ export interface JobContainer {
   sidecars: string[];
   network?: string;
   workdir: string;
+  /** The container came from the pool: the pool removes it. */
+  pooled?: boolean;
+  /** A pooled container's connect to its network, in flight while the workspace is copied; never rejects. */
+  attaching?: Promise<void>;
+  /** The container's env (pipeline < job) that every step's exec carries: a pooled container was created without it. */
+  env?: Record<string, string>;
 }

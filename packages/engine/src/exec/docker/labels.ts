@@ -9,6 +9,8 @@ export const LABEL = {
   owner: 'ferry.owner',
   /** Creation time, ms since epoch. */
   created: 'ferry.created',
+  /** On a pre-started container no job has taken yet (and keeps after): the image of its pool slot. */
+  pool: 'ferry.pool',
 } as const;
 
 const MAX_LABEL_VALUE = 256;

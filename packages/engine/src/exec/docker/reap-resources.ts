@@ -2,6 +2,7 @@ import { hostname as osHostname } from 'node:os';
 import type Dockerode from 'dockerode';
 import { dockerStatus, toFerryError } from './docker-errors.js';
 import { LABEL, parseOwner, sanitizeLabelValue } from './labels.js';
+import { removeNetworkPatiently } from './networks.js';
 import { isProcessAlive } from '../../process/is-process-alive.js';
 
 export interface ReapFilter {
@@ -23,8 +24,8 @@ export interface ReapHost {
 }
 
 /**
- * Removes containers (force, with their anonymous volumes), then networks, then volumes labelled `ferry.run`,
- * narrowed by the filter, and counts what it removed. With orphanedOnly, a resource without a readable owner
+ * Removes containers (force, with their anonymous volumes), then networks, then volumes labelled `ferry.run`
+ * (and, without a runId, what a ContainerPool made: `ferry.pool`), narrowed by the filter, and counts what it removed. With orphanedOnly, a resource without a readable owner
  * or owned by another host is kept: only a dead process on this host proves it is abandoned.
  * Resources that vanish meanwhile or are still in use are skipped. Safe to run concurrently with itself.
  * Throws EXEC_DOCKER_UNAVAILABLE or EXEC_CONTAINER.
@@ -52,12 +53,16 @@ export async function reapResources(
   try {
     const result: ReapResult = { containers: 0, networks: 0, volumes: 0 };
     const containers = await docker.listContainers({ all: true, filters: labelFilter });
+    // Pooled containers no job took carry no run: they go with their owner (or with every run, unfiltered).
+    if (filter.runId === undefined)
+      containers.push(...(await docker.listContainers({ all: true, filters: { label: [LABEL.pool] } })));
     for (const info of containers.filter((c) => selected(c.Labels))) {
       if (await removed(() => docker.getContainer(info.Id).remove({ force: true, v: true }))) result.containers += 1;
     }
     const networks = await docker.listNetworks({ filters: labelFilter });
+    if (filter.runId === undefined) networks.push(...(await docker.listNetworks({ filters: { label: [LABEL.pool] } })));
     for (const info of networks.filter((n) => selected(n.Labels))) {
-      if (await removedNetwork(docker, info.Id)) result.networks += 1;
+      if (await removeNetworkPatiently(docker, info.Id)) result.networks += 1;
     }
     const volumes = (await docker.listVolumes({ filters: labelFilter })).Volumes ?? [];
     for (const info of volumes.filter((v) => selected(v.Labels))) {
@@ -66,27 +71,6 @@ export async function reapResources(
     return result;
   } catch (error) {
     throw toFerryError(docker, error, "cannot remove Ferry's Docker resources");
-  }
-}
-
-/**
- * Removes a network. Right after its containers were removed, the engine may still list their endpoints
- * (403 "has active endpoints": engine 20.10 releases them asynchronously); those are disconnected by force and
- * the removal tried again, up to 2 s.
- */
-async function removedNetwork(docker: Dockerode, id: string): Promise<boolean> {
-  const network = docker.getNetwork(id);
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await removed(() => network.remove());
-    } catch (error) {
-      if (!/active endpoints/i.test((error as Error).message) || attempt >= 10) throw error;
-      const inspected = (await network.inspect().catch(() => undefined)) as
-        { Containers?: Record<string, unknown> } | undefined;
-      for (const container of Object.keys(inspected?.Containers ?? {}))
-        await network.disconnect({ Container: container, Force: true }).catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
   }
 }
 
