@@ -26,6 +26,8 @@ try {
     results.push(resultMs);
     await warmPool(pool, pipeline);
     pooledWalls.push((await runPipelineText(pipeline, { concurrency: 5, pool })).wallMs);
+    // The removals the pool deferred while the run was open: done before the next round's clock starts.
+    await pool.settled();
   }
 } finally {
   await pool.close();

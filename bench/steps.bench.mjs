@@ -51,6 +51,8 @@ try {
     pooledSteps.push(stepsMs(pooled.events));
     await warmPool(onTake, pipeline);
     onTakeTotal.push((await runPipelineText(pipeline, { pool: onTake })).wallMs);
+    // What the pools deferred while the runs were open: done before the next round's clock starts.
+    await Promise.all([pool.settled(), onTake.settled()]);
   }
 } finally {
   await Promise.all([pool.close(), onTake.close()]);

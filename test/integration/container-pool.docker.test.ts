@@ -147,6 +147,63 @@ jobs:
     }
   });
 
+  it('defers the removal of a used container while its run is open: until the run closes, or at most deferMs', async () => {
+    const exists = (id: string) =>
+      docker
+        .getContainer(id)
+        .inspect()
+        .then(
+          () => true,
+          (error: Error & { statusCode?: number }) => {
+            if (error.statusCode === 404) return false;
+            throw error;
+          },
+        );
+    const usedContainer = async (ex: DockerExecutor, runId: string, id: string) => {
+      const job = buildJobRun({ id, jobId: id, image: IMAGE });
+      await ex.prepare(job, { runId, env: {} }, capture().io);
+      const out = capture();
+      await ex.runStep(job, { index: 0, name: 'step', run: 'hostname', env: {} }, out.io);
+      await ex.teardown(job);
+      const host = out.of('stdout')[0] ?? '-';
+      const [info] = await docker
+        .listContainers({ all: true, filters: { label: [`ferry.owner=${owner}`] } })
+        .then((list) => list.filter((c) => c.Id.startsWith(host)));
+      expect(info, `the job ran in a pooled container (${host})`).toBeDefined();
+      return (info as { Id: string }).Id;
+    };
+
+    // Until the run closes.
+    await pool.warm(slot);
+    const runId = newRunId();
+    await executor.openRun(runId);
+    const used = await usedContainer(executor, runId, 'deferred');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await exists(used), 'kept while the run is open').toBe(true);
+    await executor.closeRun(runId);
+    await pool.settled();
+    expect(await exists(used), 'removed once the run closed').toBe(false);
+
+    // At most deferMs, even with the run still open.
+    const short = new ContainerPool({ docker, size: 1, deferMs: 300, labels: { 'ferry.test': 'container-pool' } });
+    const shortExecutor = new DockerExecutor({ docker, pool: short, labels: { 'ferry.test': 'container-pool' } });
+    const openRunId = newRunId();
+    try {
+      await short.warm(slot);
+      await shortExecutor.openRun(openRunId);
+      const usedToo = await usedContainer(shortExecutor, openRunId, 'bounded');
+      let removed = false;
+      for (let i = 0; i < 50 && !removed; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        removed = !(await exists(usedToo));
+      }
+      expect(removed, 'removed within 10 s though the run is still open').toBe(true);
+    } finally {
+      await shortExecutor.closeRun(openRunId);
+      await short.close();
+    }
+  });
+
   it('goes unpooled for a job whose container a generic one cannot be', async () => {
     expect(poolSlot(buildJobRun({ user: 'nobody' }), undefined)).toBeUndefined();
     await pool.warm(slot);

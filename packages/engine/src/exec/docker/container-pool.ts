@@ -30,6 +30,11 @@ export interface ContainerPoolOptions {
   refillOn?: 'take' | 'release';
   /** After a failed start, the slot is not refilled for this long (default 30 s). */
   retryAfterMs?: number;
+  /**
+   * While a run is open (runOpened), removals and refills wait until no run is open, or at most this long (default
+   * 5 s), so that they do not take the engine from the run's steps. 0: never wait.
+   */
+  deferMs?: number;
   clock?: Clock;
 }
 
@@ -78,6 +83,10 @@ export class ContainerPool {
   #idleNetwork: Promise<string> | undefined;
   readonly #networks: string[] = [];
   #networksStarting = 0;
+  #openRuns = 0;
+  /** Background work waiting for the open runs to close (or for deferMs). */
+  #deferred: Array<() => void> = [];
+  #refillDeferred = false;
 
   constructor(options: ContainerPoolOptions) {
     this.#docker = options.docker;
@@ -110,7 +119,9 @@ export class ContainerPool {
       slot.idle = slot.idle.filter((container) => container.imageId === imageId);
       taken = slot.idle.shift();
     }
-    if (!taken || (this.#options.refillOn ?? 'release') === 'take') this.#refill();
+    // An empty slot refills at once (its job goes unpooled anyway); a replacement waits for the open runs.
+    if (!taken) this.#refillNow();
+    else if ((this.#options.refillOn ?? 'release') === 'take') this.#refill();
     return taken;
   }
 
@@ -120,16 +131,33 @@ export class ContainerPool {
     slot.usedAt = this.#clock.now();
     slot.failedAt = undefined;
     for (;;) {
-      this.#refill();
+      this.#refillNow();
       if (this.#closed || slot.idle.length >= Math.min(count, this.#options.size) || slot.failedAt !== undefined)
         return;
       await slot.changed;
     }
   }
 
+  /**
+   * Marks a run open until the returned call: the pool's removals and refills wait meanwhile (up to deferMs), as a
+   * container's removal or start costs the engine more than a step's exec does.
+   */
+  runOpened(): () => void {
+    this.#openRuns += 1;
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      this.#openRuns -= 1;
+      if (this.#openRuns === 0) this.#flush();
+    };
+  }
+
   /** Removes a container in the background (the pool's close waits for it); the promise never rejects. */
   discard(id: string): Promise<void> {
-    const removal = removeContainer(this.#docker, id).catch(() => undefined);
+    const removal = this.#quiet()
+      .then(() => removeContainer(this.#docker, id))
+      .catch(() => undefined);
     this.#track(removal);
     if ((this.#options.refillOn ?? 'release') === 'release') this.#refill();
     return removal;
@@ -167,6 +195,7 @@ export class ContainerPool {
   /** Stops refilling, removes the idle containers, waits for what is in flight; idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#flush();
     const slots = [...this.#slots.values()];
     this.#slots.clear();
     for (const slot of slots) this.#evict(slot);
@@ -206,7 +235,41 @@ export class ContainerPool {
     slot.notify();
   }
 
+  /** Refills now when no run is open, else once the open runs close (or deferMs passed). */
   #refill(): void {
+    if (this.#closed) return;
+    if (this.#openRuns === 0 || (this.#options.deferMs ?? 5000) <= 0) return this.#refillNow();
+    if (this.#refillDeferred) return;
+    this.#refillDeferred = true;
+    void this.#quiet().then(() => {
+      this.#refillDeferred = false;
+      this.#refill();
+    });
+  }
+
+  /** Resolves at once when no run is open (or the pool closed), else when they close or after deferMs. */
+  #quiet(): Promise<void> {
+    const deferMs = this.#options.deferMs ?? 5000;
+    if (this.#openRuns === 0 || this.#closed || deferMs <= 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let done = false;
+      const release = () => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(release, deferMs);
+      timer.unref?.();
+      this.#deferred.push(release);
+    });
+  }
+
+  #flush(): void {
+    for (const release of this.#deferred.splice(0)) release();
+  }
+
+  #refillNow(): void {
     if (this.#closed) return;
     const networks = this.#options.size - this.#networks.length - this.#networksStarting;
     for (let i = 0; i < networks; i++) this.#createNetwork();

@@ -85,6 +85,8 @@ export class DockerExecutor implements Executor {
   readonly #runNetworks = new Map<string, Promise<string>>();
   /** runId → removals of its pooled containers, which its network's removal waits for. */
   readonly #pooledRemovals = new Map<string, Promise<void>[]>();
+  /** Per open run, the call that tells the pool the run is over (its background work waits meanwhile). */
+  readonly #poolHolds = new Map<string, () => void>();
 
   constructor(options: DockerExecutorOptions) {
     this.#docker = options.docker;
@@ -152,6 +154,7 @@ export class DockerExecutor implements Executor {
   }
 
   async openRun(runId: string): Promise<void> {
+    if (this.#options.pool && !this.#poolHolds.has(runId)) this.#poolHolds.set(runId, this.#options.pool.runOpened());
     let opening = this.#runNetworks.get(runId);
     const pooled = opening ? undefined : this.#options.pool?.takeNetwork();
     if (pooled !== undefined) {
@@ -178,6 +181,9 @@ export class DockerExecutor implements Executor {
   }
 
   async closeRun(runId: string): Promise<void> {
+    // The run's steps are over: the pool's background work may go on.
+    this.#poolHolds.get(runId)?.();
+    this.#poolHolds.delete(runId);
     const opening = this.#runNetworks.get(runId);
     if (opening === undefined) return;
     const name = await opening.catch(() => undefined);
