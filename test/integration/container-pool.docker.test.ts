@@ -198,6 +198,13 @@ jobs:
         removed = !(await exists(usedToo));
       }
       expect(removed, 'removed within 10 s though the run is still open').toBe(true);
+      // And refilled, though the run is still open: a runner that is never idle keeps its pool.
+      let refilled = false;
+      for (let i = 0; i < 50 && !refilled; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        refilled = (short.idle()[slot.key] ?? 0) === 1;
+      }
+      expect(refilled, 'refilled within 10 s though the run is still open').toBe(true);
     } finally {
       await shortExecutor.closeRun(openRunId);
       await short.close();

@@ -243,7 +243,8 @@ export class ContainerPool {
     this.#refillDeferred = true;
     void this.#quiet().then(() => {
       this.#refillDeferred = false;
-      this.#refill();
+      // Now, even with runs still open after deferMs: a runner that is never idle must refill too.
+      this.#refillNow();
     });
   }
 
