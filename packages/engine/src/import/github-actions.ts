@@ -5,6 +5,7 @@ import { addCache, inputLines, type StepContext } from './job-draft.js';
 import { readSource, type Source, type SourcePath } from './read-source.js';
 import type { SourceReader } from './import-types.js';
 import { nodeRuntimes, translateJsAction, type JsActionManifest } from './github-js-action.js';
+import { actionsTarget } from '../plan/plan-types.js';
 
 type Step = Record<string, unknown>;
 export type TranslateSteps = (steps: unknown[], path: SourcePath, ctx: StepContext) => void;
@@ -612,13 +613,18 @@ function uploadArtifact(inputs: Record<string, unknown>, step: Step, at: SourceP
   };
 }
 
+/** `owner/repo/sub/dir` as its parts; `tail` is `/sub/dir`, or '' for an action at the repository's root. */
+function actionName(name: string): { owner: string; repo: string; tail: string } {
+  const [owner = '', repo = '', ...sub] = name.split('/');
+  return { owner, repo, tail: sub.length > 0 ? `/${sub.join('/')}` : '' };
+}
+
 /** Where vendored copies of remote actions are looked for, relative to the repository root (docs/import.md). */
 export const vendorDir = '.github/vendor-actions';
 
 /** The directories (relative to the repository) a remote action's code may be vendored in, most specific first. */
 export function vendoredDirs(name: string, ref: string): string[] {
-  const [owner = '', repo = '', ...sub] = name.split('/');
-  const tail = sub.length > 0 ? `/${sub.join('/')}` : '';
+  const { owner, repo, tail } = actionName(name);
   return [`${vendorDir}/${owner}/${repo}@${ref}${tail}`, `${vendorDir}/${owner}/${repo}${tail}`];
 }
 
@@ -626,9 +632,6 @@ function actionFile(dir: string, reader: SourceReader): string | undefined {
   const prefix = dir === '' ? '' : `${dir}/`;
   return [`${prefix}action.yml`, `${prefix}action.yaml`].find((candidate) => reader.read(candidate) !== undefined);
 }
-
-/** Where the job sees the actions of the actions directory (the engine copies them there: run/job-files.ts). */
-const actionsTarget = '/opt/ferry-actions';
 
 interface FoundAction {
   /** Relative to the repository, or absolute in the container for the actions directory. */
@@ -650,8 +653,7 @@ function findVendored(name: string, ref: string, ctx: StepContext): FoundAction 
     if (file !== undefined) return { dir, file, reader: ctx.reader };
   }
   if (ctx.actions === undefined) return dirs;
-  const [owner = '', repo = '', ...sub] = name.split('/');
-  const tail = sub.length > 0 ? `/${sub.join('/')}` : '';
+  const { owner, repo, tail } = actionName(name);
   for (const top of [`${owner}/${repo}@${ref}`, `${owner}-${repo}@${ref}`]) {
     const file = actionFile(`${top}${tail}`, ctx.actions);
     if (file !== undefined) return { dir: `${actionsTarget}/${top}${tail}`, file, reader: ctx.actions, copy: top };

@@ -148,3 +148,6 @@ export interface Plan {
   /** sha256 over jobs, images, commands and env names: the same inputs give the same hash everywhere. */
   hash: string;
 }
+
+/** Where a job's `actions:` land in its container (copied there before its first step). */
+export const actionsTarget = '/opt/ferry-actions';

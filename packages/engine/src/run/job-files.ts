@@ -6,7 +6,7 @@ import type { Executor } from '../exec/executor.js';
 import { formatBytes } from '../exec/format-bytes.js';
 import { renderTemplate } from '../expr/index.js';
 import type { ExprContext } from '../expr/index.js';
-import type { JobRun } from '../plan/plan-types.js';
+import { actionsTarget, type JobRun } from '../plan/plan-types.js';
 import type { CacheStore } from '../store/cache-store.js';
 import { hashFiles } from '../store/hash-files.js';
 import { safeName } from '../store/run-store.js';
@@ -28,9 +28,6 @@ export interface CacheState {
 }
 
 type Log = (line: string) => void;
-
-/** Where a job's `actions:` land in its container. */
-export const actionsTarget = '/opt/ferry-actions';
 
 /** Before the first step: the job's `actions:`, copied from the run's actions directory (EXEC_ACTIONS_DIR when missing). */
 export async function copyActions(job: JobRun, deps: JobFilesDeps, log: Log): Promise<void> {

@@ -75,6 +75,8 @@ export class ContainerPool {
   readonly #docker: Dockerode;
   readonly #options: ContainerPoolOptions;
   readonly #clock: Clock;
+  readonly #refillOnTake: boolean;
+  readonly #deferMs: number;
   readonly #slots = new Map<string, Slot>();
   readonly #pending = new Set<Promise<void>>();
   #startingAll = 0;
@@ -92,6 +94,8 @@ export class ContainerPool {
     this.#docker = options.docker;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    this.#refillOnTake = options.refillOn === 'take';
+    this.#deferMs = options.deferMs ?? 5000;
   }
 
   get size(): number {
@@ -121,7 +125,7 @@ export class ContainerPool {
     }
     // An empty slot refills at once (its job goes unpooled anyway); a replacement waits for the open runs.
     if (!taken) this.#refillNow();
-    else if ((this.#options.refillOn ?? 'release') === 'take') this.#refill();
+    else if (this.#refillOnTake) this.#refill();
     return taken;
   }
 
@@ -159,7 +163,7 @@ export class ContainerPool {
       .then(() => removeContainer(this.#docker, id))
       .catch(() => undefined);
     this.#track(removal);
-    if ((this.#options.refillOn ?? 'release') === 'release') this.#refill();
+    if (!this.#refillOnTake) this.#refill();
     return removal;
   }
 
@@ -167,7 +171,7 @@ export class ContainerPool {
   takeNetwork(): string | undefined {
     if (this.#closed || this.#options.size <= 0) return undefined;
     const network = this.#networks.shift();
-    if (network === undefined || (this.#options.refillOn ?? 'release') === 'take') this.#refill();
+    if (network === undefined || this.#refillOnTake) this.#refill();
     return network;
   }
 
@@ -184,7 +188,7 @@ export class ContainerPool {
           () => undefined,
         ),
     );
-    if ((this.#options.refillOn ?? 'release') === 'release') this.#refill();
+    if (!this.#refillOnTake) this.#refill();
   }
 
   /** Waits for every start and removal in flight. */
@@ -238,7 +242,7 @@ export class ContainerPool {
   /** Refills now when no run is open, else once the open runs close (or deferMs passed). */
   #refill(): void {
     if (this.#closed) return;
-    if (this.#openRuns === 0 || (this.#options.deferMs ?? 5000) <= 0) return this.#refillNow();
+    if (this.#openRuns === 0 || this.#deferMs <= 0) return this.#refillNow();
     if (this.#refillDeferred) return;
     this.#refillDeferred = true;
     void this.#quiet().then(() => {
@@ -250,8 +254,7 @@ export class ContainerPool {
 
   /** Resolves at once when no run is open (or the pool closed), else when they close or after deferMs. */
   #quiet(): Promise<void> {
-    const deferMs = this.#options.deferMs ?? 5000;
-    if (this.#openRuns === 0 || this.#closed || deferMs <= 0) return Promise.resolve();
+    if (this.#openRuns === 0 || this.#closed || this.#deferMs <= 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       let done = false;
       const release = () => {
@@ -260,7 +263,7 @@ export class ContainerPool {
         clearTimeout(timer);
         resolve();
       };
-      const timer = setTimeout(release, deferMs);
+      const timer = setTimeout(release, this.#deferMs);
       timer.unref?.();
       this.#deferred.push(release);
     });
