@@ -286,7 +286,9 @@ describe('the web page', () => {
       await expect
         .poll(() => service.locator('h2 .status').getAttribute('data-status'), { timeout: 60_000 })
         .toBe('canary');
-      await expect.poll(() => service.locator('.weights').textContent()).toContain('canary 50%');
+      // The status turns canary when its replica starts; the weight follows once it is healthy and admitted, which
+      // took longer than the poll's default 1 s in a fresh-clone suite run (the page refreshes every 2 s).
+      await expect.poll(() => service.locator('.weights').textContent(), { timeout: 30_000 }).toContain('canary 50%');
       // The analysis over time: at least three analyses, canary and stable lines in both charts.
       await expect
         .poll(async () => Number(await service.locator('.charts').getAttribute('data-analyses')), { timeout: 30_000 })
